@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/** Raised when the environment is missing or has an invalid variable; its message is one line naming it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const optionalUrl = (protocols: string[]) =>
+  optionalString.pipe(url(protocols).optional());
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Comma-separated list of IP literals that links may reach even though the address rule forbids them. */
+const ipList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must list IP addresses only (e.g. 127.0.0.1)' })));
+
+const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/whisper_notes'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default(''),
+  AMQP_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_QUEUE_PREFIX: z.string().default(''),
+
+  S3_ENDPOINT: url(['http:', 'https:']).default('http://127.0.0.1:9000'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY: z.string().min(1).default('minioadmin'),
+  S3_SECRET_KEY: z.string().min(1).default('minioadmin'),
+  S3_BUCKET_VIDEOS: z.string().min(3).default('video-files'),
+  S3_BUCKET_TRANSCRIPTS: z.string().min(3).default('transcripts'),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_PORT: port.default(3000),
+  SLACK_API_URL: optionalUrl(['http:', 'https:']),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_API_URL: optionalUrl(['http:', 'https:']),
+
+  TRANSCRIBER: z.enum(['whisperx', 'openai']).default('whisperx'),
+  WHISPERX_URL: url(['http:', 'https:']).default('http://127.0.0.1:8000'),
+  TRANSCRIBE_MODEL: optionalString,
+  OPENAI_BASE_URL: optionalUrl(['http:', 'https:']),
+  OPENAI_API_KEY: optionalString,
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_CHUNK_SECONDS: positiveInt.default(1200),
+
+  WEB_PORT: port.default(8080),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:8080'),
+  LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  MAX_MEDIA_BYTES: positiveInt.default(2 * 1024 ** 3),
+  FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
+  FETCH_ALLOW_HOSTS: ipList,
+
+  JOB_MAX_ATTEMPTS: positiveInt.max(20).default(4),
+  JOB_RETRY_DELAYS_MS: z
+    .string()
+    .default('5000,30000,120000')
+    .transform((v) => v.split(',').map((s) => Number(s.trim())))
+    .pipe(z.array(z.number().int().positive()).min(1)),
+  PROCESSOR_PREFETCH: positiveInt.max(64).default(1),
+  HEALTH_PORT: port.default(9100),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: string;
+  logLevel: Env['LOG_LEVEL'];
+  databaseUrl: string;
+  redis: { url: string; keyPrefix: string };
+  amqp: { url: string; queuePrefix: string; maxAttempts: number; retryDelaysMs: number[]; prefetch: number };
+  s3: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    buckets: { videos: string; transcripts: string };
+  };
+  slack: { botToken?: string; signingSecret?: string; appToken?: string; port: number; apiUrl?: string };
+  discord: { token?: string; applicationId?: string; apiUrl?: string };
+  transcriber: { engine: 'whisperx' | 'openai'; whisperxUrl: string; model?: string };
+  llm: { baseUrl?: string; apiKey?: string; model: string; chunkSeconds: number };
+  web: { port: number; publicBaseUrl: string; linkSecret?: string };
+  ingest: { maxMediaBytes: number; fetchTimeoutMs: number; allowAddresses: string[] };
+  healthPort: number;
+}
+
+/** Parses the environment once. Throws ConfigError with one line naming the first bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    amqp: {
+      url: e.AMQP_URL,
+      queuePrefix: e.AMQP_QUEUE_PREFIX,
+      maxAttempts: e.JOB_MAX_ATTEMPTS,
+      retryDelaysMs: e.JOB_RETRY_DELAYS_MS,
+      prefetch: e.PROCESSOR_PREFETCH,
+    },
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY,
+      secretAccessKey: e.S3_SECRET_KEY,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      buckets: { videos: e.S3_BUCKET_VIDEOS, transcripts: e.S3_BUCKET_TRANSCRIPTS },
+    },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      port: e.SLACK_PORT,
+      apiUrl: e.SLACK_API_URL,
+    },
+    discord: { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL },
+    transcriber: { engine: e.TRANSCRIBER, whisperxUrl: e.WHISPERX_URL, model: e.TRANSCRIBE_MODEL },
+    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, chunkSeconds: e.LLM_CHUNK_SECONDS },
+    web: { port: e.WEB_PORT, publicBaseUrl: e.PUBLIC_BASE_URL, linkSecret: e.LINK_SECRET },
+    ingest: {
+      maxMediaBytes: e.MAX_MEDIA_BYTES,
+      fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
+      allowAddresses: e.FETCH_ALLOW_HOSTS,
+    },
+    healthPort: e.HEALTH_PORT,
+  };
+}
+
+/** For settings that only some roles need: names the variable when it is missing. */
+export function required<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new ConfigError(`Missing environment variable ${variable}`);
+  return value;
+}

@@ -1,0 +1,183 @@
+import type { Knex } from 'knex';
+import type { ChatOrigin, Session, SessionStatus, SourceKind, Stage, TranscriptionOptions } from '../domain/session.js';
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  filename: string | null;
+  status: SessionStatus;
+  created_at: Date;
+  updated_at: Date;
+  video_path: string | null;
+  transcript_path: string | null;
+  todos_path: string | null;
+  summary_path: string | null;
+  platform: ChatOrigin['platform'];
+  workspace_id: string | null;
+  channel_id: string | null;
+  thread_ref: string | null;
+  status_message_ref: string | null;
+  source_kind: SourceKind;
+  size_bytes: string | number | null;
+  content_type: string | null;
+  duration_seconds: number | null;
+  language: string | null;
+  stage: Stage;
+  percent: number;
+  options: TranscriptionOptions;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  filename: string | null;
+  origin: ChatOrigin;
+  sourceKind: SourceKind;
+  options: TranscriptionOptions;
+}
+
+/** Fields a stage may change; `undefined` leaves a column as it is. */
+export interface SessionPatch {
+  status?: SessionStatus;
+  stage?: Stage;
+  percent?: number;
+  filename?: string | null;
+  videoPath?: string | null;
+  transcriptPath?: string | null;
+  todosPath?: string | null;
+  summaryPath?: string | null;
+  sizeBytes?: number | null;
+  contentType?: string | null;
+  durationSeconds?: number | null;
+  language?: string | null;
+  statusMessageRef?: string | null;
+  threadRef?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  attempts?: number;
+}
+
+const columns: Record<keyof SessionPatch, keyof SessionRow> = {
+  status: 'status',
+  stage: 'stage',
+  percent: 'percent',
+  filename: 'filename',
+  videoPath: 'video_path',
+  transcriptPath: 'transcript_path',
+  todosPath: 'todos_path',
+  summaryPath: 'summary_path',
+  sizeBytes: 'size_bytes',
+  contentType: 'content_type',
+  durationSeconds: 'duration_seconds',
+  language: 'language',
+  statusMessageRef: 'status_message_ref',
+  threadRef: 'thread_ref',
+  errorCode: 'error_code',
+  errorMessage: 'error_message',
+  attempts: 'attempts',
+};
+
+function toSession(r: SessionRow): Session {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    filename: r.filename,
+    status: r.status,
+    stage: r.stage,
+    percent: r.percent,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    videoPath: r.video_path,
+    transcriptPath: r.transcript_path,
+    todosPath: r.todos_path,
+    summaryPath: r.summary_path,
+    origin: {
+      platform: r.platform,
+      workspaceId: r.workspace_id,
+      channelId: r.channel_id,
+      threadRef: r.thread_ref,
+      statusMessageRef: r.status_message_ref,
+    },
+    sourceKind: r.source_kind,
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    contentType: r.content_type,
+    durationSeconds: r.duration_seconds,
+    language: r.language,
+    options: r.options,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    attempts: r.attempts,
+  };
+}
+
+/** Session metadata in PostgreSQL. Objects live in storage; this table only points at them. */
+export class SessionsRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async create(s: NewSession): Promise<Session> {
+    const [row] = await this.knex<SessionRow>('sessions')
+      .insert({
+        id: s.id,
+        user_id: s.userId,
+        filename: s.filename,
+        status: 'UPLOADING',
+        stage: 'upload',
+        percent: 0,
+        platform: s.origin.platform,
+        workspace_id: s.origin.workspaceId,
+        channel_id: s.origin.channelId,
+        thread_ref: s.origin.threadRef,
+        status_message_ref: s.origin.statusMessageRef,
+        source_kind: s.sourceKind,
+        options: JSON.stringify(s.options) as unknown as TranscriptionOptions,
+      })
+      .returning('*');
+    return toSession(row as SessionRow);
+  }
+
+  async get(id: string): Promise<Session | null> {
+    const row = await this.knex<SessionRow>('sessions').where({ id }).first();
+    return row ? toSession(row) : null;
+  }
+
+  async update(id: string, patch: SessionPatch): Promise<Session | null> {
+    return this.updateWhere(id, patch);
+  }
+
+  /**
+   * Applies the patch only while the session is in one of `from`: a late stage can never overwrite a
+   * cancellation or resurrect a failed session. Returns null when nothing matched.
+   */
+  async transition(id: string, from: SessionStatus[], patch: SessionPatch): Promise<Session | null> {
+    return this.updateWhere(id, patch, from);
+  }
+
+  async listByUser(userId: string, limit = 10): Promise<Session[]> {
+    const rows = await this.knex<SessionRow>('sessions').where({ user_id: userId }).orderBy('created_at', 'desc').limit(limit);
+    return rows.map(toSession);
+  }
+
+  /** Sessions stuck in a status since before `olderThan` (e.g. UPLOADING after a bot died). */
+  async listStale(status: SessionStatus, olderThan: Date): Promise<Session[]> {
+    const rows = await this.knex<SessionRow>('sessions').where({ status }).andWhere('updated_at', '<', olderThan);
+    return rows.map(toSession);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return (await this.knex('sessions').where({ id }).delete()) > 0;
+  }
+
+  private async updateWhere(id: string, patch: SessionPatch, from?: SessionStatus[]): Promise<Session | null> {
+    const values: Record<string, unknown> = { updated_at: this.knex.fn.now() };
+    for (const [key, column] of Object.entries(columns) as [keyof SessionPatch, keyof SessionRow][]) {
+      if (patch[key] !== undefined) values[column] = patch[key];
+    }
+    const query = this.knex<SessionRow>('sessions').where({ id });
+    if (from) query.whereIn('status', from);
+    const [row] = await query.update(values).returning('*');
+    return row ? toSession(row as SessionRow) : null;
+  }
+}

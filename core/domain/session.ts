@@ -1,0 +1,54 @@
+export const SESSION_STATUSES = ['UPLOADING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const STAGES = ['upload', 'queued', 'audio', 'transcribe', 'align', 'diarize', 'todos', 'done'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export type SourceKind = 'upload' | 'link';
+
+export function isFinal(status: SessionStatus): boolean {
+  return status === 'COMPLETED' || status === 'FAILED' || status === 'CANCELLED';
+}
+
+/** Where a session was started, so replies find their way back to the right thread. */
+export interface ChatOrigin {
+  platform: 'slack' | 'discord' | 'cli' | 'web';
+  workspaceId: string | null;
+  channelId: string | null;
+  threadRef: string | null;
+  statusMessageRef: string | null;
+}
+
+export interface TranscriptionOptions {
+  language: string | null;
+  diarize: boolean;
+  minSpeakers: number | null;
+  maxSpeakers: number | null;
+  prompt: string | null;
+  model: string | null;
+}
+
+export interface Session {
+  id: string;
+  userId: string;
+  filename: string | null;
+  status: SessionStatus;
+  stage: Stage;
+  percent: number;
+  createdAt: Date;
+  updatedAt: Date;
+  videoPath: string | null;
+  transcriptPath: string | null;
+  todosPath: string | null;
+  summaryPath: string | null;
+  origin: ChatOrigin;
+  sourceKind: SourceKind;
+  sizeBytes: number | null;
+  contentType: string | null;
+  durationSeconds: number | null;
+  language: string | null;
+  options: TranscriptionOptions;
+  errorCode: string | null;
+  errorMessage: string | null;
+  attempts: number;
+}

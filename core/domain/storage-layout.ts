@@ -1,0 +1,27 @@
+/** Object keys of DESIGN §2. Buckets come from configuration; keys are fixed here, in one place. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+export interface Buckets {
+  videos: string;
+  transcripts: string;
+}
+
+export const storageLayout = (buckets: Buckets) => ({
+  original: (sessionId: string, ext: string): ObjectRef => ({ bucket: buckets.videos, key: `${sessionId}/original.${ext}` }),
+  transcript: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/transcript.json` }),
+  todos: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/todos.json` }),
+  summary: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/summary.json` }),
+  /** Every prefix a session owns, for deletion. */
+  prefixes: (sessionId: string): ObjectRef[] => [
+    { bucket: buckets.videos, key: `${sessionId}/` },
+    { bucket: buckets.transcripts, key: `${sessionId}/` },
+  ],
+});
+
+export type StorageLayout = ReturnType<typeof storageLayout>;
+
+/** `bucket/key`, the form stored in the sessions table's *_path columns. */
+export const refPath = (ref: ObjectRef): string => `${ref.bucket}/${ref.key}`;

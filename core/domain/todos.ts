@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+export const PRIORITIES = ['high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const todoSchema = z.object({
+  id: z.string(),
+  task: z.string(),
+  priority: z.enum(PRIORITIES),
+  /** `hh:mm:ss` of the first cited segment: always a time that exists in the transcript. */
+  timestamp: z.string().regex(/^\d{2,}:\d{2}:\d{2}$/),
+  context: z.string(),
+  completed: z.boolean(),
+  assignee: z.string().nullable(),
+  due: z.string().nullable(),
+  segments: z.array(z.number().int().nonnegative()).min(1),
+  completed_by: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+export type Todo = z.infer<typeof todoSchema>;
+
+/** `transcripts/{id}/todos.json` (the seed's shape, DESIGN §7). */
+export const todosDocumentSchema = z.object({
+  generated_at: z.string(),
+  session_id: z.uuid(),
+  version: z.literal('1.0'),
+  todos: z.array(todoSchema),
+  summary: z.string(),
+  metadata: z.object({
+    total_todos: z.number().int(),
+    high_priority: z.number().int(),
+    estimated_time: z.string().nullable(),
+  }),
+});
+export type TodosDocument = z.infer<typeof todosDocumentSchema>;
+
+/** `transcripts/{id}/summary.json`. */
+export const summaryDocumentSchema = z.object({
+  generated_at: z.string(),
+  session_id: z.uuid(),
+  summary: z.string(),
+  key_points: z.array(z.string()),
+  decisions: z.array(z.string()),
+});
+export type SummaryDocument = z.infer<typeof summaryDocumentSchema>;
+
+/** What a todo generator returns before it is stamped into documents. */
+export interface MeetingNotes {
+  summary: string;
+  keyPoints: string[];
+  decisions: string[];
+  todos: Array<Pick<Todo, 'task' | 'priority' | 'context' | 'assignee' | 'due' | 'segments' | 'timestamp'>>;
+  estimatedTime: string | null;
+}
+
+export function buildDocuments(
+  sessionId: string,
+  notes: MeetingNotes,
+  now: Date,
+): { todos: TodosDocument; summary: SummaryDocument } {
+  const generated_at = now.toISOString();
+  const todos: Todo[] = notes.todos.map((t, i) => ({
+    id: String(i + 1),
+    ...t,
+    completed: false,
+    completed_by: null,
+    completed_at: null,
+  }));
+  return {
+    todos: {
+      generated_at,
+      session_id: sessionId,
+      version: '1.0',
+      todos,
+      summary: notes.summary,
+      metadata: {
+        total_todos: todos.length,
+        high_priority: todos.filter((t) => t.priority === 'high').length,
+        estimated_time: notes.estimatedTime,
+      },
+    },
+    summary: {
+      generated_at,
+      session_id: sessionId,
+      summary: notes.summary,
+      key_points: notes.keyPoints,
+      decisions: notes.decisions,
+    },
+  };
+}

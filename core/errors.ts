@@ -1,0 +1,49 @@
+/**
+ * Error codes a user may see (in a thread, on the status page, in the CLI).
+ * Each failure carries one of these and a sentence the user understands; logs carry the detail.
+ */
+export const ERROR_CODES = [
+  'UNSUPPORTED_MEDIA',
+  'CORRUPT_MEDIA',
+  'MEDIA_TOO_LARGE',
+  'NO_AUDIO',
+  'LINK_INVALID',
+  'LINK_FORBIDDEN',
+  'LINK_UNREACHABLE',
+  'LINK_NOT_FOUND',
+  'DOWNLOAD_TIMEOUT',
+  'STORAGE_UNAVAILABLE',
+  'TRANSCRIBER_UNAVAILABLE',
+  'TRANSCRIPTION_FAILED',
+  'LLM_UNAVAILABLE',
+  'LLM_INVALID_OUTPUT',
+  'SESSION_NOT_FOUND',
+  'CANCELLED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    /** Words for the user: what happened and, where it helps, what to do. */
+    readonly userMessage: string,
+    /** Transient failures are retried; others fail the session at once. */
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${userMessage}`, options);
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/** Anything that is not an AppError is an internal error: retried, and described to the user in general terms. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  return new AppError('INTERNAL', 'Something went wrong on our side while processing this recording.', true, { cause: err });
+}

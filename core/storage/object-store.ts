@@ -1,0 +1,32 @@
+import type { Readable } from 'node:stream';
+import type { ObjectRef } from '../domain/storage-layout.js';
+
+export interface UploadOptions {
+  contentType?: string;
+  /** Called as bytes are accepted by the store. */
+  onProgress?: (bytesUploaded: number) => void;
+  /** Aborting cancels the upload; nothing is left behind. */
+  signal?: AbortSignal;
+}
+
+/** Object storage (MinIO / S3). Files are kept until a user deletes them. */
+export interface ObjectStore {
+  /** Creates the configured buckets when they are missing. */
+  ensureBuckets(): Promise<void>;
+  /**
+   * Streams `body` into `ref` with memory bounded by part size × parts in flight.
+   * On any failure (including the body stream erroring or the signal aborting) the upload is aborted,
+   * no object is left, and the error is rethrown.
+   */
+  upload(ref: ObjectRef, body: Readable, options?: UploadOptions): Promise<{ bytes: number }>;
+  putJson(ref: ObjectRef, value: unknown): Promise<void>;
+  /** Parsed JSON, or null when the object does not exist. */
+  getJson(ref: ObjectRef): Promise<unknown>;
+  exists(ref: ObjectRef): Promise<boolean>;
+  /** A time-limited GET URL (never log it). */
+  presignGet(ref: ObjectRef, expiresInSeconds: number): Promise<string>;
+  /** Deletes every object under the prefix; returns how many were deleted. */
+  deletePrefix(prefix: ObjectRef): Promise<number>;
+  /** Cheap reachability check for /readyz. */
+  ping(): Promise<void>;
+}

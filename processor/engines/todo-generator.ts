@@ -1,0 +1,13 @@
+import type { MeetingNotes } from '../../core/domain/todos.js';
+import type { StoredTranscript } from '../../core/domain/transcript.js';
+
+export interface TodoRequest {
+  transcript: StoredTranscript;
+  onProgress: (percent: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Summary, key points, decisions and todos from a transcript; every todo cites existing segments. */
+export interface TodoGenerator {
+  generate(request: TodoRequest): Promise<MeetingNotes>;
+}

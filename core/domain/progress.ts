@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
-import { SESSION_STATUSES, STAGES } from './session.js';
+import { SESSION_STATUSES, STAGES, type Stage } from './session.js';
 
 export const progressEventSchema = z.object({
   sessionId: z.uuid(),
@@ -21,3 +21,25 @@ export type ProgressUpdate = Omit<ProgressEvent, 'seq' | 'at' | 'etaSeconds' | '
   etaSeconds?: number | null;
   error?: ProgressEvent['error'];
 };
+
+/**
+ * Each stage's share of the whole job, so the overall percent only moves forward across stages.
+ * Transcription dominates the wall time; upload and the LLM are smaller.
+ */
+const STAGE_SPAN: Record<Stage, [from: number, to: number]> = {
+  upload: [0, 10],
+  queued: [10, 12],
+  audio: [12, 20],
+  transcribe: [20, 70],
+  align: [70, 78],
+  diarize: [78, 85],
+  todos: [85, 99],
+  done: [100, 100],
+};
+
+/** Overall percent (integer) from a stage and how far through that stage the work is (0..1). */
+export function overallPercent(stage: Stage, fraction: number): number {
+  const [from, to] = STAGE_SPAN[stage];
+  const f = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  return Math.floor(from + (to - from) * f);
+}

@@ -25,3 +25,10 @@ export type StorageLayout = ReturnType<typeof storageLayout>;
 
 /** `bucket/key`, the form stored in the sessions table's *_path columns. */
 export const refPath = (ref: ObjectRef): string => `${ref.bucket}/${ref.key}`;
+
+/** Inverse of refPath: the first path segment is the bucket. */
+export function parseRefPath(path: string): ObjectRef {
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new Error(`not an object path: ${path}`);
+  return { bucket: path.slice(0, slash), key: path.slice(slash + 1) };
+}

@@ -63,6 +63,36 @@ export interface StoredTranscript {
   word_segments: Word[];
 }
 
+const storedWordSchema = z.object({
+  word: z.string(),
+  start: z.number().optional(),
+  end: z.number().optional(),
+  score: z.number().optional(),
+  speaker: z.string().optional(),
+});
+
+/** Reads a stored transcript back (a resumed job, the todos stage, the web page). */
+export const storedTranscriptSchema: z.ZodType<StoredTranscript> = z.object({
+  session_id: z.string(),
+  generated_at: z.string(),
+  engine: z.string(),
+  model: z.string().nullable(),
+  duration: z.number(),
+  language: z.string(),
+  segments: z.array(
+    z.object({
+      id: z.number().int(),
+      start: z.number(),
+      end: z.number(),
+      text: z.string(),
+      words: z.array(storedWordSchema),
+      speaker: z.string().optional(),
+      avg_logprob: z.number().optional(),
+    }),
+  ),
+  word_segments: z.array(storedWordSchema),
+});
+
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 function normaliseWord(w: z.infer<typeof wordSchema>): Word {

@@ -13,3 +13,19 @@ export interface ProgressBus {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Stops one listener. `ready` settles once the session's channel is subscribed (see ProgressFeed). */
+export type Unsubscribe = (() => void) & { readonly ready: Promise<void> };
+
+/**
+ * Live progress for viewers in this process (web SSE, CLI `--wait`): one subscriber connection per process,
+ * fanned out in memory, never one connection per viewer.
+ */
+export interface ProgressFeed {
+  /**
+   * Calls `listener` with every event published for the session from now on. Await the returned
+   * function's `ready` before reading `ProgressBus.latest()`, so no event falls between the two.
+   */
+  subscribe(sessionId: string, listener: (event: ProgressEvent) => void): Unsubscribe;
+  close(): Promise<void>;
+}

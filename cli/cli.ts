@@ -1,0 +1,140 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Core } from '../core/app.js';
+import type { ProgressEvent } from '../core/domain/progress.js';
+import { isFinal, type Session, type TranscriptionOptions } from '../core/domain/session.js';
+import type { MediaSource } from '../core/ingest/ingest.service.js';
+import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const USAGE = `Usage:
+  whisper-notes submit <file-or-url> [--wait] [--json] [--language xx] [--no-diarize]
+                       [--min-speakers n] [--max-speakers n]
+  whisper-notes status <session-id> [--json]
+  whisper-notes delete <session-id>`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Runs one CLI command against a wired core; returns the exit code (0 ok, 1 failed, 2 usage). */
+export async function runCli(argv: string[], core: Core, io: CliIo, pollMs = 500): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      wait: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      language: { type: 'string' },
+      'no-diarize': { type: 'boolean', default: false },
+      'min-speakers': { type: 'string' },
+      'max-speakers': { type: 'string' },
+    },
+  });
+  const [command, target] = positionals;
+  if (!command || !target) {
+    io.err(USAGE);
+    return 2;
+  }
+  switch (command) {
+    case 'submit':
+      return submit(core, io, target, values, pollMs);
+    case 'status':
+      return status(core, io, target, values.json);
+    case 'delete':
+      return remove(core, io, target);
+    default:
+      io.err(`Unknown command "${command}".\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function submit(
+  core: Core,
+  io: CliIo,
+  target: string,
+  flags: { wait: boolean; json: boolean; language?: string; 'no-diarize': boolean; 'min-speakers'?: string; 'max-speakers'?: string },
+  pollMs: number,
+): Promise<number> {
+  const source = await sourceFor(target);
+  if (typeof source === 'string') {
+    io.err(source);
+    return 1;
+  }
+  const options: Partial<TranscriptionOptions> = {
+    language: flags.language ?? null,
+    diarize: !flags['no-diarize'],
+    minSpeakers: flags['min-speakers'] ? Number(flags['min-speakers']) : null,
+    maxSpeakers: flags['max-speakers'] ? Number(flags['max-speakers']) : null,
+  };
+  const { session, uploaded } = await core.sessionService.start({
+    user: { platform: 'cli', workspaceId: os.hostname(), externalId: os.userInfo().username },
+    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+    source,
+    options,
+  });
+  if (!flags.json) io.out(session.id);
+
+  const unsubscribe = flags.wait && !flags.json ? core.feed.subscribe(session.id, (e: ProgressEvent) => io.err(formatProgress(e))) : () => {};
+  try {
+    let current = await uploaded;
+    if (flags.wait) current = await waitForFinal(core, current, pollMs);
+    const results = current.status === 'COMPLETED' ? await core.sessionService.results(current.id) : null;
+    if (flags.json) io.out(JSON.stringify(sessionJson(current, results), null, 2));
+    else if (results) io.out(formatResults(results));
+    if (current.status === 'FAILED') {
+      if (!flags.json) io.err(`Failed (${current.errorCode}): ${current.errorMessage}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** The row is the truth; progress events only make waiting pleasant to watch. */
+async function waitForFinal(core: Core, session: Session, pollMs: number): Promise<Session> {
+  let current = session;
+  while (!isFinal(current.status)) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    current = (await core.sessionService.get(current.id)) ?? current;
+  }
+  return current;
+}
+
+async function sourceFor(target: string): Promise<MediaSource | string> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return { kind: 'link', url: target };
+  try {
+    const info = await stat(target);
+    if (!info.isFile()) return `Not a file: ${target}`;
+    return { kind: 'stream', body: createReadStream(target), filename: path.basename(target), sizeBytes: info.size };
+  } catch {
+    return `No such file: ${target}`;
+  }
+}
+
+async function status(core: Core, io: CliIo, id: string, json: boolean): Promise<number> {
+  const session = UUID.test(id) ? await core.sessionService.get(id) : null;
+  if (!session) {
+    io.err(`No session ${id}`);
+    return 1;
+  }
+  const results = session.status === 'COMPLETED' ? await core.sessionService.results(id) : null;
+  if (json) io.out(JSON.stringify(sessionJson(session, results), null, 2));
+  else io.out([formatSession(session), results ? formatResults(results) : ''].filter(Boolean).join('\n'));
+  return 0;
+}
+
+async function remove(core: Core, io: CliIo, id: string): Promise<number> {
+  if (!UUID.test(id) || !(await core.sessionService.delete(id))) {
+    io.err(`No session ${id}`);
+    return 1;
+  }
+  io.out(`Deleted ${id}`);
+  return 0;
+}

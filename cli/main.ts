@@ -1,0 +1,18 @@
+import { createCore } from '../core/app.js';
+import { ConfigError, loadConfig } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { runCli } from './cli.js';
+
+try {
+  const config = loadConfig();
+  // The CLI talks to people: logs stay quiet unless asked for.
+  const core = await createCore(config, createLogger(process.env.LOG_LEVEL ?? 'warn', 'cli'));
+  const code = await runCli(process.argv.slice(2), core, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  }).finally(() => core.close());
+  process.exit(code);
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { jobMessageSchema } from './job.js';
+import { overallPercent } from './progress.js';
+import { STAGES } from './session.js';
+import { parseRefPath, refPath, storageLayout } from './storage-layout.js';
+import { buildDocuments, todosDocumentSchema } from './todos.js';
+
+const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
+
+describe('job messages', () => {
+  it('fills option defaults and validates the version and id', () => {
+    expect(jobMessageSchema.parse({ v: 1, sessionId: id })).toEqual({
+      v: 1,
+      sessionId: id,
+      options: { language: null, diarize: true, minSpeakers: null, maxSpeakers: null, prompt: null, model: null },
+    });
+    expect(jobMessageSchema.safeParse({ v: 2, sessionId: id }).success).toBe(false);
+    expect(jobMessageSchema.safeParse({ v: 1, sessionId: 'not-a-uuid' }).success).toBe(false);
+    expect(jobMessageSchema.safeParse({ v: 1, sessionId: id, options: { minSpeakers: -1 } }).success).toBe(false);
+  });
+});
+
+describe('overall progress', () => {
+  it('only moves forward through the stages', () => {
+    const points = STAGES.flatMap((s) => [overallPercent(s, 0), overallPercent(s, 0.5), overallPercent(s, 1)]);
+    expect(points).toEqual([...points].sort((a, b) => a - b));
+    expect(overallPercent('upload', 0)).toBe(0);
+    expect(overallPercent('done', 0)).toBe(100);
+    expect(overallPercent('transcribe', 7)).toBe(overallPercent('transcribe', 1));
+    expect(overallPercent('transcribe', Number.NaN)).toBe(overallPercent('transcribe', 0));
+  });
+});
+
+describe('storage layout', () => {
+  it('puts each file where DESIGN §2 says', () => {
+    const layout = storageLayout({ videos: 'video-files', transcripts: 'transcripts' });
+    expect(refPath(layout.original(id, 'mp4'))).toBe(`video-files/${id}/original.mp4`);
+    expect(refPath(layout.transcript(id))).toBe(`transcripts/${id}/transcript.json`);
+    expect(refPath(layout.todos(id))).toBe(`transcripts/${id}/todos.json`);
+    expect(refPath(layout.summary(id))).toBe(`transcripts/${id}/summary.json`);
+    expect(parseRefPath(`video-files/${id}/original.mp4`)).toEqual(layout.original(id, 'mp4'));
+    expect(() => parseRefPath('no-key')).toThrow();
+  });
+});
+
+describe('todos document', () => {
+  it('has the seed shape with numbered ids and counts', () => {
+    const docs = buildDocuments(
+      id,
+      {
+        summary: 'Release planning',
+        keyPoints: ['two fixes'],
+        decisions: ['ship Friday'],
+        estimatedTime: '1 hour',
+        todos: [
+          { task: 'Write release notes', priority: 'high', context: 'asked by lead', assignee: 'SPEAKER_01', due: 'Thursday', segments: [1, 2], timestamp: '00:00:03' },
+          { task: 'Ship fixes', priority: 'medium', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
+        ],
+      },
+      new Date('2026-11-25T10:30:00Z'),
+    );
+    expect(todosDocumentSchema.parse(docs.todos)).toEqual(docs.todos);
+    expect(docs.todos.todos.map((t) => [t.id, t.completed, t.completed_by])).toEqual([['1', false, null], ['2', false, null]]);
+    expect(docs.todos.metadata).toEqual({ total_todos: 2, high_priority: 1, estimated_time: '1 hour' });
+    expect(docs.summary).toEqual({ generated_at: '2026-11-25T10:30:00.000Z', session_id: id, summary: 'Release planning', key_points: ['two fixes'], decisions: ['ship Friday'] });
+  });
+});

@@ -1,0 +1,72 @@
+import type { ProgressEvent } from '../domain/progress.js';
+import { overallPercent } from '../domain/progress.js';
+import type { SessionStatus, Stage } from '../domain/session.js';
+import type { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ProgressBus } from './progress-bus.js';
+
+/** Progress within one stage: throttled, with an ETA from the rate so far. */
+export interface StageProgress {
+  /** `fraction` of this stage done (0..1); published at most once per interval. */
+  update(fraction: number, message?: string): void;
+  /** Waits until everything reported so far has been published. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Turns pipeline steps into progress events. Progress is a view, not the record: the session row and the
+ * stored outputs are the truth, so a Redis outage is logged and never stops the pipeline.
+ */
+export class ProgressReporter {
+  constructor(
+    private readonly bus: ProgressBus,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+    private readonly minIntervalMs = 1000,
+  ) {}
+
+  async report(sessionId: string, status: SessionStatus, stage: Stage, fraction: number, message: string): Promise<void> {
+    await this.send({ sessionId, status, stage, percent: overallPercent(stage, fraction), message });
+  }
+
+  async fail(sessionId: string, stage: Stage, error: AppError): Promise<void> {
+    await this.send({
+      sessionId,
+      status: 'FAILED',
+      stage,
+      percent: overallPercent(stage, 0),
+      message: error.userMessage,
+      error: { code: error.code, message: error.userMessage },
+    });
+  }
+
+  /** Starts a stage: publishes its beginning now and returns a throttled reporter for its progress. */
+  begin(sessionId: string, status: SessionStatus, stage: Stage, message: string): StageProgress {
+    const started = this.now();
+    let lastSent = started;
+    let chain = this.report(sessionId, status, stage, 0, message);
+    let lastMessage = message;
+    return {
+      update: (fraction, next) => {
+        lastMessage = next ?? lastMessage;
+        const t = this.now();
+        if (t - lastSent < this.minIntervalMs) return;
+        lastSent = t;
+        const f = Math.min(1, Math.max(0, fraction));
+        const etaSeconds = f > 0.02 ? Math.round(((t - started) / 1000) * ((1 - f) / f)) : null;
+        const event = { sessionId, status, stage, percent: overallPercent(stage, f), message: lastMessage, etaSeconds };
+        chain = chain.then(async () => void (await this.send(event)));
+      },
+      flush: () => chain,
+    };
+  }
+
+  private async send(update: Parameters<ProgressBus['publish']>[0]): Promise<ProgressEvent | null> {
+    try {
+      return await this.bus.publish(update);
+    } catch (err) {
+      this.log.warn({ err, sessionId: update.sessionId, stage: update.stage }, 'progress event not published');
+      return null;
+    }
+  }
+}

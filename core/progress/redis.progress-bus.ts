@@ -1,0 +1,210 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '../domain/progress.js';
+import type { Logger } from '../logger.js';
+import type { ProgressBus, ProgressFeed, Unsubscribe } from './progress-bus.js';
+
+const DAY_SECONDS = 24 * 60 * 60;
+
+/** Key, channel and stream names of DESIGN §4, under the configured prefix (empty in production). */
+export function progressNames(keyPrefix: string) {
+  const latest = (sessionId: string) => `${keyPrefix}progress:${sessionId}`;
+  return {
+    latest,
+    /** The pub/sub channel shares the latest-state key's name. */
+    channel: latest,
+    seq: (sessionId: string) => `${keyPrefix}progress:${sessionId}:seq`,
+    stream: `${keyPrefix}progress-events`,
+  };
+}
+
+/** Each `progress-events` entry holds the event JSON under this field. */
+export const PROGRESS_STREAM_FIELD = 'event';
+
+/** A progress event from Redis (key, channel or stream entry), or null when it is not one. */
+export function parseProgressEvent(raw: string): ProgressEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const parsed = progressEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * One atomic step, so seq order is the order in which events are stored, published and streamed, whoever
+ * publishes. The event JSON arrives split around its seq, which only Redis knows.
+ * KEYS: latest/channel, seq, stream. ARGV: JSON before seq, JSON after seq, TTL seconds, stream cap.
+ */
+const PUBLISH_SCRIPT = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+local event = ARGV[1] .. seq .. ARGV[2]
+redis.call('SET', KEYS[1], event, 'EX', ARGV[3])
+redis.call('PUBLISH', KEYS[1], event)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', '${PROGRESS_STREAM_FIELD}', event)
+return seq
+`;
+
+const unsequencedEventSchema = progressEventSchema.omit({ seq: true });
+
+function connect(redis: Config['redis'], logger: Logger, role: string): Redis {
+  // Named so operators (and tests) can tell our connections apart in CLIENT LIST.
+  const client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:${role}`, lazyConnect: true });
+  client.on('error', (err: Error) => logger.warn({ err, role }, 'redis connection error'));
+  return client;
+}
+
+async function disconnect(client: Redis): Promise<void> {
+  // quit() on a client that never connected would connect first just to say goodbye.
+  if (client.status === 'wait' || client.status === 'end') client.disconnect();
+  else await client.quit();
+}
+
+export interface RedisProgressBusOptions {
+  clock?: () => Date;
+  /** Approximate length the `progress-events` stream is trimmed to (XADD MAXLEN ~). */
+  streamMaxLength?: number;
+}
+
+export class RedisProgressBus implements ProgressBus {
+  private readonly client: Redis;
+  private readonly names: ReturnType<typeof progressNames>;
+  private readonly clock: () => Date;
+  private readonly streamMaxLength: number;
+
+  constructor(
+    redis: Config['redis'],
+    private readonly logger: Logger,
+    options: RedisProgressBusOptions = {},
+  ) {
+    this.client = connect(redis, logger, 'progress');
+    this.names = progressNames(redis.keyPrefix);
+    this.clock = options.clock ?? (() => new Date());
+    this.streamMaxLength = options.streamMaxLength ?? 10_000;
+  }
+
+  async publish(update: ProgressUpdate): Promise<ProgressEvent> {
+    const { sessionId, ...rest } = unsequencedEventSchema.parse({
+      ...update,
+      etaSeconds: update.etaSeconds ?? null,
+      error: update.error ?? null,
+      at: this.clock().toISOString(),
+    });
+    const before = `{"sessionId":${JSON.stringify(sessionId)},"seq":`;
+    const after = `,${JSON.stringify(rest).slice(1)}`;
+    const seq = await this.client.eval(
+      PUBLISH_SCRIPT,
+      3,
+      this.names.latest(sessionId),
+      this.names.seq(sessionId),
+      this.names.stream,
+      before,
+      after,
+      DAY_SECONDS,
+      this.streamMaxLength,
+    );
+    return { sessionId, seq: Number(seq), ...rest };
+  }
+
+  async latest(sessionId: string): Promise<ProgressEvent | null> {
+    const raw = await this.client.get(this.names.latest(sessionId));
+    if (raw === null) return null;
+    const event = parseProgressEvent(raw);
+    if (!event) this.logger.warn({ sessionId }, 'stored progress event is malformed; ignoring it');
+    return event;
+  }
+
+  async forget(sessionId: string): Promise<void> {
+    await this.client.del(this.names.latest(sessionId), this.names.seq(sessionId));
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    await disconnect(this.client);
+  }
+}
+
+type Listener = (event: ProgressEvent) => void;
+
+interface Channel {
+  /** Wrapped, so the same function subscribed twice is two subscriptions. */
+  listeners: Set<{ listener: Listener }>;
+  ready: Promise<void>;
+}
+
+export class RedisProgressFeed implements ProgressFeed {
+  /** The process's one subscriber connection; it connects when the first viewer arrives. */
+  private readonly subscriber: Redis;
+  private readonly names: ReturnType<typeof progressNames>;
+  private readonly channels = new Map<string, Channel>();
+  private closed = false;
+
+  constructor(
+    redis: Config['redis'],
+    private readonly logger: Logger,
+  ) {
+    this.subscriber = connect(redis, logger, 'progress-feed');
+    this.names = progressNames(redis.keyPrefix);
+    this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
+  }
+
+  subscribe(sessionId: string, listener: Listener): Unsubscribe {
+    if (this.closed) throw new Error('progress feed is closed');
+    const name = this.names.channel(sessionId);
+    let channel = this.channels.get(name);
+    if (!channel) {
+      channel = { listeners: new Set(), ready: this.redisSubscribe(name) };
+      this.channels.set(name, channel);
+    }
+    const entry = { listener };
+    channel.listeners.add(entry);
+
+    const joined = channel;
+    let active = true;
+    const stop = () => {
+      if (!active) return;
+      active = false;
+      joined.listeners.delete(entry);
+      if (joined.listeners.size > 0 || this.channels.get(name) !== joined) return;
+      this.channels.delete(name);
+      this.subscriber.unsubscribe(name).catch((err: unknown) => this.logger.warn({ err, sessionId }, 'progress unsubscribe failed'));
+    };
+    return Object.assign(stop, { ready: joined.ready });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.channels.clear();
+    await disconnect(this.subscriber);
+  }
+
+  private redisSubscribe(name: string): Promise<void> {
+    const ready = this.subscriber.subscribe(name).then(() => undefined);
+    // Logged here so a caller that never awaits `ready` leaves no unhandled rejection; awaiting callers still see it.
+    ready.catch((err: unknown) => this.logger.warn({ err, channel: name }, 'progress subscribe failed'));
+    return ready;
+  }
+
+  private deliver(name: string, message: string): void {
+    const channel = this.channels.get(name);
+    if (!channel) return; // in flight while the last listener left
+    const event = parseProgressEvent(message);
+    if (!event) {
+      this.logger.warn({ channel: name, bytes: message.length }, 'malformed progress message ignored');
+      return;
+    }
+    for (const { listener } of [...channel.listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger.error({ err, sessionId: event.sessionId }, 'progress listener failed');
+      }
+    }
+  }
+}

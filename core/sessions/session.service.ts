@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { ChatUser, UsersRepository } from '../db/users.repository.js';
+import { refPath, type StorageLayout } from '../domain/storage-layout.js';
+import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
+import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
+import { summaryDocumentSchema, todosDocumentSchema, type SummaryDocument, type TodosDocument } from '../domain/todos.js';
+import { AppError, toAppError } from '../errors.js';
+import type { IngestService, MediaSource } from '../ingest/ingest.service.js';
+import { formatBytes } from '../ingest/byte-limit.js';
+import type { Logger } from '../logger.js';
+import type { ProgressBus } from '../progress/progress-bus.js';
+import type { ProgressReporter } from '../progress/progress-reporter.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { ObjectStore } from '../storage/object-store.js';
+
+export interface StartSession {
+  user: ChatUser;
+  origin: ChatOrigin;
+  source: MediaSource;
+  /** A name to show; defaults to the one the source carries (attachment name, link path). */
+  filename?: string | null;
+  options?: Partial<TranscriptionOptions>;
+  signal?: AbortSignal;
+}
+
+export interface StartedSession {
+  /** The new session, already recorded as UPLOADING (chat replies can name it at once). */
+  session: Session;
+  /** Settles when the upload is stored and the job queued (PROCESSING) or was refused (FAILED). Never rejects. */
+  uploaded: Promise<Session>;
+}
+
+export interface SessionResults {
+  transcript: StoredTranscript | null;
+  todos: TodosDocument | null;
+  summary: SummaryDocument | null;
+}
+
+export const DEFAULT_OPTIONS: TranscriptionOptions = {
+  language: null,
+  diarize: true,
+  minSpeakers: null,
+  maxSpeakers: null,
+  prompt: null,
+  model: null,
+};
+
+export interface SessionServiceDeps {
+  sessions: SessionsRepository;
+  users: UsersRepository;
+  ingest: IngestService;
+  queue: JobQueue;
+  store: ObjectStore;
+  layout: StorageLayout;
+  bus: ProgressBus;
+  progress: ProgressReporter;
+  log: Logger;
+}
+
+/**
+ * The one way into the pipeline: chat bots, the CLI and the web page all start, read and delete sessions
+ * here, never touching storage or the queue themselves.
+ */
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {}
+
+  async start(input: StartSession): Promise<StartedSession> {
+    const { sessions, users } = this.deps;
+    const userId = await users.resolve(input.user);
+    const options = { ...DEFAULT_OPTIONS, ...input.options };
+    const session = await sessions.create({
+      id: randomUUID(),
+      userId,
+      filename: input.filename ?? (input.source.kind === 'stream' ? input.source.filename : null),
+      origin: input.origin,
+      sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
+      options,
+    });
+    await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
+    return { session, uploaded: this.upload(session, input, options) };
+  }
+
+  async get(id: string): Promise<Session | null> {
+    return this.deps.sessions.get(id);
+  }
+
+  async listForUser(user: ChatUser, limit = 10): Promise<Session[]> {
+    return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
+  }
+
+  /** The stored results; each is null until its stage has finished. */
+  async results(id: string): Promise<SessionResults> {
+    const { store, layout } = this.deps;
+    const [transcript, todos, summary] = await Promise.all([
+      store.getJson(layout.transcript(id)),
+      store.getJson(layout.todos(id)),
+      store.getJson(layout.summary(id)),
+    ]);
+    return {
+      transcript: transcript === null ? null : storedTranscriptSchema.parse(transcript),
+      todos: todos === null ? null : todosDocumentSchema.parse(todos),
+      summary: summary === null ? null : summaryDocumentSchema.parse(summary),
+    };
+  }
+
+  /** Removes the session's objects, its row and its Redis keys. Objects go first: a row never outlives them unnoticed. */
+  async delete(id: string): Promise<boolean> {
+    const { store, layout, sessions, bus } = this.deps;
+    const session = await sessions.get(id);
+    if (!session) return false;
+    for (const prefix of layout.prefixes(id)) await store.deletePrefix(prefix);
+    await bus.forget(id);
+    return sessions.delete(id);
+  }
+
+  private async upload(session: Session, input: StartSession, options: TranscriptionOptions): Promise<Session> {
+    const { ingest, sessions, queue, progress, log } = this.deps;
+    const id = session.id;
+    try {
+      const stage = progress.begin(id, 'UPLOADING', 'upload', 'Receiving the recording');
+      const media = await ingest.ingest(
+        id,
+        input.source,
+        (bytes, total) => stage.update(total ? bytes / total : 0, `Received ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)}` : ''}`),
+        input.signal,
+      );
+      await stage.flush();
+      const queued = await sessions.transition(id, ['UPLOADING'], {
+        status: 'PROCESSING',
+        stage: 'queued',
+        filename: session.filename ?? media.filename,
+        videoPath: refPath(media.ref),
+        sizeBytes: media.bytes,
+        contentType: media.contentType,
+        durationSeconds: media.durationSeconds,
+      });
+      if (!queued) throw new AppError('CANCELLED', 'This session was cancelled before the upload finished.');
+      await queue.publish('transcribe', { v: 1, sessionId: id, options });
+      await progress.report(id, 'PROCESSING', 'queued', 0, 'Waiting for a processor');
+      return queued;
+    } catch (err) {
+      const error = toAppError(err);
+      if (error.code === 'INTERNAL') log.error({ err, sessionId: id }, 'upload failed');
+      else log.info({ code: error.code, sessionId: id }, 'recording refused');
+      const failed = await sessions.transition(id, ['UPLOADING', 'PROCESSING'], {
+        status: 'FAILED',
+        errorCode: error.code,
+        errorMessage: error.userMessage,
+      });
+      await progress.fail(id, 'upload', error);
+      return failed ?? (await sessions.get(id)) ?? session;
+    }
+  }
+}

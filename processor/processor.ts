@@ -1,0 +1,31 @@
+import type { Core } from '../core/app.js';
+import type { Consumer } from '../core/queue/job-queue.js';
+import type { TodoGenerator } from './engines/todo-generator.js';
+import type { Transcriber } from './engines/transcriber.js';
+import type { AudioExtractor } from './jobs/transcribe.job.js';
+import { todosJob } from './jobs/todos.job.js';
+import { transcribeJob } from './jobs/transcribe.job.js';
+
+export interface Engines {
+  transcriber: Transcriber;
+  generator: TodoGenerator;
+  extractAudio: AudioExtractor;
+}
+
+export interface RunningProcessor {
+  /** Stops consuming; jobs in hand finish or go back to the queue. */
+  stop(): Promise<void>;
+}
+
+/** Consumes both queues. Run as many processes as the GPU and the LLM endpoint can take. */
+export async function startProcessor(core: Core, engines: Engines): Promise<RunningProcessor> {
+  const { sessions, progress, store, layout, queue } = core;
+  const log = core.log.child({ component: 'processor' });
+  const consumers: Consumer[] = [
+    await queue.consume('transcribe', transcribeJob({ sessions, progress, log, store, layout, queue, ...engines })),
+    await queue.consume('todos', todosJob({ sessions, progress, log, store, layout, generator: engines.generator })),
+  ];
+  return {
+    stop: async () => void (await Promise.all(consumers.map((c) => c.stop()))),
+  };
+}

@@ -1,0 +1,253 @@
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Config } from '../config.js';
+import type { ObjectRef } from '../domain/storage-layout.js';
+import { AppError } from '../errors.js';
+import type { ObjectStore, UploadOptions } from './object-store.js';
+
+const MiB = 1024 * 1024;
+
+export interface S3ObjectStoreOptions {
+  /** Bytes per multipart part (S3's minimum is 5 MiB). Default 8 MiB. */
+  partSize?: number;
+  /** Parts uploaded at once; memory stays under partSize × queueSize. Default 4. */
+  queueSize?: number;
+}
+
+/** The one S3 client setup, shared by everything that talks to MinIO (or s3rver in tests). */
+export function createS3Client(s3: Config['s3']): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    // Checksums only where the API demands them: s3rver cannot read the SDK's aws-chunked bodies.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // A store that stops answering must fail the request (and /readyz), not hang it; the idle limit
+    // still lets a slow link push a large part.
+    requestHandler: { connectionTimeout: 5_000, socketTimeout: 60_000 },
+  });
+}
+
+/** Any failure of the store itself: unreachable, erroring or refusing. Detail stays in `cause`. */
+function storageUnavailable(cause: unknown): AppError {
+  if (cause instanceof AppError) return cause;
+  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable right now; we will retry.', true, { cause });
+}
+
+function isS3Error(err: unknown, ...names: string[]): boolean {
+  return err instanceof S3ServiceException && names.includes(err.name);
+}
+
+export class S3ObjectStore implements ObjectStore {
+  private readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+
+  constructor(
+    private readonly s3: Config['s3'],
+    options: S3ObjectStoreOptions = {},
+  ) {
+    this.client = createS3Client(s3);
+    this.partSize = options.partSize ?? 8 * MiB;
+    this.queueSize = options.queueSize ?? 4;
+  }
+
+  async ensureBuckets(): Promise<void> {
+    await Promise.all([this.ensureBucket(this.s3.buckets.videos), this.ensureBucket(this.s3.buckets.transcripts)]);
+  }
+
+  async upload(ref: ObjectRef, body: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
+    const { signal, onProgress } = options;
+    if (signal?.aborted) {
+      body.destroy();
+      throw signal.reason;
+    }
+    let bytes = 0;
+    let sourceError: unknown;
+    // Reading through our own generator tells a failing source apart from a failing store.
+    async function* countedSource() {
+      try {
+        for await (const chunk of body as AsyncIterable<Buffer | string>) {
+          const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          bytes += data.length;
+          yield data;
+        }
+      } catch (err) {
+        sourceError = err;
+        throw err;
+      }
+    }
+    // Cancelling ends the source: Upload then finishes the parts in flight and stops, so nothing is
+    // still writing when we clean up (its own abort() returns while parts are still being sent).
+    const cancel = () => body.destroy(signal?.reason as Error);
+    signal?.addEventListener('abort', cancel, { once: true });
+
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: ref.bucket, Key: ref.key, Body: Readable.from(countedSource()), ContentType: options.contentType },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      // We abort it ourselves: Upload's own abort, refused by s3rver, would hide the store's real error.
+      leavePartsOnError: true,
+    });
+    if (onProgress) {
+      upload.on('httpUploadProgress', ({ loaded }) => {
+        if (loaded !== undefined) onProgress(loaded);
+      });
+    }
+
+    try {
+      await upload.done();
+      // An abort that came after the last byte was read still cancels: the object goes.
+      signal?.throwIfAborted();
+      return { bytes };
+    } catch (err) {
+      // Decided before tearing down: destroying the body below may fail the source's read late.
+      const failure: unknown = signal?.aborted ? signal.reason : sourceError !== undefined ? sourceError : storageUnavailable(err);
+      body.destroy();
+      await this.discard(ref, upload.uploadId);
+      throw failure;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  async putJson(ref: ObjectRef, value: unknown): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: JSON.stringify(value), ContentType: 'application/json' }),
+      );
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+  }
+
+  async getJson(ref: ObjectRef): Promise<unknown> {
+    let text: string;
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      text = (await object.Body?.transformToString('utf-8')) ?? '';
+    } catch (err) {
+      if (isS3Error(err, 'NoSuchKey')) return null;
+      throw storageUnavailable(err);
+    }
+    return JSON.parse(text) as unknown;
+  }
+
+  async exists(ref: ObjectRef): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+      return true;
+    } catch (err) {
+      if (isS3Error(err, 'NotFound', 'NoSuchKey')) return false;
+      throw storageUnavailable(err);
+    }
+  }
+
+  presignGet(ref: ObjectRef, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
+  async deletePrefix(prefix: ObjectRef): Promise<number> {
+    // An empty prefix would empty the whole bucket.
+    if (prefix.key === '') throw new Error('deletePrefix needs a non-empty prefix');
+    let deleted = 0;
+    let marker: string | undefined;
+    try {
+      // ListObjects (v1) with a marker, not v2: s3rver cannot make v2 continuation tokens (it ciphers them
+      // with DES, which Node's OpenSSL 3 lacks); MinIO and S3 serve both.
+      do {
+        const page = await this.client.send(
+          new ListObjectsCommand({ Bucket: prefix.bucket, Prefix: prefix.key, Marker: marker }),
+        );
+        const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+        if (keys.length === 0) break;
+        const result = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: prefix.bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+        const failed = result.Errors ?? [];
+        if (failed.length > 0) {
+          throw new Error(`could not delete ${failed.length} object(s) under ${prefix.bucket}/${prefix.key}: ${failed[0]?.Code}`);
+        }
+        deleted += keys.length;
+        marker = page.IsTruncated ? keys.at(-1) : undefined;
+      } while (marker !== undefined);
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+    return deleted;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await Promise.all(
+        [this.s3.buckets.videos, this.s3.buckets.transcripts].map((Bucket) => this.client.send(new HeadBucketCommand({ Bucket }))),
+      );
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+  }
+
+  /** Releases the client's pooled connections (graceful shutdown). */
+  close(): void {
+    this.client.destroy();
+  }
+
+  private async ensureBucket(bucket: string): Promise<void> {
+    if (await this.bucketExists(bucket)) return;
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      // Another process starting beside us may have created it in between (MinIO answers
+      // BucketAlreadyOwnedByYou, s3rver BucketAlreadyExists): fine when we can reach it now.
+      if (isS3Error(err, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists') && (await this.bucketExists(bucket))) return;
+      throw storageUnavailable(err);
+    }
+  }
+
+  private async bucketExists(bucket: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return true;
+    } catch (err) {
+      if (isS3Error(err, 'NotFound', 'NoSuchBucket')) return false;
+      throw storageUnavailable(err);
+    }
+  }
+
+  /**
+   * Leaves no trace of a failed upload. Best effort, since the caller must get the original error:
+   * s3rver refuses AbortMultipartUpload (an uncompleted upload leaves no object there anyway) and a store
+   * that is down refuses everything. The delete covers an object completed just before the failure.
+   */
+  private async discard(ref: ObjectRef, uploadId: string | undefined): Promise<void> {
+    const ignore = () => undefined;
+    if (uploadId !== undefined) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: uploadId }))
+        .catch(ignore);
+    }
+    await this.client.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key })).catch(ignore);
+  }
+}

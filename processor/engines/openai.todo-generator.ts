@@ -1,0 +1,154 @@
+import type OpenAI from 'openai';
+import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import type { AutoParseableResponseFormat } from 'openai/lib/parser';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { z } from 'zod';
+import type { MeetingNotes } from '../../core/domain/todos.js';
+import { AppError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import {
+  chunkTranscript,
+  mergeTodos,
+  missingCitations,
+  notesAnswerSchema,
+  notesPrompt,
+  NOTES_FORMAT_NAME,
+  overviewAnswerSchema,
+  overviewPrompt,
+  OVERVIEW_FORMAT_NAME,
+  type ChatPrompt,
+  type NotesAnswer,
+  type OverviewAnswer,
+  type TranscriptChunk,
+} from './meeting-prompt.js';
+import { createOpenAIClient, toServiceError, type OpenAIConnection, type ServiceErrors } from './openai-client.js';
+import type { TodoGenerator, TodoRequest } from './todo-generator.js';
+
+export interface OpenAITodoGeneratorOptions extends OpenAIConnection {
+  model: string;
+  /** Longest stretch of meeting sent in one request. */
+  chunkSeconds: number;
+  /** Also bounds a part by size, for dense speech. */
+  chunkChars?: number;
+  /** Answers that fail the schema or cite missing segments, per request, before giving up. */
+  maxInvalidAnswers?: number;
+}
+
+const LLM_ERRORS: ServiceErrors = {
+  unavailable: 'LLM_UNAVAILABLE',
+  rejected: 'LLM_UNAVAILABLE',
+  name: 'language model',
+  modelVariable: 'LLM_MODEL',
+};
+
+const NOTHING_SAID: OverviewAnswer = { summary: '', key_points: [], decisions: [], estimated_time: null };
+
+/** Why an answer could not be used; told back to the model when it is asked again. */
+class InvalidAnswer extends Error {}
+
+/**
+ * Notes from any OpenAI-compatible chat endpoint with structured output. Long meetings are cut into parts
+ * (map); todos are merged without duplicates and, with several parts, one more call merges the summaries
+ * (reduce). Parts run one after another: a small account's rate limit is the usual bottleneck.
+ */
+export class OpenAITodoGenerator implements TodoGenerator {
+  private readonly client: OpenAI;
+  private readonly maxInvalidAnswers: number;
+
+  constructor(
+    private readonly options: OpenAITodoGeneratorOptions,
+    private readonly logger: Logger,
+  ) {
+    this.client = createOpenAIClient(options, logger);
+    this.maxInvalidAnswers = options.maxInvalidAnswers ?? 3;
+  }
+
+  async generate({ transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+    const chunks = chunkTranscript(transcript, { maxSeconds: this.options.chunkSeconds, maxChars: this.options.chunkChars ?? 40_000 });
+    const steps = chunks.length > 1 ? chunks.length + 1 : chunks.length;
+    const answers: NotesAnswer[] = [];
+    for (const [index, chunk] of chunks.entries()) {
+      const prompt = notesPrompt(chunk, { index, count: chunks.length, language: transcript.language });
+      answers.push(await this.ask(prompt, notesFormat, signal, (answer) => checkCitations(answer, chunk)));
+      onProgress(Math.round(((index + 1) / steps) * 100));
+    }
+
+    const todos = mergeTodos(answers.flatMap((a) => a.todos), transcript);
+    let overview: OverviewAnswer = answers[0] ?? NOTHING_SAID;
+    if (answers.length > 1) {
+      overview = await this.ask(overviewPrompt(answers, todos, transcript.language), overviewFormat, signal);
+      onProgress(100);
+    }
+    return {
+      summary: overview.summary,
+      keyPoints: overview.key_points,
+      decisions: overview.decisions,
+      estimatedTime: overview.estimated_time,
+      todos,
+    };
+  }
+
+  /** One structured request, asked again (with the reason) while the answer is unusable. */
+  private async ask<T>(
+    prompt: ChatPrompt,
+    format: AutoParseableResponseFormat<T>,
+    signal: AbortSignal | undefined,
+    check: (answer: T) => void = () => {},
+  ): Promise<T> {
+    const messages: ChatCompletionMessageParam[] = [
+      { role: 'system', content: prompt.system },
+      { role: 'user', content: prompt.user },
+    ];
+    let reason = '';
+    for (let attempt = 1; attempt <= this.maxInvalidAnswers; attempt++) {
+      try {
+        const completion = await this.client.chat.completions.parse(
+          { model: this.options.model, messages, response_format: format },
+          { signal },
+        );
+        const message = completion.choices[0]?.message;
+        if (message?.refusal) throw new InvalidAnswer(`the model refused: ${message.refusal}`);
+        if (!message?.parsed) throw new InvalidAnswer('the answer was empty');
+        check(message.parsed);
+        return message.parsed;
+      } catch (err) {
+        const invalid = invalidReason(err);
+        if (invalid === null) throw toServiceError(err, LLM_ERRORS, signal);
+        reason = invalid;
+        this.logger.warn({ attempt, reason, model: this.options.model, format: format.json_schema.name }, 'unusable LLM answer');
+        messages.splice(2, 1, {
+          role: 'user',
+          content: `Your previous answer could not be used: ${reason.slice(0, 500)}. Answer again with the complete JSON.`,
+        });
+      }
+    }
+    throw new AppError(
+      'LLM_INVALID_OUTPUT',
+      `The language model did not return usable notes after ${this.maxInvalidAnswers} tries, so no todo list was made. ` +
+        'Try again later, or configure a model that supports structured output (LLM_MODEL).',
+      false,
+      { cause: new Error(reason) },
+    );
+  }
+}
+
+const notesFormat = zodResponseFormat(notesAnswerSchema, NOTES_FORMAT_NAME);
+const overviewFormat = zodResponseFormat(overviewAnswerSchema, OVERVIEW_FORMAT_NAME);
+
+function checkCitations(answer: NotesAnswer, chunk: TranscriptChunk): void {
+  const missing = missingCitations(answer, chunk);
+  if (missing.length > 0) {
+    throw new InvalidAnswer(`todos cite segment ids that are not in the transcript part: ${missing.slice(0, 20).join(', ')}`);
+  }
+}
+
+/** The reason an error means "this answer is unusable" (as opposed to "the service failed"), or null. */
+function invalidReason(err: unknown): string | null {
+  if (err instanceof InvalidAnswer) return err.message;
+  if (err instanceof SyntaxError) return `the answer was not valid JSON (${err.message})`;
+  if (err instanceof z.ZodError) return `the answer did not match the schema: ${z.prettifyError(err)}`;
+  if (err instanceof LengthFinishReasonError) return 'the answer was cut off at the length limit';
+  if (err instanceof ContentFilterFinishReasonError) return 'the answer was blocked by a content filter';
+  return null;
+}

@@ -1,0 +1,191 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { request } from 'undici';
+import { z } from 'zod';
+import { parsePythonJson, whisperxResultSchema, type WhisperxResult } from '../../core/domain/transcript.js';
+import type { TranscriptionOptions } from '../../core/domain/session.js';
+import { AppError, isAppError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { TranscribeRequest, Transcriber } from './transcriber.js';
+
+/**
+ * Client of the WhisperX worker (docker/whisperx, DESIGN §6): the audio goes up as the request body,
+ * progress and the result come back as NDJSON lines.
+ */
+
+/** The worker may queue a request behind the job in hand before it answers; a long silent stage is normal too. */
+const HEADERS_TIMEOUT_MS = 30 * 60_000;
+const BETWEEN_LINES_TIMEOUT_MS = 10 * 60_000;
+
+const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), stage: z.enum(['transcribe', 'align', 'diarize']), percent: z.number() }),
+  z.object({ type: z.literal('result'), result: z.unknown() }),
+  z.object({ type: z.literal('error'), code: z.string(), message: z.string().nullish() }),
+]);
+const errorBodySchema = z.object({ code: z.string(), message: z.string().nullish() });
+
+const UNAVAILABLE_SENTENCE = 'The transcription service is busy or unreachable right now; the recording will be tried again shortly.';
+
+export class WhisperxTranscriber implements Transcriber {
+  readonly engine = 'whisperx';
+  readonly model: string | null;
+
+  constructor(
+    private readonly opts: { url: string; model: string | null },
+    private readonly log: Logger,
+  ) {
+    this.model = opts.model;
+  }
+
+  async transcribe({ audioPath, durationSeconds, options, onProgress, signal }: TranscribeRequest): Promise<WhisperxResult> {
+    const { size } = await stat(audioPath);
+    const started = Date.now();
+    this.log.info({ bytes: size, durationSeconds, language: options.language, diarize: options.diarize }, 'transcription started');
+    try {
+      const response = await request(this.endpoint(options), {
+        method: 'POST',
+        // Streamed from disk: a two-hour recording is ~100 MB of FLAC.
+        body: createReadStream(audioPath),
+        headers: { 'content-type': audioPath.endsWith('.wav') ? 'audio/wav' : 'audio/flac', 'content-length': String(size) },
+        signal,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        bodyTimeout: BETWEEN_LINES_TIMEOUT_MS,
+      });
+      if (response.statusCode !== 200) throw this.refusal(response.statusCode, response.headers['retry-after'], await response.body.text(), options);
+
+      for await (const line of ndjsonLines(response.body)) {
+        const event = this.parseEvent(line);
+        if (event?.type === 'progress') onProgress(event.stage, Math.min(100, Math.max(0, event.percent)));
+        else if (event?.type === 'error') throw this.workerFailure(event.code, event.message, options);
+        else if (event?.type === 'result') {
+          const result = this.readResult(event.result);
+          this.log.info({ segments: result.segments.length, elapsedMs: Date.now() - started }, 'transcription finished');
+          return result;
+        }
+      }
+      throw new Error('the response ended without a result');
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      if (isAppError(err)) throw err;
+      // Refused, reset, timed out or cut short: the worker is down, restarting or overloaded.
+      this.log.warn({ err }, 'transcription worker unavailable');
+      throw new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: err });
+    }
+  }
+
+  private endpoint(options: TranscriptionOptions): URL {
+    const url = new URL(`${this.opts.url.replace(/\/+$/, '')}/v1/transcribe`);
+    // Always say the language when known: WhisperX otherwise detects it from the first 30 seconds.
+    if (options.language) url.searchParams.set('language', options.language);
+    url.searchParams.set('diarize', String(options.diarize));
+    if (options.minSpeakers !== null) url.searchParams.set('min_speakers', String(options.minSpeakers));
+    if (options.maxSpeakers !== null) url.searchParams.set('max_speakers', String(options.maxSpeakers));
+    return url;
+  }
+
+  private parseEvent(line: string): z.infer<typeof eventSchema> | null {
+    if (line.trim() === '') return null;
+    let json: unknown;
+    try {
+      json = parsePythonJson(line);
+    } catch {
+      json = undefined;
+    }
+    const parsed = eventSchema.safeParse(json);
+    // Unknown event kinds (a newer worker) are skipped; a broken result line ends as "no result".
+    if (!parsed.success) this.log.debug({ line: line.slice(0, 200) }, 'skipped an unreadable worker line');
+    return parsed.success ? parsed.data : null;
+  }
+
+  private readResult(raw: unknown): WhisperxResult {
+    const parsed = whisperxResultSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    this.log.error({ issues: parsed.error.issues.slice(0, 5) }, 'transcription worker sent a result in an unexpected shape');
+    throw new AppError('TRANSCRIPTION_FAILED', 'The transcription service sent back a transcript we could not read.', false, {
+      cause: parsed.error,
+    });
+  }
+
+  private refusal(status: number, retryAfter: unknown, body: string, options: TranscriptionOptions): AppError {
+    const detail = new Error(`worker answered HTTP ${status}: ${body.slice(0, 500)}`);
+    if (status >= 500 || status === 408 || status === 429) {
+      this.log.warn({ status, retryAfter }, 'transcription worker refused the request');
+      return new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: detail });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      json = undefined;
+    }
+    const parsed = errorBodySchema.safeParse(json);
+    return parsed.success
+      ? this.workerFailure(parsed.data.code, parsed.data.message, options)
+      : this.workerFailure(`http_${status}`, detail.message, options);
+  }
+
+  private workerFailure(code: string, message: string | null | undefined, options: TranscriptionOptions): AppError {
+    this.log.warn({ code, workerMessage: message }, 'transcription worker reported a failure');
+    const explained = explainWorkerError(code, options);
+    return new AppError('TRANSCRIPTION_FAILED', explained.sentence, explained.retryable, {
+      cause: new Error(`worker error ${code}: ${message ?? ''}`),
+    });
+  }
+}
+
+/**
+ * The worker's error codes (in an error line, or a 4xx JSON body) for failures a user can act on:
+ * no_align_model, diarization_auth, gpu_out_of_memory, no_speech, bad_audio. Others get a general sentence.
+ */
+function explainWorkerError(code: string, options: TranscriptionOptions): { sentence: string; retryable: boolean } {
+  switch (code) {
+    case 'no_align_model':
+      return {
+        sentence: `Word timings are not available for ${languageName(options.language)} on this server (it has no alignment model for it). Try again with another language, or ask your administrator to add one.`,
+        retryable: false,
+      };
+    case 'diarization_auth':
+      return {
+        sentence:
+          'Telling speakers apart is not set up on the transcription server: it needs a Hugging Face token with the pyannote model terms accepted. Try again without speaker detection, or ask your administrator.',
+        retryable: false,
+      };
+    case 'gpu_out_of_memory':
+      return { sentence: 'The transcription server ran out of GPU memory; the recording will be tried again shortly.', retryable: true };
+    case 'no_speech':
+      return { sentence: 'No speech was found in this recording, so there is nothing to transcribe.', retryable: false };
+    case 'bad_audio':
+      return { sentence: 'The transcription server could not decode the audio of this recording.', retryable: false };
+    default:
+      // An unexplained worker failure is as often a passing fault as a lasting one; attempts are bounded.
+      return { sentence: 'Transcription failed on the transcription server.', retryable: true };
+  }
+}
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+
+function languageName(code: string | null): string {
+  if (!code) return 'the language of this recording';
+  try {
+    return languageNames.of(code) ?? `“${code}”`;
+  } catch {
+    return `“${code}”`;
+  }
+}
+
+/** Lines of a streamed body; a line (or a UTF-8 character) may arrive split across chunks. */
+async function* ndjsonLines(body: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of body) {
+    pending += decoder.write(chunk);
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) !== -1) {
+      yield pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+    }
+  }
+  pending += decoder.end();
+  if (pending !== '') yield pending;
+}

@@ -1,0 +1,310 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCore, type Core } from '../../core/app.js';
+import type { Config } from '../../core/config.js';
+import { progressEventSchema, type ProgressEvent } from '../../core/domain/progress.js';
+import { parseRefPath } from '../../core/domain/storage-layout.js';
+import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
+import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
+import { createLogger } from '../../core/logger.js';
+import { progressNames } from '../../core/progress/redis.progress-bus.js';
+import { createEngines } from '../../processor/engines/index.js';
+import { startProcessor, type RunningProcessor } from '../../processor/processor.js';
+import { runCli } from '../../cli/cli.js';
+import { replies, startOpenAIFake, type OpenAIFake } from '../fakes/openai-fake.js';
+import { DEFAULT_SCRIPT, startWhisperxFake, type WhisperxFake } from '../fakes/whisperx-fake.js';
+import { testConfig } from '../helpers/config.js';
+import { makeSpeechVideo, tempDir, type MediaDir } from '../helpers/media.js';
+import { startS3, type TestS3 } from '../helpers/s3-server.js';
+
+const MAX_MEDIA_BYTES = 3_000_000;
+
+let s3: TestS3;
+let whisperx: WhisperxFake;
+let openai: OpenAIFake;
+let media: MediaDir;
+let config: Config;
+let core: Core;
+let processor: RunningProcessor;
+let redis: Redis;
+let video: string;
+let links: { url: string; hits: string[]; close(): Promise<void> };
+let forbidden: { port: number; connections: number; close(): Promise<void> };
+
+/** Serves the media directory on 127.0.0.1 (the one allow-listed address), with a redirect and an endless route. */
+async function startLinkServer(dir: string) {
+  const hits: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    hits.push(url.pathname);
+    if (url.pathname === '/redirect') {
+      res.writeHead(302, { location: url.searchParams.get('to') ?? '/' }).end();
+      return;
+    }
+    if (url.pathname === '/big-chunked.mp4') {
+      // No Content-Length: the cap must hold while streaming.
+      res.writeHead(200, { 'content-type': 'video/mp4' });
+      res.write(await readFile(video));
+      const junk = Buffer.alloc(256 * 1024, 7);
+      for (let i = 0; i < 20 && !res.destroyed; i++) res.write(junk);
+      res.end();
+      return;
+    }
+    const file = path.join(dir, path.basename(url.pathname));
+    try {
+      const info = await stat(file);
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': info.size });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** A listener on loopback addresses outside the allow-list that counts connections: it must see none. */
+async function startForbiddenTarget() {
+  let connections = 0;
+  const v4 = http.createServer((_req, res) => res.end('secret'));
+  const v6 = http.createServer((_req, res) => res.end('secret'));
+  for (const s of [v4, v6]) s.on('connection', () => connections++);
+  await new Promise<void>((r) => v4.listen(0, '127.0.0.2', r));
+  const port = (v4.address() as AddressInfo).port;
+  await new Promise<void>((r) => v6.listen(port, '::1', r));
+  return {
+    port,
+    get connections() {
+      return connections;
+    },
+    close: async () => {
+      await new Promise<void>((r) => v4.close(() => r()));
+      await new Promise<void>((r) => v6.close(() => r()));
+    },
+  };
+}
+
+function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return runCli(args, core, { out: (l) => out.push(l), err: (l) => err.push(l) }, 100).then((code) => ({ code, out, err }));
+}
+
+async function progressOf(sessionId: string): Promise<ProgressEvent[]> {
+  const entries = await redis.xrange(progressNames(config.redis.keyPrefix).stream, '-', '+');
+  return entries
+    .map(([, fields]) => progressEventSchema.parse(JSON.parse(fields[1]!)))
+    .filter((e) => e.sessionId === sessionId);
+}
+
+async function storedOriginals(sessionId: string): Promise<boolean> {
+  for (const ext of ['mp4', 'mov', 'webm', 'mkv', 'mp3', 'wav']) {
+    if (await core.store.exists(core.layout.original(sessionId, ext))) return true;
+  }
+  return false;
+}
+
+beforeAll(async () => {
+  [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake({ apiKey: 'sk-test' }), tempDir()]);
+  video = await makeSpeechVideo(media.dir, DEFAULT_SCRIPT.map((l) => l.text).join(' '));
+  links = await startLinkServer(media.dir);
+  forbidden = await startForbiddenTarget();
+  config = testConfig({
+    S3_ENDPOINT: s3.endpoint,
+    TRANSCRIBER: 'whisperx',
+    WHISPERX_URL: whisperx.url,
+    OPENAI_BASE_URL: openai.baseURL,
+    OPENAI_API_KEY: 'sk-test',
+    LLM_MODEL: 'gpt-4o-mini',
+    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
+    JOB_MAX_ATTEMPTS: '2',
+  });
+  const log = createLogger(config.logLevel);
+  core = await createCore(config, log);
+  processor = await startProcessor(core, createEngines(config, log));
+  redis = new Redis(config.redis.url);
+});
+
+afterAll(async () => {
+  await processor?.stop();
+  const { deleteTopology } = await import('../../core/queue/topology.js');
+  const { connect } = await import('amqplib');
+  const conn = await connect(config.amqp.url);
+  await deleteTopology(await conn.createChannel(), config.amqp);
+  await conn.close();
+  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await core?.close();
+  await Promise.all([s3?.close(), whisperx?.close(), openai?.close(), links?.close(), forbidden?.close()]);
+  await media?.cleanup();
+});
+
+describe('a recording submitted from the command line', () => {
+  it('comes back with a transcript, a summary and todos, stored and recorded', async () => {
+    const { code, out, err } = await cli(['submit', video, '--wait', '--json', '--language', 'en']);
+    expect(err.join('\n')).not.toMatch(/Failed/);
+    expect(code).toBe(0);
+    const result = JSON.parse(out.join('\n'));
+    expect(result.status).toBe('COMPLETED');
+    const id: string = result.id;
+
+    // The session row points at every file and knows what was received.
+    const session = (await core.sessionService.get(id))!;
+    expect(session).toMatchObject({ status: 'COMPLETED', stage: 'done', percent: 100, filename: 'meeting.mp4', contentType: 'video/mp4', language: 'en', errorCode: null });
+    expect(session.sizeBytes).toBe((await stat(video)).size);
+    expect(session.durationSeconds).toBeGreaterThan(3);
+    expect(session.videoPath).toBe(`${config.s3.buckets.videos}/${id}/original.mp4`);
+    expect(await core.store.exists(parseRefPath(session.videoPath!))).toBe(true);
+
+    // The worker got 16 kHz mono FLAC of the whole recording and the options.
+    const sent = whisperx.requests.at(-1)!;
+    expect(sent).toMatchObject({ format: 'flac', query: { language: 'en', diarize: 'true' } });
+    expect(sent.durationSeconds).toBeCloseTo(session.durationSeconds!, 0);
+
+    // transcript.json keeps WhisperX's shape with its quirks, plus our fields.
+    const transcript = storedTranscriptSchema.parse(await core.store.getJson(parseRefPath(session.transcriptPath!)));
+    expect(transcript).toMatchObject({ session_id: id, engine: 'whisperx', language: 'en' });
+    expect(transcript.segments.map((s) => s.text)).toEqual(expect.arrayContaining(DEFAULT_SCRIPT.map((l) => l.text)));
+    expect(transcript.segments.flatMap((s) => s.words).some((w) => w.start === undefined)).toBe(true);
+    expect(transcript.segments.some((s) => s.speaker === undefined)).toBe(true);
+
+    // todos.json has the seed's shape; every todo cites segments that exist, at their real time.
+    const todos = todosDocumentSchema.parse(await core.store.getJson(parseRefPath(session.todosPath!)));
+    const summary = summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(id)));
+    expect(todos.session_id).toBe(id);
+    expect(todos.todos.length).toBeGreaterThan(0);
+    expect(todos.todos.map((t) => t.task).join(' ')).toMatch(/release notes/i);
+    for (const todo of todos.todos) {
+      const cited = todo.segments.map((n) => transcript.segments.find((s) => s.id === n));
+      expect(cited.every(Boolean)).toBe(true);
+      expect(todo.timestamp).toBe(formatTimestamp(cited[0]!.start));
+    }
+    expect(todos.metadata.total_todos).toBe(todos.todos.length);
+    expect(summary.summary.length).toBeGreaterThan(0);
+    expect(result.todos).toEqual(todos);
+
+    // Progress went through every stage in order, numbered, never backwards, ending COMPLETED.
+    const events = await progressOf(id);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const stages = [...new Set(events.map((e) => e.stage))];
+    expect(stages).toEqual(['upload', 'queued', 'audio', 'transcribe', 'align', 'diarize', 'todos', 'done']);
+    const percents = events.map((e) => e.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'done', percent: 100 });
+    expect(await core.bus.latest(id)).toEqual(events.at(-1));
+  });
+
+  it('prints progress and the todos when waiting without --json', async () => {
+    const { code, out, err } = await cli(['submit', video, '--wait', '--no-diarize']);
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.join('\n')).toMatch(/Todos \(\d+\)\n {2}\[ \] .*release notes/i);
+    expect(err.some((l) => /transcribe/.test(l))).toBe(true);
+    expect(whisperx.requests.at(-1)!.query.diarize).toBe('false');
+  });
+
+  it('works from a link, and status and delete manage the session', async () => {
+    const submitted = await cli(['submit', `${links.url}/redirect?to=/meeting.mp4`, '--wait']);
+    expect(submitted.code).toBe(0);
+    const id = submitted.out[0]!;
+    expect((await core.sessionService.get(id))?.sourceKind).toBe('link');
+
+    const status = await cli(['status', id, '--json']);
+    expect(JSON.parse(status.out.join('\n'))).toMatchObject({ id, status: 'COMPLETED', todos: { session_id: id } });
+
+    const deleted = await cli(['delete', id]);
+    expect(deleted.code).toBe(0);
+    expect(await core.sessionService.get(id)).toBeNull();
+    expect(await core.store.exists(core.layout.original(id, 'mp4'))).toBe(false);
+    expect(await core.store.exists(core.layout.todos(id))).toBe(false);
+    expect(await core.bus.latest(id)).toBeNull();
+    expect((await cli(['status', id])).code).toBe(1);
+  });
+});
+
+describe('bad input gets a clear answer and leaves nothing behind', () => {
+  async function refused(target: string) {
+    const { code, out, err } = await cli(['submit', target, '--json']);
+    const result = JSON.parse(out.join('\n'));
+    return { code, err, result, stored: await storedOriginals(result.id) };
+  }
+
+  it('a text file named .mp4', async () => {
+    const file = path.join(media.dir, 'notes.mp4');
+    await writeFile(file, 'Agenda: 1. budget 2. hiring\n'.repeat(200));
+    const r = await refused(file);
+    expect(r.code).toBe(1);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'UNSUPPORTED_MEDIA' } });
+    expect(r.result.error.message).toMatch(/isn't a video or audio recording/);
+    expect(r.stored).toBe(false);
+  });
+
+  it('a truncated video', async () => {
+    const whole = await readFile(video);
+    const file = path.join(media.dir, 'truncated.mp4');
+    await writeFile(file, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const r = await refused(file);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'CORRUPT_MEDIA' } });
+    expect(r.stored).toBe(false);
+  });
+
+  it('a file over the size cap, known up front or found while streaming', async () => {
+    const file = path.join(media.dir, 'huge.mp4');
+    await writeFile(file, Buffer.concat([await readFile(video), Buffer.alloc(MAX_MEDIA_BYTES)]));
+    const local = await refused(file);
+    expect(local.result).toMatchObject({ status: 'FAILED', error: { code: 'MEDIA_TOO_LARGE' } });
+    expect(local.result.error.message).toMatch(/limit is 3\.0 MB/);
+    expect(local.stored).toBe(false);
+
+    const streamed = await refused(`${links.url}/big-chunked.mp4`);
+    expect(streamed.result).toMatchObject({ status: 'FAILED', error: { code: 'MEDIA_TOO_LARGE' } });
+    expect(streamed.stored).toBe(false);
+  });
+
+  it('a dead link', async () => {
+    const r = await refused(`${links.url}/missing.mp4`);
+    expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'LINK_NOT_FOUND' } });
+  });
+
+  it.each([
+    ['127.0.0.2', (p: number) => `http://127.0.0.2:${p}/meeting.mp4`],
+    ['[::1]', (p: number) => `http://[::1]:${p}/meeting.mp4`],
+    ['[::ffff:127.0.0.2]', (p: number) => `http://[::ffff:127.0.0.2]:${p}/meeting.mp4`],
+    ['2130706434 (decimal 127.0.0.2)', (p: number) => `http://2130706434:${p}/meeting.mp4`],
+    ['a redirect to 127.0.0.2', (p: number) => `${links.url}/redirect?to=${encodeURIComponent(`http://127.0.0.2:${p}/meeting.mp4`)}`],
+  ])('a link to %s outside the allow-list is refused before any connection', async (_name, link) => {
+    const r = await refused(link(forbidden.port));
+    expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'LINK_FORBIDDEN' } });
+    expect(r.result.error.message).not.toMatch(/127\.0\.0\.2|::1/);
+    expect(forbidden.connections).toBe(0);
+  });
+});
+
+describe('a failing LLM', () => {
+  it('is retried when its answer breaks the schema, then fails clearly, keeping the transcript', async () => {
+    openai.always('chat', replies.schemaBreaking());
+    try {
+      const { code, out } = await cli(['submit', video, '--wait', '--json']);
+      const result = JSON.parse(out.join('\n'));
+      expect(code).toBe(1);
+      expect(result).toMatchObject({ status: 'FAILED', error: { code: 'LLM_INVALID_OUTPUT' } });
+      expect(result.error.message.length).toBeGreaterThan(20);
+      expect(await core.store.exists(core.layout.transcript(result.id))).toBe(true);
+      expect(await core.store.exists(core.layout.todos(result.id))).toBe(false);
+      const events = await progressOf(result.id);
+      expect(events.at(-1)).toMatchObject({ status: 'FAILED', stage: 'todos', error: { code: 'LLM_INVALID_OUTPUT' } });
+    } finally {
+      openai.always('chat', null);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '../domain/progress.js';
 import type { Logger } from '../logger.js';
@@ -50,9 +50,9 @@ return seq
 
 const unsequencedEventSchema = progressEventSchema.omit({ seq: true });
 
-function connect(redis: Config['redis'], logger: Logger, role: string): Redis {
+function connect(redis: Config['redis'], logger: Logger, role: string, options: RedisOptions = {}): Redis {
   // Named so operators (and tests) can tell our connections apart in CLIENT LIST.
-  const client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:${role}`, lazyConnect: true });
+  const client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:${role}`, lazyConnect: true, ...options });
   client.on('error', (err: Error) => logger.warn({ err, role }, 'redis connection error'));
   return client;
 }
@@ -80,7 +80,9 @@ export class RedisProgressBus implements ProgressBus {
     private readonly logger: Logger,
     options: RedisProgressBusOptions = {},
   ) {
-    this.client = connect(redis, logger, 'progress');
+    // Progress is a view of the pipeline: while Redis is down, a publish fails within a reconnect attempt
+    // or two instead of queueing, so the work it reports on is never held up (the subscriber keeps retrying).
+    this.client = connect(redis, logger, 'progress', { maxRetriesPerRequest: 1, connectTimeout: 2000 });
     this.names = progressNames(redis.keyPrefix);
     this.clock = options.clock ?? (() => new Date());
     this.streamMaxLength = options.streamMaxLength ?? 10_000;

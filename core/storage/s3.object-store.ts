@@ -22,9 +22,9 @@ import type { ObjectStore, UploadOptions } from './object-store.js';
 const MiB = 1024 * 1024;
 
 export interface S3ObjectStoreOptions {
-  /** Bytes per multipart part (S3's minimum is 5 MiB). Default 8 MiB. */
+  /** Bytes per multipart part (S3's minimum is 5 MiB). Default 5 MiB. */
   partSize?: number;
-  /** Parts uploaded at once; memory stays under partSize × queueSize. Default 4. */
+  /** Parts uploaded at once; memory stays under partSize × queueSize. Default 2. */
   queueSize?: number;
 }
 
@@ -64,8 +64,10 @@ export class S3ObjectStore implements ObjectStore {
     options: S3ObjectStoreOptions = {},
   ) {
     this.client = createS3Client(s3);
-    this.partSize = options.partSize ?? 8 * MiB;
-    this.queueSize = options.queueSize ?? 4;
+    // Measured with `npm run bench` (README): 5 MiB × 2 streams as fast as 8 MiB × 4 here and keeps
+    // a 1 GB ingest under 200 MB peak RSS; the larger setting did not.
+    this.partSize = options.partSize ?? 5 * MiB;
+    this.queueSize = options.queueSize ?? 2;
   }
 
   async ensureBuckets(): Promise<void> {

@@ -3,35 +3,20 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../../core/app.js';
-import type { Config } from '../../core/config.js';
-import { progressEventSchema, type ProgressEvent } from '../../core/domain/progress.js';
+import type { Core } from '../../core/app.js';
 import { parseRefPath } from '../../core/domain/storage-layout.js';
 import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
-import { createLogger } from '../../core/logger.js';
-import { progressNames } from '../../core/progress/redis.progress-bus.js';
-import { createEngines } from '../../processor/engines/index.js';
-import { startProcessor, type RunningProcessor } from '../../processor/processor.js';
 import { runCli } from '../../cli/cli.js';
-import { replies, startOpenAIFake, type OpenAIFake } from '../fakes/openai-fake.js';
-import { DEFAULT_SCRIPT, startWhisperxFake, type WhisperxFake } from '../fakes/whisperx-fake.js';
-import { testConfig } from '../helpers/config.js';
-import { makeSpeechVideo, tempDir, type MediaDir } from '../helpers/media.js';
-import { startS3, type TestS3 } from '../helpers/s3-server.js';
+import { replies } from '../fakes/openai-fake.js';
+import { DEFAULT_SCRIPT } from '../fakes/whisperx-fake.js';
+import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 
-let s3: TestS3;
-let whisperx: WhisperxFake;
-let openai: OpenAIFake;
-let media: MediaDir;
-let config: Config;
+let h: PipelineHarness;
 let core: Core;
-let processor: RunningProcessor;
-let redis: Redis;
 let video: string;
 let links: { url: string; hits: string[]; close(): Promise<void> };
 let forbidden: { port: number; connections: number; close(): Promise<void> };
@@ -99,13 +84,6 @@ function cli(args: string[]) {
   return runCli(args, core, { out: (l) => out.push(l), err: (l) => err.push(l) }, 100).then((code) => ({ code, out, err }));
 }
 
-async function progressOf(sessionId: string): Promise<ProgressEvent[]> {
-  const entries = await redis.xrange(progressNames(config.redis.keyPrefix).stream, '-', '+');
-  return entries
-    .map(([, fields]) => progressEventSchema.parse(JSON.parse(fields[1]!)))
-    .filter((e) => e.sessionId === sessionId);
-}
-
 async function storedOriginals(sessionId: string): Promise<boolean> {
   for (const ext of ['mp4', 'mov', 'webm', 'mkv', 'mp3', 'wav']) {
     if (await core.store.exists(core.layout.original(sessionId, ext))) return true;
@@ -114,39 +92,15 @@ async function storedOriginals(sessionId: string): Promise<boolean> {
 }
 
 beforeAll(async () => {
-  [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake({ apiKey: 'sk-test' }), tempDir()]);
-  video = await makeSpeechVideo(media.dir, DEFAULT_SCRIPT.map((l) => l.text).join(' '));
-  links = await startLinkServer(media.dir);
+  h = await startPipelineHarness({ MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES), JOB_MAX_ATTEMPTS: '2' });
+  ({ core, video } = h);
+  links = await startLinkServer(h.media.dir);
   forbidden = await startForbiddenTarget();
-  config = testConfig({
-    S3_ENDPOINT: s3.endpoint,
-    TRANSCRIBER: 'whisperx',
-    WHISPERX_URL: whisperx.url,
-    OPENAI_BASE_URL: openai.baseURL,
-    OPENAI_API_KEY: 'sk-test',
-    LLM_MODEL: 'gpt-4o-mini',
-    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
-    JOB_MAX_ATTEMPTS: '2',
-  });
-  const log = createLogger(config.logLevel);
-  core = await createCore(config, log);
-  processor = await startProcessor(core, createEngines(config, log));
-  redis = new Redis(config.redis.url);
 });
 
 afterAll(async () => {
-  await processor?.stop();
-  const { deleteTopology } = await import('../../core/queue/topology.js');
-  const { connect } = await import('amqplib');
-  const conn = await connect(config.amqp.url);
-  await deleteTopology(await conn.createChannel(), config.amqp);
-  await conn.close();
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
-  redis.disconnect();
-  await core?.close();
-  await Promise.all([s3?.close(), whisperx?.close(), openai?.close(), links?.close(), forbidden?.close()]);
-  await media?.cleanup();
+  await Promise.all([links?.close(), forbidden?.close()]);
+  await h?.close();
 });
 
 describe('a recording submitted from the command line', () => {
@@ -163,11 +117,11 @@ describe('a recording submitted from the command line', () => {
     expect(session).toMatchObject({ status: 'COMPLETED', stage: 'done', percent: 100, filename: 'meeting.mp4', contentType: 'video/mp4', language: 'en', errorCode: null });
     expect(session.sizeBytes).toBe((await stat(video)).size);
     expect(session.durationSeconds).toBeGreaterThan(3);
-    expect(session.videoPath).toBe(`${config.s3.buckets.videos}/${id}/original.mp4`);
+    expect(session.videoPath).toBe(`${h.config.s3.buckets.videos}/${id}/original.mp4`);
     expect(await core.store.exists(parseRefPath(session.videoPath!))).toBe(true);
 
     // The worker got 16 kHz mono FLAC of the whole recording and the options.
-    const sent = whisperx.requests.at(-1)!;
+    const sent = h.whisperx.requests.at(-1)!;
     expect(sent).toMatchObject({ format: 'flac', query: { language: 'en', diarize: 'true' } });
     expect(sent.durationSeconds).toBeCloseTo(session.durationSeconds!, 0);
 
@@ -194,7 +148,7 @@ describe('a recording submitted from the command line', () => {
     expect(result.todos).toEqual(todos);
 
     // Progress went through every stage in order, numbered, never backwards, ending COMPLETED.
-    const events = await progressOf(id);
+    const events = await h.progressOf(id);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const stages = [...new Set(events.map((e) => e.stage))];
     expect(stages).toEqual(['upload', 'queued', 'audio', 'transcribe', 'align', 'diarize', 'todos', 'done']);
@@ -210,7 +164,7 @@ describe('a recording submitted from the command line', () => {
     expect(out[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.join('\n')).toMatch(/Todos \(\d+\)\n {2}\[ \] .*release notes/i);
     expect(err.some((l) => /transcribe/.test(l))).toBe(true);
-    expect(whisperx.requests.at(-1)!.query.diarize).toBe('false');
+    expect(h.whisperx.requests.at(-1)!.query.diarize).toBe('false');
   });
 
   it('works from a link, and status and delete manage the session', async () => {
@@ -240,7 +194,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
   }
 
   it('a text file named .mp4', async () => {
-    const file = path.join(media.dir, 'notes.mp4');
+    const file = path.join(h.media.dir, 'notes.mp4');
     await writeFile(file, 'Agenda: 1. budget 2. hiring\n'.repeat(200));
     const r = await refused(file);
     expect(r.code).toBe(1);
@@ -251,7 +205,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
 
   it('a truncated video', async () => {
     const whole = await readFile(video);
-    const file = path.join(media.dir, 'truncated.mp4');
+    const file = path.join(h.media.dir, 'truncated.mp4');
     await writeFile(file, whole.subarray(0, Math.floor(whole.length * 0.6)));
     const r = await refused(file);
     expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'CORRUPT_MEDIA' } });
@@ -259,7 +213,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
   });
 
   it('a file over the size cap, known up front or found while streaming', async () => {
-    const file = path.join(media.dir, 'huge.mp4');
+    const file = path.join(h.media.dir, 'huge.mp4');
     await writeFile(file, Buffer.concat([await readFile(video), Buffer.alloc(MAX_MEDIA_BYTES)]));
     const local = await refused(file);
     expect(local.result).toMatchObject({ status: 'FAILED', error: { code: 'MEDIA_TOO_LARGE' } });
@@ -292,7 +246,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
 
 describe('a failing LLM', () => {
   it('is retried when its answer breaks the schema, then fails clearly, keeping the transcript', async () => {
-    openai.always('chat', replies.schemaBreaking());
+    h.openai.always('chat', replies.schemaBreaking());
     try {
       const { code, out } = await cli(['submit', video, '--wait', '--json']);
       const result = JSON.parse(out.join('\n'));
@@ -301,10 +255,10 @@ describe('a failing LLM', () => {
       expect(result.error.message.length).toBeGreaterThan(20);
       expect(await core.store.exists(core.layout.transcript(result.id))).toBe(true);
       expect(await core.store.exists(core.layout.todos(result.id))).toBe(false);
-      const events = await progressOf(result.id);
+      const events = await h.progressOf(result.id);
       expect(events.at(-1)).toMatchObject({ status: 'FAILED', stage: 'todos', error: { code: 'LLM_INVALID_OUTPUT' } });
     } finally {
-      openai.always('chat', null);
+      h.openai.always('chat', null);
     }
   });
 });

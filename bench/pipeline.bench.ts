@@ -1,0 +1,107 @@
+/**
+ * Pipeline overhead: submit → COMPLETED with instant fakes for WhisperX and the LLM, on the real Postgres,
+ * Redis and RabbitMQ of this machine and an S3 server. Reports p50/p95 over sequential jobs (the cost the
+ * pipeline itself adds to every recording) and the throughput of a burst submitted at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { connect } from 'amqplib';
+import { createCore } from '../core/app.js';
+import { loadConfig } from '../core/config.js';
+import { createKnex, migrateLatest } from '../core/db/knex.js';
+import { isFinal, type Session } from '../core/domain/session.js';
+import { createLogger } from '../core/logger.js';
+import { deleteTopology } from '../core/queue/topology.js';
+import { createEngines } from '../processor/engines/index.js';
+import { startProcessor } from '../processor/processor.js';
+import { startOpenAIFake } from '../test/fakes/openai-fake.js';
+import { startWhisperxFake } from '../test/fakes/whisperx-fake.js';
+import { makeSpeechVideo, tempDir } from '../test/helpers/media.js';
+import { startS3 } from '../test/helpers/s3-server.js';
+import { percentile, report } from './lib.js';
+
+const SEQUENTIAL = Number(process.env.BENCH_JOBS ?? 50);
+const BURST = Number(process.env.BENCH_BURST ?? 50);
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const tag = randomBytes(4).toString('hex');
+const dbName = `wn_bench_${tag}`;
+const admin = createKnex(ADMIN_URL, { min: 0, max: 1 });
+await admin.raw(`CREATE DATABASE ${dbName}`);
+const dbUrl = new URL(ADMIN_URL);
+dbUrl.pathname = `/${dbName}`;
+
+const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake(), tempDir('wn-bench-')]);
+const video = await makeSpeechVideo(media.dir, 'Anna, can you write the release notes? I will ship the fixes.');
+const size = (await stat(video)).size;
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  DATABASE_URL: dbUrl.toString(),
+  REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
+  AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
+  S3_ENDPOINT: s3.endpoint,
+  S3_ACCESS_KEY: 'S3RVER',
+  S3_SECRET_KEY: 'S3RVER',
+  WHISPERX_URL: whisperx.url,
+  OPENAI_BASE_URL: openai.baseURL,
+  OPENAI_API_KEY: 'sk-bench',
+  PROCESSOR_PREFETCH: '4',
+});
+const migrator = createKnex(config.databaseUrl, { min: 0, max: 1 });
+await migrateLatest(migrator);
+await migrator.destroy();
+const log = createLogger('silent');
+const core = await createCore(config, log);
+const processor = await startProcessor(core, createEngines(config, log));
+
+async function runOne(): Promise<{ ms: number; session: Session }> {
+  const started = performance.now();
+  const { uploaded } = await core.sessionService.start({
+    user: { platform: 'cli', workspaceId: 'bench', externalId: 'bench' },
+    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+    source: { kind: 'stream', body: createReadStream(video), filename: 'bench.mp4', sizeBytes: size },
+  });
+  let session = await uploaded;
+  // The row is the truth; polling it at 10 ms costs a little database time and no accuracy.
+  while (!isFinal(session.status)) {
+    await new Promise((r) => setTimeout(r, 10));
+    session = (await core.sessionService.get(session.id))!;
+  }
+  if (session.status !== 'COMPLETED') throw new Error(`job ${session.id} ended ${session.status}: ${session.errorMessage}`);
+  return { ms: performance.now() - started, session };
+}
+
+try {
+  await runOne(); // warm-up: connections, JIT, buckets
+  const latencies: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) latencies.push((await runOne()).ms);
+  latencies.sort((a, b) => a - b);
+
+  const burstStart = performance.now();
+  const burst = await Promise.all(Array.from({ length: BURST }, () => runOne()));
+  const burstSeconds = (performance.now() - burstStart) / 1000;
+  const burstLatencies = burst.map((b) => b.ms).sort((a, b) => a - b);
+
+  report({
+    bench: 'pipeline',
+    jobs: SEQUENTIAL,
+    p50Ms: Math.round(percentile(latencies, 50)),
+    p95Ms: Math.round(percentile(latencies, 95)),
+    burst: BURST,
+    burstCompleted: burst.length,
+    burstSeconds: Math.round(burstSeconds * 10) / 10,
+    burstJobsPerSecond: Math.round((BURST / burstSeconds) * 10) / 10,
+    burstP95Ms: Math.round(percentile(burstLatencies, 95)),
+  });
+} finally {
+  await processor.stop();
+  const conn = await connect(config.amqp.url);
+  await deleteTopology(await conn.createChannel(), config.amqp);
+  await conn.close();
+  await core.close();
+  await Promise.all([s3.close(), whisperx.close(), openai.close(), media.cleanup()]);
+  await admin.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.destroy();
+}
+process.exit(0);

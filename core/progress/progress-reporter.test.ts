@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../../test/helpers/config.js';
+import { AppError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { RedisProgressBus } from './redis.progress-bus.js';
+
+const config = testConfig();
+const log = createLogger('silent');
+const bus = new RedisProgressBus(config.redis, log);
+const redis = new Redis(config.redis.url);
+const id = '0b6f3a52-8e4f-4a8e-9d55-0d7a1f6c2b10';
+
+afterAll(async () => {
+  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await bus.close();
+});
+
+describe('progress reporter', () => {
+  it('throttles in-stage updates, estimates the time left and always publishes the stage start', async () => {
+    let now = 0;
+    const reporter = new ProgressReporter(bus, log, () => now, 1000);
+    const stage = reporter.begin(id, 'PROCESSING', 'transcribe', 'Transcribing');
+    now = 500;
+    stage.update(0.1); // inside the interval: coalesced away
+    now = 2000;
+    stage.update(0.25, 'Transcribing (0:30 of 2:00)');
+    now = 2100;
+    stage.update(0.3); // coalesced
+    await stage.flush();
+    const latest = await bus.latest(id);
+    expect(latest).toMatchObject({ seq: 2, stage: 'transcribe', percent: 32, message: 'Transcribing (0:30 of 2:00)', etaSeconds: 6 });
+  });
+
+  it('reports failures with the code and the user’s sentence', async () => {
+    const reporter = new ProgressReporter(bus, log);
+    await reporter.fail(id, 'todos', new AppError('LLM_INVALID_OUTPUT', 'The notes writer kept answering in the wrong format.'));
+    expect(await bus.latest(id)).toMatchObject({
+      status: 'FAILED',
+      stage: 'todos',
+      error: { code: 'LLM_INVALID_OUTPUT', message: 'The notes writer kept answering in the wrong format.' },
+    });
+  });
+
+  it('never stops the pipeline when Redis is unreachable', async () => {
+    const down = new RedisProgressBus({ url: 'redis://127.0.0.1:1', keyPrefix: config.redis.keyPrefix }, log);
+    const reporter = new ProgressReporter(down, log);
+    await expect(reporter.report(id, 'PROCESSING', 'audio', 0.5, 'Extracting the audio')).resolves.toBeUndefined();
+    const stage = reporter.begin(id, 'PROCESSING', 'audio', 'Extracting the audio');
+    await expect(stage.flush()).resolves.toBeUndefined();
+    await down.close();
+  });
+});

@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../errors.js';
 import { makeSpeechVideo, makeToneVideo, run, tempDir, type MediaDir } from '../../test/helpers/media.js';
 import { extractAudio, probeMedia } from './ffmpeg.js';
+import { expectAppError } from '../../test/helpers/assertions.js';
 
 /** `cut-media-read`: after the first request, reads of the first half (the media data, not the index at the end) are cut. */
 type ServeMode = 'whole' | 'cut-media-read' | 'stall' | 'unavailable';
@@ -73,16 +73,6 @@ const ffprobeStreams = async (file: string) => {
     format: { duration: string };
   };
 };
-
-async function expectAppError(promise: Promise<unknown>, code: string, retryable: boolean): Promise<AppError> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  expect(err).toMatchObject({ code, retryable });
-  return err as AppError;
-}
 
 describe('audio extraction', () => {
   let media: MediaDir;

@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TranscriptionOptions } from '../../core/domain/session.js';
-import { AppError } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import { DEFAULT_SCRIPT, startWhisperxFake, type WhisperxFake } from '../../test/fakes/whisperx-fake.js';
 import { run, tempDir, type MediaDir } from '../../test/helpers/media.js';
 import type { TranscribeStage } from './transcriber.js';
 import { WhisperxTranscriber } from './whisperx.transcriber.js';
+import { expectAppError } from '../../test/helpers/assertions.js';
 
 const log = createLogger('silent');
 
@@ -27,16 +27,6 @@ async function makeAudio(dir: string, name: string, codec: string[]): Promise<st
   const out = path.join(dir, name);
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=6', '-ac', '1', '-ar', '16000', ...codec, out]);
   return out;
-}
-
-async function expectAppError(promise: Promise<unknown>, code: string, retryable: boolean): Promise<AppError> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  expect(err).toMatchObject({ code, retryable });
-  return err as AppError;
 }
 
 describe('WhisperX transcriber', () => {

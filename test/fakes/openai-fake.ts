@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { NOTES_FORMAT_NAME, OVERVIEW_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
+import { closeServer, readBody } from '../helpers/http.js';
 
 /**
  * A fake OpenAI API on 127.0.0.1, driven by the real `openai` SDK: `POST /v1/chat/completions` and
@@ -131,20 +132,8 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
     always(route: 'chat' | 'transcriptions', step: ChatStep | TranscriptionStep | null) {
       (standing as Record<string, ChatStep | TranscriptionStep | null>)[route] = step;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
+    close: () => closeServer(server),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 async function readUpload(req: IncomingMessage, body: Buffer): Promise<RecordedUpload> {

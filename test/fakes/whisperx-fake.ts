@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { audioDuration } from './openai-fake.js';
+import { closeServer, readBody } from '../helpers/http.js';
 
 /**
  * A fake WhisperX worker on 127.0.0.1 speaking the worker contract (DESIGN §6): `POST /v1/transcribe` with
@@ -147,20 +148,8 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
     failNext(...next) {
       failures.push(...next);
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-    },
+    close: () => closeServer(server),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,8 +1,12 @@
 import type { Knex } from 'knex';
 import * as initial from './20261125000000_initial.js';
+import * as chatMessages from './20261125010000_chat_messages.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
  * tsx, vitest and the compiled build alike. Names are stable: they are recorded in knex_migrations.
  */
-export const migrations: Array<[name: string, migration: Knex.Migration]> = [['20261125000000_initial', initial]];
+export const migrations: Array<[name: string, migration: Knex.Migration]> = [
+  ['20261125000000_initial', initial],
+  ['20261125010000_chat_messages', chatMessages],
+];

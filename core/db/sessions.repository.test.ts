@@ -80,6 +80,17 @@ describe('sessions', () => {
     expect(await sessions.get(a.id)).toBeNull();
   });
 
+  it('lets exactly one caller claim posting the results, until it releases the claim', async () => {
+    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U6' });
+    const s = await newSession(userId);
+    const claims = await Promise.all(Array.from({ length: 5 }, () => sessions.claimResultsPost(s.id)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    await sessions.releaseResultsPost(s.id);
+    expect(await sessions.claimResultsPost(s.id)).toBe(true);
+    await sessions.setResultsMessages(s.id, ['C1:1.2', 'C1:1.3']);
+    expect((await sessions.get(s.id))?.resultsMessageRefs).toEqual(['C1:1.2', 'C1:1.3']);
+  });
+
   it('refuses a status outside the lifecycle', async () => {
     const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U5' });
     const s = await newSession(userId);

@@ -28,6 +28,8 @@ interface SessionRow {
   error_code: string | null;
   error_message: string | null;
   attempts: number;
+  results_message_refs: string[];
+  results_posted_at: Date | null;
 }
 
 export interface NewSession {
@@ -110,6 +112,7 @@ function toSession(r: SessionRow): Session {
     errorCode: r.error_code,
     errorMessage: r.error_message,
     attempts: r.attempts,
+    resultsMessageRefs: r.results_message_refs,
   };
 }
 
@@ -164,6 +167,24 @@ export class SessionsRepository {
   async listStale(status: SessionStatus, olderThan: Date): Promise<Session[]> {
     const rows = await this.knex<SessionRow>('sessions').where({ status }).andWhere('updated_at', '<', olderThan);
     return rows.map(toSession);
+  }
+
+  /**
+   * Claims the posting of a session's results: true for exactly one caller. A bot that fails to post
+   * releases the claim so another attempt can take it.
+   */
+  async claimResultsPost(id: string): Promise<boolean> {
+    const n = await this.knex('sessions').where({ id }).whereNull('results_posted_at').update({ results_posted_at: this.knex.fn.now() });
+    return n > 0;
+  }
+
+  async releaseResultsPost(id: string): Promise<void> {
+    await this.knex('sessions').where({ id }).update({ results_posted_at: null });
+  }
+
+  /** Platform references of the messages that show the results (re-rendered when a todo changes). */
+  async setResultsMessages(id: string, refs: string[]): Promise<void> {
+    await this.knex('sessions').where({ id }).update({ results_message_refs: JSON.stringify(refs) });
   }
 
   async delete(id: string): Promise<boolean> {

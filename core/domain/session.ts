@@ -51,4 +51,6 @@ export interface Session {
   errorCode: string | null;
   errorMessage: string | null;
   attempts: number;
+  /** Chat messages that show the results, as the platform refers to them. */
+  resultsMessageRefs: string[];
 }

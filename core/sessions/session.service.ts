@@ -85,6 +85,11 @@ export class SessionService {
     return this.deps.sessions.get(id);
   }
 
+  /** True when `user` is the one who started the session. */
+  async ownerOf(session: Session, user: ChatUser): Promise<boolean> {
+    return session.userId === (await this.deps.users.resolve(user));
+  }
+
   async listForUser(user: ChatUser, limit = 10): Promise<Session[]> {
     return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
   }

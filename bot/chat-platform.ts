@@ -1,0 +1,35 @@
+import type { SessionStatus, Session, Stage } from '../core/domain/session.js';
+import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
+
+/** What a status message shows, whatever the platform. */
+export interface StatusView {
+  title: string;
+  status: SessionStatus;
+  stage: Stage;
+  percent: number;
+  message: string;
+  etaSeconds: number | null;
+  error: { code: string; message: string } | null;
+  /** The signed status-page link, when the web page is configured. */
+  link: string | null;
+}
+
+export interface ResultsView {
+  summary: SummaryDocument;
+  todos: TodosDocument;
+  link: string | null;
+}
+
+/**
+ * A chat platform as the rest of the bot sees it. Each session's row says where its thread and status
+ * message live (`origin`), so the platform needs nothing else to find them.
+ */
+export interface ChatPlatform {
+  readonly platform: 'slack' | 'discord';
+  /** Edits the session's status message in place. */
+  updateStatus(session: Session, view: StatusView): Promise<void>;
+  /** Posts the summary and todos in the session's thread; returns references to the messages posted. */
+  postResults(session: Session, view: ResultsView): Promise<string[]>;
+  /** Re-renders the posted results (a todo was ticked somewhere). */
+  updateResults(session: Session, view: ResultsView): Promise<void>;
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseWhisperCommand } from './commands.js';
+
+const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
+
+describe('/whisper parsing', () => {
+  it.each([
+    ['', { kind: 'help' }],
+    ['help', { kind: 'help' }],
+    ['  LIST ', { kind: 'list' }],
+    [`status ${id}`, { kind: 'status', sessionId: id }],
+    [`delete ${id.toUpperCase()}`, { kind: 'delete', sessionId: id }],
+    ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
+    ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
+    ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
+  ])('%j', (text, expected) => {
+    expect(parseWhisperCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['status', /status <id>/],
+    ['delete not-an-id', /delete <id>/],
+    ['list extra', /no arguments/],
+    ['ftp://example.com/a.mp4', /don't know/],
+    ['transcribe please', /don't know `transcribe`/],
+    ['https://a.example/1.mp4 https://a.example/2.mp4', /one link/],
+  ])('refuses %j with a reason', (text, reason) => {
+    const cmd = parseWhisperCommand(text);
+    expect(cmd.kind).toBe('invalid');
+    expect(cmd.kind === 'invalid' && cmd.reason).toMatch(reason);
+  });
+});

@@ -1,0 +1,92 @@
+import type { ChatUser } from '../core/db/users.repository.js';
+import type { Session } from '../core/domain/session.js';
+import type { SessionService } from '../core/sessions/session.service.js';
+import { stageLabel } from './render.js';
+
+/** `/whisper …` as typed, understood the same way on every platform. */
+export type WhisperCommand =
+  | { kind: 'link'; url: string }
+  | { kind: 'help' }
+  | { kind: 'list' }
+  | { kind: 'status'; sessionId: string }
+  | { kind: 'delete'; sessionId: string }
+  | { kind: 'invalid'; reason: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const HELP_TEXT = [
+  'Whisper Notes turns a meeting recording into a transcript, a summary and a todo list.',
+  '• `/whisper <link>`: process a recording from a link (http or https)',
+  '• Drop a video or audio file in a channel I am in: I reply in a thread',
+  '• `/whisper list`: your recent recordings',
+  '• `/whisper status <id>`: where a recording is',
+  '• `/whisper delete <id>`: delete a recording and everything made from it',
+].join('\n');
+
+/** Slack wraps links as `<https://…>` or `<https://…|label>`; people paste them bare. */
+function unwrapLink(word: string): string {
+  const m = /^<([^|>]+)(?:\|[^>]*)?>$/.exec(word);
+  return m ? m[1]! : word;
+}
+
+export function parseWhisperCommand(text: string): WhisperCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [first, second, ...rest] = words;
+  if (!first || first.toLowerCase() === 'help') return { kind: 'help' };
+  const verb = first.toLowerCase();
+  if (verb === 'list') return rest.length || second ? { kind: 'invalid', reason: '`list` takes no arguments.' } : { kind: 'list' };
+  if (verb === 'status' || verb === 'delete') {
+    if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
+    return { kind: verb, sessionId: second.toLowerCase() };
+  }
+  const link = unwrapLink(first);
+  if (/^https?:\/\//i.test(link)) {
+    return second ? { kind: 'invalid', reason: 'Send one link at a time.' } : { kind: 'link', url: link };
+  }
+  return { kind: 'invalid', reason: `I don't know \`${first.slice(0, 40)}\`.` };
+}
+
+export function describeSession(s: Session, link: string | null, formatLink: LinkFormatter): string {
+  const when = s.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+  const state =
+    s.status === 'FAILED' ? `failed: ${s.errorMessage ?? s.errorCode ?? ''}` : s.status === 'COMPLETED' ? 'done' : `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
+  return `\`${s.id}\` ${s.filename ?? 'recording'} · ${when} UTC · ${state}${link ? ` · ${formatLink(link, 'open')}` : ''}`;
+}
+
+/** Slack writes `<url|label>`, Discord `[label](url)`. */
+export type LinkFormatter = (url: string, label: string) => string;
+
+export interface CommandContext {
+  sessions: SessionService;
+  user: ChatUser;
+  /** Workspace admins (Slack) or members with Manage Messages (Discord) may delete others' recordings. */
+  isAdmin: boolean;
+  linkFor: (sessionId: string) => string | null;
+  formatLink: LinkFormatter;
+}
+
+/** Answers the commands that need no thread: help, list, status, delete. The reply is for the user alone. */
+export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
+  switch (cmd.kind) {
+    case 'help':
+      return HELP_TEXT;
+    case 'invalid':
+      return `${cmd.reason}\n\n${HELP_TEXT}`;
+    case 'list': {
+      const mine = await ctx.sessions.listForUser(ctx.user, 10);
+      return mine.length ? `Your recent recordings:\n${mine.map((s) => describeSession(s, ctx.linkFor(s.id), ctx.formatLink)).join('\n')}` : 'You have no recordings yet.';
+    }
+    case 'status': {
+      const s = await ctx.sessions.get(cmd.sessionId);
+      return s ? describeSession(s, ctx.linkFor(s.id), ctx.formatLink) : `No recording \`${cmd.sessionId}\`.`;
+    }
+    case 'delete': {
+      const s = await ctx.sessions.get(cmd.sessionId);
+      if (!s) return `No recording \`${cmd.sessionId}\`.`;
+      const owner = await ctx.sessions.ownerOf(s, ctx.user);
+      if (!owner && !ctx.isAdmin) return 'Only the person who shared this recording, or an admin, can delete it.';
+      await ctx.sessions.delete(s.id);
+      return `Deleted \`${s.id}\` (${s.filename ?? 'recording'}): the recording, transcript, summary and todos are gone.`;
+    }
+  }
+}

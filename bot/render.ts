@@ -1,0 +1,70 @@
+import type { ProgressEvent } from '../core/domain/progress.js';
+import type { Session, Stage } from '../core/domain/session.js';
+import type { Todo } from '../core/domain/todos.js';
+import type { StatusView } from './chat-platform.js';
+
+const STAGE_LABELS: Record<Stage, string> = {
+  upload: 'Uploading',
+  queued: 'Queued',
+  audio: 'Extracting audio',
+  transcribe: 'Transcribing',
+  align: 'Aligning words',
+  diarize: 'Identifying speakers',
+  todos: 'Writing summary and todos',
+  done: 'Done',
+};
+
+export const stageLabel = (stage: Stage) => STAGE_LABELS[stage];
+
+/** The status to show: the newest progress event when there is one, else what the row says. */
+export function statusView(session: Session, event: ProgressEvent | null, link: string | null): StatusView {
+  return {
+    title: session.filename ?? 'Recording',
+    status: event?.status ?? session.status,
+    stage: event?.stage ?? session.stage,
+    percent: event?.percent ?? session.percent,
+    message: event?.message ?? stageLabel(session.stage),
+    etaSeconds: event?.etaSeconds ?? null,
+    error: event?.error ?? (session.errorCode ? { code: session.errorCode, message: session.errorMessage ?? '' } : null),
+    link,
+  };
+}
+
+/** `▓▓▓▓░░░░░░ 40%`: reads the same in Slack mrkdwn and Discord markdown. */
+export function progressBar(percent: number, width = 10): string {
+  const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)));
+  return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(percent)}%`;
+}
+
+export function formatEta(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds < 60) return 'less than a minute left';
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `about ${minutes} min left` : `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
+}
+
+/** One line of text per state, shared by both platforms' status messages. */
+export function statusLine(view: StatusView): string {
+  switch (view.status) {
+    case 'COMPLETED':
+      return '✅ Done: the summary and todos are below.';
+    case 'FAILED':
+      return `❌ ${view.error?.message ?? 'Processing failed.'}`;
+    case 'CANCELLED':
+      return '⏹️ Cancelled.';
+    default: {
+      const eta = formatEta(view.etaSeconds);
+      return `${stageLabel(view.stage)}: ${view.message}${eta ? ` (${eta})` : ''}`;
+    }
+  }
+}
+
+const PRIORITY_MARK: Record<Todo['priority'], string> = { high: '🔴', medium: '🟡', low: '🟢' };
+
+/** A todo's detail line: priority, time in the recording, assignee, due date. */
+export function todoDetails(todo: Todo): string {
+  const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`, `⏱ ${todo.timestamp}`];
+  if (todo.assignee) parts.push(`👤 ${todo.assignee}`);
+  if (todo.due) parts.push(`📅 ${todo.due}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,121 @@
+import type { SessionsRepository } from '../core/db/sessions.repository.js';
+import type { ProgressEvent } from '../core/domain/progress.js';
+import { isFinal, type Session } from '../core/domain/session.js';
+import type { Logger } from '../core/logger.js';
+import type { ProgressBus } from '../core/progress/progress-bus.js';
+import type { SessionResults } from '../core/sessions/session.service.js';
+import type { ChatPlatform, ResultsView } from './chat-platform.js';
+import { statusView } from './render.js';
+
+export interface ThreadNotifierDeps {
+  platforms: ChatPlatform[];
+  sessions: SessionsRepository;
+  bus: ProgressBus;
+  results: (sessionId: string) => Promise<SessionResults>;
+  /** The signed status-page link of a session, or null when the page is not configured. */
+  linkFor: (sessionId: string) => string | null;
+  log: Logger;
+  /** At most one edit per status message per interval (Slack and Discord both rate-limit edits). */
+  minIntervalMs?: number;
+  now?: () => number;
+}
+
+interface Pending {
+  /** Newest event seen for the session (Redis' latest state wins when it is newer). */
+  newest: ProgressEvent;
+  lastEditAt: number;
+  /** The edit that will cover events arriving now: scheduled, not started. */
+  next: Promise<void> | null;
+  /** The edit in progress. */
+  running: Promise<void> | null;
+}
+
+/**
+ * Progress events → one status message per session, edited in place. Edits are coalesced (a burst of
+ * events becomes one edit showing the newest state) and throttled per message; a final state is flushed
+ * at once. Each edit renders the newest known state, so replicas that share the stream can never move a
+ * message backwards. Results are posted once per session, whichever replica sees the end.
+ */
+export class ThreadNotifier {
+  private readonly pending = new Map<string, Pending>();
+  private readonly platforms: Map<string, ChatPlatform>;
+  private readonly interval: number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ThreadNotifierDeps) {
+    this.platforms = new Map(deps.platforms.map((p) => [p.platform, p]));
+    this.interval = deps.minIntervalMs ?? 1000;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Resolves once an edit showing this event (or a newer state) has landed. */
+  handle(event: ProgressEvent): Promise<void> {
+    const id = event.sessionId;
+    let state = this.pending.get(id);
+    if (!state) {
+      state = { newest: event, lastEditAt: 0, next: null, running: null };
+      this.pending.set(id, state);
+    } else if (event.seq > state.newest.seq) {
+      state.newest = event;
+    }
+    if (state.next) return state.next; // coalesced into the edit already scheduled
+    const s = state;
+    const next: Promise<void> = (s.running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        const wait = isFinal(s.newest.status) ? 0 : s.lastEditAt + this.interval - this.now();
+        return wait > 0 ? new Promise<void>((r) => setTimeout(r, wait)) : undefined;
+      })
+      .then(() => {
+        s.next = null;
+        s.running = next;
+        return this.flush(id, s);
+      })
+      .finally(() => {
+        if (s.running === next) s.running = null;
+        if (!s.running && !s.next && isFinal(s.newest.status)) this.pending.delete(id);
+      });
+    s.next = next;
+    return next;
+  }
+
+  /** A todo changed (in chat or on the page): re-render the posted results. */
+  async todosChanged(sessionId: string): Promise<void> {
+    const session = await this.deps.sessions.get(sessionId);
+    if (!session || session.resultsMessageRefs.length === 0) return;
+    const platform = this.platforms.get(session.origin.platform);
+    if (!platform) return;
+    await platform.updateResults(session, await this.resultsView(session));
+  }
+
+  private async flush(sessionId: string, state: Pending): Promise<void> {
+    const session = await this.deps.sessions.get(sessionId);
+    const platform = session && this.platforms.get(session.origin.platform);
+    if (!session || !platform || !session.origin.statusMessageRef) return; // not ours, or deleted
+    const latest = await this.deps.bus.latest(sessionId).catch(() => null);
+    if (latest && latest.seq > state.newest.seq) state.newest = latest;
+    const event = state.newest;
+    await platform.updateStatus(session, statusView(session, event, this.deps.linkFor(sessionId)));
+    state.lastEditAt = this.now();
+    if (event.status === 'COMPLETED') await this.postResultsOnce(session, platform);
+  }
+
+  private async postResultsOnce(session: Session, platform: ChatPlatform): Promise<void> {
+    const { sessions, log } = this.deps;
+    if (!(await sessions.claimResultsPost(session.id))) return;
+    try {
+      const refs = await platform.postResults(session, await this.resultsView(session));
+      await sessions.setResultsMessages(session.id, refs);
+    } catch (err) {
+      await sessions.releaseResultsPost(session.id);
+      log.warn({ err, sessionId: session.id }, 'results not posted; will retry');
+      throw err;
+    }
+  }
+
+  private async resultsView(session: Session): Promise<ResultsView> {
+    const { summary, todos } = await this.deps.results(session.id);
+    if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
+    return { summary, todos, link: this.deps.linkFor(session.id) };
+  }
+}

@@ -37,7 +37,7 @@ describe('stream consumer group', () => {
     const b = consumer('b');
     a.start(async (n) => void seen.push(['a', n]));
     b.start(async (n) => void seen.push(['b', n]));
-    await until(async () => (await redis.xinfo('GROUPS', stream).catch(() => [])).length > 0);
+    await until(async () => ((await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[]).length > 0);
     for (let i = 0; i < 40; i++) await redis.xadd(stream, '*', 'n', String(i));
     await redis.xadd(stream, '*', 'n', 'garbage');
     await until(() => seen.length >= 40);

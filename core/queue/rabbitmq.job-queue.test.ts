@@ -328,7 +328,7 @@ describe('RabbitJobQueue', () => {
       proxy.setAccepting(false);
       proxy.dropConnections();
 
-      const unavailable = { code: 'INTERNAL', retryable: true, userMessage: expect.stringMatching(/job queue/) };
+      const unavailable = { code: 'QUEUE_UNAVAILABLE', retryable: true, userMessage: expect.stringMatching(/job queue/) };
       await expect(queue.publish('transcribe', newJob())).rejects.toMatchObject(unavailable);
       await expect(queue.depth('transcribe')).rejects.toMatchObject(unavailable);
       await expect(queue.ping()).rejects.toMatchObject(unavailable);

@@ -42,7 +42,7 @@ const MAX_DETAIL_CHARS = 1_000;
 
 function queueUnavailable(cause: unknown): AppError {
   return new AppError(
-    'INTERNAL',
+    'QUEUE_UNAVAILABLE',
     'The job queue cannot be reached right now, so this recording could not be queued. Please try again in a few minutes.',
     true,
     { cause },

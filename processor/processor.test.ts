@@ -91,10 +91,10 @@ describe('the processor', () => {
     expect(await h.core.store.getJson(h.core.layout.todos(session.id))).toEqual(todosBefore);
   });
 
-  it('retries a worker that is briefly unavailable and completes', async () => {
+  it('retries a worker that crashed mid-job and completes', async () => {
     const session = await processingSession();
     const before = h.whisperx.requests.length;
-    h.whisperx.failNext({ kind: 'unavailable', retryAfterSeconds: 1 });
+    h.whisperx.failNext({ kind: 'disconnect' });
     await h.core.queue.publish('transcribe', job(session.id));
     const done = await waitForFinal(session.id);
     expect(done.status).toBe('COMPLETED');
@@ -119,10 +119,21 @@ describe('the processor', () => {
 
   it('gives up after the configured attempts when the worker stays down', async () => {
     const session = await processingSession();
-    h.whisperx.failNext({ kind: 'unavailable' }, { kind: 'unavailable' }, { kind: 'unavailable' });
+    h.whisperx.failNext({ kind: 'disconnect' }, { kind: 'disconnect' }, { kind: 'disconnect' });
     await h.core.queue.publish('transcribe', job(session.id));
     const done = await waitForFinal(session.id);
     expect(done).toMatchObject({ status: 'FAILED', errorCode: 'TRANSCRIBER_UNAVAILABLE', attempts: 3 });
+  });
+
+  it('waits for a busy worker without spending an attempt', async () => {
+    const session = await processingSession();
+    const before = h.whisperx.requests.length;
+    h.whisperx.failNext({ kind: 'unavailable', retryAfterSeconds: 0 }, { kind: 'unavailable', retryAfterSeconds: 0 }, { kind: 'unavailable', retryAfterSeconds: 0 });
+    await h.core.queue.publish('transcribe', job(session.id));
+    const done = await waitForFinal(session.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(h.whisperx.requests.length - before).toBe(4);
+    expect((await h.progressOf(session.id)).some((e) => /retrying/.test(e.message))).toBe(false);
   });
 
   it('dead-letters a malformed message and a job for a deleted session, and keeps working', async () => {

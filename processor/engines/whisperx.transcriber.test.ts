@@ -105,11 +105,22 @@ describe('WhisperX transcriber', () => {
     expect(transcript.segments.flatMap((s) => [s.speaker, ...(s.words ?? []).map((w) => w.speaker)]).filter(Boolean)).toEqual([]);
   });
 
-  it('reports a busy or unreachable worker as retryable', async () => {
-    fake.failNext({ kind: 'unavailable', retryAfterSeconds: 7 });
-    await expectAppError(transcribe(flac).result, 'TRANSCRIBER_UNAVAILABLE', true);
-    // The worker recovered: the next attempt goes through.
+  it('waits for a busy worker (503 + Retry-After) instead of failing, within the wait it is given', async () => {
+    const before = fake.requests.length;
+    fake.failNext({ kind: 'unavailable', retryAfterSeconds: 0 }, { kind: 'unavailable', retryAfterSeconds: 0 });
     await expect(transcribe(flac).result).resolves.toMatchObject({ language: 'en' });
+    expect(fake.requests.length - before).toBe(3);
+
+    const impatient = new WhisperxTranscriber({ url: fake.url, model: null, busyWaitMs: 100 }, log);
+    fake.failNext({ kind: 'unavailable', retryAfterSeconds: 7 });
+    await expectAppError(
+      impatient.transcribe({ audioPath: flac, durationSeconds: 6, options: options(), onProgress: () => {} }),
+      'TRANSCRIBER_UNAVAILABLE',
+      true,
+    );
+  });
+
+  it('reports an unreachable worker as retryable', async () => {
 
     const closed = createServer().listen(0, '127.0.0.1');
     await once(closed, 'listening');

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { z } from 'zod';
 import { parsePythonJson, whisperxResultSchema, type WhisperxResult } from '../../core/domain/transcript.js';
@@ -25,6 +26,14 @@ const eventSchema = z.discriminatedUnion('type', [
 ]);
 const errorBodySchema = z.object({ code: z.string(), message: z.string().nullish() });
 
+/**
+ * A worker that answers 503 with Retry-After is alive but busy with another recording (one job per GPU) or
+ * still loading its model. Waiting for it is not a failure, so it uses no job attempt; only a worker that is
+ * down or broken does. More processors than GPUs then simply queue here.
+ */
+const DEFAULT_BUSY_WAIT_MS = 6 * 60 * 60_000;
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
 const UNAVAILABLE_SENTENCE = 'The transcription service is busy or unreachable right now; the recording will be tried again shortly.';
 
 export class WhisperxTranscriber implements Transcriber {
@@ -32,7 +41,7 @@ export class WhisperxTranscriber implements Transcriber {
   readonly model: string | null;
 
   constructor(
-    private readonly opts: { url: string; model: string | null },
+    private readonly opts: { url: string; model: string | null; busyWaitMs?: number },
     private readonly log: Logger,
   ) {
     this.model = opts.model;
@@ -43,15 +52,14 @@ export class WhisperxTranscriber implements Transcriber {
     const started = Date.now();
     this.log.info({ bytes: size, durationSeconds, language: options.language, diarize: options.diarize }, 'transcription started');
     try {
-      const response = await request(this.endpoint(options), {
-        method: 'POST',
-        // Streamed from disk: a two-hour recording is ~100 MB of FLAC.
-        body: createReadStream(audioPath),
-        headers: { 'content-type': audioPath.endsWith('.wav') ? 'audio/wav' : 'audio/flac', 'content-length': String(size) },
-        signal,
-        headersTimeout: HEADERS_TIMEOUT_MS,
-        bodyTimeout: BETWEEN_LINES_TIMEOUT_MS,
-      });
+      const busyUntil = started + (this.opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS);
+      let response = await this.post(audioPath, size, options, signal);
+      for (let wait = busyWait(response); wait !== null && Date.now() + wait < busyUntil; wait = busyWait(response)) {
+        await response.body.dump();
+        this.log.info({ waitMs: wait }, 'transcription worker busy; waiting for it');
+        await sleep(wait, undefined, { signal });
+        response = await this.post(audioPath, size, options, signal);
+      }
       if (response.statusCode !== 200) throw this.refusal(response.statusCode, response.headers['retry-after'], await response.body.text(), options);
 
       for await (const line of ndjsonLines(response.body)) {
@@ -72,6 +80,18 @@ export class WhisperxTranscriber implements Transcriber {
       this.log.warn({ err }, 'transcription worker unavailable');
       throw new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: err });
     }
+  }
+
+  private post(audioPath: string, size: number, options: TranscriptionOptions, signal: AbortSignal | undefined) {
+    return request(this.endpoint(options), {
+      method: 'POST',
+      // Streamed from disk: a two-hour recording is ~100 MB of FLAC.
+      body: createReadStream(audioPath),
+      headers: { 'content-type': audioPath.endsWith('.wav') ? 'audio/wav' : 'audio/flac', 'content-length': String(size) },
+      signal,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      bodyTimeout: BETWEEN_LINES_TIMEOUT_MS,
+    });
   }
 
   private endpoint(options: TranscriptionOptions): URL {
@@ -132,6 +152,14 @@ export class WhisperxTranscriber implements Transcriber {
       cause: new Error(`worker error ${code}: ${message ?? ''}`),
     });
   }
+}
+
+/** Milliseconds to wait when the worker says it is busy (503 + Retry-After), else null. */
+function busyWait(response: { statusCode: number; headers: Record<string, string | string[] | undefined> }): number | null {
+  const header = response.headers['retry-after'];
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  if (response.statusCode !== 503 || !Number.isFinite(seconds) || seconds < 0) return null;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(250, seconds * 1000));
 }
 
 /**

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildDocuments, type MeetingNotes } from '../../../core/domain/todos.js';
+import type { ResultsView } from '../../chat-platform.js';
+import { resultsMessages } from './results-messages.js';
+import { parseTodoButtonId, todoButtonId } from './todo-button.js';
+
+function view(count: number, taskLength = 40): { sessionId: string; view: ResultsView } {
+  const sessionId = randomUUID();
+  const notes: MeetingNotes = {
+    summary: 'We planned the release.',
+    keyPoints: ['Demo on Friday'],
+    decisions: ['Ship two fixes first'],
+    todos: Array.from({ length: count }, (_, i) => ({
+      task: `Task ${i + 1} ${'x'.repeat(taskLength)}`,
+      priority: 'medium' as const,
+      context: '',
+      assignee: 'SPEAKER_01',
+      due: null,
+      segments: [i],
+      timestamp: '00:00:05',
+    })),
+    estimatedTime: null,
+  };
+  const { todos, summary } = buildDocuments(sessionId, notes, new Date('2026-01-01T00:00:00Z'));
+  return { sessionId, view: { todos, summary, link: 'http://localhost:8080/s/abc?t=x' } };
+}
+
+const buttons = (m: ReturnType<typeof resultsMessages>[number]) => m.components.flatMap((r) => r.components);
+
+describe('results in Discord', () => {
+  it('are a summary, then todos with one button each, in rows of 5 and messages of at most 25', () => {
+    const { sessionId, view: v } = view(60);
+    const [summary, ...pages] = resultsMessages(sessionId, v);
+    expect(summary!.content).toContain('We planned the release.');
+    expect(summary!.content).toContain('• Ship two fixes first');
+    expect(summary!.content).toContain('[Transcript and details](http://localhost:8080/s/abc?t=x)');
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    for (const page of pages) {
+      expect(page.content.length).toBeLessThanOrEqual(2000);
+      expect(page.components.length).toBeLessThanOrEqual(5);
+      expect(page.components.every((row) => row.components.length <= 5)).toBe(true);
+    }
+    expect(pages.flatMap(buttons).map((b) => ('label' in b ? b.label : null))).toEqual(v.todos.todos.map((_, i) => String(i + 1)));
+  });
+
+  it('split long todos by length, and keep the same pages whatever is ticked', () => {
+    const { sessionId, view: v } = view(12, 290);
+    const before = resultsMessages(sessionId, v);
+    expect(before.length).toBeGreaterThan(2); // 12 long todos do not fit in one 2000-character message
+    for (const t of v.todos.todos) t.completed = true;
+    const after = resultsMessages(sessionId, v);
+    expect(after.map((m) => buttons(m).length)).toEqual(before.map((m) => buttons(m).length));
+    expect(after.every((m) => m.content.length <= 2000)).toBe(true);
+    expect(after[1]!.content).toMatch(/^\*\*Todos\*\* \(1\/\d+\) · 12 of 12 done/);
+  });
+
+  it('have buttons that set the state they show the way to', () => {
+    const { sessionId, view: v } = view(2);
+    v.todos.todos[1]!.completed = true;
+    const [first, second] = buttons(resultsMessages(sessionId, v)[1]!);
+    const id = (b: typeof first) => parseTodoButtonId(b && 'custom_id' in b ? b.custom_id : '');
+    expect(id(first)).toEqual({ sessionId, todoId: '1', completed: true });
+    expect(id(second)).toEqual({ sessionId, todoId: '2', completed: false });
+    expect(first).toMatchObject({ emoji: { name: '⬜' } });
+    expect(second).toMatchObject({ emoji: { name: '✅' } });
+  });
+});
+
+describe('todo button ids', () => {
+  it('round-trip, fit in 100 characters and reject anything else', () => {
+    const t = { sessionId: randomUUID(), todoId: '17', completed: false };
+    const id = todoButtonId(t);
+    expect(id.length).toBeLessThanOrEqual(100);
+    expect(parseTodoButtonId(id)).toEqual(t);
+    expect(parseTodoButtonId('wn:todo:not-a-session:1:1')).toBeNull();
+    expect(parseTodoButtonId(`${id}:extra`)).toBeNull();
+  });
+});

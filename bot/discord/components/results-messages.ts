@@ -1,0 +1,92 @@
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import type { Todo } from '../../../core/domain/todos.js';
+import type { ResultsView } from '../../chat-platform.js';
+import { todoDetails } from '../../render.js';
+import { discordLink, MAX_CONTENT, NO_MENTIONS, truncate } from './text.js';
+import { todoButtonId } from './todo-button.js';
+
+/** Discord allows 5 buttons per row and 5 rows per message. */
+const BUTTONS_PER_ROW = 5;
+const TODOS_PER_MESSAGE = 25;
+/** Room left on each page for its heading. */
+const HEADING_ROOM = 120;
+
+export interface DiscordMessage {
+  content: string;
+  components: APIActionRowComponent<APIButtonComponent>[];
+  allowed_mentions: typeof NO_MENTIONS;
+}
+
+/**
+ * The results of a session: a summary message, then the todos in pages of at most 25, each todo a line of
+ * text and a ✅/⬜ button. Buttons rather than a multi-select: a button shows each todo's state at a glance
+ * and changes exactly one todo, while a select submits a whole set and would overwrite a tick made
+ * meanwhile by someone else. Pages depend on the todos' text only, never on their state, so re-rendering
+ * after a tick yields the same number of messages, edited one for one.
+ */
+export function resultsMessages(sessionId: string, view: ResultsView): DiscordMessage[] {
+  const pages = paginate(view.todos.todos);
+  const done = view.todos.todos.filter((t) => t.completed).length;
+  return [
+    summaryMessage(view),
+    ...pages.map((page, i) => ({
+      content: [
+        pages.length > 1 ? `**Todos** (${i + 1}/${pages.length}) · ${done} of ${view.todos.todos.length} done` : `**Todos** · ${done} of ${view.todos.todos.length} done`,
+        ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed)),
+      ].join('\n'),
+      components: rows(page.map(({ todo, n }) => todoButton(sessionId, todo, n))),
+      allowed_mentions: NO_MENTIONS,
+    })),
+  ];
+}
+
+function summaryMessage(view: ResultsView): DiscordMessage {
+  const { summary } = view;
+  const lines = ['**Summary**', summary.summary];
+  if (summary.key_points.length) lines.push('', '**Key points**', ...summary.key_points.map((p) => `• ${p}`));
+  if (summary.decisions.length) lines.push('', '**Decisions**', ...summary.decisions.map((d) => `• ${d}`));
+  if (view.todos.todos.length === 0) lines.push('', 'No todos came up in this meeting.');
+  const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
+  return { content: truncate(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
+}
+
+function todoLine(todo: Todo, n: number, completed: boolean): string {
+  const task = truncate(todo.task, 300);
+  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${truncate(todoDetails(todo), 150)}`;
+}
+
+function paginate(todos: Todo[]): Array<Array<{ todo: Todo; n: number }>> {
+  const pages: Array<Array<{ todo: Todo; n: number }>> = [];
+  let page: Array<{ todo: Todo; n: number }> = [];
+  let size = HEADING_ROOM;
+  todos.forEach((todo, i) => {
+    const length = todoLine(todo, i + 1, true).length + 1; // the longer, ticked form
+    if (page.length === TODOS_PER_MESSAGE || (page.length > 0 && size + length > MAX_CONTENT)) {
+      pages.push(page);
+      page = [];
+      size = HEADING_ROOM;
+    }
+    page.push({ todo, n: i + 1 });
+    size += length;
+  });
+  if (page.length) pages.push(page);
+  return pages;
+}
+
+function todoButton(sessionId: string, todo: Todo, n: number): APIButtonComponent {
+  return {
+    type: ComponentType.Button,
+    style: todo.completed ? ButtonStyle.Success : ButtonStyle.Secondary,
+    label: String(n),
+    emoji: { name: todo.completed ? '✅' : '⬜' },
+    custom_id: todoButtonId({ sessionId, todoId: todo.id, completed: !todo.completed }),
+  };
+}
+
+function rows(buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent>[] {
+  const out: APIActionRowComponent<APIButtonComponent>[] = [];
+  for (let i = 0; i < buttons.length; i += BUTTONS_PER_ROW) {
+    out.push({ type: ComponentType.ActionRow, components: buttons.slice(i, i + BUTTONS_PER_ROW) });
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+import { isFinal } from '../../../core/domain/session.js';
+import type { StatusView } from '../../chat-platform.js';
+import { progressBar, statusLine } from '../../render.js';
+import { discordLink, MAX_CONTENT, NO_MENTIONS, truncate } from './text.js';
+
+/** The status message at the top of a session's thread, as sent and as edited. */
+export function statusMessage(view: StatusView) {
+  const lines = [`🎙️ **${truncate(view.title, 200)}**`];
+  if (!isFinal(view.status)) lines.push(progressBar(view.percent));
+  lines.push(statusLine(view));
+  if (view.link) lines.push(discordLink(view.link, 'Open the status page'));
+  return { content: truncate(lines.join('\n'), MAX_CONTENT), allowed_mentions: NO_MENTIONS };
+}

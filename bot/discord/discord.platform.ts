@@ -1,0 +1,68 @@
+import { DiscordAPIError, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
+import { z } from 'zod';
+import type { Session } from '../../core/domain/session.js';
+import type { Logger } from '../../core/logger.js';
+import type { ChatPlatform, ResultsView, StatusView } from '../chat-platform.js';
+import { resultsMessages } from './components/results-messages.js';
+import { statusMessage } from './components/status-message.js';
+import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
+
+const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
+
+/** Someone deleted the message or the thread: nothing left to edit, and retrying will not bring it back. */
+const GONE = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel]);
+
+/**
+ * Discord as the thread notifier sees it. Everything goes through REST (discord.js queues each route
+ * and waits out 429s), addressed by the refs stored on the session, so it works for sessions started
+ * before a restart and needs nothing from the gateway cache. Edits go to normal bot messages, never to
+ * interaction replies, whose tokens die after 15 minutes.
+ */
+export class DiscordPlatform implements ChatPlatform {
+  readonly platform = 'discord' as const;
+
+  constructor(
+    private readonly rest: REST,
+    private readonly log: Logger,
+  ) {}
+
+  async updateStatus(session: Session, view: StatusView): Promise<void> {
+    const ref = parseMessageRef(session.origin.statusMessageRef);
+    if (!ref) return;
+    await this.edit(ref, statusMessage(view), session.id);
+  }
+
+  async postResults(session: Session, view: ResultsView): Promise<string[]> {
+    const thread = session.origin.threadRef;
+    if (!thread) throw new Error(`session ${session.id} has no Discord thread`);
+    const refs: string[] = [];
+    for (const body of resultsMessages(session.id, view)) {
+      refs.push(formatMessageRef(await this.post(thread, body)));
+    }
+    return refs;
+  }
+
+  async updateResults(session: Session, view: ResultsView): Promise<void> {
+    const messages = resultsMessages(session.id, view);
+    // The summary (first message) does not change with ticks; the todo pages are edited one for one.
+    for (let i = 1; i < messages.length; i++) {
+      const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
+      if (ref) await this.edit(ref, messages[i]!, session.id);
+    }
+  }
+
+  /** Posts a message in a channel or thread. */
+  async post(channelId: string, body: object): Promise<MessageRef> {
+    const created = createdMessageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
+    return { channelId: created.channel_id, messageId: created.id };
+  }
+
+  private async edit(ref: MessageRef, body: object, sessionId: string): Promise<void> {
+    try {
+      await this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body });
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError && GONE.has(err.code))) throw err;
+      this.log.info({ sessionId, ref }, 'discord message is gone; not edited');
+    }
+  }
+}

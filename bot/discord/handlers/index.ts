@@ -1,0 +1,25 @@
+import { Events, type Client } from 'discord.js';
+import { parseTodoButtonId } from '../components/todo-button.js';
+import type { DiscordContext } from '../context.js';
+import { WHISPER_COMMAND } from '../register-commands.js';
+import { handleFileDrop } from './file-drop.js';
+import { handleTodoToggle } from './todo-toggle.js';
+import { handleWhisperCommand } from './whisper-command.js';
+
+/** Every gateway event the bot acts on, by its Discord name. A failing handler is logged, never fatal. */
+export function registerHandlers(client: Client, ctx: DiscordContext): void {
+  const run = (what: string, work: () => Promise<void>) => {
+    work().catch((err: unknown) => ctx.log.error({ err }, `discord ${what} failed`));
+  };
+
+  client.on(Events.MessageCreate, (message) => run('file drop', () => handleFileDrop(ctx, message)));
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.isChatInputCommand() && interaction.commandName === WHISPER_COMMAND) {
+      run('/whisper', () => handleWhisperCommand(ctx, interaction));
+    } else if (interaction.isButton()) {
+      const toggle = parseTodoButtonId(interaction.customId);
+      if (toggle) run('todo toggle', () => handleTodoToggle(ctx, interaction, toggle));
+    }
+  });
+}

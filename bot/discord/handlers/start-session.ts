@@ -1,0 +1,69 @@
+import { Routes, ThreadAutoArchiveDuration } from 'discord.js';
+import { z } from 'zod';
+import type { ChatUser } from '../../../core/db/users.repository.js';
+import type { MediaSource } from '../../../core/ingest/ingest.service.js';
+import type { StartedSession } from '../../../core/sessions/session.service.js';
+import { statusMessage } from '../components/status-message.js';
+import { truncate } from '../components/text.js';
+import type { DiscordContext } from '../context.js';
+import { formatMessageRef } from '../message-ref.js';
+
+const threadSchema = z.object({ id: z.string() });
+
+export interface SessionRequest {
+  guildId: string;
+  channelId: string;
+  /** True when the request came from inside a thread: Discord has no threads in threads, so it stays there. */
+  inThread: boolean;
+  user: ChatUser;
+  source: MediaSource;
+  /** The attachment's name; null for links, which are named by their path. */
+  filename: string | null;
+  /** The message that carried the recording, answered by the status message. */
+  replyTo?: string;
+}
+
+/**
+ * Posts the status message, starts the session's thread from it, then starts the session pointing at
+ * both: the notifier edits that message and posts the results in that thread.
+ */
+export async function startInThread(ctx: DiscordContext, req: SessionRequest): Promise<StartedSession> {
+  // Named at once, so the thread's name and the status message agree from the first edit on.
+  const filename = req.filename ?? (req.source.kind === 'link' ? linkName(req.source.url) : null);
+  const title = filename ?? 'Recording';
+  const status = await ctx.platform.post(req.channelId, {
+    ...statusMessage({
+      title,
+      status: 'UPLOADING',
+      stage: 'upload',
+      percent: 0,
+      message: 'Receiving the recording',
+      etaSeconds: null,
+      error: null,
+      link: null,
+    }),
+    ...(req.replyTo && { message_reference: { message_id: req.replyTo, fail_if_not_exists: false } }),
+  });
+  const threadId = req.inThread
+    ? req.channelId
+    : threadSchema.parse(
+        await ctx.rest.post(Routes.threads(req.channelId, status.messageId), {
+          body: { name: truncate(title, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay },
+        }),
+      ).id;
+  return ctx.sessions.start({
+    user: req.user,
+    origin: { platform: 'discord', workspaceId: req.guildId, channelId: req.channelId, threadRef: threadId, statusMessageRef: formatMessageRef(status) },
+    source: req.source,
+    filename,
+  });
+}
+
+/** The last path segment of a link, to name its thread. */
+function linkName(url: string): string | null {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,97 @@
+import { DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import type { Session } from '../../../core/domain/session.js';
+import { answerCommand, parseWhisperCommand, type WhisperCommand } from '../../commands.js';
+import { discordLink } from '../components/text.js';
+import { chatUser, type DiscordContext } from '../context.js';
+import { isMediaAttachment, oversize } from './attachments.js';
+import { startInThread } from './start-session.js';
+
+export const DISCORD_HELP = [
+  'Whisper Notes turns a meeting recording into a transcript, a summary and a todo list.',
+  '• `/whisper link:<url>`: process a recording from a link (http or https)',
+  '• `/whisper attachment:<file>`, or drop a video or audio file in a channel I can read: I reply in a thread',
+  '• `/whisper action:list`: your recent recordings',
+  '• `/whisper action:status id:<id>`: where a recording is',
+  '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
+].join('\n');
+
+type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
+
+/** The options as one request; exactly one of link, attachment and action may be given. */
+function readOptions(interaction: ChatInputCommandInteraction): Request {
+  const link = interaction.options.getString('link');
+  const attachment = interaction.options.getAttachment('attachment');
+  const action = interaction.options.getString('action');
+  const id = interaction.options.getString('id');
+  if ([link, attachment, action].filter((o) => o !== null).length > 1) return { kind: 'invalid', reason: 'Use one of `link`, `attachment` or `action` at a time.' };
+  if (attachment) return { kind: 'media', source: { kind: 'link', url: attachment.url }, attachment };
+  if (link) {
+    const cmd = parseWhisperCommand(link);
+    return cmd.kind === 'link' ? { kind: 'media', source: { kind: 'link', url: cmd.url }, attachment: null } : { kind: 'invalid', reason: 'The link must start with http:// or https://.' };
+  }
+  if (action === 'status' || action === 'delete') {
+    const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
+    return cmd.kind === 'status' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
+  }
+  return action === 'list' ? { kind: 'list' } : { kind: 'help' };
+}
+
+/** `/whisper`: deferred at once (Discord waits 3 s), answered privately to whoever typed it. */
+export async function handleWhisperCommand(ctx: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  try {
+    const { reply, uploaded } = await answer(ctx, interaction, readOptions(interaction));
+    await interaction.editReply(reply);
+    // A refused link fails within seconds: say so here too, while the interaction token still lives.
+    void uploaded
+      ?.then(async (s) => {
+        if (s.status === 'FAILED') await interaction.editReply(`${reply}\n❌ ${s.errorMessage ?? 'This recording could not be processed.'}`);
+      })
+      .catch((err: unknown) => ctx.log.info({ err, interaction: interaction.id }, 'could not report the failure in the /whisper reply'));
+  } catch (err) {
+    ctx.log.error({ err, interaction: interaction.id }, '/whisper failed');
+    await interaction.editReply(cannotPost(err) ? "I can't post or start threads in this channel: give me Send Messages and Create Public Threads here." : 'Something went wrong on our side. Try again in a moment.');
+  }
+}
+
+interface Answer {
+  reply: string;
+  /** The upload of a session just started: settles when it is stored and queued, or refused. */
+  uploaded?: Promise<Session>;
+}
+
+async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteraction, request: Request): Promise<Answer> {
+  if (request.kind === 'help') return { reply: DISCORD_HELP };
+  if (request.kind === 'invalid') return { reply: `${request.reason}\n\n${DISCORD_HELP}` };
+  if (!interaction.inGuild()) return { reply: 'Use `/whisper` in a server channel.' };
+  const user = chatUser(interaction.guildId, interaction.user);
+  if (request.kind !== 'media') {
+    const reply = await answerCommand(request, {
+      sessions: ctx.sessions,
+      user,
+      isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages),
+      linkFor: ctx.linkFor,
+      formatLink: discordLink,
+    });
+    return { reply };
+  }
+  const { attachment } = request;
+  if (attachment) {
+    if (!isMediaAttachment(attachment)) return { reply: `${attachment.name} is not a video or audio recording.` };
+    const refused = oversize(attachment, ctx.maxMediaBytes);
+    if (refused) return { reply: `❌ ${refused.userMessage}` };
+  }
+  const { session, uploaded } = await startInThread(ctx, {
+    guildId: interaction.guildId,
+    channelId: interaction.channelId,
+    inThread: interaction.channel?.isThread() ?? false,
+    user,
+    source: request.source,
+    filename: attachment?.name ?? null,
+  });
+  return { reply: `Working on it in <#${session.origin.threadRef}> · id \`${session.id}\``, uploaded };
+}
+
+function cannotPost(err: unknown): boolean {
+  return err instanceof DiscordAPIError && (err.code === RESTJSONErrorCodes.MissingAccess || err.code === RESTJSONErrorCodes.MissingPermissions);
+}

@@ -1,0 +1,38 @@
+import { once } from 'node:events';
+import { Events } from 'discord.js';
+import type { Core } from '../../core/app.js';
+import { required } from '../../core/config.js';
+import type { ChatPlatform } from '../chat-platform.js';
+import { createDiscordClient } from './client.js';
+import type { DiscordBotOptions } from './context.js';
+import { DiscordPlatform } from './discord.platform.js';
+import { registerHandlers } from './handlers/index.js';
+
+export type { DiscordBotOptions, TodoTicker } from './context.js';
+
+export interface DiscordBot {
+  platform: ChatPlatform;
+  stop(): Promise<void>;
+}
+
+/** Logs in to the gateway and handles `/whisper`, file drops and todo buttons until stopped. */
+export async function startDiscordBot(core: Core, options: DiscordBotOptions): Promise<DiscordBot> {
+  const token = required(core.config.discord.token, 'DISCORD_TOKEN');
+  const log = core.log.child({ component: 'discord' });
+  const client = createDiscordClient(core.config.discord);
+  const platform = new DiscordPlatform(client.rest, log);
+  registerHandlers(client, { ...options, sessions: core.sessionService, platform, rest: client.rest, maxMediaBytes: core.config.ingest.maxMediaBytes, log });
+  client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
+  client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'discord gateway resumed'));
+
+  const ready = once(client, Events.ClientReady);
+  try {
+    await client.login(token);
+    await ready;
+  } catch (err) {
+    await client.destroy();
+    throw err;
+  }
+  log.info({ user: client.user?.tag }, 'discord bot ready');
+  return { platform, stop: () => client.destroy() };
+}

@@ -1,0 +1,300 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../core/app.js';
+import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { PROGRESS_STREAM_FIELD, parseProgressEvent, progressNames } from '../../core/progress/redis.progress-bus.js';
+import { RedisStreamConsumer } from '../../core/progress/redis.stream-consumer.js';
+import { startDiscordBot, type DiscordBot, type TodoTicker } from '../../bot/discord/index.js';
+import { ThreadNotifier } from '../../bot/thread-notifier.js';
+import { PERMISSIONS, startDiscordFake, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
+import { closeServer } from '../helpers/http.js';
+import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+
+const MAX_MEDIA_BYTES = 3_000_000;
+const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
+const bob: FakeUser = { id: '200000000000000002', username: 'bob' };
+const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
+
+let h: PipelineHarness;
+let core: Core;
+let fake: DiscordFake;
+let bot: DiscordBot;
+let consumer: RedisStreamConsumer<NonNullable<ReturnType<typeof parseProgressEvent>>>;
+let video: Buffer;
+let links: { url: string; close(): Promise<void> };
+let forbidden: { url: string; connections: number; close(): Promise<void> };
+
+/** Serves the test video at /standup.mp4 on 127.0.0.1 (allow-listed); anything else is a dead link. */
+async function startLinkServer() {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/standup.mp4') res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length }).end(video);
+    else res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+}
+
+/** A listener on 127.0.0.2, outside the allow-list: a link there must never reach it. */
+async function startForbiddenTarget() {
+  let connections = 0;
+  const server = http.createServer((_req, res) => res.end('secret'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
+  return {
+    url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/standup.mp4`,
+    get connections() {
+      return connections;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+// Until the shared todo service lands, ticks are saved the way it does: read, change, write todos.json.
+function todoTicker(): TodoTicker {
+  return {
+    async setCompleted(sessionId, todoId, completed, by) {
+      const ref = core.layout.todos(sessionId);
+      const doc = todosDocumentSchema.parse(await core.store.getJson(ref));
+      const todo = doc.todos.find((t) => t.id === todoId)!;
+      Object.assign(todo, { completed, completed_by: completed ? by : null, completed_at: completed ? new Date().toISOString() : null });
+      await core.store.putJson(ref, doc);
+    },
+  };
+}
+
+beforeAll(async () => {
+  fake = await startDiscordFake();
+  h = await startPipelineHarness({
+    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+  });
+  core = h.core;
+  video = await readFile(h.video);
+  [links, forbidden] = await Promise.all([startLinkServer(), startForbiddenTarget()]);
+
+  // Wired as bot/main.ts does: progress stream → notifier → Discord; ticks in chat → todo service → notifier.
+  const linkFor = (id: string) => `${h.config.web.publicBaseUrl}/s/${id}`;
+  let notifier: ThreadNotifier | null = null;
+  bot = await startDiscordBot(core, { linkFor, todos: todoTicker(), todosChanged: (id) => notifier!.todosChanged(id) });
+  notifier = new ThreadNotifier({
+    platforms: [bot.platform],
+    sessions: core.sessions,
+    bus: core.bus,
+    results: (id) => core.sessionService.results(id),
+    linkFor,
+    log: core.log,
+    minIntervalMs: 100,
+  });
+  const prefix = h.config.redis.keyPrefix;
+  consumer = new RedisStreamConsumer(
+    { redisUrl: h.config.redis.url, stream: progressNames(prefix).stream, group: `${prefix}bots`, field: PROGRESS_STREAM_FIELD, parse: parseProgressEvent, blockMs: 200 },
+    core.log,
+  );
+  consumer.start((e) => notifier!.handle(e));
+});
+
+afterAll(async () => {
+  await consumer?.stop();
+  await bot?.stop();
+  await Promise.all([links?.close(), forbidden?.close(), fake?.close()]);
+  await h?.close();
+});
+
+const editsOf = (m: { channel_id: string; id: string }) => fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/channels/${m.channel_id}/messages/${m.id}`);
+const bodyOf = (c: RecordedCall) => c.body as { content: string; components?: unknown[]; message_reference?: { message_id: string }; type?: number; data?: { flags?: number } };
+const messagesIn = (channelId: string) => [...fake.messages.values()].filter((m) => m.channel_id === channelId);
+const callbackOf = (i: { id: string; token: string }) => fake.waitForCall((c) => c.path === `/interactions/${i.id}/${i.token}/callback`);
+/** The interaction's (ephemeral) reply, once it says something matching. */
+const replyOf = (i: { token: string }, match: RegExp) =>
+  fake.waitForCall((c) => c.method === 'PATCH' && c.path === `/webhooks/${fake.applicationId}/${i.token}/messages/@original` && match.test(bodyOf(c).content));
+
+/** Waits for the session's status message to say it is done, then for its results in the thread. */
+async function finished(status: FakeMessage): Promise<FakeMessage[]> {
+  await fake.waitFor(() => /✅ Done/.test(status.content), 30_000);
+  return fake.waitFor(() => {
+    const inThread = messagesIn(status.id); // the thread started from the status message has its id
+    return inThread.length >= 2 && inThread;
+  });
+}
+
+type Button = { custom_id: string; label: string; emoji: { name: string } };
+const buttonsOf = (m: FakeMessage) => (m.components as Array<{ components: Button[] }>).flatMap((row) => row.components);
+
+describe('a video dropped in a channel', () => {
+  let status: FakeMessage;
+  let results: FakeMessage[];
+  let sessionId: string;
+
+  it('gets a thread whose status message is edited through the stages, then the summary and todos', async () => {
+    const attachment = fake.upload({ name: 'standup.mp4', bytes: video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: alice, content: 'notes please', attachments: [attachment] });
+
+    const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
+    status = fake.messages.get((post.response as FakeMessage).id)!;
+    expect(status.content).toContain('standup.mp4');
+    await fake.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${fake.channelId}/messages/${status.id}/threads`);
+
+    results = await finished(status);
+
+    // The recording was fetched from the CDN once, promptly, through ingest.
+    expect(fake.cdnHits).toEqual([new URL(attachment.url).pathname]);
+    const [session] = await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
+    sessionId = session!.id;
+    expect(session).toMatchObject({
+      status: 'COMPLETED',
+      filename: 'standup.mp4',
+      sourceKind: 'link',
+      origin: { platform: 'discord', workspaceId: fake.guildId, channelId: fake.channelId, threadRef: status.id, statusMessageRef: `${fake.channelId}:${status.id}` },
+    });
+
+    // The status message moved forward in place: progress bars, then done with the status-page link.
+    const edits = editsOf(status).filter((c) => c.status === 200).map((c) => bodyOf(c).content);
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    expect(edits.some((e) => /▓*░+ \d+%/.test(e))).toBe(true);
+    expect(edits.at(-1)).toMatch(/✅ Done/);
+    expect(edits.at(-1)).toContain(`(${h.config.web.publicBaseUrl}/s/${sessionId})`);
+
+    // In the thread: the summary, then the todos with one ⬜ button each, refs stored on the session.
+    const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+    expect(results[0]!.content).toContain('**Summary**');
+    expect(results[0]!.content).toContain(todos.summary);
+    const buttons = results.slice(1).flatMap(buttonsOf);
+    expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
+    expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
+    expect(results[1]!.content).toContain(todos.todos[0]!.task);
+    expect((await core.sessionService.get(sessionId))!.resultsMessageRefs).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
+  });
+
+  it('ticks a todo from its button: saved in todos.json and re-rendered, through a 429', async () => {
+    const page = results[1]!;
+    const button = buttonsOf(page)[0]!;
+    fake.rateLimit({ method: 'PATCH', path: new RegExp(`/messages/${page.id}$`) }, 0.3);
+
+    const click = fake.buttonClick({ user: bob, message: page, customId: button.custom_id });
+    expect(bodyOf(await callbackOf(click)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time
+
+    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    expect(page.content).toMatch(/✅ \*\*1\.\*\* ~~/);
+    expect(editsOf(page).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
+
+    const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+    expect(todos.todos[0]).toMatchObject({ completed: true, completed_by: 'bob' });
+    expect(todos.todos.slice(1).every((t) => !t.completed)).toBe(true);
+    // The button now offers the way back.
+    expect(buttonsOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
+  });
+
+  it('can be deleted by its uploader or a moderator, not by someone else', async () => {
+    const byBob = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
+    await replyOf(byBob, /Only the person who shared this recording/);
+    expect(await core.sessionService.get(sessionId)).not.toBeNull();
+
+    const byMod = fake.slashCommand({ user: moderator, permissions: PERMISSIONS.manageMessages, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
+    await replyOf(byMod, /Deleted/);
+    expect(await core.sessionService.get(sessionId)).toBeNull();
+    expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
+  });
+});
+
+describe('/whisper link:', () => {
+  it('defers, answers privately, and runs the job in a thread — through gateway reconnects mid-job', async () => {
+    h.whisperx.failNext({ kind: 'delay', ms: 3000 }); // keeps the job busy while the gateway drops
+    const command = fake.slashCommand({ user: alice, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }] });
+    const deferred = bodyOf(await callbackOf(command));
+    expect(deferred).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+
+    const reply = await replyOf(command, /Working on it in <#\d+>/);
+    const [, threadId, sessionId] = /<#(\d+)> · id `([0-9a-f-]{36})`/.exec(bodyOf(reply).content)!;
+    const status = fake.messages.get(threadId!)!;
+    expect(status.channel_id).toBe(fake.channelId);
+    expect(status.content).toContain('standup.mp4');
+
+    // Mid-job: Discord asks for a reconnect, then the connection drops; the bot resumes both times.
+    await fake.waitFor(() => /Transcribing/.test(status.content));
+    fake.reconnect('op7');
+    await fake.waitFor(() => fake.gateway.resumes.length >= 1);
+    fake.reconnect('close');
+    await fake.waitFor(() => fake.gateway.resumes.length >= 2);
+    expect(fake.gateway.identifies).toEqual([{ token: fake.token, intents: 1 + 512 + 32768 }]); // Guilds, GuildMessages, MessageContent
+    expect(fake.gateway.connections.slice(1)).toEqual(['/resume', '/resume']);
+    expect((await core.sessionService.get(sessionId!))!.status).not.toBe('COMPLETED');
+
+    const results = await finished(status);
+    expect((await core.sessionService.get(sessionId!))!).toMatchObject({ status: 'COMPLETED', origin: { threadRef: threadId } });
+
+    // Events still arrive after the resumes: a click is handled.
+    const page = results[1]!;
+    fake.buttonClick({ user: alice, message: page, customId: buttonsOf(page)[0]!.custom_id });
+    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId!)));
+    expect(todos.todos[0]!.completed).toBe(true);
+    expect(fake.gateway.heartbeats).toBeGreaterThan(0);
+  });
+});
+
+describe('/whisper attachment:', () => {
+  it('starts a session from the attached recording', async () => {
+    const attachment = fake.upload({ name: 'retro.mp4', bytes: video, contentType: 'video/mp4' });
+    const command = fake.slashCommand({ user: bob, options: [{ name: 'attachment', type: 11, value: attachment.id }], attachments: [attachment] });
+    const reply = await replyOf(command, /Working on it in <#\d+>/);
+    const [, threadId, sessionId] = /<#(\d+)> · id `([0-9a-f-]{36})`/.exec(bodyOf(reply).content)!;
+    await finished(fake.messages.get(threadId!)!);
+    expect(fake.cdnHits).toContain(new URL(attachment.url).pathname);
+    expect(await core.sessionService.get(sessionId!)).toMatchObject({ status: 'COMPLETED', filename: 'retro.mp4' });
+  });
+
+  it('says so when the file is not a recording', async () => {
+    const notes = fake.upload({ name: 'notes.txt', bytes: Buffer.from('hello'), contentType: 'text/plain; charset=utf-8' });
+    const command = fake.slashCommand({ user: bob, options: [{ name: 'attachment', type: 11, value: notes.id }], attachments: [notes] });
+    await replyOf(command, /notes\.txt is not a video or audio recording/);
+    expect(fake.cdnHits).not.toContain(new URL(notes.url).pathname);
+  });
+});
+
+describe('bad input', () => {
+  it('ignores attachments that are not recordings, without a word', async () => {
+    const before = fake.calls.length;
+    const pdf = fake.upload({ name: 'agenda.pdf', bytes: Buffer.from('%PDF-1.4 agenda'), contentType: 'application/pdf' });
+    fake.messageCreate({ author: alice, attachments: [pdf] });
+    // A command after it: once it is answered, the drop before it has been handled too.
+    const help = fake.slashCommand({ user: alice, options: [] });
+    await replyOf(help, /\/whisper link:/);
+    const since = fake.calls.slice(before);
+    expect(since.filter((c) => c.path.startsWith('/channels/'))).toEqual([]);
+    expect(fake.cdnHits).not.toContain(new URL(pdf.url).pathname);
+  });
+
+  it('refuses an attachment over the size cap with a clear reply, before downloading it', async () => {
+    const big = fake.upload({ name: 'allhands.mp4', bytes: video, contentType: 'video/mp4', size: 5_000_000_000 });
+    const drop = fake.messageCreate({ author: alice, attachments: [big] });
+    const reply = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
+    expect(bodyOf(reply).content).toMatch(/allhands\.mp4: This file is 5\.0 GB; the limit is 3\.0 MB/);
+    expect(fake.cdnHits).not.toContain(new URL(big.url).pathname);
+    expect(fake.calls.some((c) => c.path === `/channels/${fake.channelId}/messages/${(reply.response as FakeMessage).id}/threads`)).toBe(false);
+  });
+
+  it('answers a private-network link with a clear reply and never connects to it', async () => {
+    const command = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: forbidden.url }] });
+    await replyOf(command, /❌ That link points to a private or internal network address/);
+    expect(forbidden.connections).toBe(0);
+  });
+
+  it('answers a dead link with a clear reply, in the thread too', async () => {
+    const command = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${links.url}/gone.mp4` }] });
+    const working = await replyOf(command, /Working on it in <#\d+>/);
+    await replyOf(command, /❌ Nothing was found at that link \(HTTP 404\)/);
+    const threadId = /<#(\d+)>/.exec(bodyOf(working).content)![1]!;
+    await fake.waitFor(() => /❌ Nothing was found at that link/.test(fake.messages.get(threadId)!.content));
+  });
+
+  it('explains how to use the options when they are mixed or incomplete', async () => {
+    const both = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }, { name: 'action', type: 3, value: 'list' }] });
+    await replyOf(both, /Use one of `link`, `attachment` or `action` at a time/);
+    const noId = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'status' }] });
+    await replyOf(noId, /Add the recording's id/);
+  });
+});

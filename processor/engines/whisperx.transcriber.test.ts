@@ -10,18 +10,11 @@ import { run, tempDir, type MediaDir } from '../../test/helpers/media.js';
 import type { TranscribeStage } from './transcriber.js';
 import { WhisperxTranscriber } from './whisperx.transcriber.js';
 import { expectAppError } from '../../test/helpers/assertions.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 
 const log = createLogger('silent');
 
-const options = (overrides: Partial<TranscriptionOptions> = {}): TranscriptionOptions => ({
-  language: 'en',
-  diarize: true,
-  minSpeakers: null,
-  maxSpeakers: null,
-  prompt: null,
-  model: null,
-  ...overrides,
-});
+const options = (overrides: Partial<TranscriptionOptions> = {}): TranscriptionOptions => ({ ...DEFAULT_OPTIONS, language: 'en', ...overrides });
 
 async function makeAudio(dir: string, name: string, codec: string[]): Promise<string> {
   const out = path.join(dir, name);

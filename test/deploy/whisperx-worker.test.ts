@@ -12,6 +12,7 @@ import { WhisperxTranscriber } from '../../processor/engines/whisperx.transcribe
 import { expectAppError } from '../helpers/assertions.js';
 import { tempDir, type MediaDir } from '../helpers/media.js';
 import { makeSilence, makeSpeech, spawnWorker, startWorker, type StubCall, type WorkerProcess } from './worker-process.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 
 /**
  * The WhisperX worker of docker/whisperx, run for real as a Python process and driven over HTTP (raw, and
@@ -25,15 +26,7 @@ const SAID: [string, string][] = [
 ];
 
 const log = createLogger('silent');
-const options = (overrides: Partial<TranscriptionOptions> = {}): TranscriptionOptions => ({
-  language: 'en',
-  diarize: true,
-  minSpeakers: null,
-  maxSpeakers: null,
-  prompt: null,
-  model: null,
-  ...overrides,
-});
+const options = (overrides: Partial<TranscriptionOptions> = {}): TranscriptionOptions => ({ ...DEFAULT_OPTIONS, language: 'en', ...overrides });
 
 let media: MediaDir;
 let worker: WorkerProcess;

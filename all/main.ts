@@ -5,6 +5,8 @@ import { createLogger } from '../core/logger.js';
 import { runMain } from '../core/run-main.js';
 import { createEngines } from '../processor/engines/index.js';
 import { startProcessor } from '../processor/processor.js';
+import { startBots } from '../bot/bots.js';
+import { startWeb } from '../web/app.js';
 
 /**
  * Every role in one process, for small installs (`npm start`): one set of connections to the configured
@@ -26,6 +28,14 @@ await runMain('whisper-notes', async () => {
   parts.push({ name: 'processor', stop: () => processor.stop() });
   const health = await startHealthServer(config.healthPort, core.readiness);
   parts.push({ name: 'health', stop: () => health.close() });
+  if (config.web.linkSecret) {
+    const web = await startWeb(core, config.web.port);
+    parts.push({ name: `web (:${web.port})`, stop: () => web.close() });
+  } else {
+    log.warn('status page off: set LINK_SECRET (32+ characters) to serve it');
+  }
+  const bots = await startBots(core);
+  if (bots) parts.push({ name: `bots (${bots.platforms.join(', ')})`, stop: () => bots.stop() });
 
   log.info({ parts: parts.map((p) => p.name), transcriber: config.transcriber.engine, healthPort: health.port }, 'whisper-notes running');
   return async () => {

@@ -1,7 +1,7 @@
 import type { ChatUser } from '../core/db/users.repository.js';
 import type { Session } from '../core/domain/session.js';
 import type { SessionService } from '../core/sessions/session.service.js';
-import { stageLabel } from './render.js';
+import { stageLabel } from '../core/domain/progress-text.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
 export type WhisperCommand =

@@ -1,20 +1,10 @@
 import type { ProgressEvent } from '../core/domain/progress.js';
-import type { Session, Stage } from '../core/domain/session.js';
+import { formatEta, stageLabel } from '../core/domain/progress-text.js';
+import type { Session } from '../core/domain/session.js';
 import type { Todo } from '../core/domain/todos.js';
 import type { StatusView } from './chat-platform.js';
 
-const STAGE_LABELS: Record<Stage, string> = {
-  upload: 'Uploading',
-  queued: 'Queued',
-  audio: 'Extracting audio',
-  transcribe: 'Transcribing',
-  align: 'Aligning words',
-  diarize: 'Identifying speakers',
-  todos: 'Writing summary and todos',
-  done: 'Done',
-};
 
-export const stageLabel = (stage: Stage) => STAGE_LABELS[stage];
 
 /** The status to show: the newest progress event when there is one, else what the row says. */
 export function statusView(session: Session, event: ProgressEvent | null, link: string | null): StatusView {
@@ -34,13 +24,6 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
 export function progressBar(percent: number, width = 10): string {
   const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)));
   return `${'▓'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(percent)}%`;
-}
-
-export function formatEta(seconds: number | null): string | null {
-  if (seconds === null) return null;
-  if (seconds < 60) return 'less than a minute left';
-  const minutes = Math.round(seconds / 60);
-  return minutes < 60 ? `about ${minutes} min left` : `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
 }
 
 /** One line of text per state, shared by both platforms' status messages. */

@@ -63,9 +63,15 @@ async function slackSession(): Promise<Session> {
   });
 }
 
-const notes = (id: string) => buildDocuments(id, { summary: 'Standup', keyPoints: [], decisions: [], estimatedTime: null, todos: [
-  { task: 'Book the venue', priority: 'high', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
-] }, new Date());
+/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted. */
+const ticked = new Set<string>();
+const notes = (id: string) => {
+  const docs = buildDocuments(id, { summary: 'Standup', keyPoints: [], decisions: [], estimatedTime: null, todos: [
+    { task: 'Book the venue', priority: 'high', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
+  ] }, new Date());
+  docs.todos.todos[0]!.completed = ticked.has(id);
+  return docs;
+};
 
 function notifier(platform: ChatPlatform) {
   return new ThreadNotifier({
@@ -130,7 +136,7 @@ describe('thread notifier', () => {
     expect(platform.posts).toHaveLength(1);
   });
 
-  it('retries posting the results when the platform failed, and re-renders them when a todo changes', async () => {
+  it('retries posting the results when the platform failed, and re-renders them once when a todo changes', async () => {
     const session = await slackSession();
     const platform = new RecordingPlatform();
     platform.failPosts = 1;
@@ -142,9 +148,13 @@ describe('thread notifier', () => {
     await n.handle(final); // the stream redelivers the unacknowledged entry
     expect(platform.posts).toHaveLength(1);
 
+    await n.todosChanged(session.id); // nothing changed since the post: nothing to re-render
+    expect(platform.updates).toHaveLength(0);
+    ticked.add(session.id);
     await n.todosChanged(session.id);
+    await n.todosChanged(session.id); // the same tick announced twice (chat handler and todo event)
     expect(platform.updates).toHaveLength(1);
-    expect(platform.updates[0]!.todos.todos[0]!.task).toBe('Book the venue');
+    expect(platform.updates[0]!.todos.todos[0]).toMatchObject({ task: 'Book the venue', completed: true });
   });
 
   it('ignores sessions of other platforms and sessions that were deleted', async () => {

@@ -38,6 +38,9 @@ interface Pending {
  */
 export class ThreadNotifier {
   private readonly pending = new Map<string, Pending>();
+  private readonly rendering = new Map<string, Promise<void>>();
+  /** Completed flags last rendered per session, newest last. */
+  private readonly shownTodos = new Map<string, string>();
   private readonly platforms: Map<string, ChatPlatform>;
   private readonly interval: number;
   private readonly now: () => number;
@@ -79,13 +82,36 @@ export class ThreadNotifier {
     return next;
   }
 
-  /** A todo changed (in chat or on the page): re-render the posted results. */
-  async todosChanged(sessionId: string): Promise<void> {
+  /**
+   * A todo changed (in chat or on the page): re-render the posted results. A tick made in chat arrives
+   * twice (from the handler, and as a todo event), so a state already shown is not rendered again.
+   */
+  todosChanged(sessionId: string): Promise<void> {
+    // One re-render at a time per session, so the second of two announcements sees what the first showed.
+    const previous = this.rendering.get(sessionId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.rerender(sessionId));
+    this.rendering.set(sessionId, next);
+    void next.finally(() => this.rendering.get(sessionId) === next && this.rendering.delete(sessionId)).catch(() => undefined);
+    return next;
+  }
+
+  private async rerender(sessionId: string): Promise<void> {
     const session = await this.deps.sessions.get(sessionId);
     if (!session || session.resultsMessageRefs.length === 0) return;
     const platform = this.platforms.get(session.origin.platform);
     if (!platform) return;
-    await platform.updateResults(session, await this.resultsView(session));
+    const view = await this.resultsView(session);
+    const shown = JSON.stringify(view.todos.todos.map((t) => t.completed));
+    if (this.shownTodos.get(sessionId) === shown) return;
+    await platform.updateResults(session, view);
+    this.remember(sessionId, shown);
+  }
+
+  private remember(sessionId: string, shown: string): void {
+    this.shownTodos.delete(sessionId);
+    this.shownTodos.set(sessionId, shown);
+    // Only recent sessions get ticked; the oldest entry goes first (Map keeps insertion order).
+    if (this.shownTodos.size > 1000) this.shownTodos.delete(this.shownTodos.keys().next().value!);
   }
 
   private async flush(sessionId: string, state: Pending): Promise<void> {
@@ -104,8 +130,10 @@ export class ThreadNotifier {
     const { sessions, log } = this.deps;
     if (!(await sessions.claimResultsPost(session.id))) return;
     try {
-      const refs = await platform.postResults(session, await this.resultsView(session));
+      const view = await this.resultsView(session);
+      const refs = await platform.postResults(session, view);
       await sessions.setResultsMessages(session.id, refs);
+      this.remember(session.id, JSON.stringify(view.todos.todos.map((t) => t.completed)));
     } catch (err) {
       await sessions.releaseResultsPost(session.id);
       log.warn({ err, sessionId: session.id }, 'results not posted; will retry');

@@ -8,6 +8,7 @@ import { createSafeFetcher } from './ingest/safe-fetch.js';
 import type { Logger } from './logger.js';
 import { probeMedia } from './media/ffmpeg.js';
 import type { ProgressBus, ProgressFeed } from './progress/progress-bus.js';
+import type { ChannelFeed } from './progress/redis.progress-bus.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
 import { RedisProgressBus, RedisProgressFeed } from './progress/redis.progress-bus.js';
 import type { JobQueue } from './queue/job-queue.js';
@@ -15,6 +16,7 @@ import { RabbitJobQueue } from './queue/rabbitmq.job-queue.js';
 import { SessionService } from './sessions/session.service.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { S3ObjectStore } from './storage/s3.object-store.js';
+import { createTodos, type Todos } from './todos/index.js';
 
 /** Every adapter a process needs, wired once from the configuration. */
 export interface Core {
@@ -27,8 +29,10 @@ export interface Core {
   layout: StorageLayout;
   queue: JobQueue;
   bus: ProgressBus;
-  feed: ProgressFeed;
+  /** The process's one subscriber connection: progress channels and any other channel (todo events). */
+  feed: ProgressFeed & ChannelFeed;
   progress: ProgressReporter;
+  todos: Todos;
   sessionService: SessionService;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
@@ -56,6 +60,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     log,
   });
   const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log });
+  const todos = createTodos({ redis: config.redis, knex, sessions, store, layout, channels: feed, log });
 
   return {
     config,
@@ -69,6 +74,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     bus,
     feed,
     progress,
+    todos,
     sessionService,
     readiness: {
       postgres: async () => void (await knex.raw('select 1')),
@@ -77,7 +83,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
       redis: () => bus.ping(),
     },
     async close() {
-      await Promise.allSettled([queue.close(), bus.close(), feed.close(), knex.destroy()]);
+      await Promise.allSettled([queue.close(), bus.close(), feed.close(), todos.close(), knex.destroy()]);
     },
   };
 }

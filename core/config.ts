@@ -50,6 +50,7 @@ const envSchema = z.object({
   AMQP_QUEUE_PREFIX: z.string().default(''),
 
   S3_ENDPOINT: url(['http:', 'https:']).default('http://127.0.0.1:9000'),
+  S3_PUBLIC_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY: z.string().min(1).default('minioadmin'),
   S3_SECRET_KEY: z.string().min(1).default('minioadmin'),
@@ -101,6 +102,8 @@ export interface Config {
   amqp: { url: string; queuePrefix: string; maxAttempts: number; retryDelaysMs: number[]; prefetch: number };
   s3: {
     endpoint: string;
+    /** The address browsers reach the store at (presigned media links); S3_ENDPOINT when unset. */
+    publicEndpoint: string;
     region: string;
     accessKeyId: string;
     secretAccessKey: string;
@@ -139,6 +142,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     s3: {
       endpoint: e.S3_ENDPOINT,
+      publicEndpoint: e.S3_PUBLIC_ENDPOINT ?? e.S3_ENDPOINT,
       region: e.S3_REGION,
       accessKeyId: e.S3_ACCESS_KEY,
       secretAccessKey: e.S3_SECRET_KEY,

@@ -2,20 +2,11 @@ import type { REST, User } from 'discord.js';
 import type { ChatUser } from '../../core/db/users.repository.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
+import type { BotOptions } from '../bots.js';
 import type { DiscordPlatform } from './discord.platform.js';
 
-/** Saves a todo's completed state (TodoService: read-modify-write under a lock, so no tick is lost). */
-export interface TodoTicker {
-  setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown>;
-}
-
-export interface DiscordBotOptions {
-  /** The signed status-page link of a session, or null when the page is not configured. */
-  linkFor: (sessionId: string) => string | null;
-  todos: TodoTicker;
-  /** Re-renders a session's posted results (ThreadNotifier.todosChanged). */
-  todosChanged: (sessionId: string) => Promise<void>;
-}
+export type DiscordBotOptions = BotOptions;
+export type TodoTicker = BotOptions['todos'];
 
 /** What every handler works with. */
 export interface DiscordContext extends DiscordBotOptions {

@@ -132,20 +132,31 @@ export class RedisProgressBus implements ProgressBus {
   }
 }
 
-type Listener = (event: ProgressEvent) => void;
+type MessageListener = (message: string) => void;
 
 interface Channel {
   /** Wrapped, so the same function subscribed twice is two subscriptions. */
-  listeners: Set<{ listener: Listener }>;
+  listeners: Set<{ listener: MessageListener }>;
   ready: Promise<void>;
 }
 
-export class RedisProgressFeed implements ProgressFeed {
+/** Raw messages of any channel, over a connection that is shared rather than opened per listener. */
+export interface ChannelFeed {
+  subscribeChannel(channel: string, listener: MessageListener): Unsubscribe;
+}
+
+/**
+ * The process's subscriber: progress channels, and through `subscribeChannel` any other channel (todo
+ * events), all fanned out in memory from one Redis connection.
+ */
+export class RedisProgressFeed implements ProgressFeed, ChannelFeed {
   /** The process's one subscriber connection; it connects when the first viewer arrives. */
   private readonly subscriber: Redis;
   private readonly names: ReturnType<typeof progressNames>;
   private readonly channels = new Map<string, Channel>();
   private closed = false;
+  /** A message reaches every listener of its channel in one synchronous loop, so one parse serves them all. */
+  private lastParsed: { message: string; event: ProgressEvent | null } | null = null;
 
   constructor(
     redis: Config['redis'],
@@ -156,9 +167,15 @@ export class RedisProgressFeed implements ProgressFeed {
     this.subscriber.on('message', (channel: string, message: string) => this.deliver(channel, message));
   }
 
-  subscribe(sessionId: string, listener: Listener): Unsubscribe {
+  subscribe(sessionId: string, listener: (event: ProgressEvent) => void): Unsubscribe {
+    return this.subscribeChannel(this.names.channel(sessionId), (message) => {
+      const event = this.parse(message);
+      if (event) listener(event);
+    });
+  }
+
+  subscribeChannel(name: string, listener: MessageListener): Unsubscribe {
     if (this.closed) throw new Error('progress feed is closed');
-    const name = this.names.channel(sessionId);
     let channel = this.channels.get(name);
     if (!channel) {
       channel = { listeners: new Set(), ready: this.redisSubscribe(name) };
@@ -175,7 +192,7 @@ export class RedisProgressFeed implements ProgressFeed {
       joined.listeners.delete(entry);
       if (joined.listeners.size > 0 || this.channels.get(name) !== joined) return;
       this.channels.delete(name);
-      this.subscriber.unsubscribe(name).catch((err: unknown) => this.logger.warn({ err, sessionId }, 'progress unsubscribe failed'));
+      this.subscriber.unsubscribe(name).catch((err: unknown) => this.logger.warn({ err, channel: name }, 'progress unsubscribe failed'));
     };
     return Object.assign(stop, { ready: joined.ready });
   }
@@ -193,19 +210,24 @@ export class RedisProgressFeed implements ProgressFeed {
     return ready;
   }
 
+  private parse(message: string): ProgressEvent | null {
+    if (this.lastParsed?.message !== message) {
+      const event = parseProgressEvent(message);
+      if (!event) this.logger.warn({ bytes: message.length }, 'malformed progress message ignored');
+      this.lastParsed = { message, event };
+    }
+    return this.lastParsed.event;
+  }
+
   private deliver(name: string, message: string): void {
     const channel = this.channels.get(name);
     if (!channel) return; // in flight while the last listener left
-    const event = parseProgressEvent(message);
-    if (!event) {
-      this.logger.warn({ channel: name, bytes: message.length }, 'malformed progress message ignored');
-      return;
-    }
+    this.lastParsed = null;
     for (const { listener } of [...channel.listeners]) {
       try {
-        listener(event);
+        listener(message);
       } catch (err) {
-        this.logger.error({ err, sessionId: event.sessionId }, 'progress listener failed');
+        this.logger.error({ err, channel: name }, 'progress listener failed');
       }
     }
   }

@@ -4,10 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
-import { PROGRESS_STREAM_FIELD, parseProgressEvent, progressNames } from '../../core/progress/redis.progress-bus.js';
-import { RedisStreamConsumer } from '../../core/progress/redis.stream-consumer.js';
-import { startDiscordBot, type DiscordBot, type TodoTicker } from '../../bot/discord/index.js';
-import { ThreadNotifier } from '../../bot/thread-notifier.js';
+import { startBots, type RunningBots } from '../../bot/bots.js';
+import { statusPageUrl } from '../../core/links.js';
 import { PERMISSIONS, startDiscordFake, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { closeServer } from '../helpers/http.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
@@ -20,8 +18,7 @@ const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
 let h: PipelineHarness;
 let core: Core;
 let fake: DiscordFake;
-let bot: DiscordBot;
-let consumer: RedisStreamConsumer<NonNullable<ReturnType<typeof parseProgressEvent>>>;
+let bots: RunningBots;
 let video: Buffer;
 let links: { url: string; close(): Promise<void> };
 let forbidden: { url: string; connections: number; close(): Promise<void> };
@@ -51,19 +48,6 @@ async function startForbiddenTarget() {
   };
 }
 
-// Until the shared todo service lands, ticks are saved the way it does: read, change, write todos.json.
-function todoTicker(): TodoTicker {
-  return {
-    async setCompleted(sessionId, todoId, completed, by) {
-      const ref = core.layout.todos(sessionId);
-      const doc = todosDocumentSchema.parse(await core.store.getJson(ref));
-      const todo = doc.todos.find((t) => t.id === todoId)!;
-      Object.assign(todo, { completed, completed_by: completed ? by : null, completed_at: completed ? new Date().toISOString() : null });
-      await core.store.putJson(ref, doc);
-    },
-  };
-}
-
 beforeAll(async () => {
   fake = await startDiscordFake();
   h = await startPipelineHarness({
@@ -76,30 +60,12 @@ beforeAll(async () => {
   video = await readFile(h.video);
   [links, forbidden] = await Promise.all([startLinkServer(), startForbiddenTarget()]);
 
-  // Wired as bot/main.ts does: progress stream → notifier → Discord; ticks in chat → todo service → notifier.
-  const linkFor = (id: string) => `${h.config.web.publicBaseUrl}/s/${id}`;
-  let notifier: ThreadNotifier | null = null;
-  bot = await startDiscordBot(core, { linkFor, todos: todoTicker(), todosChanged: (id) => notifier!.todosChanged(id) });
-  notifier = new ThreadNotifier({
-    platforms: [bot.platform],
-    sessions: core.sessions,
-    bus: core.bus,
-    results: (id) => core.sessionService.results(id),
-    linkFor,
-    log: core.log,
-    minIntervalMs: 100,
-  });
-  const prefix = h.config.redis.keyPrefix;
-  consumer = new RedisStreamConsumer(
-    { redisUrl: h.config.redis.url, stream: progressNames(prefix).stream, group: `${prefix}bots`, field: PROGRESS_STREAM_FIELD, parse: parseProgressEvent, blockMs: 200 },
-    core.log,
-  );
-  consumer.start((e) => notifier!.handle(e));
+  // Wired as bot/main.ts does: progress and todo streams → notifier → Discord; ticks → todo service.
+  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
 });
 
 afterAll(async () => {
-  await consumer?.stop();
-  await bot?.stop();
+  await bots?.stop();
   await Promise.all([links?.close(), forbidden?.close(), fake?.close()]);
   await h?.close();
 });
@@ -156,7 +122,7 @@ describe('a video dropped in a channel', () => {
     expect(edits.length).toBeGreaterThanOrEqual(2);
     expect(edits.some((e) => /▓*░+ \d+%/.test(e))).toBe(true);
     expect(edits.at(-1)).toMatch(/✅ Done/);
-    expect(edits.at(-1)).toContain(`(${h.config.web.publicBaseUrl}/s/${sessionId})`);
+    expect(edits.at(-1)).toContain(`(${statusPageUrl(h.config.web.publicBaseUrl, sessionId, h.config.web.linkSecret!)})`);
 
     // In the thread: the summary, then the todos with one ⬜ button each, refs stored on the session.
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));

@@ -1,0 +1,83 @@
+import type { Core } from '../core/app.js';
+import { statusPageUrl } from '../core/links.js';
+import { PROGRESS_STREAM_FIELD, parseProgressEvent, progressNames } from '../core/progress/redis.progress-bus.js';
+import { RedisStreamConsumer } from '../core/progress/redis.stream-consumer.js';
+import { todoNames, TODO_STREAM_FIELD } from '../core/todos/redis.todo-events.js';
+import { parseTodoEvent } from '../core/todos/todo-events.js';
+import type { ChatPlatform } from './chat-platform.js';
+import { startDiscordBot } from './discord/index.js';
+import { ThreadNotifier } from './thread-notifier.js';
+
+/** What every platform's bot gets from the wiring. */
+export interface BotOptions {
+  /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
+  linkFor: (sessionId: string) => string | null;
+  /** Saves ticks without losing concurrent ones (TodoService). */
+  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
+  /** Re-renders a session's posted results. */
+  todosChanged: (sessionId: string) => Promise<void>;
+}
+
+export interface RunningBot {
+  platform: ChatPlatform;
+  stop(): Promise<void>;
+}
+
+export interface RunningBots {
+  platforms: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the chat bots whose tokens are configured, and the two stream readers that drive them: progress
+ * events edit status messages, todo events (a tick on the page or in another chat) re-render results.
+ * Returns null when no platform is configured.
+ */
+export async function startBots(core: Core, tuning: { minEditIntervalMs?: number } = {}): Promise<RunningBots | null> {
+  const { config } = core;
+  const log = core.log.child({ component: 'bots' });
+  const starters: Array<(options: BotOptions) => Promise<RunningBot>> = [];
+  if (config.discord.token) starters.push((o) => startDiscordBot(core, o));
+  if (starters.length === 0) return null;
+
+  const { linkSecret, publicBaseUrl } = config.web;
+  const linkFor = (id: string) => (linkSecret ? statusPageUrl(publicBaseUrl, id, linkSecret) : null);
+  // The readers start before the bots so their consumer group exists before the first session does;
+  // what they read waits for the notifier, which needs the bots' platforms.
+  let ready!: (n: ThreadNotifier) => void;
+  const notifier = new Promise<ThreadNotifier>((resolve) => (ready = resolve));
+  const group = `${config.redis.keyPrefix}bots`;
+  const progress = new RedisStreamConsumer(
+    { redisUrl: config.redis.url, stream: progressNames(config.redis.keyPrefix).stream, group, field: PROGRESS_STREAM_FIELD, parse: parseProgressEvent },
+    log,
+  );
+  const ticks = new RedisStreamConsumer(
+    { redisUrl: config.redis.url, stream: todoNames(config.redis.keyPrefix).stream, group, field: TODO_STREAM_FIELD, parse: parseTodoEvent },
+    log,
+  );
+  progress.start(async (event) => (await notifier).handle(event));
+  ticks.start(async (event) => (await notifier).todosChanged(event.sessionId));
+
+  const options: BotOptions = { linkFor, todos: core.todos.service, todosChanged: async (id) => (await notifier).todosChanged(id) };
+  const bots = await Promise.all(starters.map((start) => start(options)));
+  ready(
+    new ThreadNotifier({
+      platforms: bots.map((b) => b.platform),
+      sessions: core.sessions,
+      bus: core.bus,
+      results: (id) => core.sessionService.results(id),
+      linkFor,
+      log,
+      minIntervalMs: tuning.minEditIntervalMs,
+    }),
+  );
+  const platforms = bots.map((b) => b.platform.platform);
+  log.info({ platforms }, 'chat bots running');
+  return {
+    platforms,
+    stop: async () => {
+      await Promise.all([progress.stop(), ticks.stop()]);
+      await Promise.all(bots.map((b) => b.stop()));
+    },
+  };
+}

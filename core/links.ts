@@ -1,0 +1,25 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Capability links (DESIGN §9): a session's status page is reachable by whoever holds its token, an
+ * HMAC-SHA256 of the session id under LINK_SECRET. Nothing is stored; rotating the secret revokes every link.
+ */
+export function signSessionToken(sessionId: string, secret: string): string {
+  return createHmac('sha256', secret).update(sessionId).digest('base64url');
+}
+
+/** Constant-time check of a token from a request; anything missing or malformed is simply false. */
+export function verifySessionToken(sessionId: string, token: string | null | undefined, secret: string): boolean {
+  if (typeof token !== 'string' || token.length === 0) return false;
+  const expected = Buffer.from(signSessionToken(sessionId, secret));
+  const given = Buffer.from(token);
+  // timingSafeEqual needs equal lengths; a length mismatch reveals only the public token length.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The link posted in threads: `{PUBLIC_BASE_URL}/s/{id}?t={token}` (a base with a path prefix is kept). */
+export function statusPageUrl(publicBaseUrl: string, sessionId: string, secret: string): string {
+  const url = new URL(`s/${encodeURIComponent(sessionId)}`, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
+  url.searchParams.set('t', signSessionToken(sessionId, secret));
+  return url.toString();
+}

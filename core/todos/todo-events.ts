@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import type { Unsubscribe } from '../progress/progress-bus.js';
+
+/** A todo ticked or unticked, from any surface (web page, Slack, Discord). */
+export const todoEventSchema = z.object({
+  sessionId: z.uuid(),
+  todoId: z.string(),
+  completed: z.boolean(),
+  /** Who ticked it, as the surface names them; null for an anonymous status-page viewer. */
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+export type TodoEvent = z.infer<typeof todoEventSchema>;
+
+/** A todo event from Redis (channel message or stream entry), or null when it is not one. */
+export function parseTodoEvent(raw: string): TodoEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const parsed = todoEventSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * Announces saved ticks: a channel per session for live page viewers and a capped stream that the bots
+ * read in a consumer group (so every chat message showing the todos is re-rendered once).
+ */
+export interface TodoEventBus {
+  publish(event: TodoEvent): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Live todo events for viewers in this process, over the process's one subscriber connection. */
+export interface TodoFeed {
+  /** Await the returned function's `ready` before reading todos.json, so no tick falls between the two. */
+  subscribe(sessionId: string, listener: (event: TodoEvent) => void): Unsubscribe;
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { testConfig } from '../../test/helpers/config.js';
+import { expectAppError } from '../../test/helpers/assertions.js';
+import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
+import type { Config } from '../config.js';
+import { createKnex, type Knex } from '../db/knex.js';
+import { SessionsRepository } from '../db/sessions.repository.js';
+import { UsersRepository } from '../db/users.repository.js';
+import { storageLayout } from '../domain/storage-layout.js';
+import { buildDocuments, todosDocumentSchema, type MeetingNotes } from '../domain/todos.js';
+import { createLogger } from '../logger.js';
+import { DEFAULT_OPTIONS } from '../sessions/session.service.js';
+import { RedisProgressFeed } from '../progress/redis.progress-bus.js';
+import { S3ObjectStore } from '../storage/s3.object-store.js';
+import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
+import { parseTodoEvent, type TodoEvent } from './todo-events.js';
+import { TodoService } from './todo.service.js';
+
+const log = createLogger('silent');
+let s3: TestS3;
+let config: Config;
+let knexes: Knex[];
+let store: S3ObjectStore;
+let sessions: SessionsRepository;
+let events: RedisTodoEventBus;
+let redis: Redis;
+let userId: string;
+const layout = () => storageLayout(config.s3.buckets);
+
+beforeAll(async () => {
+  s3 = await startS3();
+  config = testConfig({ S3_ENDPOINT: s3.endpoint });
+  // Two pools: ticks arrive through two processes as well as concurrently within one.
+  knexes = [createKnex(config.databaseUrl), createKnex(config.databaseUrl)];
+  sessions = new SessionsRepository(knexes[0]!);
+  store = new S3ObjectStore(config.s3);
+  await store.ensureBuckets();
+  events = new RedisTodoEventBus(config.redis, log);
+  redis = new Redis(config.redis.url);
+  userId = await new UsersRepository(knexes[0]!).resolve({ platform: 'cli', workspaceId: null, externalId: `todo-test-${randomUUID()}` });
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+  await events.close();
+  await Promise.all(knexes.map((k) => k.destroy()));
+  await s3.close();
+});
+
+function service(knex = knexes[0]!, clock?: () => Date): TodoService {
+  return new TodoService({ knex, sessions, store, layout: layout(), events, log, clock });
+}
+
+/** A session whose todos.json lists `count` open todos. */
+async function sessionWithTodos(count: number): Promise<string> {
+  const id = randomUUID();
+  await sessions.create({
+    id,
+    userId,
+    filename: 'sync.mp4',
+    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+    sourceKind: 'upload',
+    options: DEFAULT_OPTIONS,
+  });
+  const notes: MeetingNotes = {
+    summary: 'Sync',
+    keyPoints: [],
+    decisions: [],
+    todos: Array.from({ length: count }, (_, i) => ({
+      task: `Task ${i + 1}`, priority: 'medium' as const, context: '', assignee: null, due: null, segments: [i], timestamp: '00:00:01',
+    })),
+    estimatedTime: null,
+  };
+  await store.putJson(layout().todos(id), buildDocuments(id, notes, new Date()).todos);
+  return id;
+}
+
+const storedTodos = async (id: string) => todosDocumentSchema.parse(await store.getJson(layout().todos(id))).todos;
+
+async function streamedEvents(sessionId: string): Promise<TodoEvent[]> {
+  const entries = await redis.xrange(todoNames(config.redis.keyPrefix).stream, '-', '+');
+  return entries
+    .map(([, fields]) => (fields[0] === TODO_STREAM_FIELD ? parseTodoEvent(fields[1]!) : null))
+    .filter((e): e is TodoEvent => e?.sessionId === sessionId);
+}
+
+describe('TodoService', () => {
+  it('saves a tick with who and when, and announces it on the channel and the stream', async () => {
+    const id = await sessionWithTodos(3);
+    const feed = new RedisProgressFeed(config.redis, log);
+    const live: TodoEvent[] = [];
+    await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => live.push(e)).ready;
+
+    const at = new Date('2026-11-25T10:31:00.000Z');
+    const todo = await service(knexes[0], () => at).setCompleted(id, '2', true, 'anna');
+    expect(todo).toMatchObject({ id: '2', completed: true, completed_by: 'anna', completed_at: at.toISOString() });
+
+    const stored = await storedTodos(id);
+    expect(stored.map((t) => t.completed)).toEqual([false, true, false]);
+    expect(stored[1]).toMatchObject({ completed_by: 'anna', completed_at: at.toISOString() });
+    const expected = { sessionId: id, todoId: '2', completed: true, by: 'anna', at: at.toISOString() };
+    expect(await streamedEvents(id)).toEqual([expected]);
+    await vi.waitFor(() => expect(live).toEqual([expected]));
+    await feed.close();
+  });
+
+  it('unticks, clearing who and when; setting the state it already has changes and announces nothing', async () => {
+    const id = await sessionWithTodos(2);
+    await service().setCompleted(id, '1', true, 'anna');
+    await service().setCompleted(id, '1', false, 'ben');
+    expect((await storedTodos(id))[0]).toMatchObject({ completed: false, completed_by: null, completed_at: null });
+    await service().setCompleted(id, '1', false, 'ben');
+    expect((await streamedEvents(id)).map((e) => [e.completed, e.by])).toEqual([[true, 'anna'], [false, 'ben']]);
+  });
+
+  it('never loses a tick: 20 people ticking 20 todos of one meeting at once, through two processes', async () => {
+    const id = await sessionWithTodos(20);
+    const services = [service(knexes[0]), service(knexes[1])];
+    await Promise.all(Array.from({ length: 20 }, (_, i) => services[i % 2]!.setCompleted(id, String(i + 1), true, `person-${i + 1}`)));
+
+    const stored = await storedTodos(id);
+    expect(stored.every((t) => t.completed)).toBe(true);
+    expect(stored.map((t) => t.completed_by)).toEqual(Array.from({ length: 20 }, (_, i) => `person-${i + 1}`));
+    expect((await streamedEvents(id)).map((e) => e.todoId).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(i + 1)),
+    );
+  });
+
+  it('answers clearly for an unknown session, todos not written yet, or an unknown todo', async () => {
+    const unknown = await expectAppError(service().setCompleted(randomUUID(), '1', true, null), 'SESSION_NOT_FOUND', false);
+    expect(unknown.userMessage).toMatch(/no longer exists/);
+    await expectAppError(service().setCompleted('not-a-uuid', '1', true, null), 'SESSION_NOT_FOUND', false);
+
+    const pending = randomUUID();
+    await sessions.create({
+      id: pending, userId, filename: null, sourceKind: 'upload', options: DEFAULT_OPTIONS,
+      origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+    });
+    expect((await expectAppError(service().setCompleted(pending, '1', true, null), 'SESSION_NOT_FOUND', false)).userMessage).toMatch(/not ready yet/);
+
+    const listed = await sessionWithTodos(1);
+    expect((await expectAppError(service().setCompleted(listed, '7', true, null), 'SESSION_NOT_FOUND', false)).userMessage).toMatch(/not on this meeting/);
+    expect(await streamedEvents(listed)).toEqual([]);
+  });
+
+  it('a saved tick stands even when its announcement cannot be sent', async () => {
+    const id = await sessionWithTodos(1);
+    const down = new RedisTodoEventBus({ url: 'redis://127.0.0.1:1', keyPrefix: config.redis.keyPrefix }, log);
+    const ticking = new TodoService({ knex: knexes[0]!, sessions, store, layout: layout(), events: down, log });
+    await expect(ticking.setCompleted(id, '1', true, 'anna')).resolves.toMatchObject({ completed: true });
+    expect((await storedTodos(id))[0]!.completed).toBe(true);
+    await down.close();
+  });
+});

@@ -1,0 +1,66 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { StorageLayout } from '../domain/storage-layout.js';
+import { todosDocumentSchema, type Todo } from '../domain/todos.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { TodoEventBus } from './todo-events.js';
+
+export interface TodoServiceDeps {
+  knex: Knex;
+  sessions: SessionsRepository;
+  store: ObjectStore;
+  layout: StorageLayout;
+  events: TodoEventBus;
+  log: Logger;
+  clock?: () => Date;
+}
+
+/**
+ * Ticking todos, for the status page and both chat platforms. todos.json holds the state (DESIGN §7); an
+ * object store has no compare-and-swap, so each session's read-modify-write runs under a PostgreSQL advisory
+ * lock and two people ticking at once never lose an update, whichever process serves them.
+ */
+export class TodoService {
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: TodoServiceDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /**
+   * Saves a todo's state and announces it (the page's viewers and the chat threads). Setting the state it
+   * already has changes nothing and announces nothing, so a repeated click is harmless.
+   */
+  async setCompleted(sessionId: string, todoId: string, completed: boolean, by: string | null): Promise<Todo> {
+    const { knex, store, layout, events, log } = this.deps;
+    const session = z.uuid().safeParse(sessionId).success ? await this.deps.sessions.get(sessionId) : null;
+    if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
+    const ref = layout.todos(sessionId);
+
+    return knex.transaction(async (trx) => {
+      // Held until the transaction ends; keyed by a 64-bit hash of the session, namespaced to todos.
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`todos:${sessionId}`]);
+      const raw = await store.getJson(ref);
+      if (raw === null) throw new AppError('SESSION_NOT_FOUND', 'The todos of this meeting are not ready yet.');
+      const doc = todosDocumentSchema.parse(raw);
+      const todo = doc.todos.find((t) => t.id === todoId);
+      if (!todo) throw new AppError('SESSION_NOT_FOUND', 'That todo is not on this meeting’s list.');
+      if (todo.completed === completed) return todo;
+
+      const at = this.clock().toISOString();
+      Object.assign(todo, { completed, completed_by: completed ? by : null, completed_at: completed ? at : null });
+      await store.putJson(ref, doc);
+      // Announced while the lock is held, so events go out in the order the ticks were saved.
+      try {
+        await events.publish({ sessionId, todoId, completed, by, at });
+      } catch (err) {
+        // The tick is saved (the truth); viewers pick it up on their next load.
+        log.warn({ err, sessionId, todoId }, 'todo event not published');
+      }
+      return todo;
+    });
+  }
+}

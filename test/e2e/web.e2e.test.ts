@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { progressNames } from '../../core/progress/redis.progress-bus.js';
+import { todoNames } from '../../core/todos/redis.todo-events.js';
+import { AppError } from '../../core/errors.js';
+import type { SessionJson } from '../../web/app.js';
+import { NOTES, openStream, startWebFixture, type SseEvent, type WebFixture } from './web-fixture.js';
+
+let f: WebFixture;
+
+beforeAll(async () => {
+  f = await startWebFixture({ heartbeatMs: 100 });
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const progressOf = (events: SseEvent[]) => events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
+const storedTodos = async (id: string) => todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id))).todos;
+const getSession = async (url: string) => (await (await fetch(url)).json()) as SessionJson;
+const patch = (path: string, body: unknown) =>
+  fetch(`${f.base}${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Connections this test's prefix named: the subscriber is `…whisper-notes:progress-feed`. */
+async function ourConnections(): Promise<string[]> {
+  const list = (await f.redis.client('LIST')) as string;
+  return list
+    .split('\n')
+    .map((line) => / name=(\S*)/.exec(line)?.[1] ?? '')
+    .filter((name) => name.startsWith(f.config.redis.keyPrefix));
+}
+
+describe('capability tokens', () => {
+  it('answer 404 with the same body for a missing token, a wrong one, another session’s, and an unknown session', async () => {
+    const session = await f.processingSession();
+    const other = await f.processingSession();
+    const unknown = randomUUID();
+    const id = session.id;
+    const variants = [
+      `${id}`,
+      `${id}?t=`,
+      `${id}?t=${f.token(id).slice(0, -2)}xx`,
+      `${id}?t=${f.token(other.id)}`,
+      `${unknown}?t=${f.token(unknown)}`,
+      `not-a-uuid?t=${f.token('not-a-uuid')}`,
+    ];
+    for (const prefix of ['/s/', '/api/sessions/', '/api/progress/']) {
+      const answers = await Promise.all(variants.map(async (v) => {
+        const r = await fetch(`${f.base}${prefix}${v}`);
+        return [r.status, await r.text()] as const;
+      }));
+      expect(answers.map(([s]) => s)).toEqual(variants.map(() => 404));
+      expect(new Set(answers.map(([, body]) => body)).size).toBe(1);
+      expect(answers[0]![1]).not.toContain(id);
+    }
+    const ticks = await Promise.all(variants.map((v) => patch(`/api/sessions/${v.replace('?', '/todos/1?')}`, { completed: true })));
+    expect(ticks.map((r) => r.status)).toEqual(variants.map(() => 404));
+    // The right token opens it.
+    expect((await fetch(`${f.base}/api/sessions/${id}?t=${f.token(id)}`)).status).toBe(200);
+  });
+});
+
+describe('JSON API', () => {
+  it('shows a running session’s progress, then the summary and todos, without internal references', async () => {
+    const { id } = await f.processingSession();
+    const url = `${f.base}/api/sessions/${id}?t=${f.token(id)}`;
+    await f.core.progress.report(id, 'PROCESSING', 'transcribe', 0.5, 'Transcribing (0:02 of 0:04)');
+    const running = await getSession(url);
+    expect(running).toMatchObject({
+      session: { id, status: 'PROCESSING', filename: 'weekly-sync.mp4' },
+      progress: { sessionId: id, seq: 2, stage: 'transcribe', percent: 45 },
+      summary: null,
+      todos: null,
+    });
+    // Nothing about who started it, where, or where it is stored.
+    expect(Object.keys(running.session).sort()).toEqual(
+      ['contentType', 'createdAt', 'durationSeconds', 'error', 'filename', 'id', 'language', 'percent', 'stage', 'status', 'updatedAt'],
+    );
+
+    await f.complete(id);
+    const done = await getSession(url);
+    expect(done.progress).toMatchObject({ status: 'COMPLETED', percent: 100 });
+    expect(done.summary).toMatchObject({ summary: NOTES.summary, key_points: NOTES.keyPoints });
+    expect(done.todos!.todos.map((t) => t.task)).toEqual(NOTES.todos.map((t) => t.task));
+
+    // The media link is presigned and serves byte ranges, so the player can seek.
+    const range = await fetch(done.media!.url, { headers: { range: 'bytes=0-99' } });
+    expect(range.status).toBe(206);
+    expect((await range.arrayBuffer()).byteLength).toBe(100);
+  });
+
+  it('shows the row’s final state when the progress key is gone', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    await f.core.bus.forget(id);
+    const body = await getSession(`${f.base}/api/sessions/${id}?t=${f.token(id)}`);
+    expect(body.progress).toMatchObject({ status: 'COMPLETED', stage: 'done', percent: 100, seq: 0 });
+  });
+});
+
+describe('event stream', () => {
+  it('sends the current state first, then live events with their seq as id, and closes after COMPLETED', async () => {
+    const { id } = await f.processingSession();
+    await f.core.progress.report(id, 'PROCESSING', 'audio', 0.5, 'Extracting the audio');
+    const stream = await openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    await vi.waitFor(() => expect(stream.events.length).toBe(1));
+    expect(stream.events[0]).toMatchObject({ id: '2', event: 'progress' });
+    expect(progressOf(stream.events)[0]).toMatchObject({ seq: 2, stage: 'audio' });
+
+    for (let i = 1; i <= 5; i++) await f.core.progress.report(id, 'PROCESSING', 'transcribe', i / 5, `Transcribing ${i}`);
+    await f.complete(id);
+    await stream.ended;
+    expect(stream.events.map((e) => e.id)).toEqual(['2', '3', '4', '5', '6', '7', '8']);
+    expect(progressOf(stream.events).at(-1)).toMatchObject({ status: 'COMPLETED', seq: 8 });
+  });
+
+  it('honours Last-Event-ID: skips what was seen, and answers 204 once the final state was seen', async () => {
+    const { id } = await f.processingSession();
+    for (let i = 1; i <= 3; i++) await f.core.progress.report(id, 'PROCESSING', 'transcribe', i / 4, `Transcribing ${i}`);
+    const url = `${f.base}/api/progress/${id}?t=${f.token(id)}`;
+
+    const caughtUp = await openStream(url, { 'last-event-id': '4' });
+    await f.core.progress.report(id, 'PROCESSING', 'align', 0, 'Aligning');
+    await vi.waitFor(() => expect(caughtUp.events.length).toBe(1));
+    expect(caughtUp.events[0]!.id).toBe('5'); // the current state (seq 4) was seen already
+    caughtUp.close();
+
+    const behind = await openStream(url, { 'last-event-id': '2' });
+    await vi.waitFor(() => expect(behind.events.length).toBe(1));
+    expect(behind.events[0]!.id).toBe('5'); // the current state is newer than what it saw
+    behind.close();
+
+    await f.complete(id);
+    const afterFinal = await openStream(url, { 'last-event-id': '6' });
+    expect(afterFinal.status).toBe(204);
+    const missedFinal = await openStream(url, { 'last-event-id': '5' });
+    await missedFinal.ended;
+    expect(progressOf(missedFinal.events)).toMatchObject([{ status: 'COMPLETED', seq: 6 }]);
+  });
+
+  it('keeps idle streams alive with comment lines', async () => {
+    const { id } = await f.processingSession();
+    const stream = await openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}`);
+    await vi.waitFor(() => expect(stream.comments.filter((c) => c === 'heartbeat').length).toBeGreaterThanOrEqual(2));
+    stream.close();
+  });
+
+  it('ends with FAILED and the user’s sentence', async () => {
+    const { id } = await f.processingSession();
+    const stream = await openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}`);
+    await vi.waitFor(() => expect(stream.events.length).toBe(1));
+    await f.core.sessions.transition(id, ['PROCESSING'], { status: 'FAILED', errorCode: 'NO_AUDIO', errorMessage: 'The recording has no sound.' });
+    await f.core.progress.fail(id, 'audio', new AppError('NO_AUDIO', 'The recording has no sound.'));
+    await stream.ended;
+    expect(progressOf(stream.events).at(-1)).toMatchObject({ status: 'FAILED', error: { code: 'NO_AUDIO', message: 'The recording has no sound.' } });
+  });
+
+  it('serves many viewers from one Redis subscriber connection, and counts them in /metrics', async () => {
+    const sessions = await Promise.all([f.processingSession(), f.processingSession()]);
+    const first = await openStream(`${f.base}/api/progress/${sessions[0].id}?t=${f.token(sessions[0].id)}&follow=todos`);
+    await vi.waitFor(() => expect(first.events.length).toBe(1));
+    const before = await ourConnections();
+    expect(before.filter((n) => n.endsWith('whisper-notes:progress-feed'))).toHaveLength(1);
+
+    const viewers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => {
+        const { id } = sessions[i % 2]!;
+        return openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}&follow=todos`);
+      }),
+    );
+    await vi.waitFor(() => expect(viewers.every((v) => v.events.length === 1)).toBe(true));
+    expect((await ourConnections()).sort()).toEqual(before.sort());
+    const names = progressNames(f.config.redis.keyPrefix);
+    for (const { id } of sessions) {
+      expect(await f.redis.pubsub('NUMSUB', names.channel(id))).toEqual([names.channel(id), 1]);
+      expect(await f.redis.pubsub('NUMSUB', todoNames(f.config.redis.keyPrefix).channel(id))).toEqual([todoNames(f.config.redis.keyPrefix).channel(id), 1]);
+    }
+    const metrics = await (await fetch(`${f.base}/metrics`)).text();
+    expect(metrics).toMatch(/^whisper_notes_sse_viewers 61$/m);
+
+    const event = await f.core.bus.publish({ sessionId: sessions[1].id, status: 'PROCESSING', stage: 'transcribe', percent: 30, message: 'Transcribing' });
+    const watching = viewers.filter((_, i) => i % 2 === 1);
+    await vi.waitFor(() => expect(watching.every((v) => v.events.length === 2)).toBe(true));
+    for (const v of watching) expect(JSON.parse(v.events[1]!.data)).toEqual(event);
+
+    for (const v of [first, ...viewers]) v.close();
+    await vi.waitFor(async () => expect(await (await fetch(`${f.base}/metrics`)).text()).toMatch(/^whisper_notes_sse_viewers 0$/m));
+    const counted = await (await fetch(`${f.base}/metrics`)).text();
+    expect(counted).toMatch(/whisper_notes_http_requests_total\{method="GET",route="\/metrics",status="200"\} \d+/);
+    // Each closed stream counts once, as a 200 of its route.
+    const streams = Number(/whisper_notes_http_requests_total\{method="GET",route="\/api\/progress\/:sessionId",status="200"\} (\d+)/.exec(counted)?.[1]);
+    expect(streams).toBeGreaterThanOrEqual(61);
+  });
+});
+
+describe('ticking todos', () => {
+  it('PATCH saves the tick in todos.json and viewers following todos see it live', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    const viewer = await openStream(`${f.base}/api/progress/${id}${q}&follow=todos`);
+    await vi.waitFor(() => expect(viewer.events.length).toBe(1));
+    expect(progressOf(viewer.events)[0]).toMatchObject({ status: 'COMPLETED' }); // and still open
+
+    const r = await patch(`/api/sessions/${id}/todos/2${q}`, { completed: true });
+    expect(r.status).toBe(200);
+    expect(((await r.json()) as { todo: unknown }).todo).toMatchObject({ id: '2', completed: true });
+    expect((await storedTodos(id)).map((t) => t.completed)).toEqual([false, true, false]);
+    expect((await storedTodos(id))[1]!.completed_at).not.toBeNull();
+    await vi.waitFor(() => expect(viewer.events.length).toBe(2));
+    expect(viewer.events[1]).toMatchObject({ event: 'todo' });
+    expect(viewer.events[1]!.id).toBeUndefined();
+    expect(JSON.parse(viewer.events[1]!.data)).toMatchObject({ sessionId: id, todoId: '2', completed: true, by: null });
+    viewer.close();
+
+    expect((await patch(`/api/sessions/${id}/todos/2${q}`, { completed: 'yes' })).status).toBe(400);
+    expect((await patch(`/api/sessions/${id}/todos/2${q}`, { completed: true, extra: 1 })).status).toBe(400);
+    expect((await patch(`/api/sessions/${id}/todos/99${q}`, { completed: true })).status).toBe(404);
+  });
+
+  it('without JavaScript, the form saves only the boxes changed on that page', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    // Someone else ticks todo 3 after this page was rendered with all three open.
+    await patch(`/api/sessions/${id}/todos/3${q}`, { completed: true });
+    const form = new URLSearchParams([['shown', '1:0'], ['shown', '2:0'], ['shown', '3:0'], ['done', '1']]);
+    const r = await fetch(`${f.base}/s/${id}/todos${q}`, { method: 'POST', body: form, redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`../${id}${q}#todos`);
+    expect((await storedTodos(id)).map((t) => t.completed)).toEqual([true, false, true]);
+  });
+});
+
+describe('the page', () => {
+  it('escapes what the transcript and the LLM wrote, under a strict content security policy', async () => {
+    const { id } = await f.processingSession();
+    const evil = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+    await f.complete(id, { ...NOTES, summary: evil, todos: [{ ...NOTES.todos[0]!, task: evil }] }, [['SPEAKER_00', 0, evil]]);
+    const r = await fetch(`${f.base}/s/${id}?t=${f.token(id)}`);
+    expect(r.status).toBe(200);
+    const page = await r.text();
+    expect(page).not.toContain('<script>alert');
+    expect(page).not.toContain('<img');
+    expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(r.headers.get('content-security-policy')).toContain(`media-src ${new URL(f.config.s3.publicEndpoint).origin}`);
+    expect(r.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(r.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('renders the running state with a progress bar, and answers health checks', async () => {
+    const { id } = await f.processingSession();
+    await f.core.progress.report(id, 'PROCESSING', 'transcribe', 0.5, 'Transcribing (0:02 of 0:04)');
+    const page = await (await fetch(`${f.base}/s/${id}?t=${f.token(id)}`)).text();
+    expect(page).toContain('<progress id="progress-bar" max="100" value="45"');
+    expect(page).toContain('Transcribing (0:02 of 0:04)');
+    expect(page).toContain('<video id="player"');
+    expect((await fetch(`${f.base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${f.base}/readyz`);
+    expect(await ready.json()).toEqual({ ready: true, checks: { postgres: 'ok', storage: 'ok', queue: 'ok', redis: 'ok' } });
+  });
+});

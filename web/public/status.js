@@ -1,0 +1,160 @@
+/* global window, document, location, fetch, URL, CSS, DOMParser, EventSource */
+// The status page's live layer: progress over Server-Sent Events, seeking timestamps, ticking todos.
+// The server renders every state completely; this script only keeps an open page current.
+(function () {
+  'use strict';
+  var page = document.getElementById('page');
+  if (!page || !page.dataset.session) return;
+  var sessionId = page.dataset.session;
+  var query = '?t=' + encodeURIComponent(page.dataset.token);
+  var stages = JSON.parse(page.dataset.stages || '{}');
+  var status = page.dataset.status;
+  var FINAL = { COMPLETED: true, FAILED: true, CANCELLED: true };
+
+  function api(path) {
+    return new URL('../api/' + path + query, location.href).toString();
+  }
+
+  var announcer = document.createElement('p');
+  announcer.className = 'visually-hidden';
+  announcer.setAttribute('role', 'status');
+  document.body.appendChild(announcer);
+  function announce(text) {
+    announcer.textContent = text;
+  }
+
+  // Timestamps seek the player instead of opening the recording.
+  document.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('a[data-seek]');
+    var player = document.getElementById('player');
+    if (!link || !player) return;
+    e.preventDefault();
+    player.currentTime = Number(link.dataset.seek);
+    var playing = player.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  });
+
+  // Ticks are saved one todo at a time; the answer (or a live event) sets the box.
+  document.addEventListener('submit', function (e) {
+    if (e.target.id === 'todo-form') e.preventDefault();
+  });
+  document.addEventListener('change', function (e) {
+    var box = e.target;
+    if (!box.matches || !box.matches('.todo input[type="checkbox"]')) return;
+    var wanted = box.checked;
+    box.disabled = true;
+    fetch(api('sessions/' + sessionId + '/todos/' + encodeURIComponent(box.value)), {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ completed: wanted }),
+    })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        applyTodo(body.todo.id, body.todo.completed, body.todo.completed_by);
+      })
+      .catch(function () {
+        box.checked = !wanted;
+        announce('That tick was not saved; please try again.');
+      })
+      .then(function () {
+        box.disabled = false;
+      });
+  });
+
+  function applyTodo(todoId, completed, by) {
+    var item = document.querySelector('.todo[data-todo="' + CSS.escape(todoId) + '"]');
+    if (!item) return;
+    var box = item.querySelector('input[type="checkbox"]');
+    box.checked = completed;
+    item.classList.toggle('done', completed);
+    var doneBy = item.querySelector('.done-by');
+    if (doneBy) doneBy.textContent = completed ? (by ? ' · ticked by ' + by : ' · ticked') : '';
+    var all = document.querySelectorAll('.todo input[type="checkbox"]');
+    var done = document.querySelectorAll('.todo input[type="checkbox"]:checked');
+    var count = document.getElementById('todos-count');
+    if (count) count.textContent = done.length + ' of ' + all.length + ' done';
+  }
+  document.querySelectorAll('.todo input[type="checkbox"]:checked').forEach(function (box) {
+    box.closest('.todo').classList.add('done');
+  });
+
+  function formatEta(seconds) {
+    if (seconds === null || seconds === undefined) return '';
+    if (seconds < 60) return ' · less than a minute left';
+    var minutes = Math.round(seconds / 60);
+    return minutes < 60 ? ' · about ' + minutes + ' min left' : ' · about ' + Math.floor(minutes / 60) + ' h ' + (minutes % 60) + ' min left';
+  }
+
+  function showProgress(e) {
+    var bar = document.getElementById('progress-bar');
+    if (!bar) return;
+    bar.value = e.percent;
+    bar.textContent = e.percent + '%';
+    document.getElementById('progress-stage').textContent = stages[e.stage] || e.stage;
+    document.getElementById('progress-percent').textContent = e.percent + '%';
+    document.getElementById('progress-eta').textContent = formatEta(e.etaSeconds);
+    document.getElementById('progress-message').textContent = e.message;
+  }
+
+  // The outcome is rendered by the server: fetch this page again and swap in what changed.
+  function showOutcome() {
+    return fetch(location.href, { cache: 'no-store' })
+      .then(function (r) {
+        return r.text();
+      })
+      .then(function (text) {
+        var next = new DOMParser().parseFromString(text, 'text/html');
+        var state = next.getElementById('state');
+        if (state) document.getElementById('state').innerHTML = state.innerHTML;
+        var media = next.getElementById('media');
+        if (media && !document.getElementById('media')) document.getElementById('state').before(document.importNode(media, true));
+        document.querySelectorAll('.todo input[type="checkbox"]:checked').forEach(function (box) {
+          box.closest('.todo').classList.add('done');
+        });
+        page.dataset.status = status;
+        announce(status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.');
+      });
+  }
+
+  function onProgress(e) {
+    if (!FINAL[e.status]) return showProgress(e);
+    var changed = e.status !== status;
+    status = e.status;
+    if (status !== 'COMPLETED') source.close(); // the server closes too; this stops the reconnect
+    if (changed) showOutcome();
+  }
+
+  // After a reconnect, catch up on ticks made while the stream was down.
+  function resync() {
+    fetch(api('sessions/' + sessionId), { cache: 'no-store' })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (body) {
+        if (!body) return;
+        onProgress(body.progress);
+        (body.todos ? body.todos.todos : []).forEach(function (t) {
+          applyTodo(t.id, t.completed, t.completed_by);
+        });
+      });
+  }
+
+  if (FINAL[status] && status !== 'COMPLETED') return;
+  if (!window.EventSource) return;
+  var source = new EventSource(api('progress/' + sessionId) + '&follow=todos');
+  var opened = false;
+  source.addEventListener('open', function () {
+    if (opened) resync();
+    opened = true;
+  });
+  source.addEventListener('progress', function (m) {
+    onProgress(JSON.parse(m.data));
+  });
+  source.addEventListener('todo', function (m) {
+    var e = JSON.parse(m.data);
+    applyTodo(e.todoId, e.completed, e.by);
+  });
+})();

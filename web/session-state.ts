@@ -1,0 +1,71 @@
+import { stageLabel } from '../core/domain/progress-text.js';
+import type { Core } from '../core/app.js';
+import type { ProgressEvent } from '../core/domain/progress.js';
+import { isFinal, type Session } from '../core/domain/session.js';
+import { parseRefPath } from '../core/domain/storage-layout.js';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { SessionResults } from '../core/sessions/session.service.js';
+import type { ObjectStore } from '../core/storage/object-store.js';
+
+export interface Media {
+  /** Presigned GET of the original: the browser streams it with range requests straight from the store. */
+  url: string;
+  kind: 'video' | 'audio';
+}
+
+/** Everything the page and the JSON API show of one session. */
+export interface SessionState {
+  session: Session;
+  progress: ProgressEvent;
+  /** The stored outputs, once the session is COMPLETED. */
+  results: SessionResults | null;
+  media: Media | null;
+}
+
+const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
+
+/**
+ * The state to show: the newest progress event, unless the row has reached a final state the event does not
+ * say (the event expired after 24 h, or its publish failed: progress is a view, the row is the record). The
+ * stand-in event comes after the newest one, so a reconnecting viewer that saw that one still gets it.
+ */
+export function currentProgress(session: Session, latest: ProgressEvent | null): ProgressEvent {
+  if (latest && (!isFinal(session.status) || isFinal(latest.status))) return latest;
+  const code = session.errorCode;
+  return {
+    sessionId: session.id,
+    seq: latest ? latest.seq + 1 : 0,
+    status: session.status,
+    stage: session.stage,
+    percent: session.status === 'COMPLETED' ? 100 : session.percent,
+    message: session.errorMessage ?? stageLabel(session.stage),
+    etaSeconds: null,
+    at: session.updatedAt.toISOString(),
+    error: code ? { code: isErrorCode(code) ? code : 'INTERNAL', message: session.errorMessage ?? '' } : null,
+  };
+}
+
+export class SessionStates {
+  constructor(
+    private readonly core: Core,
+    /** Signs media links for browsers (S3_PUBLIC_ENDPOINT); may differ from the store the services use. */
+    private readonly mediaSigner: ObjectStore,
+    private readonly mediaLinkSeconds: number,
+  ) {}
+
+  async load(id: string): Promise<SessionState | null> {
+    const [session, latest] = await Promise.all([this.core.sessionService.get(id), this.core.bus.latest(id)]);
+    if (!session) return null;
+    const [results, media] = await Promise.all([
+      session.status === 'COMPLETED' ? this.core.sessionService.results(id) : null,
+      this.media(session),
+    ]);
+    return { session, progress: currentProgress(session, latest), results, media };
+  }
+
+  private async media(session: Session): Promise<Media | null> {
+    if (!session.videoPath) return null;
+    const url = await this.mediaSigner.presignGet(parseRefPath(session.videoPath), this.mediaLinkSeconds);
+    return { url, kind: session.contentType?.startsWith('audio/') ? 'audio' : 'video' };
+  }
+}

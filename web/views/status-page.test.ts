@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../../core/domain/session.js';
+import { buildDocuments } from '../../core/domain/todos.js';
+import type { SessionState } from '../session-state.js';
+import { escapeHtml, html } from './html.js';
+import { parseTimestamp, renderStatusPage, speakerName } from './status-page.js';
+
+const id = '6f1c2a9e-5b7d-4c3e-9a8f-0e1d2c3b4a59';
+const EVIL = `<script>alert(1)</script><img src=x onerror="alert(2)">' " &`;
+
+function completedState(text: string): SessionState {
+  const docs = buildDocuments(
+    id,
+    {
+      summary: text,
+      keyPoints: [text],
+      decisions: [text],
+      todos: [{ task: text, priority: 'high', context: text, assignee: text, due: text, segments: [0], timestamp: '00:01:05' }],
+      estimatedTime: null,
+    },
+    new Date('2026-11-25T10:30:00Z'),
+  );
+  const session = {
+    id,
+    filename: text,
+    status: 'COMPLETED',
+    stage: 'done',
+    percent: 100,
+    createdAt: new Date('2026-11-25T10:00:00Z'),
+    updatedAt: new Date('2026-11-25T10:30:00Z'),
+    durationSeconds: 70,
+  } as Session;
+  return {
+    session,
+    progress: { sessionId: id, seq: 9, status: 'COMPLETED', stage: 'done', percent: 100, message: 'Done', etaSeconds: null, at: '2026-11-25T10:30:00.000Z', error: null },
+    results: {
+      summary: docs.summary,
+      todos: docs.todos,
+      transcript: {
+        session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
+        segments: [{ id: 0, start: 65, end: 66, text, words: [], speaker: text }],
+      },
+    },
+    media: { url: 'http://127.0.0.1:9000/video-files/x/original.mp4?X-Amz-Signature=a&X-Amz-Date=b"><script>', kind: 'video' },
+  };
+}
+
+describe('html', () => {
+  it('escapes every interpolated value, nested lists included, and leaves SafeHtml alone', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(html`<p title="${'"x"'}">${['<b>', html`<i>${'<u>'}</i>`]}${null}${false}${0}</p>`.value).toBe(
+      '<p title="&quot;x&quot;">&lt;b&gt;<i>&lt;u&gt;</i>0</p>',
+    );
+  });
+});
+
+describe('the status page', () => {
+  it('shows markup from the transcript, the LLM and the file name as text, never as markup', () => {
+    const page = renderStatusPage(completedState(EVIL), 'tok"en');
+    expect(page).not.toContain('<script>alert');
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain('"><script>');
+    expect(page).not.toMatch(/onerror="/);
+    // Each place the text appears, it appears escaped: title, summary, key point, decision, todo, context, speaker, segment.
+    const escaped = escapeHtml(EVIL);
+    expect(page.split(escaped).length - 1).toBeGreaterThanOrEqual(9);
+    expect(page).toContain('data-token="tok&quot;en"');
+    // The only scripts are the page's own file.
+    expect(page.match(/<script/g)).toHaveLength(1);
+    expect(page).toContain('<script src="../assets/status.js" defer></script>');
+  });
+
+  it('links every timestamp to the recording at that time', () => {
+    const page = renderStatusPage(completedState('Ship it'), 'token');
+    expect(page).toContain('data-seek="65"');
+    expect(page).toContain('aria-label="Play from 00:01:05"');
+    expect(page).toMatch(/href="http:\/\/127\.0\.0\.1:9000\/video-files\/x\/original\.mp4\?X-Amz-Signature=a&amp;X-Amz-Date=b[^"]*#t=65"/);
+  });
+
+  it('names speakers readably and reads todo timestamps', () => {
+    expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
+    expect(speakerName('SPEAKER_11')).toBe('Speaker 12');
+    expect(speakerName('Anna')).toBe('Anna');
+    expect(parseTimestamp('01:02:03')).toBe(3723);
+  });
+});

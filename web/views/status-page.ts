@@ -1,0 +1,164 @@
+import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
+import type { ProgressEvent } from '../../core/domain/progress.js';
+import { STAGES } from '../../core/domain/session.js';
+import type { Todo } from '../../core/domain/todos.js';
+import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
+import type { Media, SessionState } from '../session-state.js';
+import { html, type SafeHtml } from './html.js';
+
+/** `SPEAKER_01` → `Speaker 2`; any other label as it is. */
+export function speakerName(label: string): string {
+  const m = /^SPEAKER_(\d+)$/.exec(label);
+  return m ? `Speaker ${Number(m[1]) + 1}` : label;
+}
+
+/** `hh:mm:ss` → seconds (todos cite times in this form). */
+export function parseTimestamp(ts: string): number {
+  return ts.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+}
+
+/** The stage names for the script, so the page and the chat messages say the same words. */
+const STAGE_LABELS_JSON = JSON.stringify(Object.fromEntries(STAGES.map((s) => [s, stageLabel(s)])));
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
+/** Jumps the player to `seconds`; without JavaScript the link opens the recording at that time (media fragment). */
+function seekLink(media: Media | null, seconds: number, label: string): SafeHtml {
+  if (!media) return html`<span class="ts">${label}</span>`;
+  return html`<a class="ts" href="${`${media.url}#t=${seconds}`}" data-seek="${seconds}" aria-label="${`Play from ${label}`}">${label}</a>`;
+}
+
+function document(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>${title} · Whisper Notes</title>
+<link rel="stylesheet" href="../assets/status.css">
+<script src="../assets/status.js" defer></script>
+</head>
+<body>
+${body}
+</body>
+</html>
+`.value;
+}
+
+/** The whole page. The final state is complete without JavaScript; the script only adds live updates. */
+export function renderStatusPage(state: SessionState, token: string): string {
+  const { session, media } = state;
+  const title = session.filename ?? 'Meeting notes';
+  const meta = [dateFormat.format(session.createdAt) + ' UTC', session.durationSeconds ? `${formatTimestamp(session.durationSeconds)} long` : null]
+    .filter(Boolean)
+    .join(' · ');
+  return document(
+    title,
+    html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${STAGE_LABELS_JSON}">
+<header>
+<p class="brand">Whisper Notes</p>
+<h1>${title}</h1>
+<p class="meta">${meta}</p>
+</header>
+${media && renderPlayer(media)}
+<div id="state">
+${renderState(state, token)}
+</div>
+</main>`,
+  );
+}
+
+export function renderNotFoundPage(message: string): string {
+  return document(
+    'Not found',
+    html`<main id="page"><header><p class="brand">Whisper Notes</p><h1>Not found</h1></header><section class="card"><p>${message}</p></section></main>`,
+  );
+}
+
+function renderPlayer(media: Media): SafeHtml {
+  const player =
+    media.kind === 'audio'
+      ? html`<audio id="player" controls preload="metadata" src="${media.url}" aria-label="Meeting recording"></audio>`
+      : html`<video id="player" controls preload="metadata" playsinline src="${media.url}" aria-label="Meeting recording"></video>`;
+  return html`<section id="media" class="player">${player}</section>`;
+}
+
+/** What changes as the session moves: progress while it runs, then the outcome. */
+export function renderState(state: SessionState, token: string): SafeHtml {
+  const { progress } = state;
+  switch (progress.status) {
+    case 'COMPLETED':
+      return renderResults(state, token);
+    case 'FAILED':
+      return html`<section id="failed" class="card failed" role="alert"><h2>Processing failed</h2><p>${progress.error?.message ?? progress.message}</p></section>`;
+    case 'CANCELLED':
+      return html`<section id="cancelled" class="card"><h2>Cancelled</h2><p>This recording was cancelled before it was processed.</p></section>`;
+    default:
+      return renderProgress(progress);
+  }
+}
+
+function renderProgress(p: ProgressEvent): SafeHtml {
+  const eta = formatEta(p.etaSeconds);
+  return html`<section id="progress" class="card" aria-labelledby="progress-title">
+<h2 id="progress-title">Working on it</h2>
+<progress id="progress-bar" max="100" value="${p.percent}" aria-labelledby="progress-title" aria-describedby="progress-status">${p.percent}%</progress>
+<div id="progress-status" role="status" aria-live="polite">
+<p><strong id="progress-stage">${stageLabel(p.stage)}</strong> · <span id="progress-percent">${p.percent}%</span><span id="progress-eta" class="eta">${eta ? ` · ${eta}` : ''}</span></p>
+<p id="progress-message" class="message">${p.message}</p>
+</div>
+</section>`;
+}
+
+function renderResults(state: SessionState, token: string): SafeHtml {
+  const { results, media, session } = state;
+  const summary = results?.summary;
+  const todos = results?.todos?.todos ?? [];
+  const segments = results?.transcript?.segments ?? [];
+  const summaryText = summary?.summary ?? results?.todos?.summary ?? '';
+  const done = todos.filter((t) => t.completed).length;
+  return html`<section id="summary" class="card">
+<h2>Summary</h2>
+${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
+${summary?.key_points.length ? html`<h3>Key points</h3><ul>${summary.key_points.map((k) => html`<li>${k}</li>`)}</ul>` : null}
+${summary?.decisions.length ? html`<h3>Decisions</h3><ul>${summary.decisions.map((d) => html`<li>${d}</li>`)}</ul>` : null}
+</section>
+<section id="todos" class="card" aria-labelledby="todos-title">
+<h2 id="todos-title">Todos <span id="todos-count" class="count">${done} of ${todos.length} done</span></h2>
+${
+  todos.length === 0
+    ? html`<p>No todos came up in this meeting.</p>`
+    : html`<form id="todo-form" method="post" action="${`${session.id}/todos?t=${encodeURIComponent(token)}`}">
+<ul class="todos">${todos.map((t) => renderTodo(t, media))}</ul>
+<noscript><button type="submit">Save ticks</button></noscript>
+</form>`
+}
+</section>
+<section id="transcript" class="card" aria-labelledby="transcript-title">
+<h2 id="transcript-title">Transcript</h2>
+<ol class="transcript">${segments.map((s) => renderSegment(s, media))}</ol>
+</section>`;
+}
+
+function renderTodo(todo: Todo, media: Media | null): SafeHtml {
+  const id = `todo-${todo.id}`;
+  const details = [todo.assignee ? speakerName(todo.assignee) : null, todo.due ? `due ${todo.due}` : null].filter(Boolean).join(' · ');
+  return html`<li class="todo" data-todo="${todo.id}">
+<input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
+<input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
+<label for="${id}">${todo.task}</label>
+<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''} · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}<span class="done-by">${doneBy(todo)}</span></p>
+${todo.context ? html`<p class="context">${todo.context}</p>` : null}
+</li>`;
+}
+
+function doneBy(todo: Todo): string {
+  if (!todo.completed) return '';
+  return todo.completed_by ? ` · ticked by ${todo.completed_by}` : ' · ticked';
+}
+
+function renderSegment(s: Segment, media: Media | null): SafeHtml {
+  return html`<li class="segment" id="${`seg-${s.id}`}">${seekLink(media, s.start, formatTimestamp(s.start))} <span class="speaker">${s.speaker ? speakerName(s.speaker) : ''}</span><p>${s.text}</p></li>`;
+}

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startChild } from './lib.js';
 
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,pipeline,audio').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,pipeline,audio,sse').split(','));
 const results: Record<string, unknown>[] = [];
 
 async function run(script: string, args: string[] = []): Promise<void> {

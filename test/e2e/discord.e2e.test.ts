@@ -154,6 +154,14 @@ describe('a video dropped in a channel', () => {
     expect(buttonsOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
   });
 
+  it('shows a tick made on the status page (or anywhere else) in the thread', async () => {
+    const page = results[1]!;
+    // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the tick.
+    await core.todos.service.setCompleted(sessionId, '2', true, null);
+    await fake.waitFor(() => buttonsOf(page)[1]!.emoji.name === '✅');
+    expect(buttonsOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
+  });
+
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
     const byBob = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
     await replyOf(byBob, /Only the person who shared this recording/);

@@ -6,6 +6,7 @@ import { todoNames, TODO_STREAM_FIELD } from '../core/todos/redis.todo-events.js
 import { parseTodoEvent } from '../core/todos/todo-events.js';
 import type { ChatPlatform } from './chat-platform.js';
 import { startDiscordBot } from './discord/index.js';
+import { startSlackBot } from './slack/index.js';
 import { ThreadNotifier } from './thread-notifier.js';
 
 /** What every platform's bot gets from the wiring. */
@@ -37,6 +38,7 @@ export async function startBots(core: Core, tuning: { minEditIntervalMs?: number
   const { config } = core;
   const log = core.log.child({ component: 'bots' });
   const starters: Array<(options: BotOptions) => Promise<RunningBot>> = [];
+  if (config.slack.botToken) starters.push((o) => startSlackBot(core, o));
   if (config.discord.token) starters.push((o) => startDiscordBot(core, o));
   if (starters.length === 0) return null;
 

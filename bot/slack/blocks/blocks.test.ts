@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { buildDocuments, type MeetingNotes } from '../../../core/domain/todos.js';
+import type { ResultsView, StatusView } from '../../chat-platform.js';
+import { resultsMessages } from './results-messages.js';
+import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
+import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+
+function view(count: number, task = (i: number) => `Task ${i + 1}`): { sessionId: string; view: ResultsView } {
+  const sessionId = randomUUID();
+  const notes: MeetingNotes = {
+    summary: 'We planned the release. <!channel> & friends',
+    keyPoints: ['Demo on Friday'],
+    decisions: ['Ship two fixes first'],
+    todos: Array.from({ length: count }, (_, i) => ({
+      task: task(i),
+      priority: 'high' as const,
+      context: '',
+      assignee: 'SPEAKER_01',
+      due: null,
+      segments: [i],
+      timestamp: '00:00:05',
+    })),
+    estimatedTime: null,
+  };
+  const { todos, summary } = buildDocuments(sessionId, notes, new Date('2026-01-01T00:00:00Z'));
+  return { sessionId, view: { todos, summary, link: 'http://localhost:8080/s/abc?t=x' } };
+}
+
+type Option = { text: { text: string }; description: { text: string }; value: string };
+type Element = { type: string; action_id: string; options: Option[]; initial_options?: Option[] };
+const elementsOf = (messages: ReturnType<typeof resultsMessages>) =>
+  messages.flatMap((m) => m.blocks).flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ blockId: b.block_id!, e: e as unknown as Element })) : []));
+const checkboxes = (messages: ReturnType<typeof resultsMessages>) => elementsOf(messages).filter(({ e }) => e.type === 'checkboxes');
+
+describe('results in Slack', () => {
+  it('are the summary, escaped, then todos as checkboxes of at most 10 options each', () => {
+    const { sessionId, view: v } = view(25);
+    const messages = resultsMessages(sessionId, v);
+    expect(messages).toHaveLength(1);
+    const text = JSON.stringify(messages[0]!.blocks);
+    expect(text).toContain('We planned the release. &lt;!channel&gt; &amp; friends');
+    expect(text).toContain('• Ship two fixes first');
+    const boxes = checkboxes(messages);
+    expect(boxes.map(({ e }) => e.options.length)).toEqual([10, 10, 5]);
+    expect(boxes.flatMap(({ e }) => e.options.map((o) => o.value))).toEqual(v.todos.todos.map((t) => t.id));
+    expect(boxes.every(({ e }) => e.action_id === TODO_ACTION && e.initial_options === undefined)).toBe(true);
+    expect(boxes[0]!.e.options[0]).toMatchObject({ text: { text: '1. Task 1' }, description: { text: '🔴 high · ⏱ 00:00:05 · 👤 SPEAKER_01' } });
+    expect(elementsOf(messages).filter(({ e }) => e.type === 'button').map(({ e }) => e.action_id)).toEqual([OPEN_PAGE_ACTION]);
+  });
+
+  it('tick the completed todos, and their block ids say what was shown', () => {
+    const { sessionId, view: v } = view(12);
+    v.todos.todos[1]!.completed = true;
+    v.todos.todos[11]!.completed = true;
+    const boxes = checkboxes(resultsMessages(sessionId, v));
+    expect(boxes.map(({ e }) => (e.initial_options ?? []).map((o) => o.value))).toEqual([['2'], ['12']]);
+    expect(boxes.map(({ blockId }) => parseTodoBlockId(blockId))).toEqual([
+      { sessionId, index: 0, shownTicked: ['2'] },
+      { sessionId, index: 1, shownTicked: ['12'] },
+    ]);
+  });
+
+  it('fit Slack’s limits: long tasks clipped to 75 characters, 50 blocks a message, the same messages whatever is ticked', () => {
+    const { sessionId, view: v } = view(600, (i) => `Task ${i + 1} ${'x'.repeat(200)}`);
+    const before = resultsMessages(sessionId, v);
+    expect(before.length).toBeGreaterThan(1);
+    expect(before.every((m) => m.blocks.length <= 50)).toBe(true);
+    const options = checkboxes(before).flatMap(({ e }) => e.options);
+    expect(options).toHaveLength(600);
+    expect(options.every((o) => o.text.text.length <= 75 && o.description.text.length <= 75)).toBe(true);
+    expect(options[0]!.text.text.endsWith('…')).toBe(true);
+
+    for (const t of v.todos.todos) t.completed = true;
+    const after = resultsMessages(sessionId, v);
+    expect(after.map((m) => m.blocks.length)).toEqual(before.map((m) => m.blocks.length));
+  });
+
+  it('say so when the meeting had no todos', () => {
+    const { sessionId, view: v } = view(0);
+    const messages = resultsMessages(sessionId, v);
+    expect(JSON.stringify(messages)).toContain('No todos came up in this meeting.');
+    expect(checkboxes(messages)).toEqual([]);
+  });
+});
+
+describe('todo block ids', () => {
+  it('round-trip, fit in 255 characters and reject anything else', () => {
+    const b = { sessionId: randomUUID(), index: 3, shownTicked: ['31', '33', '40'] };
+    expect(todoBlockId(b).length).toBeLessThanOrEqual(255);
+    expect(parseTodoBlockId(todoBlockId(b))).toEqual(b);
+    expect(parseTodoBlockId(todoBlockId({ ...b, shownTicked: [] }))).toEqual({ ...b, shownTicked: [] });
+    expect(parseTodoBlockId('wn-todos:not-a-session:1:')).toBeNull();
+    expect(parseTodoBlockId(`${todoBlockId(b)}:extra`)).toBeNull();
+  });
+
+  it('turn a click into the changes that person made', () => {
+    expect(changedTodos(['1', '2'], ['2', '3'])).toEqual([
+      { todoId: '3', completed: true },
+      { todoId: '1', completed: false },
+    ]);
+    expect(changedTodos([], [])).toEqual([]);
+  });
+});
+
+describe('the status message', () => {
+  const base: StatusView = { title: 'a <b> & c.mp4', status: 'PROCESSING', stage: 'transcribe', percent: 40, message: 'Transcribing', etaSeconds: 90, error: null, link: 'http://localhost:8080/s/x?t=y' };
+
+  it('shows the title, a progress bar, the stage with its ETA and a link button', () => {
+    const m = statusMessage(base);
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain('🎙️ *a &lt;b&gt; &amp; c.mp4*');
+    expect(text).toContain('▓▓▓▓░░░░░░ 40%');
+    expect(text).toMatch(/Transcribing/);
+    expect(m.blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ type: 'button', url: base.link, action_id: OPEN_PAGE_ACTION }] });
+  });
+
+  it('drops the bar when the session ended, and says why it failed', () => {
+    const m = statusMessage({ ...base, status: 'FAILED', error: { code: 'LINK_NOT_FOUND', message: 'Nothing was found at that link (HTTP 404).' }, link: null });
+    const text = JSON.stringify(m.blocks);
+    expect(text).not.toContain('%');
+    expect(text).toContain('❌ Nothing was found at that link (HTTP 404).');
+    expect(m.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+});

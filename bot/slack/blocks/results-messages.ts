@@ -1,0 +1,72 @@
+import type { types } from '@slack/bolt';
+import type { Todo } from '../../../core/domain/todos.js';
+import type { ResultsView } from '../../chat-platform.js';
+import { todoDetails } from '../../render.js';
+import { linkButton, type SlackMessage } from './status-message.js';
+import { clip, LIMITS, mrkdwnText } from './text.js';
+import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+
+/**
+ * The results of a session in its thread: the summary, then the todos as checkboxes, ten to an element
+ * (Slack's limit), one element per actions block, split into messages of at most 50 blocks. How many
+ * blocks and messages there are depends on the number of todos only, never on their state, so a
+ * re-render after a tick edits the same messages one for one.
+ */
+export function resultsMessages(sessionId: string, view: ResultsView): SlackMessage[] {
+  const { summary, todos } = view;
+  const done = todos.todos.filter((t) => t.completed).length;
+  const blocks: types.KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: '📝 Summary' } },
+    section(summary.summary || 'No summary.'),
+  ];
+  if (summary.key_points.length) blocks.push(section(bullets(summary.key_points), 'Key points'));
+  if (summary.decisions.length) blocks.push(section(bullets(summary.decisions), 'Decisions'));
+  if (view.link) blocks.push(linkButton(view.link, 'Transcript and details'));
+  blocks.push({ type: 'divider' });
+  if (todos.todos.length === 0) {
+    blocks.push(section('No todos came up in this meeting.'));
+  } else {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Todos* · ${done} of ${todos.todos.length} done` } });
+    const numbered = todos.todos.map((todo, i) => ({ todo, n: i + 1 }));
+    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index)));
+  }
+
+  const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
+  return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+}
+
+/** A section of user text (escaped, clipped to Slack's limit) under an optional bold heading. */
+function section(text: string, heading?: string): types.SectionBlock {
+  const head = heading ? `*${heading}*\n` : '';
+  return { type: 'section', text: { type: 'mrkdwn', text: head + mrkdwnText(text, LIMITS.sectionText - head.length) } };
+}
+
+const bullets = (items: string[]) => items.map((i) => `• ${i}`).join('\n');
+
+function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number): types.ActionsBlock {
+  const options = todos.map(({ todo, n }) => ({
+    text: { type: 'plain_text' as const, text: clip(`${n}. ${todo.task}`, LIMITS.optionText) },
+    description: { type: 'plain_text' as const, text: clip(todoDetails(todo), LIMITS.optionText) },
+    value: todo.id,
+  }));
+  const ticked = todos.filter(({ todo }) => todo.completed).map(({ todo }) => todo.id);
+  return {
+    type: 'actions',
+    block_id: todoBlockId({ sessionId, index, shownTicked: ticked }),
+    elements: [
+      {
+        type: 'checkboxes',
+        action_id: TODO_ACTION,
+        options,
+        // Slack refuses an empty `initial_options`.
+        ...(ticked.length > 0 && { initial_options: options.filter((o) => ticked.includes(o.value)) }),
+      },
+    ],
+  };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

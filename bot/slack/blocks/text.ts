@@ -1,0 +1,28 @@
+/** Block Kit limits this bot runs into (api.slack.com/reference/block-kit). */
+export const LIMITS = {
+  sectionText: 3000,
+  headerText: 150,
+  /** An option's text and description, in checkboxes. */
+  optionText: 75,
+  optionsPerCheckboxes: 10,
+  blocksPerMessage: 50,
+} as const;
+
+/** Slack reads `&`, `<` and `>` in mrkdwn as markup (`<!channel>`, `<url|label>`): user text is escaped. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** User text as mrkdwn within `max` characters, never cutting an escape in half. */
+export function mrkdwnText(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if (escaped.length <= max) return escaped;
+  return `${escaped.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…`;
+}
+
+/** `<url|label>`: the link format of Slack's mrkdwn. */
+export const slackLink = (url: string, label: string) => `<${url}|${escapeMrkdwn(label)}>`;

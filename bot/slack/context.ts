@@ -1,0 +1,21 @@
+import type { webApi } from '@slack/bolt';
+import type { ChatUser } from '../../core/db/users.repository.js';
+import type { Logger } from '../../core/logger.js';
+import type { SessionService } from '../../core/sessions/session.service.js';
+import type { BotOptions } from '../bots.js';
+import type { SlackPlatform } from './slack.platform.js';
+
+/** What every listener works with. */
+export interface SlackContext extends BotOptions {
+  sessions: SessionService;
+  platform: SlackPlatform;
+  client: webApi.WebClient;
+  /** Sent as a Bearer token to download shared files; never logged. */
+  botToken: string;
+  maxMediaBytes: number;
+  log: Logger;
+}
+
+export function chatUser(teamId: string, userId: string, name: string | null = null): ChatUser {
+  return { platform: 'slack', workspaceId: teamId, externalId: userId, displayName: name };
+}

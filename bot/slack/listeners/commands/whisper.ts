@@ -1,0 +1,65 @@
+import type { RespondFn, SlashCommand } from '@slack/bolt';
+import { z } from 'zod';
+import { answerCommand, parseWhisperCommand } from '../../../commands.js';
+import { slackLink } from '../../blocks/text.js';
+import { chatUser, type SlackContext } from '../../context.js';
+import { slackErrorCode } from '../../slack-error.js';
+import { startInThread } from '../../start-session.js';
+
+export const WHISPER_COMMAND = '/whisper';
+
+/** Commands that act on someone's recording: admins may use them on anyone's. */
+const NEEDS_ROLE = new Set<string>(['delete', 'cancel']);
+
+/** Why chat.postMessage refused the channel the command was typed in. */
+const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
+
+/**
+ * `/whisper …`, after the ack: a link starts a session in a new thread; everything else is answered to
+ * whoever typed it alone. Failures of a started session show in its thread (the notifier edits the status
+ * message); failures before that are answered here.
+ */
+export async function handleWhisperCommand(ctx: SlackContext, command: SlashCommand, respond: RespondFn): Promise<void> {
+  const reply = (text: string) => respond({ response_type: 'ephemeral', text });
+  const cmd = parseWhisperCommand(command.text);
+  const user = chatUser(command.team_id, command.user_id, command.user_name);
+  try {
+    if (cmd.kind !== 'link') {
+      const isAdmin = NEEDS_ROLE.has(cmd.kind) && (await isWorkspaceAdmin(ctx, command.user_id));
+      await reply(await answerCommand(cmd, { sessions: ctx.sessions, user, isAdmin, linkFor: ctx.linkFor, formatLink: slackLink }));
+      return;
+    }
+    const { session } = await startInThread(ctx, {
+      teamId: command.team_id,
+      channelId: command.channel_id,
+      threadTs: null,
+      user,
+      source: { kind: 'link', url: cmd.url },
+      filename: null,
+    });
+    ctx.log.info({ sessionId: session.id, teamId: command.team_id }, 'slack /whisper started a session');
+  } catch (err) {
+    const code = slackErrorCode(err);
+    if (code && CANNOT_POST.has(code)) {
+      await reply("I can't post in this channel. Add me with `/invite @Whisper Notes`, or use `/whisper` in a channel I'm in.");
+      return;
+    }
+    ctx.log.error({ err, teamId: command.team_id }, '/whisper failed');
+    await reply('Something went wrong on our side. Try again in a moment.');
+  }
+}
+
+const userInfoSchema = z.object({
+  user: z.object({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional(), is_primary_owner: z.boolean().optional() }),
+});
+
+/** Workspace admins and owners may act on anyone's recordings. Asked of Slack each time: roles change. */
+async function isWorkspaceAdmin(ctx: SlackContext, userId: string): Promise<boolean> {
+  try {
+    const { user } = userInfoSchema.parse(await ctx.client.users.info({ user: userId }));
+    return Boolean(user.is_admin || user.is_owner || user.is_primary_owner);
+  } catch (err) {
+    ctx.log.warn({ err, userId }, 'users.info failed; treated as not an admin');
+    return false;
+  }
+}

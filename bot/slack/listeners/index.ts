@@ -1,0 +1,36 @@
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { OPEN_PAGE_ACTION } from '../blocks/status-message.js';
+import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
+import type { SlackContext } from '../context.js';
+import { handleTodoChecks } from './actions/todo-checkboxes.js';
+import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
+import { fileShareSchema, handleFileShare } from './events/file-share.js';
+
+const envelopeSchema = z.object({ team_id: z.string() });
+
+/**
+ * Every Slack request the bot acts on, by its Slack name. Commands and actions are acknowledged first
+ * (Slack waits 3 s), the work comes after; events are acknowledged by Bolt before listeners run.
+ */
+export function registerListeners(app: App, ctx: SlackContext): void {
+  app.command(WHISPER_COMMAND, async ({ ack, command, respond }) => {
+    await ack();
+    await handleWhisperCommand(ctx, command, respond);
+  });
+
+  app.event('message', async ({ event, body }) => {
+    const share = fileShareSchema.safeParse(event);
+    if (share.success) await handleFileShare(ctx, envelopeSchema.parse(body).team_id, share.data);
+  });
+
+  app.action({ type: 'block_actions', action_id: TODO_ACTION }, async ({ ack, body }) => {
+    await ack();
+    await handleTodoChecks(ctx, body);
+  });
+
+  // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
+  app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());
+
+  app.error(async (err) => ctx.log.error({ err }, 'slack listener failed'));
+}

@@ -1,0 +1,44 @@
+import type { ChatUser } from '../../core/db/users.repository.js';
+import type { MediaSource } from '../../core/ingest/ingest.service.js';
+import type { StartedSession } from '../../core/sessions/session.service.js';
+import { statusMessage } from './blocks/status-message.js';
+import type { SlackContext } from './context.js';
+import { formatMessageRef } from './message-ref.js';
+
+export interface SessionRequest {
+  teamId: string;
+  channelId: string;
+  /** Set when the request came from inside a thread: Slack has no threads in threads, so it stays there. */
+  threadTs: string | null;
+  user: ChatUser;
+  source: MediaSource;
+  /** The shared file's name; null for links, which ingest names. */
+  filename: string | null;
+}
+
+/**
+ * Posts the status message, whose thread becomes the session's, then starts the session pointing at it:
+ * the notifier edits that message and posts the results in its thread.
+ */
+export async function startInThread(ctx: SlackContext, req: SessionRequest): Promise<StartedSession> {
+  const status = await ctx.platform.post(
+    req.channelId,
+    statusMessage({
+      title: req.filename ?? 'Recording',
+      status: 'UPLOADING',
+      stage: 'upload',
+      percent: 0,
+      message: 'Receiving the recording',
+      etaSeconds: null,
+      error: null,
+      link: null,
+    }),
+    req.threadTs,
+  );
+  return ctx.sessions.start({
+    user: req.user,
+    origin: { platform: 'slack', workspaceId: req.teamId, channelId: req.channelId, threadRef: req.threadTs ?? status.ts, statusMessageRef: formatMessageRef(status) },
+    source: req.source,
+    filename: req.filename,
+  });
+}

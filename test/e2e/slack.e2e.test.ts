@@ -1,0 +1,310 @@
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBots, type RunningBots } from '../../bot/bots.js';
+import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
+import type { Core } from '../../core/app.js';
+import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { statusPageUrl } from '../../core/links.js';
+import { startSlackFake, type FakeSlackMessage, type FakeSlackUser, type SlackCall, type SlackFake } from '../fakes/slack-fake.js';
+import { closeServer } from '../helpers/http.js';
+import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+
+const MAX_MEDIA_BYTES = 3_000_000;
+
+let fake: SlackFake;
+let h: PipelineHarness;
+let core: Core;
+let bots: RunningBots;
+let video: Buffer;
+let links: { url: string; close(): Promise<void> };
+let forbidden: { url: string; connections: number; close(): Promise<void> };
+let alice: FakeSlackUser;
+let bob: FakeSlackUser;
+let admin: FakeSlackUser;
+
+/** Serves the test video at /standup.mp4 on 127.0.0.1 (allow-listed); anything else is a dead link. */
+async function startLinkServer() {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/standup.mp4') res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length }).end(video);
+    else res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+}
+
+/** A listener on 127.0.0.2, outside the allow-list: a link there must never reach it. */
+async function startForbiddenTarget() {
+  let connections = 0;
+  const server = http.createServer((_req, res) => res.end('secret'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
+  return {
+    url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/standup.mp4`,
+    get connections() {
+      return connections;
+    },
+    close: () => closeServer(server),
+  };
+}
+
+/** A port free on loopback now, for SLACK_PORT (the bot is started by the real wiring, which takes a port). */
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await closeServer(server);
+  return port;
+}
+
+beforeAll(async () => {
+  fake = await startSlackFake();
+  alice = fake.addUser({ id: 'U0ALICE', name: 'alice' });
+  bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
+  admin = fake.addUser({ id: 'U0ADMIN', name: 'admin', isAdmin: true });
+  const port = await freePort();
+  h = await startPipelineHarness({
+    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_SIGNING_SECRET: fake.signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+    SLACK_PORT: String(port),
+  });
+  core = h.core;
+  video = await readFile(h.video);
+  [links, forbidden] = await Promise.all([startLinkServer(), startForbiddenTarget()]);
+  fake.eventsUrl = `http://127.0.0.1:${port}/slack/events`;
+
+  // Wired as bot/main.ts does: progress and todo streams → notifier → Slack; ticks → todo service.
+  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
+});
+
+afterAll(async () => {
+  await bots?.stop();
+  await Promise.all([links?.close(), forbidden?.close(), fake?.close()]);
+  await h?.close();
+});
+
+/** Every text in a message's blocks, joined: what a person reads. */
+function shown(m: { blocks?: unknown }): string {
+  const texts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'text' && typeof x === 'string') texts.push(x);
+        else walk(x);
+      }
+    }
+  };
+  walk(m.blocks);
+  return texts.join('\n');
+}
+
+interface Checkboxes {
+  blockId: string;
+  options: string[];
+  ticked: string[];
+}
+
+function checkboxesOf(m: FakeSlackMessage): Checkboxes[] {
+  type Element = { type: string; action_id: string; options: Array<{ value: string }>; initial_options?: Array<{ value: string }> };
+  return (m.blocks as Array<{ type: string; block_id?: string; elements?: Element[] }>).flatMap((b) =>
+    (b.elements ?? [])
+      .filter((e) => e.type === 'checkboxes' && e.action_id === TODO_ACTION)
+      .map((e) => ({ blockId: b.block_id!, options: e.options.map((o) => o.value), ticked: (e.initial_options ?? []).map((o) => o.value) })),
+  );
+}
+
+const isPost = (c: SlackCall) => c.method === 'chat.postMessage' && c.status === 200;
+const postedTs = (c: SlackCall) => (c.response as { ts: string }).ts;
+/** The first message the bot posted after the `index`th recorded call. */
+const postedSince = (index: number) => fake.waitFor(() => fake.calls.slice(index).find(isPost));
+const editsOf = (ts: string) => fake.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts);
+const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
+const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
+const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+
+/** Waits for the status message to say it is done, then for the results in its thread. */
+async function finished(statusTs: string): Promise<FakeSlackMessage[]> {
+  await fake.waitFor(() => /✅ Done/.test(shown(statusMessage(statusTs))), 30_000);
+  return fake.waitFor(() => {
+    const replies = fake.threadOf(fake.channelId, statusTs);
+    return replies.length >= 1 && replies;
+  });
+}
+
+describe('a video dropped in a channel', () => {
+  let statusTs: string;
+  let results: FakeSlackMessage;
+  let sessionId: string;
+  let before: Checkboxes;
+
+  it('gets a thread whose status message is edited through the stages, then the summary and todos as checkboxes', async () => {
+    const file = fake.uploadFile({ name: 'standup.mp4', mimetype: 'video/mp4', bytes: video, user: alice.id });
+    const drop = await fake.fileShare({ user: alice, files: [file], stub: true });
+    expect(drop).toMatchObject({ via: 'http', status: 200 });
+
+    const post = await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('standup.mp4'));
+    statusTs = postedTs(post);
+    expect(post.args.thread_ts).toBeUndefined(); // the status message is the root of a new thread
+    const [reply, ...more] = [...(await finished(statusTs))];
+    expect(more).toEqual([]);
+    results = reply!;
+
+    // Stub → files.info → downloaded once, with the bot token.
+    expect(fake.calls.some((c) => c.method === 'files.info' && c.args.file === file.id)).toBe(true);
+    expect(fake.downloads).toEqual([{ fileId: file.id, authorized: true }]);
+
+    const [session] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    sessionId = session!.id;
+    expect(session).toMatchObject({
+      status: 'COMPLETED',
+      filename: 'standup.mp4',
+      origin: { platform: 'slack', workspaceId: fake.teamId, channelId: fake.channelId, threadRef: statusTs, statusMessageRef: `${fake.channelId}:${statusTs}` },
+      resultsMessageRefs: [`${fake.channelId}:${results.ts}`],
+    });
+
+    // The status message moved forward in place: progress bars, then done with the status-page button.
+    const edits = editsOf(statusTs).filter((c) => c.status === 200);
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    expect(edits.some((c) => /▓*░+ \d+%/.test(shown(c.args)))).toBe(true);
+    const final = edits.at(-1)!.args;
+    expect(shown(final)).toMatch(/✅ Done/);
+    expect(JSON.stringify(final.blocks)).toContain(JSON.stringify(statusPageUrl(h.config.web.publicBaseUrl, sessionId, h.config.web.linkSecret!)));
+
+    // In the thread: the summary, then every todo as an unticked checkbox.
+    const todos = await storedTodos(sessionId);
+    expect(results.thread_ts).toBe(statusTs);
+    expect(shown(results)).toContain(todos.summary);
+    const boxes = checkboxesOf(results);
+    expect(boxes.flatMap((b) => b.options)).toEqual(todos.todos.map((t) => t.id));
+    expect(boxes.flatMap((b) => b.ticked)).toEqual([]);
+    expect(shown(results)).toContain(`1. ${todos.todos[0]!.task}`);
+    expect(todos.todos.length).toBeGreaterThanOrEqual(2);
+    before = boxes[0]!;
+  });
+
+  it('ticks a todo from its checkbox: acknowledged, saved in todos.json and re-rendered, through a 429', async () => {
+    fake.rateLimit('chat.update', 1);
+    const click = await fake.checkboxes({ user: bob, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['1'] });
+    expect(click).toMatchObject({ status: 200, body: '' });
+
+    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('1'));
+    expect(editsOf(results.ts).map((c) => c.status)).toEqual([429, 200]); // the client waited out Retry-After and retried
+    const todos = await storedTodos(sessionId);
+    expect(todos.todos[0]).toMatchObject({ completed: true, completed_by: 'bob' });
+    expect(todos.todos.slice(1).every((t) => !t.completed)).toBe(true);
+    expect(shown(results)).toContain(`*Todos* · 1 of ${todos.todos.length} done`);
+  });
+
+  it('keeps a tick made meanwhile by someone else when a click comes from a stale view', async () => {
+    // Alice's view still shows nothing ticked; she ticks todo 2. Bob's tick of todo 1 must survive.
+    await fake.checkboxes({ user: alice, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['2'] });
+    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('2'));
+    const todos = await storedTodos(sessionId);
+    expect(todos.todos.slice(0, 2).map((t) => [t.completed, t.completed_by])).toEqual([
+      [true, 'bob'],
+      [true, 'alice'],
+    ]);
+  });
+
+  it('unticks, and shows a change made on the status page (or anywhere else) in the thread', async () => {
+    const now = checkboxesOf(results)[0]!;
+    await fake.checkboxes({ user: alice, message: results, blockId: now.blockId, actionId: TODO_ACTION, selected: now.ticked.filter((id) => id !== '2') });
+    await fake.waitFor(() => !checkboxesOf(results)[0]!.ticked.includes('2'));
+
+    // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the change.
+    await core.todos.service.setCompleted(sessionId, '1', false, null);
+    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.length === 0);
+    expect((await storedTodos(sessionId)).todos.every((t) => !t.completed)).toBe(true);
+  });
+
+  it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {
+    const byBob = await fake.slashCommand({ user: bob, text: `delete ${sessionId}` });
+    await responseTo(byBob.responseId, /Only the person who shared this recording/);
+    expect(await core.sessionService.get(sessionId)).not.toBeNull();
+    expect(fake.calls.some((c) => c.method === 'users.info' && c.args.user === bob.id)).toBe(true);
+
+    const byAdmin = await fake.slashCommand({ user: admin, text: `delete ${sessionId}` });
+    await responseTo(byAdmin.responseId, /Deleted/);
+    expect(await core.sessionService.get(sessionId)).toBeNull();
+    expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
+
+    // A checkbox left in the thread now tells whoever clicks it, and only them.
+    await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
+    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral');
+    expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
+  });
+});
+
+describe('/whisper <link>', () => {
+  it('is acknowledged at once, then runs in a thread under a new status message, to checkboxes', async () => {
+    const before = fake.calls.length;
+    const command = await fake.slashCommand({ user: alice, text: `<${links.url}/standup.mp4>` }); // as Slack wraps links
+    expect(command).toMatchObject({ status: 200, body: '' });
+
+    const post = await postedSince(before);
+    expect(post.args.thread_ts).toBeUndefined();
+    const statusTs = postedTs(post);
+    const [results] = await finished(statusTs);
+    expect(checkboxesOf(results!).length).toBeGreaterThan(0);
+
+    const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    expect(mine.find((s) => s.origin.threadRef === statusTs)).toMatchObject({ status: 'COMPLETED', sourceKind: 'link', filename: 'standup.mp4' });
+    expect(shown(statusMessage(statusTs))).toContain('standup.mp4');
+  });
+});
+
+describe('bad input', () => {
+  it('ignores files that are not recordings, without a word', async () => {
+    const before = fake.calls.length;
+    const pdf = fake.uploadFile({ name: 'agenda.pdf', mimetype: 'application/pdf', bytes: Buffer.from('%PDF-1.4 agenda') });
+    await fake.fileShare({ user: alice, files: [pdf], stub: true });
+    await fake.waitForCall((c) => c.method === 'files.info' && c.args.file === pdf.id);
+    // A command after it: once it is answered, the share before it has been handled too.
+    const help = await fake.slashCommand({ user: alice, text: 'help' });
+    await responseTo(help.responseId, /\/whisper <link>/);
+    const posts = fake.calls.slice(before).filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral');
+    expect(posts).toEqual([]);
+    expect(fake.downloads.map((d) => d.fileId)).not.toContain(pdf.id);
+  });
+
+  it('refuses a video over the size cap with a clear reply in its thread, before downloading it', async () => {
+    const big = fake.uploadFile({ name: 'allhands.mp4', mimetype: 'video/mp4', bytes: video, size: 5_000_000_000 });
+    const drop = await fake.fileShare({ user: alice, files: [big] });
+    const reply = await fake.waitForCall((c) => isPost(c) && c.args.thread_ts === drop.ts);
+    expect(reply.args.text).toMatch(/allhands\.mp4: This file is 5\.0 GB; the limit is 3\.0 MB/);
+    expect(fake.downloads.map((d) => d.fileId)).not.toContain(big.id);
+  });
+
+  it('answers a private-network link in its thread and never connects to it', async () => {
+    const before = fake.calls.length;
+    await fake.slashCommand({ user: bob, text: forbidden.url });
+    const post = await postedSince(before);
+    await fake.waitFor(() => /❌ That link points to a private or internal network address/.test(shown(statusMessage(postedTs(post)))));
+    expect(forbidden.connections).toBe(0);
+  });
+
+  it('answers a dead link in its thread', async () => {
+    const before = fake.calls.length;
+    await fake.slashCommand({ user: bob, text: `${links.url}/gone.mp4` });
+    const post = await postedSince(before);
+    await fake.waitFor(() => /❌ Nothing was found at that link \(HTTP 404\)/.test(shown(statusMessage(postedTs(post)))));
+  });
+
+  it('answers an unknown subcommand with what it does not know and the help', async () => {
+    const command = await fake.slashCommand({ user: bob, text: 'frobnicate now' });
+    const { body } = await responseTo(command.responseId, /I don't know `frobnicate`/);
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('`/whisper <link>`');
+  });
+
+  it('asks to be invited when /whisper is used in a channel the bot is not in', async () => {
+    const command = await fake.slashCommand({ user: bob, text: `${links.url}/standup.mp4`, channelId: fake.outsideChannelId });
+    await responseTo(command.responseId, /I can't post in this channel\. Add me with `\/invite @Whisper Notes`/);
+    const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: bob.id });
+    expect(mine.some((s) => s.origin.channelId === fake.outsideChannelId)).toBe(false);
+  });
+});

@@ -1,0 +1,433 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { closeServer, readBody } from '../helpers/http.js';
+
+/**
+ * Slack on 127.0.0.1 for the real Bolt app and @slack/web-api client: the Web API methods the bot calls,
+ * answered in Slack's documented shapes (`{ok: true, …}` / `{ok: false, error}`), every call recorded,
+ * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
+ * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
+ * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
+ * hands out this server's WebSocket), sent as envelopes whose acks are awaited.
+ */
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** HTTP status of the answer (429 when rate-limited). */
+  status: number;
+  response: unknown;
+}
+
+export interface FakeSlackUser {
+  id: string;
+  name: string;
+  isAdmin?: boolean;
+  isOwner?: boolean;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  thread_ts?: string;
+  user: string;
+  bot_id?: string;
+  files?: FakeSlackFile[];
+}
+
+export interface FakeSlackFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  filetype: string;
+  size: number;
+  url_private: string;
+  url_private_download: string;
+  user: string;
+}
+
+/** What the bot answered: the HTTP response to a POST, or the ack of a Socket Mode envelope. */
+export interface Delivery {
+  via: 'http' | 'socket';
+  status: number;
+  body: string;
+}
+
+export interface SigningOverride {
+  /** Seconds since the epoch put in `x-slack-request-timestamp` (and signed). */
+  timestamp?: number;
+  /** A signature to send instead of the right one; null sends none. */
+  signature?: string | null;
+}
+
+export interface SlackFake {
+  /** For `SLACK_API_URL`. */
+  apiUrl: string;
+  botToken: string;
+  appToken: string;
+  signingSecret: string;
+  teamId: string;
+  /** A channel the bot is in. */
+  channelId: string;
+  /** A channel the bot is not in: posting there answers `not_in_channel`. */
+  outsideChannelId: string;
+  botUserId: string;
+  botId: string;
+  /** Where HTTP deliveries go: the bot's `http://127.0.0.1:<port>/slack/events`. */
+  eventsUrl: string | null;
+  calls: SlackCall[];
+  /** Messages as they stand now, by `channel:ts`. */
+  messages: Map<string, FakeSlackMessage>;
+  /** Bodies POSTed to response URLs, by the id in the URL. */
+  responses: Array<{ id: string; body: { text?: string; response_type?: string } }>;
+  /** File downloads seen, and whether they carried the bot token. */
+  downloads: Array<{ fileId: string; authorized: boolean }>;
+  socket: { opened: number; acks: Array<{ envelope_id: string; payload?: unknown }> };
+  addUser(user: FakeSlackUser): FakeSlackUser;
+  uploadFile(file: { name: string; mimetype: string; bytes: Buffer; size?: number; user?: string }): FakeSlackFile;
+  /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
+  message(channel: string, ts: string): FakeSlackMessage | undefined;
+  /** Replies in the thread of `channel:ts`, oldest first. */
+  threadOf(channel: string, ts: string): FakeSlackMessage[];
+  slashCommand(c: { user: FakeSlackUser; text: string; channelId?: string }, signing?: SigningOverride): Promise<Delivery & { responseId: string }>;
+  /** A person shares files in a channel; `stub` sends them as Slack sometimes does (then `files.info` is needed). */
+  fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
+  /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
+  checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
+  /** POSTs a raw body to the bot, signed unless told otherwise. */
+  postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
+  waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Slack's request signature: `v0=` + HMAC-SHA256 of `v0:{timestamp}:{body}` under the signing secret. */
+export function slackSignature(secret: string, timestamp: number, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+const JSON_ARGS = new Set(['blocks', 'attachments']);
+
+export async function startSlackFake(): Promise<SlackFake> {
+  const tag = randomBytes(3).toString('hex').toUpperCase();
+  const teamId = `T${tag}`;
+  const botUserId = `U0BOT${tag}`;
+  const botId = `B0BOT${tag}`;
+  const users = new Map<string, FakeSlackUser>();
+  const files = new Map<string, { file: FakeSlackFile; bytes: Buffer }>();
+  const limits: Array<{ method: string; retryAfter: number; times: number }> = [];
+  const pendingAcks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
+  const sockets = new Set<WebSocket>();
+  let seq = 0;
+  const base = Math.floor(Date.now() / 1000);
+  const nextTs = () => `${base + ++seq}.${String(seq).padStart(6, '0')}`;
+  const nextId = (prefix: string) => `${prefix}${tag}${String(++seq).padStart(4, '0')}`;
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(err));
+    });
+  });
+  const wss = new WebSocketServer({ server, path: '/socket' });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const fake: SlackFake = {
+    apiUrl: `${origin}/api/`,
+    botToken: `xoxb-${tag}-fake`,
+    appToken: `xapp-1-${tag}-fake`,
+    signingSecret: randomBytes(16).toString('hex'),
+    teamId,
+    channelId: `C0GENERAL${tag}`,
+    outsideChannelId: `C0OTHER${tag}`,
+    botUserId,
+    botId,
+    eventsUrl: null,
+    calls: [],
+    messages: new Map(),
+    responses: [],
+    downloads: [],
+    socket: { opened: 0, acks: [] },
+
+    addUser(user) {
+      users.set(user.id, user);
+      return user;
+    },
+
+    uploadFile({ name, mimetype, bytes, size, user }) {
+      const id = nextId('F');
+      const url = `${origin}/files-pri/${teamId}-${id}/download/${encodeURIComponent(name)}`;
+      const file: FakeSlackFile = {
+        id,
+        name,
+        mimetype,
+        filetype: name.split('.').pop() ?? 'binary',
+        size: size ?? bytes.length,
+        url_private: url.replace('/download/', '/'),
+        url_private_download: url,
+        user: user ?? 'U0NOBODY',
+      };
+      files.set(id, { file, bytes });
+      return file;
+    },
+
+    rateLimit(method, retryAfter, times = 1) {
+      limits.push({ method, retryAfter, times });
+    },
+
+    message: (channel, ts) => fake.messages.get(`${channel}:${ts}`),
+    threadOf: (channel, ts) => [...fake.messages.values()].filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts),
+
+    async slashCommand({ user, text, channelId }, signing) {
+      const responseId = nextId('R');
+      const command = {
+        token: 'legacy-verification-token',
+        team_id: teamId,
+        team_domain: 'acme',
+        channel_id: channelId ?? fake.channelId,
+        channel_name: 'general',
+        user_id: user.id,
+        user_name: user.name,
+        command: '/whisper',
+        text,
+        api_app_id: 'A0WHISPER',
+        is_enterprise_install: 'false',
+        response_url: `${origin}/respond/${responseId}`,
+        trigger_id: `${seq}.${tag}`,
+      };
+      const delivery = sockets.size
+        ? await sendEnvelope('slash_commands', command, true)
+        : await fake.postSigned(new URLSearchParams(command).toString(), 'application/x-www-form-urlencoded', signing);
+      return { ...delivery, responseId };
+    },
+
+    async fileShare({ user, files: shared, stub = false, threadTs, channelId }) {
+      const ts = nextTs();
+      const channel = channelId ?? fake.channelId;
+      const message: FakeSlackMessage = { channel, ts, text: '', blocks: [], user: user.id, files: shared, ...(threadTs && { thread_ts: threadTs }) };
+      fake.messages.set(`${channel}:${ts}`, message);
+      const event = {
+        type: 'message',
+        subtype: 'file_share',
+        text: '',
+        user: user.id,
+        channel,
+        channel_type: 'channel',
+        ts,
+        event_ts: ts,
+        upload: false,
+        display_as_bot: false,
+        files: shared.map((f) => (stub ? { id: f.id, mode: 'file_access', file_access: 'check_file_info', created: base, user: f.user } : f)),
+        ...(threadTs && { thread_ts: threadTs }),
+      };
+      return { ...(await deliverEvent(event)), ts };
+    },
+
+    async checkboxes({ user, message, blockId, actionId, selected }) {
+      const options = new Map<string, unknown>();
+      for (const block of message.blocks as Array<{ elements?: Array<{ options?: Array<{ value: string }> }> }>) {
+        for (const element of block.elements ?? []) for (const o of element.options ?? []) options.set(o.value, o);
+      }
+      const payload = {
+        type: 'block_actions',
+        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
+        api_app_id: 'A0WHISPER',
+        token: 'legacy-verification-token',
+        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts && { thread_ts: message.thread_ts }) },
+        trigger_id: `${seq}.${tag}`,
+        team: { id: teamId, domain: 'acme' },
+        enterprise: null,
+        is_enterprise_install: false,
+        channel: { id: message.channel, name: 'general' },
+        message: { type: 'message', user: message.user, bot_id: message.bot_id, ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.thread_ts },
+        response_url: `${origin}/respond/${nextId('R')}`,
+        actions: [{ type: 'checkboxes', action_id: actionId, block_id: blockId, selected_options: selected.map((v) => options.get(v) ?? { value: v }), action_ts: `${Date.now() / 1000}` }],
+      };
+      return sockets.size
+        ? sendEnvelope('interactive', payload, false)
+        : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    },
+
+    async postSigned(body, contentType, signing = {}) {
+      if (!fake.eventsUrl) throw new Error('set eventsUrl to the bot’s /slack/events first');
+      const timestamp = signing.timestamp ?? Math.floor(Date.now() / 1000);
+      const signature = signing.signature === undefined ? slackSignature(fake.signingSecret, timestamp, body) : signing.signature;
+      const res = await fetch(fake.eventsUrl, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), ...(signature !== null && { 'x-slack-signature': signature }) },
+        body,
+      });
+      return { via: 'http', status: res.status, body: await res.text() };
+    },
+
+    waitForCall(match, timeoutMs) {
+      return fake.waitFor(() => fake.calls.find(match), timeoutMs);
+    },
+
+    async waitFor(probe, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = probe();
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`slack fake: condition not met within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await closeServer(server);
+    },
+  };
+
+  function deliverEvent(event: Record<string, unknown>): Promise<Delivery> {
+    const callback = {
+      token: 'legacy-verification-token',
+      team_id: teamId,
+      api_app_id: 'A0WHISPER',
+      event,
+      type: 'event_callback',
+      event_id: nextId('Ev'),
+      event_time: Math.floor(Date.now() / 1000),
+      authorizations: [{ team_id: teamId, user_id: botUserId, is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    };
+    return sockets.size ? sendEnvelope('events_api', callback, false) : fake.postSigned(JSON.stringify(callback), 'application/json');
+  }
+
+  /** Sends a Socket Mode envelope on the open connection and waits for the bot to ack it. */
+  function sendEnvelope(type: string, payload: unknown, acceptsResponsePayload: boolean): Promise<Delivery> {
+    const envelopeId = randomBytes(8).toString('hex');
+    const acked = new Promise<Delivery>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ack for envelope ${envelopeId} (${type})`)), 5000);
+      pendingAcks.set(envelopeId, (ack) => {
+        clearTimeout(timer);
+        resolve({ via: 'socket', status: 200, body: ack.payload === undefined ? '' : JSON.stringify(ack.payload) });
+      });
+    });
+    const [ws] = sockets;
+    ws!.send(JSON.stringify({ envelope_id: envelopeId, type, accepts_response_payload: acceptsResponsePayload, retry_attempt: 0, retry_reason: '', payload }));
+    return acked;
+  }
+
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    fake.socket.opened++;
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data: Buffer) => {
+      const ack = JSON.parse(data.toString()) as { envelope_id?: string; payload?: unknown };
+      if (!ack.envelope_id) return;
+      fake.socket.acks.push({ envelope_id: ack.envelope_id, payload: ack.payload });
+      pendingAcks.get(ack.envelope_id)?.(ack as { envelope_id: string; payload?: unknown });
+      pendingAcks.delete(ack.envelope_id);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake-slack', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0WHISPER' } }));
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    if (req.method === 'POST' && url.pathname.startsWith('/api/')) return api(url.pathname.slice('/api/'.length), req, res);
+    if (req.method === 'POST' && url.pathname.startsWith('/respond/')) {
+      fake.responses.push({ id: url.pathname.slice('/respond/'.length), body: JSON.parse((await readBody(req)).toString()) as { text?: string } });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const download = /^\/files-pri\/[^/]+-([A-Z0-9]+)\/download\//.exec(url.pathname);
+    if (req.method === 'GET' && download) {
+      const stored = files.get(download[1]!);
+      const authorized = req.headers.authorization === `Bearer ${fake.botToken}`;
+      fake.downloads.push({ fileId: download[1]!, authorized });
+      if (!stored) return void res.writeHead(404).end('not found');
+      if (!authorized) return void res.writeHead(401, { 'content-type': 'text/plain' }).end('not authorized');
+      res.writeHead(200, { 'content-type': stored.file.mimetype, 'content-length': stored.bytes.length }).end(stored.bytes);
+      return;
+    }
+    res.writeHead(404).end('not found');
+  }
+
+  async function api(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = (await readBody(req)).toString();
+    const args: Record<string, unknown> = /json/.test(req.headers['content-type'] ?? '')
+      ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+      : Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, JSON_ARGS.has(k) ? JSON.parse(v) : v]));
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (args.token as string | undefined) ?? null;
+    delete args.token;
+
+    const limit = limits.find((l) => l.method === method && l.times > 0);
+    if (limit) {
+      limit.times--;
+      const response = { ok: false, error: 'ratelimited' };
+      fake.calls.push({ method, args, status: 429, response });
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limit.retryAfter) }).end(JSON.stringify(response));
+      return;
+    }
+    const response = answer(method, args, token);
+    fake.calls.push({ method, args, status: 200, response });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(response));
+  }
+
+  function answer(method: string, args: Record<string, unknown>, token: string | null): Record<string, unknown> {
+    const fail = (error: string) => ({ ok: false, error });
+    if (!token) return fail('not_authed');
+    if (method === 'apps.connections.open') {
+      if (token !== fake.appToken) return fail(token.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth');
+      return { ok: true, url: `${origin.replace('http:', 'ws:')}/socket?ticket=${randomBytes(8).toString('hex')}` };
+    }
+    if (token !== fake.botToken) return fail('invalid_auth');
+    const channel = String(args.channel ?? '');
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'whisper-notes', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false };
+      case 'chat.postMessage': {
+        if (channel === fake.outsideChannelId) return fail('not_in_channel');
+        if (channel !== fake.channelId) return fail('channel_not_found');
+        if (!args.text && !args.blocks) return fail('no_text');
+        const ts = nextTs();
+        const message: FakeSlackMessage = {
+          channel,
+          ts,
+          text: String(args.text ?? ''),
+          blocks: (args.blocks as unknown[] | undefined) ?? [],
+          user: botUserId,
+          bot_id: botId,
+          ...(typeof args.thread_ts === 'string' && { thread_ts: args.thread_ts }),
+        };
+        fake.messages.set(`${channel}:${ts}`, message);
+        return { ok: true, channel, ts, message: { type: 'message', ...message } };
+      }
+      case 'chat.update': {
+        const message = fake.message(channel, String(args.ts));
+        if (!message) return fail('message_not_found');
+        if (message.user !== botUserId) return fail('cant_update_message');
+        message.text = String(args.text ?? message.text);
+        if (args.blocks) message.blocks = args.blocks as unknown[];
+        return { ok: true, channel, ts: message.ts, text: message.text, message: { type: 'message', ...message } };
+      }
+      case 'chat.postEphemeral':
+        if (channel !== fake.channelId) return fail('channel_not_found');
+        return { ok: true, message_ts: nextTs() };
+      case 'files.info': {
+        const stored = files.get(String(args.file));
+        return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');
+      }
+      case 'users.info': {
+        const user = users.get(String(args.user));
+        if (!user) return fail('user_not_found');
+        return {
+          ok: true,
+          user: { id: user.id, team_id: teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, is_admin: user.isAdmin ?? false, is_owner: user.isOwner ?? false, is_primary_owner: false },
+        };
+      }
+      default:
+        return fail('unknown_method');
+    }
+  }
+
+  return fake;
+}

@@ -10,6 +10,7 @@ describe('/whisper parsing', () => {
     ['  LIST ', { kind: 'list' }],
     [`status ${id}`, { kind: 'status', sessionId: id }],
     [`delete ${id.toUpperCase()}`, { kind: 'delete', sessionId: id }],
+    [`cancel ${id}`, { kind: 'cancel', sessionId: id }],
     ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
     ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
     ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
@@ -20,6 +21,7 @@ describe('/whisper parsing', () => {
   it.each([
     ['status', /status <id>/],
     ['delete not-an-id', /delete <id>/],
+    ['cancel', /cancel <id>/],
     ['list extra', /no arguments/],
     ['ftp://example.com/a.mp4', /don't know/],
     ['transcribe please', /don't know `transcribe`/],

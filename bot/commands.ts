@@ -1,6 +1,6 @@
 import type { ChatUser } from '../core/db/users.repository.js';
 import type { Session } from '../core/domain/session.js';
-import type { SessionService } from '../core/sessions/session.service.js';
+import type { CancelResult, SessionService } from '../core/sessions/session.service.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
@@ -9,6 +9,7 @@ export type WhisperCommand =
   | { kind: 'help' }
   | { kind: 'list' }
   | { kind: 'status'; sessionId: string }
+  | { kind: 'cancel'; sessionId: string }
   | { kind: 'delete'; sessionId: string }
   | { kind: 'invalid'; reason: string };
 
@@ -20,6 +21,7 @@ export const HELP_TEXT = [
   '• Drop a video or audio file in a channel I am in: I reply in a thread',
   '• `/whisper list`: your recent recordings',
   '• `/whisper status <id>`: where a recording is',
+  '• `/whisper cancel <id>`: stop processing a recording',
   '• `/whisper delete <id>`: delete a recording and everything made from it',
 ].join('\n');
 
@@ -35,7 +37,7 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   if (!first || first.toLowerCase() === 'help') return { kind: 'help' };
   const verb = first.toLowerCase();
   if (verb === 'list') return rest.length || second ? { kind: 'invalid', reason: '`list` takes no arguments.' } : { kind: 'list' };
-  if (verb === 'status' || verb === 'delete') {
+  if (verb === 'status' || verb === 'cancel' || verb === 'delete') {
     if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
     return { kind: verb, sessionId: second.toLowerCase() };
   }
@@ -49,7 +51,13 @@ export function parseWhisperCommand(text: string): WhisperCommand {
 export function describeSession(s: Session, link: string | null, formatLink: LinkFormatter): string {
   const when = s.createdAt.toISOString().slice(0, 16).replace('T', ' ');
   const state =
-    s.status === 'FAILED' ? `failed: ${s.errorMessage ?? s.errorCode ?? ''}` : s.status === 'COMPLETED' ? 'done' : `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
+    s.status === 'FAILED'
+      ? `failed: ${s.errorMessage ?? s.errorCode ?? ''}`
+      : s.status === 'COMPLETED'
+        ? 'done'
+        : s.status === 'CANCELLED'
+          ? 'cancelled'
+          : `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
   return `\`${s.id}\` ${s.filename ?? 'recording'} · ${when} UTC · ${state}${link ? ` · ${formatLink(link, 'open')}` : ''}`;
 }
 
@@ -59,13 +67,13 @@ export type LinkFormatter = (url: string, label: string) => string;
 export interface CommandContext {
   sessions: SessionService;
   user: ChatUser;
-  /** Workspace admins (Slack) or members with Manage Messages (Discord) may delete others' recordings. */
+  /** Workspace admins (Slack) or members with Manage Messages (Discord) may cancel and delete others' recordings. */
   isAdmin: boolean;
   linkFor: (sessionId: string) => string | null;
   formatLink: LinkFormatter;
 }
 
-/** Answers the commands that need no thread: help, list, status, delete. The reply is for the user alone. */
+/** Answers the commands that need no thread: help, list, status, cancel, delete. The reply is for the user alone. */
 export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
   switch (cmd.kind) {
     case 'help':
@@ -80,6 +88,8 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       const s = await ctx.sessions.get(cmd.sessionId);
       return s ? describeSession(s, ctx.linkFor(s.id), ctx.formatLink) : `No recording \`${cmd.sessionId}\`.`;
     }
+    case 'cancel':
+      return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin));
     case 'delete': {
       const s = await ctx.sessions.get(cmd.sessionId);
       if (!s) return `No recording \`${cmd.sessionId}\`.`;
@@ -88,5 +98,18 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       await ctx.sessions.delete(s.id);
       return `Deleted \`${s.id}\` (${s.filename ?? 'recording'}): the recording, transcript, summary and todos are gone.`;
     }
+  }
+}
+
+function cancelReply(id: string, result: CancelResult): string {
+  switch (result.outcome) {
+    case 'not-found':
+      return `No recording \`${id}\`.`;
+    case 'forbidden':
+      return 'Only the person who shared this recording, or an admin, can cancel it.';
+    case 'finished':
+      return `\`${id}\` has already ended (${result.session.status.toLowerCase()}): there is nothing to cancel.`;
+    case 'cancelled':
+      return `Cancelled \`${id}\` (${result.session.filename ?? 'recording'}).`;
   }
 }

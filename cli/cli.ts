@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Core } from '../core/app.js';
+import type { ChatUser } from '../core/db/users.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session, type TranscriptionOptions } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
@@ -18,6 +19,7 @@ export const USAGE = `Usage:
   whisper-notes submit <file-or-url> [--wait] [--json] [--language xx] [--no-diarize]
                        [--min-speakers n] [--max-speakers n]
   whisper-notes status <session-id> [--json]
+  whisper-notes cancel <session-id>
   whisper-notes delete <session-id>`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,6 +48,8 @@ export async function runCli(argv: string[], core: Core, io: CliIo, pollMs = 500
       return submit(core, io, target, values, pollMs);
     case 'status':
       return status(core, io, target, values.json);
+    case 'cancel':
+      return cancel(core, io, target);
     case 'delete':
       return remove(core, io, target);
     default:
@@ -73,7 +77,7 @@ async function submit(
     maxSpeakers: flags['max-speakers'] ? Number(flags['max-speakers']) : null,
   };
   const { session, uploaded } = await core.sessionService.start({
-    user: { platform: 'cli', workspaceId: os.hostname(), externalId: os.userInfo().username },
+    user: cliUser(),
     origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
     source,
     options,
@@ -87,8 +91,8 @@ async function submit(
     const results = current.status === 'COMPLETED' ? await core.sessionService.results(current.id) : null;
     if (flags.json) io.out(JSON.stringify(sessionJson(current, results), null, 2));
     else if (results) io.out(formatResults(results));
-    if (current.status === 'FAILED') {
-      if (!flags.json) io.err(`Failed (${current.errorCode}): ${current.errorMessage}`);
+    if (current.status === 'FAILED' || current.status === 'CANCELLED') {
+      if (!flags.json) io.err(current.status === 'FAILED' ? `Failed (${current.errorCode}): ${current.errorMessage}` : 'Cancelled.');
       return 1;
     }
     return 0;
@@ -128,6 +132,21 @@ async function status(core: Core, io: CliIo, id: string, json: boolean): Promise
   if (json) io.out(JSON.stringify(sessionJson(session, results), null, 2));
   else io.out([formatSession(session), results ? formatResults(results) : ''].filter(Boolean).join('\n'));
   return 0;
+}
+
+/** Whoever runs the CLI holds the service's credentials: an operator, who may cancel anyone's session. */
+async function cancel(core: Core, io: CliIo, id: string): Promise<number> {
+  const result = UUID.test(id) ? await core.sessionService.cancel(id, cliUser(), true) : { outcome: 'not-found' as const };
+  if (result.outcome === 'cancelled') {
+    io.out(`Cancelled ${id}`);
+    return 0;
+  }
+  io.err(result.outcome === 'finished' ? `Session ${id} has already ended (${result.session.status}); nothing to cancel` : `No session ${id}`);
+  return 1;
+}
+
+function cliUser(): ChatUser {
+  return { platform: 'cli', workspaceId: os.hostname(), externalId: os.userInfo().username };
 }
 
 async function remove(core: Core, io: CliIo, id: string): Promise<number> {

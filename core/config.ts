@@ -81,6 +81,7 @@ const envSchema = z.object({
   MAX_MEDIA_BYTES: positiveInt.default(2 * 1024 ** 3),
   FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
   FETCH_ALLOW_HOSTS: ipList,
+  UPLOAD_TIMEOUT_SECONDS: positiveInt.default(3600),
 
   JOB_MAX_ATTEMPTS: positiveInt.max(20).default(4),
   JOB_RETRY_DELAYS_MS: z
@@ -115,7 +116,13 @@ export interface Config {
   transcriber: { engine: 'whisperx' | 'openai'; whisperxUrl: string; model?: string };
   llm: { baseUrl?: string; apiKey?: string; model: string; chunkSeconds: number };
   web: { port: number; publicBaseUrl: string; linkSecret?: string };
-  ingest: { maxMediaBytes: number; fetchTimeoutMs: number; allowAddresses: string[] };
+  ingest: {
+    maxMediaBytes: number;
+    fetchTimeoutMs: number;
+    allowAddresses: string[];
+    /** A session still UPLOADING this long after it started is taken as abandoned (its uploader died). */
+    uploadTimeoutMs: number;
+  };
   healthPort: number;
 }
 
@@ -164,6 +171,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxMediaBytes: e.MAX_MEDIA_BYTES,
       fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
       allowAddresses: e.FETCH_ALLOW_HOSTS,
+      uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,
     },
     healthPort: e.HEALTH_PORT,
   };

@@ -1,5 +1,6 @@
 import type { Core } from '../core/app.js';
 import type { Consumer } from '../core/queue/job-queue.js';
+import { startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
 import type { TodoGenerator } from './engines/todo-generator.js';
 import type { Transcriber } from './engines/transcriber.js';
 import type { AudioExtractor } from './jobs/transcribe.job.js';
@@ -17,7 +18,10 @@ export interface RunningProcessor {
   stop(): Promise<void>;
 }
 
-/** Consumes both queues. Run as many processes as the GPU and the LLM endpoint can take. */
+/**
+ * Consumes both queues, and fails sessions whose upload was abandoned. Run as many processes as the GPU
+ * and the LLM endpoint can take.
+ */
 export async function startProcessor(core: Core, engines: Engines): Promise<RunningProcessor> {
   const { sessions, progress, store, layout, queue } = core;
   const log = core.log.child({ component: 'processor' });
@@ -25,7 +29,8 @@ export async function startProcessor(core: Core, engines: Engines): Promise<Runn
     await queue.consume('transcribe', transcribeJob({ sessions, progress, log, store, layout, queue, ...engines })),
     await queue.consume('todos', todosJob({ sessions, progress, log, store, layout, generator: engines.generator })),
   ];
+  const reaper = startStaleUploadReaper({ sessions, progress, log }, core.config.ingest.uploadTimeoutMs);
   return {
-    stop: async () => void (await Promise.all(consumers.map((c) => c.stop()))),
+    stop: async () => void (await Promise.all([reaper.stop(), ...consumers.map((c) => c.stop())])),
   };
 }

@@ -5,7 +5,10 @@ import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
  * capped `progress-events` stream that bots read in a consumer group.
  */
 export interface ProgressBus {
-  /** Stamps seq (monotonic per session) and time, stores it as the latest state and fans it out. */
+  /**
+   * Stamps seq (monotonic per session) and time, stores it as the latest state and fans it out. A final
+   * state stands: a later non-final update is dropped and the stored final event returned.
+   */
   publish(update: ProgressUpdate): Promise<ProgressEvent>;
   latest(sessionId: string): Promise<ProgressEvent | null>;
   /** Removes every key a session owns. */

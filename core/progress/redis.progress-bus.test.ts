@@ -144,6 +144,17 @@ describe('RedisProgressBus', () => {
     expect(parseProgressEvent(fields[1]!)).toEqual(last);
   });
 
+  it('keeps a final state: a late update from a job that has not noticed the cancellation is dropped', async () => {
+    const bus = newBus();
+    const id = randomUUID();
+    await bus.publish(update(id, 40));
+    const cancelled = await bus.publish(update(id, 40, { status: 'CANCELLED', message: 'Cancelled' }));
+    expect(await bus.publish(update(id, 55))).toEqual(cancelled);
+    expect(await bus.latest(id)).toEqual(cancelled);
+    const streamed = (await admin.xrange(names.stream, '-', '+')).map(([, fields]) => parseProgressEvent(fields[1]!)!);
+    expect(streamed.filter((e) => e.sessionId === id).map((e) => e.status)).toEqual(['PROCESSING', 'CANCELLED']);
+  });
+
   it('forgets a session: its keys are gone and numbering starts again', async () => {
     const sessionId = randomUUID();
     const bus = newBus();

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '../domain/progress.js';
+import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { ProgressBus, ProgressFeed, Unsubscribe } from './progress-bus.js';
 
@@ -35,10 +36,18 @@ export function parseProgressEvent(raw: string): ProgressEvent | null {
 
 /**
  * One atomic step, so seq order is the order in which events are stored, published and streamed, whoever
- * publishes. The event JSON arrives split around its seq, which only Redis knows.
- * KEYS: latest/channel, seq, stream. ARGV: JSON before seq, JSON after seq, TTL seconds, stream cap.
+ * publishes. The event JSON arrives split around its seq, which only Redis knows. Once a session's latest
+ * event is final (COMPLETED, FAILED, CANCELLED), a progress update still in flight from a job that has not
+ * yet noticed a cancellation is dropped: the answer is then the stored final event instead of a seq.
+ * KEYS: latest/channel, seq, stream. ARGV: JSON before seq, JSON after seq, TTL seconds, stream cap,
+ * '1' when the new event is final.
  */
 const PUBLISH_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current and ARGV[5] == '0' then
+  local status = cjson.decode(current).status
+  if status == 'COMPLETED' or status == 'FAILED' or status == 'CANCELLED' then return current end
+end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 local event = ARGV[1] .. seq .. ARGV[2]
@@ -97,7 +106,7 @@ export class RedisProgressBus implements ProgressBus {
     });
     const before = `{"sessionId":${JSON.stringify(sessionId)},"seq":`;
     const after = `,${JSON.stringify(rest).slice(1)}`;
-    const seq = await this.client.eval(
+    const answer = await this.client.eval(
       PUBLISH_SCRIPT,
       3,
       this.names.latest(sessionId),
@@ -107,8 +116,13 @@ export class RedisProgressBus implements ProgressBus {
       after,
       DAY_SECONDS,
       this.streamMaxLength,
+      isFinal(rest.status) ? '1' : '0',
     );
-    return { sessionId, seq: Number(seq), ...rest };
+    if (typeof answer === 'string') {
+      const stored = parseProgressEvent(answer);
+      if (stored) return stored;
+    }
+    return { sessionId, seq: Number(answer), ...rest };
   }
 
   async latest(sessionId: string): Promise<ProgressEvent | null> {

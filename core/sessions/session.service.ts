@@ -37,6 +37,16 @@ export interface SessionResults {
   summary: SummaryDocument | null;
 }
 
+export type CancelResult =
+  | { outcome: 'cancelled'; session: Session }
+  | { outcome: 'not-found' }
+  /** Only the person who started it, or an admin, may cancel a session. */
+  | { outcome: 'forbidden'; session: Session }
+  /** Already COMPLETED, FAILED or CANCELLED: nothing to stop. */
+  | { outcome: 'finished'; session: Session };
+
+const CANCELLED_MESSAGE = 'This recording was cancelled.';
+
 export const DEFAULT_OPTIONS: TranscriptionOptions = {
   language: null,
   diarize: true,
@@ -63,6 +73,9 @@ export interface SessionServiceDeps {
  * here, never touching storage or the queue themselves.
  */
 export class SessionService {
+  /** Uploads running in this process, so a cancel can stop them. */
+  private readonly uploads = new Map<string, AbortController>();
+
   constructor(private readonly deps: SessionServiceDeps) {}
 
   async start(input: StartSession): Promise<StartedSession> {
@@ -78,7 +91,11 @@ export class SessionService {
       options,
     });
     await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
-    return { session, uploaded: this.upload(session, input, options) };
+    const abort = new AbortController();
+    this.uploads.set(session.id, abort);
+    const signal = input.signal ? AbortSignal.any([input.signal, abort.signal]) : abort.signal;
+    const uploaded = this.upload(session, input, options, signal).finally(() => this.uploads.delete(session.id));
+    return { session, uploaded };
   }
 
   async get(id: string): Promise<Session | null> {
@@ -109,17 +126,44 @@ export class SessionService {
     };
   }
 
+  /**
+   * Stops a session that is uploading or queued or being processed: it becomes CANCELLED at once, an
+   * upload running in this process is aborted (leaving no object), and a processor drops the job at its
+   * next stage boundary. What was already stored stays until the session is deleted.
+   */
+  async cancel(id: string, user: ChatUser, isAdmin: boolean): Promise<CancelResult> {
+    const { sessions, progress, log } = this.deps;
+    const session = await sessions.get(id);
+    if (!session) return { outcome: 'not-found' };
+    if (!isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
+    const cancelled = await sessions.transition(id, ['UPLOADING', 'PROCESSING'], {
+      status: 'CANCELLED',
+      errorCode: 'CANCELLED',
+      errorMessage: CANCELLED_MESSAGE,
+    });
+    if (!cancelled) return { outcome: 'finished', session: (await sessions.get(id)) ?? session };
+    this.uploads.get(id)?.abort(new AppError('CANCELLED', CANCELLED_MESSAGE));
+    log.info({ sessionId: id, stage: cancelled.stage }, 'session cancelled');
+    await progress.report(id, 'CANCELLED', cancelled.stage, 0, 'Cancelled');
+    return { outcome: 'cancelled', session: cancelled };
+  }
+
   /** Removes the session's objects, its row and its Redis keys. Objects go first: a row never outlives them unnoticed. */
   async delete(id: string): Promise<boolean> {
-    const { store, layout, sessions, bus } = this.deps;
+    const { sessions, bus } = this.deps;
     const session = await sessions.get(id);
     if (!session) return false;
-    for (const prefix of layout.prefixes(id)) await store.deletePrefix(prefix);
+    await this.deleteObjects(id);
     await bus.forget(id);
     return sessions.delete(id);
   }
 
-  private async upload(session: Session, input: StartSession, options: TranscriptionOptions): Promise<Session> {
+  private async deleteObjects(id: string): Promise<void> {
+    const { store, layout } = this.deps;
+    for (const prefix of layout.prefixes(id)) await store.deletePrefix(prefix);
+  }
+
+  private async upload(session: Session, input: StartSession, options: TranscriptionOptions, signal: AbortSignal): Promise<Session> {
     const { ingest, sessions, queue, progress, log } = this.deps;
     const id = session.id;
     try {
@@ -128,7 +172,7 @@ export class SessionService {
         id,
         input.source,
         (bytes, total) => stage.update(total ? bytes / total : 0, `Received ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)}` : ''}`),
-        input.signal,
+        signal,
       );
       await stage.flush();
       const queued = await sessions.transition(id, ['UPLOADING'], {
@@ -140,21 +184,30 @@ export class SessionService {
         contentType: media.contentType,
         durationSeconds: media.durationSeconds,
       });
-      if (!queued) throw new AppError('CANCELLED', 'This session was cancelled before the upload finished.');
+      if (!queued) {
+        // Cancelled (or given up as abandoned) while the last bytes went in: the recording is not kept.
+        await this.deleteObjects(id);
+        throw new AppError('CANCELLED', 'This session was cancelled before the upload finished.');
+      }
       await queue.publish('transcribe', { v: 1, sessionId: id, options });
       await progress.report(id, 'PROCESSING', 'queued', 0, 'Waiting for a processor');
       return queued;
     } catch (err) {
       const error = toAppError(err);
-      if (error.code === 'INTERNAL') log.error({ err, sessionId: id }, 'upload failed');
-      else log.info({ code: error.code, sessionId: id }, 'recording refused');
       const failed = await sessions.transition(id, ['UPLOADING', 'PROCESSING'], {
         status: 'FAILED',
         errorCode: error.code,
         errorMessage: error.userMessage,
       });
+      if (!failed) {
+        // Cancelled (or given up as abandoned) meanwhile: that outcome stands and was already reported.
+        log.info({ code: error.code, sessionId: id }, 'upload stopped; the session had already ended');
+        return (await sessions.get(id)) ?? session;
+      }
+      if (error.code === 'INTERNAL') log.error({ err, sessionId: id }, 'upload failed');
+      else log.info({ code: error.code, sessionId: id }, 'recording refused');
       await progress.fail(id, 'upload', error);
-      return failed ?? (await sessions.get(id)) ?? session;
+      return failed;
     }
   }
 }

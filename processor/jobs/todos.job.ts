@@ -26,7 +26,7 @@ const NO_SPEECH: MeetingNotes = {
 export function todosJob(deps: TodosJobDeps): JobHandler {
   const { store, layout, sessions, progress, generator } = deps;
   return (job, ctx) =>
-    runSessionJob(deps, job, ctx, async (session, stages) => {
+    runSessionJob(deps, job, ctx, async (session, stages, signal) => {
       const id = session.id;
       const todosRef = layout.todos(id);
       const summaryRef = layout.summary(id);
@@ -40,9 +40,10 @@ export function todosJob(deps: TodosJobDeps): JobHandler {
         const notes =
           transcript.segments.length === 0
             ? NO_SPEECH
-            : await generator.generate({ transcript, onProgress: (p) => tracker.update(p / 100), signal: ctx.signal });
+            : await generator.generate({ transcript, onProgress: (p) => tracker.update(p / 100), signal });
         await tracker.flush();
         const docs = buildDocuments(id, notes, (deps.now ?? (() => new Date()))());
+        await stages.ensureActive();
         await store.putJson(summaryRef, docs.summary);
         await store.putJson(todosRef, docs.todos);
       }

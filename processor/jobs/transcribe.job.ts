@@ -37,11 +37,11 @@ const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.fl
 /** `transcribe` queue: original → 16 kHz mono audio → transcriber → transcript.json → `todos` job. */
 export function transcribeJob(deps: TranscribeJobDeps): JobHandler {
   return (job, ctx) =>
-    runSessionJob(deps, job, ctx, async (session, stages) => {
+    runSessionJob(deps, job, ctx, async (session, stages, signal) => {
       const transcriptRef = deps.layout.transcript(session.id);
       // A redelivered job resumes: the transcript is only written once complete.
       if (!(await deps.store.exists(transcriptRef))) {
-        await transcribe(deps, session, job.options, stages, ctx.signal);
+        await transcribe(deps, session, job.options, stages, signal);
       }
       await deps.queue.publish('todos', job);
       await deps.progress.report(session.id, 'PROCESSING', 'todos', 0, 'Transcript ready; writing the summary and todos');
@@ -81,6 +81,8 @@ async function transcribe(
         t = progress.begin(id, 'PROCESSING', stage, STAGE_MESSAGES[stage]);
         trackers.set(stage, t);
         transitions = transitions.then(() => stages.enter(stage));
+        // A cancellation found here aborts the transcriber at once; the rejection itself is awaited below.
+        transitions.catch(() => {});
       }
       return t;
     };
@@ -108,6 +110,7 @@ async function transcribe(
       now: (deps.now ?? (() => new Date()))(),
     });
     const ref = layout.transcript(id);
+    await stages.ensureActive();
     await store.putJson(ref, transcript);
     await sessions.update(id, { transcriptPath: refPath(ref), language: transcript.language, durationSeconds });
   } finally {

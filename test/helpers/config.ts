@@ -7,8 +7,13 @@ import { loadConfig, type Config } from '../../core/config.js';
  * database, loopback-only everything, quick retries.
  */
 export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(env));
+}
+
+/** The environment behind testConfig(), for tests that start a real process with it. */
+export function testEnv(env: Record<string, string> = {}): Record<string, string> {
   const tag = randomBytes(4).toString('hex');
-  return loadConfig({
+  return {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: inject('databaseUrl'),
@@ -24,5 +29,5 @@ export function testConfig(env: Record<string, string> = {}): Config {
     JOB_RETRY_DELAYS_MS: '100,200,400',
     LINK_SECRET: 'test-link-secret-0123456789abcdef0123',
     ...env,
-  });
+  };
 }

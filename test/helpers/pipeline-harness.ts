@@ -1,7 +1,7 @@
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { createCore, type Core } from '../../core/app.js';
-import type { Config } from '../../core/config.js';
+import { loadConfig, type Config } from '../../core/config.js';
 import { progressEventSchema, type ProgressEvent } from '../../core/domain/progress.js';
 import { createLogger } from '../../core/logger.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
@@ -10,7 +10,7 @@ import { createEngines } from '../../processor/engines/index.js';
 import { startProcessor, type RunningProcessor } from '../../processor/processor.js';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-fake.js';
 import { DEFAULT_SCRIPT, startWhisperxFake, type WhisperxFake } from '../fakes/whisperx-fake.js';
-import { testConfig } from './config.js';
+import { testEnv } from './config.js';
 import { makeSpeechVideo, tempDir, type MediaDir } from './media.js';
 import { startS3, type TestS3 } from './s3-server.js';
 
@@ -19,6 +19,8 @@ import { startS3, type TestS3 } from './s3-server.js';
  * prefixes), an S3 server, the WhisperX and OpenAI fakes, a wired core and a running processor.
  */
 export interface PipelineHarness {
+  /** The environment `config` was read from, for starting real processes against the same services. */
+  env: Record<string, string>;
   config: Config;
   core: Core;
   processor: RunningProcessor;
@@ -37,7 +39,7 @@ export interface PipelineHarness {
 export async function startPipelineHarness(env: Record<string, string> = {}): Promise<PipelineHarness> {
   const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake({ apiKey: 'sk-test' }), tempDir()]);
   const video = await makeSpeechVideo(media.dir, DEFAULT_SCRIPT.map((l) => l.text).join(' '));
-  const config = testConfig({
+  const harnessEnv = testEnv({
     S3_ENDPOINT: s3.endpoint,
     TRANSCRIBER: 'whisperx',
     WHISPERX_URL: whisperx.url,
@@ -45,12 +47,14 @@ export async function startPipelineHarness(env: Record<string, string> = {}): Pr
     OPENAI_API_KEY: 'sk-test',
     ...env,
   });
+  const config = loadConfig(harnessEnv);
   const log = createLogger(config.logLevel);
   const core = await createCore(config, log);
   const processor = await startProcessor(core, createEngines(config, log));
   const redis = new Redis(config.redis.url);
 
   return {
+    env: harnessEnv,
     config,
     core,
     processor,

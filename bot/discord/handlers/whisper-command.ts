@@ -12,6 +12,7 @@ export const DISCORD_HELP = [
   '• `/whisper attachment:<file>`, or drop a video or audio file in a channel I can read: I reply in a thread',
   '• `/whisper action:list`: your recent recordings',
   '• `/whisper action:status id:<id>`: where a recording is',
+  '• `/whisper action:cancel id:<id>`: stop processing a recording',
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
 ].join('\n');
 
@@ -29,9 +30,9 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     const cmd = parseWhisperCommand(link);
     return cmd.kind === 'link' ? { kind: 'media', source: { kind: 'link', url: cmd.url }, attachment: null } : { kind: 'invalid', reason: 'The link must start with http:// or https://.' };
   }
-  if (action === 'status' || action === 'delete') {
+  if (action === 'status' || action === 'cancel' || action === 'delete') {
     const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
-    return cmd.kind === 'status' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
+    return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
   }
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ProcessorProcess {
+  child: ChildProcess;
+  /** Everything it wrote so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with its first log line (pino JSON) whose msg is `msg`; rejects if it exits first. */
+  logLine(msg: string): Promise<Record<string, unknown>>;
+  /** Sends the signal and resolves with the exit code (null when the signal ended it). */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * `processor/main.ts` as its own process with exactly `env` (plus where programs are), started and
+ * consuming; for tests that kill or stop it as an operator or a crash would.
+ */
+export async function startProcessorProcess(env: Record<string, string>): Promise<ProcessorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'processor/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info', HEALTH_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+
+  const logLine = (msg: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const find = () => {
+        // The last piece may be a line still being written.
+        for (const line of output.split('\n').slice(0, -1)) {
+          if (!line.startsWith('{')) continue;
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === msg) return entry;
+        }
+        return null;
+      };
+      const onData = () => {
+        const entry = find();
+        if (entry) {
+          child.stdout!.off('data', onData);
+          resolve(entry);
+        }
+      };
+      child.stdout!.on('data', onData);
+      onData();
+      void exited.then((code) => reject(new Error(`processor exited with ${code} before logging "${msg}":\n${output}`)));
+    });
+
+  const started: ProcessorProcess = {
+    child,
+    output: () => output,
+    logLine,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  await logLine('processor consuming');
+  return started;
+}

@@ -1,0 +1,149 @@
+import { createReadStream } from 'node:fs';
+import { connect } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFinal, type Session } from '../../core/domain/session.js';
+import { topologyNames } from '../../core/queue/topology.js';
+import { NOTES_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
+import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import { sessionObjects } from '../helpers/s3-server.js';
+import { startProcessorProcess, type ProcessorProcess } from '../helpers/processor-process.js';
+
+/**
+ * Processors as real processes (processor/main.ts) that die or are stopped in the middle of a
+ * transcription (the WhisperX fake holds the job): the job is not lost, not done twice, and leaves nothing
+ * behind but the session's own outputs.
+ */
+
+let h: PipelineHarness;
+const running = new Set<ProcessorProcess>();
+
+beforeAll(async () => {
+  h = await startPipelineHarness();
+  // Only the processes this file starts consume here.
+  await h.processor.stop();
+});
+
+afterAll(async () => {
+  for (const p of running) await p.kill('SIGKILL');
+  await h?.close();
+});
+
+async function processor(): Promise<ProcessorProcess> {
+  const p = await startProcessorProcess(h.env);
+  running.add(p);
+  return p;
+}
+
+async function stopped(p: ProcessorProcess, signal: NodeJS.Signals): Promise<number | null> {
+  const code = await p.kill(signal);
+  running.delete(p);
+  return code;
+}
+
+async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const finalState = (id: string) =>
+  until(`session ${id} to end`, async () => {
+    const s = await h.core.sessions.get(id);
+    return s && isFinal(s.status) ? s : null;
+  });
+
+/** Submits the harness's video as the CLI would; resolves once it is queued. */
+async function submit(): Promise<Session> {
+  const { session, uploaded } = await h.core.sessionService.start({
+    user: { platform: 'cli', workspaceId: 'reliability', externalId: 'tester' },
+    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+    source: { kind: 'stream', body: createReadStream(h.video), filename: 'standup.mp4', sizeBytes: null },
+    options: { language: 'en' },
+  });
+  expect((await uploaded).status).toBe('PROCESSING');
+  return session;
+}
+
+/** Holds the next transcription after its first progress line, and resolves once a processor is in it. */
+async function transcriptionHeld(): Promise<void> {
+  const before = h.whisperx.requests.length;
+  h.whisperx.failNext({ kind: 'delay', ms: 120_000 });
+  await until('the transcription to start', async () => h.whisperx.requests.length > before);
+}
+
+async function deadLetters(): Promise<string[]> {
+  const conn = await connect(h.config.amqp.url);
+  const ch = await conn.createChannel();
+  const ids: string[] = [];
+  for (const queue of ['transcribe', 'todos'] as const) {
+    const dead = topologyNames(h.config.amqp).queues[queue].dead;
+    for (let m = await ch.get(dead, { noAck: false }); m; m = await ch.get(dead, { noAck: false })) {
+      ids.push((JSON.parse(m.content.toString()) as { sessionId: string }).sessionId);
+    }
+  }
+  await conn.close(); // unacked: the letters stay for whoever reads next
+  return ids;
+}
+
+const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;
+
+describe('a processor that dies or stops mid-job', () => {
+  it('killed with SIGKILL mid-transcription: the job is redelivered to another processor and completes once', async () => {
+    const first = await processor();
+    const transcriptionsBefore = h.whisperx.requests.length;
+    const notesBefore = notesRequests();
+    const held = transcriptionHeld();
+    const session = await submit();
+    await held;
+
+    expect(await stopped(first, 'SIGKILL')).toBeNull();
+    expect((await h.core.sessions.get(session.id))?.status).toBe('PROCESSING');
+
+    const second = await processor();
+    const done = await finalState(session.id);
+    expect(done.status).toBe('COMPLETED');
+    // Transcribed once by each processor (the first never finished), notes written once.
+    expect(h.whisperx.requests.length - transcriptionsBefore).toBe(2);
+    expect(notesRequests() - notesBefore).toBe(1);
+
+    const todos = (await h.core.sessionService.results(session.id)).todos!;
+    expect(todos.todos.length).toBeGreaterThan(0);
+    expect(new Set(todos.todos.map((t) => t.id)).size).toBe(todos.todos.length);
+    expect(new Set(todos.todos.map((t) => t.task)).size).toBe(todos.todos.length);
+    expect(await sessionObjects(h.config.s3, session.id)).toEqual(
+      [
+        `${h.config.s3.buckets.videos}/${session.id}/original.mp4`,
+        `${h.config.s3.buckets.transcripts}/${session.id}/summary.json`,
+        `${h.config.s3.buckets.transcripts}/${session.id}/todos.json`,
+        `${h.config.s3.buckets.transcripts}/${session.id}/transcript.json`,
+      ].sort(),
+    );
+    expect(await deadLetters()).not.toContain(session.id);
+
+    // A processor with nothing in hand stops cleanly too.
+    expect(await stopped(second, 'SIGTERM')).toBe(0);
+  }, 90_000);
+
+  it('stopped with SIGTERM mid-transcription: exits 0, the job goes back to the queue without using an attempt', async () => {
+    const first = await processor();
+    const held = transcriptionHeld();
+    const session = await submit();
+    await held;
+
+    expect(await stopped(first, 'SIGTERM')).toBe(0);
+    expect(first.output()).toContain('job interrupted; requeued');
+    expect((await h.core.sessions.get(session.id))?.status).toBe('PROCESSING');
+
+    await processor();
+    const done = await finalState(session.id);
+    expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
+    const events = await h.progressOf(session.id);
+    expect(events.some((e) => /retrying/.test(e.message))).toBe(false);
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'done' });
+    expect(await deadLetters()).not.toContain(session.id);
+  }, 90_000);
+});

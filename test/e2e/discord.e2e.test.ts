@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { startBots, type RunningBots } from '../../bot/bots.js';
 import { statusPageUrl } from '../../core/links.js';
 import { PERMISSIONS, startDiscordFake, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
-import { closeServer } from '../helpers/http.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
@@ -23,31 +21,6 @@ let video: Buffer;
 let links: { url: string; close(): Promise<void> };
 let forbidden: { url: string; connections: number; close(): Promise<void> };
 
-/** Serves the test video at /standup.mp4 on 127.0.0.1 (allow-listed); anything else is a dead link. */
-async function startLinkServer() {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/standup.mp4') res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length }).end(video);
-    else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
-}
-
-/** A listener on 127.0.0.2, outside the allow-list: a link there must never reach it. */
-async function startForbiddenTarget() {
-  let connections = 0;
-  const server = http.createServer((_req, res) => res.end('secret'));
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
-  return {
-    url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/standup.mp4`,
-    get connections() {
-      return connections;
-    },
-    close: () => closeServer(server),
-  };
-}
-
 beforeAll(async () => {
   fake = await startDiscordFake();
   h = await startPipelineHarness({
@@ -58,7 +31,7 @@ beforeAll(async () => {
   });
   core = h.core;
   video = await readFile(h.video);
-  [links, forbidden] = await Promise.all([startLinkServer(), startForbiddenTarget()]);
+  [links, forbidden] = await Promise.all([startLinkServer(video), startForbiddenTarget()]);
 
   // Wired as bot/main.ts does: progress and todo streams → notifier → Discord; ticks → todo service.
   bots = (await startBots(core, { minEditIntervalMs: 100 }))!;

@@ -10,6 +10,7 @@ import { statusPageUrl } from '../../core/links.js';
 import { startSlackFake, type FakeSlackMessage, type FakeSlackUser, type SlackCall, type SlackFake } from '../fakes/slack-fake.js';
 import { closeServer } from '../helpers/http.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 
@@ -23,31 +24,6 @@ let forbidden: { url: string; connections: number; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let admin: FakeSlackUser;
-
-/** Serves the test video at /standup.mp4 on 127.0.0.1 (allow-listed); anything else is a dead link. */
-async function startLinkServer() {
-  const server = http.createServer((req, res) => {
-    if (req.url === '/standup.mp4') res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': video.length }).end(video);
-    else res.writeHead(404).end('not found');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
-}
-
-/** A listener on 127.0.0.2, outside the allow-list: a link there must never reach it. */
-async function startForbiddenTarget() {
-  let connections = 0;
-  const server = http.createServer((_req, res) => res.end('secret'));
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.2', r));
-  return {
-    url: `http://127.0.0.2:${(server.address() as AddressInfo).port}/standup.mp4`,
-    get connections() {
-      return connections;
-    },
-    close: () => closeServer(server),
-  };
-}
 
 /** A port free on loopback now, for SLACK_PORT (the bot is started by the real wiring, which takes a port). */
 async function freePort(): Promise<number> {
@@ -73,7 +49,7 @@ beforeAll(async () => {
   });
   core = h.core;
   video = await readFile(h.video);
-  [links, forbidden] = await Promise.all([startLinkServer(), startForbiddenTarget()]);
+  [links, forbidden] = await Promise.all([startLinkServer(video), startForbiddenTarget()]);
   fake.eventsUrl = `http://127.0.0.1:${port}/slack/events`;
 
   // Wired as bot/main.ts does: progress and todo streams → notifier → Slack; ticks → todo service.

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { connect } from 'amqplib';
+import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
 import { loadConfig } from '../core/config.js';
 import { createKnex, migrateLatest } from '../core/db/knex.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { createLogger } from '../core/logger.js';
-import { deleteTopology } from '../core/queue/topology.js';
+import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
 import { createEngines } from '../processor/engines/index.js';
 import { startProcessor } from '../processor/processor.js';
 import { startOpenAIFake } from '../test/fakes/openai-fake.js';
@@ -96,9 +96,9 @@ try {
   });
 } finally {
   await processor.stop();
-  const conn = await connect(config.amqp.url);
-  await deleteTopology(await conn.createChannel(), config.amqp);
-  await conn.close();
+  const redis = new Redis(config.redis.url);
+  await removeQueuesAndKeys(config, redis);
+  redis.disconnect();
   await core.close();
   await Promise.all([s3.close(), whisperx.close(), openai.close(), media.cleanup()]);
   await admin.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

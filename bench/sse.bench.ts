@@ -9,18 +9,17 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
 import { loadConfig } from '../core/config.js';
 import { createKnex, migrateLatest } from '../core/db/knex.js';
 import { signSessionToken } from '../core/links.js';
 import { createLogger } from '../core/logger.js';
-import { deleteTopology } from '../core/queue/topology.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { startS3 } from '../test/helpers/s3-server.js';
 import { buildWebApp } from '../web/app.js';
 import { report } from './lib.js';
+import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
 
 const VIEWERS = Number(process.env.BENCH_SSE_VIEWERS ?? 1000);
 const SESSIONS = Number(process.env.BENCH_SSE_SESSIONS ?? 10);
@@ -128,11 +127,7 @@ report({
 
 child.kill();
 await app.close();
-const conn = await connect(config.amqp.url);
-await deleteTopology(await conn.createChannel(), config.amqp);
-await conn.close();
-const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-if (keys.length) await redis.del(...keys);
+await removeQueuesAndKeys(config, redis);
 redis.disconnect();
 await core.close();
 await s3.close();

@@ -13,6 +13,7 @@ import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { testConfig } from '../test/helpers/config.js';
 import type { ChatPlatform, ResultsView, StatusView } from './chat-platform.js';
 import { ThreadNotifier } from './thread-notifier.js';
+import { removeKeys } from '../test/helpers/cleanup.js';
 
 const config = testConfig();
 const log = createLogger('silent');
@@ -23,8 +24,7 @@ const bus = new RedisProgressBus(config.redis, log);
 const redis = new Redis(config.redis.url);
 
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
   await bus.close();
   await knex.destroy();

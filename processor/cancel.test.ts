@@ -1,19 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
-import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCommand, type CommandContext } from '../bot/commands.js';
 import { runCli } from '../cli/cli.js';
 import type { ChatUser } from '../core/db/users.repository.js';
-import { isFinal, type Session } from '../core/domain/session.js';
-import { refPath } from '../core/domain/storage-layout.js';
-import { topologyNames } from '../core/queue/topology.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { startPipelineHarness, type PipelineHarness } from '../test/helpers/pipeline-harness.js';
 import { sessionObjects } from '../test/helpers/s3-server.js';
 import { NOTES_FORMAT_NAME } from './engines/meeting-prompt.js';
+import { until } from '../test/helpers/until.js';
 
 let h: PipelineHarness;
 const owner: ChatUser = { platform: 'discord', workspaceId: 'cancel-test', externalId: 'owner' };
@@ -27,58 +22,14 @@ afterAll(async () => h?.close());
 const origin = { platform: 'discord' as const, workspaceId: 'cancel-test', channelId: 'C1', threadRef: null, statusMessageRef: null };
 const job = (sessionId: string) => ({ v: 1 as const, sessionId, options: DEFAULT_OPTIONS });
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A session of `owner` whose original is stored and which is PROCESSING, as ingest leaves it, without a job yet. */
-async function processingSession(): Promise<Session> {
-  const { core } = h;
-  const session = await core.sessions.create({
-    id: randomUUID(),
-    userId: await core.users.resolve(owner),
-    filename: 'standup.mp4',
-    origin,
-    sourceKind: 'upload',
-    options: DEFAULT_OPTIONS,
-  });
-  const ref = core.layout.original(session.id, 'mp4');
-  await core.store.upload(ref, createReadStream(h.video), { contentType: 'video/mp4' });
-  return (await core.sessions.update(session.id, { status: 'PROCESSING', stage: 'queued', videoPath: refPath(ref), durationSeconds: 6 }))!;
-}
-
 /**
  * Jobs are taken one at a time in order (prefetch 1): once a job published after `sessionId`'s has
  * completed, the processor is done with `sessionId`'s job too.
  */
 async function afterProcessorPassed(): Promise<void> {
-  const marker = await processingSession();
+  const marker = await h.processingSession(owner, origin);
   await h.core.queue.publish('transcribe', job(marker.id));
-  const done = await until('the marker job', async () => {
-    const s = await h.core.sessions.get(marker.id);
-    return s && isFinal(s.status) ? s : null;
-  });
-  expect(done.status).toBe('COMPLETED');
-}
-
-async function deadLetters(): Promise<string[]> {
-  const conn = await connect(h.config.amqp.url);
-  const ch = await conn.createChannel();
-  const ids: string[] = [];
-  for (const queue of ['transcribe', 'todos'] as const) {
-    const dead = topologyNames(h.config.amqp).queues[queue].dead;
-    for (let m = await ch.get(dead, { noAck: false }); m; m = await ch.get(dead, { noAck: false })) {
-      ids.push((JSON.parse(m.content.toString()) as { sessionId: string }).sessionId);
-    }
-  }
-  await conn.close(); // unacked: the letters stay
-  return ids;
+  expect((await h.finalState(marker.id)).status).toBe('COMPLETED');
 }
 
 const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
@@ -93,7 +44,7 @@ const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_for
 
 describe('cancelling a session', () => {
   it('`/whisper cancel <id>` stops a queued job: only its uploader (or an admin) may, and the job is dropped', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession(owner, origin);
     const transcriptionsBefore = h.whisperx.requests.length;
 
     expect(await answerCommand({ kind: 'cancel', sessionId: session.id }, commandContext(stranger))).toMatch(/only the person who shared/i);
@@ -108,11 +59,11 @@ describe('cancelling a session', () => {
     await afterProcessorPassed();
     expect(h.whisperx.requests.length - transcriptionsBefore).toBe(1); // the marker's only
     expect((await h.core.sessions.get(session.id))?.status).toBe('CANCELLED');
-    expect(await deadLetters()).not.toContain(session.id);
+    expect((await h.deadLetters()).map((m) => m.sessionId)).not.toContain(session.id);
   });
 
   it('`cancel <id>` from the CLI stops a job in the middle of transcription: CANCELLED, no todos, not dead-lettered', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession(owner, origin);
     const before = h.whisperx.requests.length;
     const notesBefore = notesRequests();
     h.whisperx.failNext({ kind: 'delay', ms: 1_000 });
@@ -129,7 +80,7 @@ describe('cancelling a session', () => {
     expect(await h.core.store.exists(h.core.layout.transcript(session.id))).toBe(false);
     expect(await h.core.store.exists(h.core.layout.todos(session.id))).toBe(false);
     expect(notesRequests() - notesBefore).toBe(1); // the marker's only
-    expect(await deadLetters()).not.toContain(session.id);
+    expect((await h.deadLetters()).map((m) => m.sessionId)).not.toContain(session.id);
     const events = await h.progressOf(session.id);
     expect(events.at(-1)).toMatchObject({ status: 'CANCELLED' });
     expect(events.some((e) => e.status === 'FAILED')).toBe(false);

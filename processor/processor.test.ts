@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal, type Session } from '../core/domain/session.js';
-import { refPath } from '../core/domain/storage-layout.js';
 import { normaliseTranscript } from '../core/domain/transcript.js';
 import { topologyNames } from '../core/queue/topology.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
@@ -16,50 +13,11 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function waitForFinal(id: string, timeoutMs = 20_000): Promise<Session> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = (await h.core.sessions.get(id))!;
-    if (isFinal(s.status)) return s;
-    if (Date.now() > deadline) throw new Error(`session ${id} still ${s.status}/${s.stage}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A session whose original is stored and which is PROCESSING, as ingest leaves it, without a job yet. */
-async function processingSession(): Promise<Session> {
-  const { core } = h;
-  const userId = await core.users.resolve({ platform: 'cli', workspaceId: 'processor-test', externalId: 'tester' });
-  const session = await core.sessions.create({
-    id: randomUUID(),
-    userId,
-    filename: 'meeting.mp4',
-    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
-    sourceKind: 'upload',
-    options: DEFAULT_OPTIONS,
-  });
-  const ref = core.layout.original(session.id, 'mp4');
-  await core.store.upload(ref, createReadStream(h.video), { contentType: 'video/mp4' });
-  return (await core.sessions.update(session.id, { status: 'PROCESSING', stage: 'queued', videoPath: refPath(ref), durationSeconds: 6 }))!;
-}
-
 const job = (sessionId: string) => ({ v: 1 as const, sessionId, options: DEFAULT_OPTIONS });
-
-async function deadLetters(queue: 'transcribe' | 'todos') {
-  const conn = await connect(h.config.amqp.url);
-  const ch = await conn.createChannel();
-  const dead = topologyNames(h.config.amqp).queues[queue].dead;
-  const messages: { body: string; headers: Record<string, unknown> }[] = [];
-  for (let m = await ch.get(dead, { noAck: true }); m; m = await ch.get(dead, { noAck: true })) {
-    messages.push({ body: m.content.toString(), headers: (m.properties.headers ?? {}) as Record<string, unknown> });
-  }
-  await conn.close();
-  return messages;
-}
 
 describe('the processor', () => {
   it('resumes a redelivered job from the transcript already stored, without transcribing again', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     const transcript = normaliseTranscript(
       { segments: [{ start: 0, end: 2, text: 'Can you book the venue for Friday?', speaker: 'SPEAKER_00' }] },
       { sessionId: session.id, engine: 'whisperx', model: null, duration: 6, language: 'en', now: new Date() },
@@ -68,7 +26,7 @@ describe('the processor', () => {
     const before = h.whisperx.requests.length;
 
     await h.core.queue.publish('transcribe', job(session.id));
-    const done = await waitForFinal(session.id);
+    const done = await h.finalState(session.id);
 
     expect(done.status).toBe('COMPLETED');
     expect(h.whisperx.requests.length).toBe(before);
@@ -77,9 +35,9 @@ describe('the processor', () => {
   });
 
   it('ignores a duplicate todos job after the session completed', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     await h.core.queue.publish('transcribe', job(session.id));
-    const first = await waitForFinal(session.id);
+    const first = await h.finalState(session.id);
     const todosBefore = await h.core.store.getJson(h.core.layout.todos(session.id));
     const chatCalls = h.openai.requests.length;
 
@@ -92,11 +50,11 @@ describe('the processor', () => {
   });
 
   it('retries a worker that crashed mid-job and completes', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     const before = h.whisperx.requests.length;
     h.whisperx.failNext({ kind: 'disconnect' });
     await h.core.queue.publish('transcribe', job(session.id));
-    const done = await waitForFinal(session.id);
+    const done = await h.finalState(session.id);
     expect(done.status).toBe('COMPLETED');
     expect(h.whisperx.requests.length - before).toBe(2);
     const events = await h.progressOf(session.id);
@@ -104,13 +62,13 @@ describe('the processor', () => {
   });
 
   it('fails the session with the worker’s reason when the error is final, and dead-letters the job', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     h.whisperx.failNext({ kind: 'error', code: 'no_align_model', message: 'No default align-model for language: is' });
     await h.core.queue.publish('transcribe', job(session.id));
-    const done = await waitForFinal(session.id);
+    const done = await h.finalState(session.id);
     expect(done).toMatchObject({ status: 'FAILED', errorCode: 'TRANSCRIPTION_FAILED', stage: 'transcribe' });
     expect(done.errorMessage).toMatch(/align/i);
-    const dead = await deadLetters('transcribe');
+    const dead = (await h.deadLetters()).filter((m) => m.queue === 'transcribe');
     expect(dead.map((m) => JSON.parse(m.body).sessionId)).toContain(session.id);
     expect((await h.core.bus.latest(session.id))?.error?.code).toBe('TRANSCRIPTION_FAILED');
     // The original recording is kept: the user can fix the cause and try again.
@@ -118,19 +76,19 @@ describe('the processor', () => {
   });
 
   it('gives up after the configured attempts when the worker stays down', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     h.whisperx.failNext({ kind: 'disconnect' }, { kind: 'disconnect' }, { kind: 'disconnect' });
     await h.core.queue.publish('transcribe', job(session.id));
-    const done = await waitForFinal(session.id);
+    const done = await h.finalState(session.id);
     expect(done).toMatchObject({ status: 'FAILED', errorCode: 'TRANSCRIBER_UNAVAILABLE', attempts: 3 });
   });
 
   it('waits for a busy worker without spending an attempt', async () => {
-    const session = await processingSession();
+    const session = await h.processingSession();
     const before = h.whisperx.requests.length;
     h.whisperx.failNext({ kind: 'unavailable', retryAfterSeconds: 0 }, { kind: 'unavailable', retryAfterSeconds: 0 }, { kind: 'unavailable', retryAfterSeconds: 0 });
     await h.core.queue.publish('transcribe', job(session.id));
-    const done = await waitForFinal(session.id);
+    const done = await h.finalState(session.id);
     expect(done.status).toBe('COMPLETED');
     expect(h.whisperx.requests.length - before).toBe(4);
     expect((await h.progressOf(session.id)).some((e) => /retrying/.test(e.message))).toBe(false);
@@ -145,10 +103,10 @@ describe('the processor', () => {
     await conn.close();
     await h.core.queue.publish('transcribe', job(randomUUID()));
 
-    const session = await processingSession();
+    const session = await h.processingSession();
     await h.core.queue.publish('transcribe', job(session.id));
-    expect((await waitForFinal(session.id)).status).toBe('COMPLETED');
-    const dead = await deadLetters('transcribe');
-    expect(dead.some((m) => m.body === '{"v":1,"sessionId":' && m.headers['x-dead-reason'] === 'invalid-message')).toBe(true);
+    expect((await h.finalState(session.id)).status).toBe('COMPLETED');
+    const dead = (await h.deadLetters()).filter((m) => m.queue === 'transcribe');
+    expect(dead.some((m) => m.body === '{"v":1,"sessionId":' && m.reason === 'invalid-message')).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { RedisProgressBus } from './redis.progress-bus.js';
+import { removeKeys } from '../../test/helpers/cleanup.js';
 
 const config = testConfig();
 const log = createLogger('silent');
@@ -13,8 +14,7 @@ const redis = new Redis(config.redis.url);
 const id = '0b6f3a52-8e4f-4a8e-9d55-0d7a1f6c2b10';
 
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
   await bus.close();
 });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { createLogger } from '../logger.js';
 import { RedisStreamConsumer } from './redis.stream-consumer.js';
+import { removeKeys } from '../../test/helpers/cleanup.js';
 
 const config = testConfig();
 const redis = new Redis(config.redis.url);
@@ -11,8 +12,7 @@ const stream = `${config.redis.keyPrefix}events`;
 const group = `${config.redis.keyPrefix}bots`;
 
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
 });
 

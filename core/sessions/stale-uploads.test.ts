@@ -11,6 +11,7 @@ import { ProgressReporter } from '../progress/progress-reporter.js';
 import { RedisProgressBus } from '../progress/redis.progress-bus.js';
 import { DEFAULT_OPTIONS } from './session.service.js';
 import { failStaleUploads, startStaleUploadReaper } from './stale-uploads.js';
+import { removeKeys } from '../../test/helpers/cleanup.js';
 
 const config = testConfig();
 const log = createLogger('silent');
@@ -27,8 +28,7 @@ afterAll(async () => {
   await knex('users').where({ workspace_id: workspace }).delete();
   await knex.destroy();
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
   await bus.close();
 });

@@ -17,6 +17,7 @@ import { S3ObjectStore } from '../storage/s3.object-store.js';
 import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
 import { parseTodoEvent, type TodoEvent } from './todo-events.js';
 import { TodoService } from './todo.service.js';
+import { removeKeys } from '../../test/helpers/cleanup.js';
 
 const log = createLogger('silent');
 let s3: TestS3;
@@ -43,8 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
   await events.close();
   await Promise.all(knexes.map((k) => k.destroy()));

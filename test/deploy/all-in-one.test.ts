@@ -16,6 +16,7 @@ import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-fake.js';
 import { makeSpeechVideo, run, tempDir, type MediaDir } from '../helpers/media.js';
 import { startS3, type TestS3 } from '../helpers/s3-server.js';
 import { startWorker, type WorkerProcess } from './worker-process.js';
+import { removeKeys } from '../helpers/cleanup.js';
 
 /**
  * `npm start` (all/main.ts) as its own process against this machine's services, transcribing through the
@@ -111,8 +112,7 @@ afterAll(async () => {
   await deleteTopology(await conn.createChannel(), config.amqp);
   await conn.close();
   const redis = new Redis(config.redis.url);
-  const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await removeKeys(config, redis);
   redis.disconnect();
   await core?.close();
   await Promise.all([s3?.close(), openai?.close(), worker?.stop()]);

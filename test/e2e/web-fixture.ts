@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { createCore, type Core } from '../../core/app.js';
 import type { Config } from '../../core/config.js';
@@ -13,11 +12,11 @@ import type { StoredTranscript } from '../../core/domain/transcript.js';
 import { signSessionToken } from '../../core/links.js';
 import { createLogger } from '../../core/logger.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
-import { deleteTopology } from '../../core/queue/topology.js';
 import { buildWebApp, type WebOptions } from '../../web/app.js';
 import { testConfig } from '../helpers/config.js';
 import { makeToneVideo, tempDir } from '../helpers/media.js';
 import { startS3 } from '../helpers/s3-server.js';
+import { removeQueuesAndKeys } from '../helpers/cleanup.js';
 
 /** What the LLM "wrote" for a fixture meeting; tests override parts (e.g. with markup). */
 export const NOTES: MeetingNotes = {
@@ -115,11 +114,7 @@ export async function startWebFixture(options: Partial<WebOptions> = {}): Promis
     },
     async close() {
       await app.close();
-      const conn = await connect(config.amqp.url);
-      await deleteTopology(await conn.createChannel(), config.amqp);
-      await conn.close();
-      const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-      if (keys.length) await redis.del(...keys);
+      await removeQueuesAndKeys(config, redis);
       redis.disconnect();
       await core.close();
       await Promise.all([s3.close(), media.cleanup()]);

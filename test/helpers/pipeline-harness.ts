@@ -1,11 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { connect } from 'amqplib';
+import type { ChatUser } from '../../core/db/users.repository.js';
+import { jobMessageSchema, QUEUES, type QueueName } from '../../core/domain/job.js';
+import { isFinal, type ChatOrigin, type Session } from '../../core/domain/session.js';
+import { refPath } from '../../core/domain/storage-layout.js';
+import { topologyNames } from '../../core/queue/topology.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+import { until } from './until.js';
 import { Redis } from 'ioredis';
 import { createCore, type Core } from '../../core/app.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { progressEventSchema, type ProgressEvent } from '../../core/domain/progress.js';
 import { createLogger } from '../../core/logger.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
-import { deleteTopology } from '../../core/queue/topology.js';
 import { createEngines } from '../../processor/engines/index.js';
 import { startProcessor, type RunningProcessor } from '../../processor/processor.js';
 import { startOpenAIFake, type OpenAIFake } from '../fakes/openai-fake.js';
@@ -13,6 +21,16 @@ import { DEFAULT_SCRIPT, startWhisperxFake, type WhisperxFake } from '../fakes/w
 import { testEnv } from './config.js';
 import { makeSpeechVideo, tempDir, type MediaDir } from './media.js';
 import { startS3, type TestS3 } from './s3-server.js';
+import { removeQueuesAndKeys } from './cleanup.js';
+
+export interface DeadLetter {
+  queue: QueueName;
+  body: string;
+  sessionId: string | null;
+  reason: unknown;
+}
+
+const CLI_ORIGIN: ChatOrigin = { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null };
 
 /**
  * The whole pipeline in one test process: the real Postgres, Redis and RabbitMQ of the machine (isolated by
@@ -33,6 +51,12 @@ export interface PipelineHarness {
   redis: Redis;
   /** Every progress event of a session on the `progress-events` stream, in order. */
   progressOf(sessionId: string): Promise<ProgressEvent[]>;
+  /** A session whose original is stored and which is PROCESSING, as ingest leaves it, without a job yet. */
+  processingSession(user?: ChatUser, origin?: ChatOrigin): Promise<Session>;
+  /** The session once it is COMPLETED, FAILED or CANCELLED. */
+  finalState(sessionId: string, timeoutMs?: number): Promise<Session>;
+  /** What lies in the dead-letter queues (read without removing it). */
+  deadLetters(): Promise<DeadLetter[]>;
   close(): Promise<void>;
 }
 
@@ -68,17 +92,59 @@ export async function startPipelineHarness(env: Record<string, string> = {}): Pr
       const entries = await redis.xrange(progressNames(config.redis.keyPrefix).stream, '-', '+');
       return entries.map(([, fields]) => progressEventSchema.parse(JSON.parse(fields[1]!))).filter((e) => e.sessionId === sessionId);
     },
+    async processingSession(user = { platform: 'cli', workspaceId: 'harness', externalId: 'tester' }, origin = CLI_ORIGIN) {
+      const session = await core.sessions.create({
+        id: randomUUID(),
+        userId: await core.users.resolve(user),
+        filename: 'standup.mp4',
+        origin,
+        sourceKind: 'upload',
+        options: DEFAULT_OPTIONS,
+      });
+      const ref = core.layout.original(session.id, 'mp4');
+      await core.store.upload(ref, createReadStream(video), { contentType: 'video/mp4' });
+      return (await core.sessions.update(session.id, { status: 'PROCESSING', stage: 'queued', videoPath: refPath(ref), durationSeconds: 6 }))!;
+    },
+    finalState(sessionId, timeoutMs) {
+      return until(
+        `session ${sessionId} to end`,
+        async () => {
+          const s = await core.sessions.get(sessionId);
+          return s && isFinal(s.status) ? s : null;
+        },
+        timeoutMs,
+      );
+    },
+    async deadLetters() {
+      const conn = await connect(config.amqp.url);
+      const ch = await conn.createChannel();
+      const letters: DeadLetter[] = [];
+      for (const queue of QUEUES) {
+        const dead = topologyNames(config.amqp).queues[queue].dead;
+        for (let m = await ch.get(dead, { noAck: false }); m; m = await ch.get(dead, { noAck: false })) {
+          const body = m.content.toString();
+          const parsed = jobMessageSchema.safeParse(jsonOrNull(body));
+          letters.push({ queue, body, sessionId: parsed.success ? parsed.data.sessionId : null, reason: m.properties.headers?.['x-dead-reason'] });
+        }
+      }
+      await conn.close(); // unacked: the letters stay for whoever reads next
+      return letters;
+    },
     async close() {
       await processor.stop();
-      const conn = await connect(config.amqp.url);
-      await deleteTopology(await conn.createChannel(), config.amqp);
-      await conn.close();
-      const keys = await redis.keys(`${config.redis.keyPrefix}*`);
-      if (keys.length) await redis.del(...keys);
+      await removeQueuesAndKeys(config, redis);
       redis.disconnect();
       await core.close();
       await Promise.all([s3.close(), whisperx.close(), openai.close()]);
       await media.cleanup();
     },
   };
+}
+
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

@@ -1,12 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFinal, type Session } from '../../core/domain/session.js';
-import { topologyNames } from '../../core/queue/topology.js';
+import { type Session } from '../../core/domain/session.js';
 import { NOTES_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { sessionObjects } from '../helpers/s3-server.js';
 import { startProcessorProcess, type ProcessorProcess } from '../helpers/processor-process.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Processors as real processes (processor/main.ts) that die or are stopped in the middle of a
@@ -40,22 +39,6 @@ async function stopped(p: ProcessorProcess, signal: NodeJS.Signals): Promise<num
   return code;
 }
 
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const finalState = (id: string) =>
-  until(`session ${id} to end`, async () => {
-    const s = await h.core.sessions.get(id);
-    return s && isFinal(s.status) ? s : null;
-  });
-
 /** Submits the harness's video as the CLI would; resolves once it is queued. */
 async function submit(): Promise<Session> {
   const { session, uploaded } = await h.core.sessionService.start({
@@ -75,20 +58,6 @@ async function transcriptionHeld(): Promise<void> {
   await until('the transcription to start', async () => h.whisperx.requests.length > before);
 }
 
-async function deadLetters(): Promise<string[]> {
-  const conn = await connect(h.config.amqp.url);
-  const ch = await conn.createChannel();
-  const ids: string[] = [];
-  for (const queue of ['transcribe', 'todos'] as const) {
-    const dead = topologyNames(h.config.amqp).queues[queue].dead;
-    for (let m = await ch.get(dead, { noAck: false }); m; m = await ch.get(dead, { noAck: false })) {
-      ids.push((JSON.parse(m.content.toString()) as { sessionId: string }).sessionId);
-    }
-  }
-  await conn.close(); // unacked: the letters stay for whoever reads next
-  return ids;
-}
-
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;
 
 describe('a processor that dies or stops mid-job', () => {
@@ -104,7 +73,7 @@ describe('a processor that dies or stops mid-job', () => {
     expect((await h.core.sessions.get(session.id))?.status).toBe('PROCESSING');
 
     const second = await processor();
-    const done = await finalState(session.id);
+    const done = await h.finalState(session.id);
     expect(done.status).toBe('COMPLETED');
     // Transcribed once by each processor (the first never finished), notes written once.
     expect(h.whisperx.requests.length - transcriptionsBefore).toBe(2);
@@ -122,7 +91,7 @@ describe('a processor that dies or stops mid-job', () => {
         `${h.config.s3.buckets.transcripts}/${session.id}/transcript.json`,
       ].sort(),
     );
-    expect(await deadLetters()).not.toContain(session.id);
+    expect((await h.deadLetters()).map((m) => m.sessionId)).not.toContain(session.id);
 
     // A processor with nothing in hand stops cleanly too.
     expect(await stopped(second, 'SIGTERM')).toBe(0);
@@ -139,11 +108,11 @@ describe('a processor that dies or stops mid-job', () => {
     expect((await h.core.sessions.get(session.id))?.status).toBe('PROCESSING');
 
     await processor();
-    const done = await finalState(session.id);
+    const done = await h.finalState(session.id);
     expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
     const events = await h.progressOf(session.id);
     expect(events.some((e) => /retrying/.test(e.message))).toBe(false);
     expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'done' });
-    expect(await deadLetters()).not.toContain(session.id);
+    expect((await h.deadLetters()).map((m) => m.sessionId)).not.toContain(session.id);
   }, 90_000);
 });

@@ -9,7 +9,6 @@ import { stat } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
 import { loadConfig } from '../core/config.js';
-import { createKnex, migrateLatest } from '../core/db/knex.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { createLogger } from '../core/logger.js';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
@@ -20,24 +19,20 @@ import { startWhisperxFake } from '../test/fakes/whisperx-fake.js';
 import { makeSpeechVideo, tempDir } from '../test/helpers/media.js';
 import { startS3 } from '../test/helpers/s3-server.js';
 import { percentile, report } from './lib.js';
+import { createScratchDatabase } from '../test/helpers/database.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_JOBS ?? 50);
 const BURST = Number(process.env.BENCH_BURST ?? 50);
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 const tag = randomBytes(4).toString('hex');
-const dbName = `wn_bench_${tag}`;
-const admin = createKnex(ADMIN_URL, { min: 0, max: 1 });
-await admin.raw(`CREATE DATABASE ${dbName}`);
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
+const database = await createScratchDatabase('wn_bench');
 
 const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake(), tempDir('wn-bench-')]);
 const video = await makeSpeechVideo(media.dir, 'Anna, can you write the release notes? I will ship the fixes.');
 const size = (await stat(video)).size;
 const config = loadConfig({
   LOG_LEVEL: 'silent',
-  DATABASE_URL: dbUrl.toString(),
+  DATABASE_URL: database.url,
   REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
   AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
   S3_ENDPOINT: s3.endpoint,
@@ -48,9 +43,6 @@ const config = loadConfig({
   OPENAI_API_KEY: 'sk-bench',
   PROCESSOR_PREFETCH: '4',
 });
-const migrator = createKnex(config.databaseUrl, { min: 0, max: 1 });
-await migrateLatest(migrator);
-await migrator.destroy();
 const log = createLogger('silent');
 const core = await createCore(config, log);
 const processor = await startProcessor(core, createEngines(config, log));
@@ -101,7 +93,6 @@ try {
   redis.disconnect();
   await core.close();
   await Promise.all([s3.close(), whisperx.close(), openai.close(), media.cleanup()]);
-  await admin.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.destroy();
+  await database.drop();
 }
 process.exit(0);

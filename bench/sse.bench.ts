@@ -12,7 +12,6 @@ import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
 import { loadConfig } from '../core/config.js';
-import { createKnex, migrateLatest } from '../core/db/knex.js';
 import { signSessionToken } from '../core/links.js';
 import { createLogger } from '../core/logger.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
@@ -20,11 +19,11 @@ import { startS3 } from '../test/helpers/s3-server.js';
 import { buildWebApp } from '../web/app.js';
 import { report } from './lib.js';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
+import { createScratchDatabase } from '../test/helpers/database.js';
 
 const VIEWERS = Number(process.env.BENCH_SSE_VIEWERS ?? 1000);
 const SESSIONS = Number(process.env.BENCH_SSE_SESSIONS ?? 10);
 const EVENTS = Number(process.env.BENCH_SSE_EVENTS ?? 20);
-const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -35,16 +34,12 @@ const heapMb = () => {
 };
 
 const tag = randomBytes(4).toString('hex');
-const dbName = `wn_bench_${tag}`;
-const admin = createKnex(ADMIN_URL, { min: 0, max: 1 });
-await admin.raw(`CREATE DATABASE ${dbName}`);
-const dbUrl = new URL(ADMIN_URL);
-dbUrl.pathname = `/${dbName}`;
+const database = await createScratchDatabase('wn_bench');
 const s3 = await startS3();
 const linkSecret = randomBytes(32).toString('hex');
 const config = loadConfig({
   LOG_LEVEL: 'silent',
-  DATABASE_URL: dbUrl.toString(),
+  DATABASE_URL: database.url,
   REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
   AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
   S3_ENDPOINT: s3.endpoint,
@@ -52,9 +47,6 @@ const config = loadConfig({
   S3_SECRET_KEY: 'S3RVER',
   LINK_SECRET: linkSecret,
 });
-const migrator = createKnex(config.databaseUrl, { min: 0, max: 1 });
-await migrateLatest(migrator);
-await migrator.destroy();
 const core = await createCore(config, createLogger('silent'));
 const app = buildWebApp(core, { linkSecret });
 await app.listen({ port: 0, host: '127.0.0.1' });
@@ -131,5 +123,4 @@ await removeQueuesAndKeys(config, redis);
 redis.disconnect();
 await core.close();
 await s3.close();
-await admin.raw(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.destroy();
+await database.drop();

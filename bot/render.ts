@@ -20,6 +20,11 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
   };
 }
 
+/** What a new status message shows before the session exists: the recording is being received. */
+export function receivingView(title: string): StatusView {
+  return { title, status: 'UPLOADING', stage: 'upload', percent: 0, message: 'Receiving the recording', etaSeconds: null, error: null, link: null };
+}
+
 /** `▓▓▓▓░░░░░░ 40%`: reads the same in Slack mrkdwn and Discord markdown. */
 export function progressBar(percent: number, width = 10): string {
   const filled = Math.max(0, Math.min(width, Math.round((percent / 100) * width)));

@@ -4,6 +4,7 @@ import type { StartedSession } from '../../core/sessions/session.service.js';
 import { statusMessage } from './blocks/status-message.js';
 import type { SlackContext } from './context.js';
 import { formatMessageRef } from './message-ref.js';
+import { receivingView } from '../render.js';
 
 export interface SessionRequest {
   teamId: string;
@@ -23,16 +24,7 @@ export interface SessionRequest {
 export async function startInThread(ctx: SlackContext, req: SessionRequest): Promise<StartedSession> {
   const status = await ctx.platform.post(
     req.channelId,
-    statusMessage({
-      title: req.filename ?? 'Recording',
-      status: 'UPLOADING',
-      stage: 'upload',
-      percent: 0,
-      message: 'Receiving the recording',
-      etaSeconds: null,
-      error: null,
-      link: null,
-    }),
+    statusMessage(receivingView(req.filename ?? 'Recording')),
     req.threadTs,
   );
   return ctx.sessions.start({

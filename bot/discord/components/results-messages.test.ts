@@ -1,30 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildDocuments, type MeetingNotes } from '../../../core/domain/todos.js';
-import type { ResultsView } from '../../chat-platform.js';
 import { resultsMessages } from './results-messages.js';
 import { parseTodoButtonId, todoButtonId } from './todo-button.js';
+import { resultsView } from '../../../test/helpers/results-view.js';
 
-function view(count: number, taskLength = 40): { sessionId: string; view: ResultsView } {
-  const sessionId = randomUUID();
-  const notes: MeetingNotes = {
-    summary: 'We planned the release.',
-    keyPoints: ['Demo on Friday'],
-    decisions: ['Ship two fixes first'],
-    todos: Array.from({ length: count }, (_, i) => ({
-      task: `Task ${i + 1} ${'x'.repeat(taskLength)}`,
-      priority: 'medium' as const,
-      context: '',
-      assignee: 'SPEAKER_01',
-      due: null,
-      segments: [i],
-      timestamp: '00:00:05',
-    })),
-    estimatedTime: null,
-  };
-  const { todos, summary } = buildDocuments(sessionId, notes, new Date('2026-01-01T00:00:00Z'));
-  return { sessionId, view: { todos, summary, link: 'http://localhost:8080/s/abc?t=x' } };
-}
+const view = (count: number, taskLength = 40) => resultsView(count, { task: (i) => `Task ${i + 1} ${'x'.repeat(taskLength)}` });
 
 const buttons = (m: ReturnType<typeof resultsMessages>[number]) => m.components.flatMap((r) => r.components);
 

@@ -7,6 +7,7 @@ import { statusMessage } from '../components/status-message.js';
 import { truncate } from '../components/text.js';
 import type { DiscordContext } from '../context.js';
 import { formatMessageRef } from '../message-ref.js';
+import { receivingView } from '../../render.js';
 
 const threadSchema = z.object({ id: z.string() });
 
@@ -32,16 +33,7 @@ export async function startInThread(ctx: DiscordContext, req: SessionRequest): P
   const filename = req.filename ?? (req.source.kind === 'link' ? linkName(req.source.url) : null);
   const title = filename ?? 'Recording';
   const status = await ctx.platform.post(req.channelId, {
-    ...statusMessage({
-      title,
-      status: 'UPLOADING',
-      stage: 'upload',
-      percent: 0,
-      message: 'Receiving the recording',
-      etaSeconds: null,
-      error: null,
-      link: null,
-    }),
+    ...statusMessage(receivingView(title)),
     ...(req.replyTo && { message_reference: { message_id: req.replyTo, fail_if_not_exists: false } }),
   });
   const threadId = req.inThread

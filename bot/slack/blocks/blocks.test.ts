@@ -1,31 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildDocuments, type MeetingNotes } from '../../../core/domain/todos.js';
-import type { ResultsView, StatusView } from '../../chat-platform.js';
+import type { StatusView } from '../../chat-platform.js';
 import { resultsMessages } from './results-messages.js';
 import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
 import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+import { resultsView } from '../../../test/helpers/results-view.js';
 
-function view(count: number, task = (i: number) => `Task ${i + 1}`): { sessionId: string; view: ResultsView } {
-  const sessionId = randomUUID();
-  const notes: MeetingNotes = {
-    summary: 'We planned the release. <!channel> & friends',
-    keyPoints: ['Demo on Friday'],
-    decisions: ['Ship two fixes first'],
-    todos: Array.from({ length: count }, (_, i) => ({
-      task: task(i),
-      priority: 'high' as const,
-      context: '',
-      assignee: 'SPEAKER_01',
-      due: null,
-      segments: [i],
-      timestamp: '00:00:05',
-    })),
-    estimatedTime: null,
-  };
-  const { todos, summary } = buildDocuments(sessionId, notes, new Date('2026-01-01T00:00:00Z'));
-  return { sessionId, view: { todos, summary, link: 'http://localhost:8080/s/abc?t=x' } };
-}
+const view = (count: number, task = (i: number) => `Task ${i + 1}`) =>
+  resultsView(count, { task, summary: 'We planned the release. <!channel> & friends', priority: 'high' });
 
 type Option = { text: { text: string }; description: { text: string }; value: string };
 type Element = { type: string; action_id: string; options: Option[]; initial_options?: Option[] };

@@ -7,6 +7,7 @@ import { statusPageUrl } from '../../core/links.js';
 import { PERMISSIONS, startDiscordFake, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
+import { until } from '../helpers/until.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
@@ -105,7 +106,12 @@ describe('a video dropped in a channel', () => {
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
-    expect((await core.sessionService.get(sessionId))!.resultsMessageRefs).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
+    // The notifier records the results' refs right after posting them.
+    const stored = await until('the results refs to be stored', async () => {
+      const s = await core.sessionService.get(sessionId);
+      return s && s.resultsMessageRefs.length > 0 ? s : null;
+    });
+    expect(stored.resultsMessageRefs).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
   });
 
   it('ticks a todo from its button: saved in todos.json and re-rendered, through a 429', async () => {

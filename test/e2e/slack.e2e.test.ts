@@ -11,6 +11,7 @@ import { startSlackFake, type FakeSlackMessage, type FakeSlackUser, type SlackCa
 import { closeServer } from '../helpers/http.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
+import { until } from '../helpers/until.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 
@@ -133,8 +134,12 @@ describe('a video dropped in a channel', () => {
     expect(fake.calls.some((c) => c.method === 'files.info' && c.args.file === file.id)).toBe(true);
     expect(fake.downloads).toEqual([{ fileId: file.id, authorized: true }]);
 
-    const [session] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
-    sessionId = session!.id;
+    // The notifier records the results' refs right after posting them.
+    const session = await until('the results refs to be stored', async () => {
+      const [s] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+      return s && s.resultsMessageRefs.length > 0 ? s : null;
+    });
+    sessionId = session.id;
     expect(session).toMatchObject({
       status: 'COMPLETED',
       filename: 'standup.mp4',

@@ -94,7 +94,14 @@ export class SessionService {
     const abort = new AbortController();
     this.uploads.set(session.id, abort);
     const signal = input.signal ? AbortSignal.any([input.signal, abort.signal]) : abort.signal;
-    const uploaded = this.upload(session, input, options, signal).finally(() => this.uploads.delete(session.id));
+    const uploaded = this.upload(session, input, options, signal)
+      // Even recording the failure can fail (the database went away): the caller still gets an answer,
+      // and the stale-upload reaper fails the row later.
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, sessionId: session.id }, 'upload outcome not recorded');
+        return session;
+      })
+      .finally(() => this.uploads.delete(session.id));
     return { session, uploaded };
   }
 

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { loadConfig, type Config } from '../core/config.js';
 
 /** Bench scripts print one `RESULT {json}` line; the runner collects them. */
 export function report(result: Record<string, unknown>): void {
@@ -41,4 +43,22 @@ export async function startChild(script: string, args: string[] = []): Promise<C
       if (child.exitCode === null) await once(child, 'exit');
     },
   };
+}
+
+/**
+ * A configuration for one benchmark run: its own database, Redis prefix and queue names against the
+ * machine's services, and the given S3 server; `extra` adds what the benchmark needs.
+ */
+export function benchConfig(databaseUrl: string, s3Endpoint: string, extra: Record<string, string> = {}): Config {
+  const tag = randomBytes(4).toString('hex');
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
+    AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
+    S3_ENDPOINT: s3Endpoint,
+    S3_ACCESS_KEY: 'S3RVER',
+    S3_SECRET_KEY: 'S3RVER',
+    ...extra,
+  });
 }

@@ -3,12 +3,10 @@
  * Redis and RabbitMQ of this machine and an S3 server. Reports p50/p95 over sequential jobs (the cost the
  * pipeline itself adds to every recording) and the throughput of a burst submitted at once.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
-import { loadConfig } from '../core/config.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { createLogger } from '../core/logger.js';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
@@ -18,26 +16,18 @@ import { startOpenAIFake } from '../test/fakes/openai-fake.js';
 import { startWhisperxFake } from '../test/fakes/whisperx-fake.js';
 import { makeSpeechVideo, tempDir } from '../test/helpers/media.js';
 import { startS3 } from '../test/helpers/s3-server.js';
-import { percentile, report } from './lib.js';
+import { benchConfig, percentile, report } from './lib.js';
 import { createScratchDatabase } from '../test/helpers/database.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_JOBS ?? 50);
 const BURST = Number(process.env.BENCH_BURST ?? 50);
 
-const tag = randomBytes(4).toString('hex');
 const database = await createScratchDatabase('wn_bench');
 
 const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake(), tempDir('wn-bench-')]);
 const video = await makeSpeechVideo(media.dir, 'Anna, can you write the release notes? I will ship the fixes.');
 const size = (await stat(video)).size;
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: database.url,
-  REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
-  AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
-  S3_ENDPOINT: s3.endpoint,
-  S3_ACCESS_KEY: 'S3RVER',
-  S3_SECRET_KEY: 'S3RVER',
+const config = benchConfig(database.url, s3.endpoint, {
   WHISPERX_URL: whisperx.url,
   OPENAI_BASE_URL: openai.baseURL,
   OPENAI_API_KEY: 'sk-bench',

@@ -11,13 +11,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
-import { loadConfig } from '../core/config.js';
 import { signSessionToken } from '../core/links.js';
 import { createLogger } from '../core/logger.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { startS3 } from '../test/helpers/s3-server.js';
 import { buildWebApp } from '../web/app.js';
-import { report } from './lib.js';
+import { benchConfig, report } from './lib.js';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
 import { createScratchDatabase } from '../test/helpers/database.js';
 
@@ -33,18 +32,10 @@ const heapMb = () => {
   return { heap: m.heapUsed / 1024 / 1024, rss: m.rss / 1024 / 1024 };
 };
 
-const tag = randomBytes(4).toString('hex');
 const database = await createScratchDatabase('wn_bench');
 const s3 = await startS3();
 const linkSecret = randomBytes(32).toString('hex');
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATABASE_URL: database.url,
-  REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
-  AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
-  S3_ENDPOINT: s3.endpoint,
-  S3_ACCESS_KEY: 'S3RVER',
-  S3_SECRET_KEY: 'S3RVER',
+const config = benchConfig(database.url, s3.endpoint, {
   LINK_SECRET: linkSecret,
 });
 const core = await createCore(config, createLogger('silent'));

@@ -4,6 +4,7 @@ import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '..
 import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { ProgressBus, ProgressFeed, Unsubscribe } from './progress-bus.js';
+import { parseJsonAs } from '../json.js';
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -23,16 +24,7 @@ export function progressNames(keyPrefix: string) {
 export const PROGRESS_STREAM_FIELD = 'event';
 
 /** A progress event from Redis (key, channel or stream entry), or null when it is not one. */
-export function parseProgressEvent(raw: string): ProgressEvent | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  const parsed = progressEventSchema.safeParse(json);
-  return parsed.success ? parsed.data : null;
-}
+export const parseProgressEvent = (raw: string): ProgressEvent | null => parseJsonAs(progressEventSchema, raw);
 
 /**
  * One atomic step, so seq order is the order in which events are stored, published and streamed, whoever

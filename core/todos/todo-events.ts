@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Unsubscribe } from '../progress/progress-bus.js';
+import { parseJsonAs } from '../json.js';
 
 /** A todo ticked or unticked, from any surface (web page, Slack, Discord). */
 export const todoEventSchema = z.object({
@@ -13,16 +14,7 @@ export const todoEventSchema = z.object({
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 /** A todo event from Redis (channel message or stream entry), or null when it is not one. */
-export function parseTodoEvent(raw: string): TodoEvent | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  const parsed = todoEventSchema.safeParse(json);
-  return parsed.success ? parsed.data : null;
-}
+export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);
 
 /**
  * Announces saved ticks: a channel per session for live page viewers and a capped stream that the bots

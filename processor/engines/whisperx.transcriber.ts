@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parsePythonJson, whisperxResultSchema, type WhisperxResult } from '../../core/domain/transcript.js';
 import type { TranscriptionOptions } from '../../core/domain/session.js';
 import { AppError, isAppError } from '../../core/errors.js';
+import { parseJsonAs } from '../../core/json.js';
 import type { Logger } from '../../core/logger.js';
 import type { TranscribeRequest, Transcriber } from './transcriber.js';
 
@@ -133,16 +134,8 @@ export class WhisperxTranscriber implements Transcriber {
       this.log.warn({ status, retryAfter }, 'transcription worker refused the request');
       return new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: detail });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      json = undefined;
-    }
-    const parsed = errorBodySchema.safeParse(json);
-    return parsed.success
-      ? this.workerFailure(parsed.data.code, parsed.data.message, options)
-      : this.workerFailure(`http_${status}`, detail.message, options);
+    const error = parseJsonAs(errorBodySchema, body);
+    return error ? this.workerFailure(error.code, error.message, options) : this.workerFailure(`http_${status}`, detail.message, options);
   }
 
   private workerFailure(code: string, message: string | null | undefined, options: TranscriptionOptions): AppError {

@@ -22,6 +22,7 @@ import { testEnv } from './config.js';
 import { makeSpeechVideo, tempDir, type MediaDir } from './media.js';
 import { startS3, type TestS3 } from './s3-server.js';
 import { removeQueuesAndKeys } from './cleanup.js';
+import { parseJsonAs } from '../../core/json.js';
 
 export interface DeadLetter {
   queue: QueueName;
@@ -123,8 +124,8 @@ export async function startPipelineHarness(env: Record<string, string> = {}): Pr
         const dead = topologyNames(config.amqp).queues[queue].dead;
         for (let m = await ch.get(dead, { noAck: false }); m; m = await ch.get(dead, { noAck: false })) {
           const body = m.content.toString();
-          const parsed = jobMessageSchema.safeParse(jsonOrNull(body));
-          letters.push({ queue, body, sessionId: parsed.success ? parsed.data.sessionId : null, reason: m.properties.headers?.['x-dead-reason'] });
+          const job = parseJsonAs(jobMessageSchema, body);
+          letters.push({ queue, body, sessionId: job?.sessionId ?? null, reason: m.properties.headers?.['x-dead-reason'] });
         }
       }
       await conn.close(); // unacked: the letters stay for whoever reads next
@@ -139,12 +140,4 @@ export async function startPipelineHarness(env: Record<string, string> = {}): Pr
       await media.cleanup();
     },
   };
-}
-
-function jsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

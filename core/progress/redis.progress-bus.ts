@@ -51,6 +51,9 @@ return seq
 
 const unsequencedEventSchema = progressEventSchema.omit({ seq: true });
 
+/** Options of command connections whose callers must not wait on an outage. */
+export const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 };
+
 function connect(redis: Config['redis'], logger: Logger, role: string, options: RedisOptions = {}): Redis {
   // Named so operators (and tests) can tell our connections apart in CLIENT LIST.
   const client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:${role}`, lazyConnect: true, ...options });
@@ -81,9 +84,10 @@ export class RedisProgressBus implements ProgressBus {
     private readonly logger: Logger,
     options: RedisProgressBusOptions = {},
   ) {
-    // Progress is a view of the pipeline: while Redis is down, a publish fails within a reconnect attempt
-    // or two instead of queueing, so the work it reports on is never held up (the subscriber keeps retrying).
-    this.client = connect(redis, logger, 'progress', { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    // Progress is a view of the pipeline: while Redis is down or unresponsive, a publish fails within
+    // seconds instead of waiting for it, so the work it reports on is never held up (the subscriber keeps
+    // retrying). A command can be cut off mid-flight, so a time limit is what bounds it, not retry counts.
+    this.client = connect(redis, logger, 'progress', FAIL_FAST);
     this.names = progressNames(redis.keyPrefix);
     this.clock = options.clock ?? (() => new Date());
     this.streamMaxLength = options.streamMaxLength ?? 10_000;

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Unsubscribe } from '../progress/progress-bus.js';
 import type { ChannelFeed } from '../progress/redis.progress-bus.js';
 import { parseTodoEvent, type TodoEvent, type TodoEventBus, type TodoFeed } from './todo-events.js';
+import { FAIL_FAST } from '../progress/redis.progress-bus.js';
 
 /** Channel and stream names beside DESIGN §4's progress names, under the configured prefix. */
 export function todoNames(keyPrefix: string) {
@@ -25,7 +26,7 @@ export class RedisTodoEventBus implements TodoEventBus {
     logger: Logger,
     private readonly streamMaxLength = 10_000,
   ) {
-    this.client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:todo-events`, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    this.client = new Redis(redis.url, { connectionName: `${redis.keyPrefix}whisper-notes:todo-events`, lazyConnect: true, ...FAIL_FAST });
     this.client.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
     this.names = todoNames(redis.keyPrefix);
   }

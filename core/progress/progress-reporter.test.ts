@@ -3,6 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { AppError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { until } from '../../test/helpers/until.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { RedisProgressBus } from './redis.progress-bus.js';
 import { removeKeys } from '../../test/helpers/cleanup.js';
@@ -52,5 +54,26 @@ describe('progress reporter', () => {
     const stage = reporter.begin(id, 'PROCESSING', 'audio', 'Extracting the audio');
     await expect(stage.flush()).resolves.toBeUndefined();
     await down.close();
+  });
+
+  it('publishes a final state that fell into an outage once Redis is back', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    const flaky = new RedisProgressBus({ url: `redis://127.0.0.1:${proxy.port}`, keyPrefix: config.redis.keyPrefix }, log);
+    try {
+      const finalId = '3c0e2a52-8e4f-4a8e-9d55-0d7a1f6c2b11';
+      const reporter = new ProgressReporter(flaky, log, Date.now, 1000, 100);
+      await flaky.ping();
+      proxy.setAccepting(false);
+      proxy.dropConnections();
+      await reporter.report(finalId, 'PROCESSING', 'todos', 0.5, 'lost in the outage, and that is fine');
+      await reporter.report(finalId, 'COMPLETED', 'done', 1, 'Done');
+      expect(await bus.latest(finalId)).toBeNull();
+      proxy.setAccepting(true);
+      const latest = await until('the final event', async () => bus.latest(finalId), 15_000);
+      expect(latest).toMatchObject({ status: 'COMPLETED', stage: 'done', percent: 100 });
+    } finally {
+      await flaky.close();
+      await proxy.close();
+    }
   });
 });

@@ -1,9 +1,11 @@
-import type { ProgressEvent } from '../domain/progress.js';
+import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
 import { overallPercent } from '../domain/progress.js';
-import type { SessionStatus, Stage } from '../domain/session.js';
+import { isFinal, type SessionStatus, type Stage } from '../domain/session.js';
 import type { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ProgressBus } from './progress-bus.js';
+
+const FINAL_RETRIES = 20;
 
 /** Progress within one stage: throttled, with an ETA from the rate so far. */
 export interface StageProgress {
@@ -23,6 +25,8 @@ export class ProgressReporter {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
     private readonly minIntervalMs = 1000,
+    /** First delay before a final event that could not be published is tried again (then doubling). */
+    private readonly finalRetryMs = 1000,
   ) {}
 
   async report(sessionId: string, status: SessionStatus, stage: Stage, fraction: number, message: string): Promise<void> {
@@ -61,12 +65,28 @@ export class ProgressReporter {
     };
   }
 
-  private async send(update: Parameters<ProgressBus['publish']>[0]): Promise<ProgressEvent | null> {
+  private async send(update: ProgressUpdate): Promise<ProgressEvent | null> {
     try {
       return await this.bus.publish(update);
     } catch (err) {
       this.log.warn({ err, sessionId: update.sessionId, stage: update.stage }, 'progress event not published');
+      if (isFinal(update.status)) this.retryFinal(update, 1);
       return null;
     }
+  }
+
+  /**
+   * Intermediate progress may be lost in an outage, the end may not: the bots and the page wait for it.
+   * It is tried again in the background (doubling delays, about 15 minutes in all) until Redis takes it.
+   */
+  private retryFinal(update: ProgressUpdate, attempt: number): void {
+    if (attempt > FINAL_RETRIES) {
+      this.log.error({ sessionId: update.sessionId, status: update.status }, 'final progress event never published');
+      return;
+    }
+    const delay = Math.min(this.finalRetryMs * 2 ** (attempt - 1), 60_000);
+    setTimeout(() => {
+      this.bus.publish(update).catch(() => this.retryFinal(update, attempt + 1));
+    }, delay).unref();
   }
 }

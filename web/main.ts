@@ -1,18 +1,12 @@
-import { createCore } from '../core/app.js';
-import { loadConfig, required } from '../core/config.js';
-import { createLogger } from '../core/logger.js';
-import { runMain } from '../core/run-main.js';
+import { required } from '../core/config.js';
+import { runRole } from '../core/run-role.js';
 import { startWeb } from './app.js';
 
-await runMain('web', async () => {
-  const config = loadConfig();
-  required(config.web.linkSecret, 'LINK_SECRET'); // before connecting anywhere: a missing secret is one clear line
-  const log = createLogger(config.logLevel, 'web');
-  const core = await createCore(config, log);
-  const web = await startWeb(core, config.web.port);
-  log.info({ port: web.port, publicBaseUrl: config.web.publicBaseUrl }, 'status page listening');
-  return async () => {
-    await web.close();
-    await core.close();
-  };
+await runRole('web', {
+  check: (config) => void required(config.web.linkSecret, 'LINK_SECRET'),
+  start: async (core) => {
+    const web = await startWeb(core, core.config.web.port);
+    core.log.info({ port: web.port, publicBaseUrl: core.config.web.publicBaseUrl }, 'status page listening');
+    return () => web.close();
+  },
 });

@@ -1,0 +1,25 @@
+import { createCore, type Core } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { runMain } from './run-main.js';
+
+export interface Role {
+  /** Checks settings this role needs before anything connects (throw ConfigError: one clear line). */
+  check?: (config: Config) => void;
+  /** Starts the role on the wired core; returns how to stop it (the core is closed after). */
+  start: (core: Core) => Promise<() => Promise<void>>;
+}
+
+/** A process: configuration read once, one core of connections, the role, then a graceful shutdown. */
+export function runRole(name: string, role: Role): Promise<void> {
+  return runMain(name, async () => {
+    const config = loadConfig();
+    role.check?.(config);
+    const core = await createCore(config, createLogger(config.logLevel, name));
+    const stop = await role.start(core);
+    return async () => {
+      await stop();
+      await core.close();
+    };
+  });
+}

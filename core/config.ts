@@ -43,6 +43,7 @@ const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/whisper_notes'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
@@ -82,6 +83,7 @@ const envSchema = z.object({
   FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
   FETCH_ALLOW_HOSTS: ipList,
   UPLOAD_TIMEOUT_SECONDS: positiveInt.default(3600),
+  MAX_ACTIVE_SESSIONS_PER_USER: positiveInt.default(3),
 
   JOB_MAX_ATTEMPTS: positiveInt.max(20).default(4),
   JOB_RETRY_DELAYS_MS: z
@@ -95,8 +97,30 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Which implementation each part runs on; see ENGINE_SWITCHES. */
+export interface Engines {
+  database: 'postgres' | 'pglite';
+  objects: 's3' | 'local';
+  queue: 'rabbitmq' | 'table';
+  progress: 'redis' | 'memory';
+}
+
+/**
+ * The variable that switches each part from its embedded default (kept under DATA_DIR) to the distributed
+ * engine. Only being set counts: the address defaults below are those docker-compose uses.
+ */
+export const ENGINE_SWITCHES = {
+  database: 'DATABASE_URL',
+  objects: 'S3_ENDPOINT',
+  queue: 'AMQP_URL',
+  progress: 'REDIS_URL',
+} as const satisfies Record<keyof Engines, keyof Env>;
+
 export interface Config {
   env: string;
+  /** Where the embedded engines keep their data. */
+  dataDir: string;
+  engines: Engines;
   logLevel: Env['LOG_LEVEL'];
   databaseUrl: string;
   redis: { url: string; keyPrefix: string };
@@ -122,6 +146,8 @@ export interface Config {
     allowAddresses: string[];
     /** A session still UPLOADING this long after it started is taken as abandoned (its uploader died). */
     uploadTimeoutMs: number;
+    /** Sessions one person may have uploading or processing at once; more are refused with a message. */
+    maxActivePerUser: number;
   };
   healthPort: number;
 }
@@ -135,8 +161,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
   }
   const e = parsed.data;
+  const isSet = (name: keyof Env) => (source[name] ?? '').trim() !== '';
   return {
     env: e.NODE_ENV,
+    dataDir: e.DATA_DIR,
+    engines: {
+      database: isSet(ENGINE_SWITCHES.database) ? 'postgres' : 'pglite',
+      objects: isSet(ENGINE_SWITCHES.objects) ? 's3' : 'local',
+      queue: isSet(ENGINE_SWITCHES.queue) ? 'rabbitmq' : 'table',
+      progress: isSet(ENGINE_SWITCHES.progress) ? 'redis' : 'memory',
+    },
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
@@ -172,6 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
       allowAddresses: e.FETCH_ALLOW_HOSTS,
       uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,
+      maxActivePerUser: e.MAX_ACTIVE_SESSIONS_PER_USER,
     },
     healthPort: e.HEALTH_PORT,
   };

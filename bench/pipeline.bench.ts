@@ -37,10 +37,11 @@ const log = createLogger('silent');
 const core = await createCore(config, log);
 const processor = await startProcessor(core, createEngines(config, log));
 
-async function runOne(): Promise<{ ms: number; session: Session }> {
+/** Each job comes from its own person, as a burst from a team would (one person is limited to a few at once). */
+async function runOne(person: number): Promise<{ ms: number; session: Session }> {
   const started = performance.now();
   const { uploaded } = await core.sessionService.start({
-    user: { platform: 'cli', workspaceId: 'bench', externalId: 'bench' },
+    user: { platform: 'cli', workspaceId: 'bench', externalId: `bench-${person}` },
     origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
     source: { kind: 'stream', body: createReadStream(video), filename: 'bench.mp4', sizeBytes: size },
   });
@@ -54,16 +55,41 @@ async function runOne(): Promise<{ ms: number; session: Session }> {
   return { ms: performance.now() - started, session };
 }
 
+/** Polls the ready-message count of both queues every 20 ms; stop() gives the peak of each. */
+function sampleQueueDepth() {
+  const peak = { transcribe: 0, todos: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [transcribe, todos] = await Promise.all([core.queue.depth('transcribe'), core.queue.depth('todos')]);
+      peak.transcribe = Math.max(peak.transcribe, transcribe);
+      peak.todos = Math.max(peak.todos, todos);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
+
 try {
-  await runOne(); // warm-up: connections, JIT, buckets
+  await runOne(0); // warm-up: connections, JIT, buckets
   const latencies: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) latencies.push((await runOne()).ms);
+  for (let i = 0; i < SEQUENTIAL; i++) latencies.push((await runOne(0)).ms);
   latencies.sort((a, b) => a - b);
 
+  const depth = sampleQueueDepth();
   const burstStart = performance.now();
-  const burst = await Promise.all(Array.from({ length: BURST }, () => runOne()));
+  const burst = await Promise.all(Array.from({ length: BURST }, (_, i) => runOne(i)));
   const burstSeconds = (performance.now() - burstStart) / 1000;
+  const peakDepth = await depth.stop();
   const burstLatencies = burst.map((b) => b.ms).sort((a, b) => a - b);
+  // None lost: every row is COMPLETED and every session has its three result files.
+  const stored = await Promise.all(burst.map(async ({ session }) => Object.values(await core.sessionService.results(session.id)).every((r) => r !== null)));
 
   report({
     bench: 'pipeline',
@@ -71,7 +97,9 @@ try {
     p50Ms: Math.round(percentile(latencies, 50)),
     p95Ms: Math.round(percentile(latencies, 95)),
     burst: BURST,
-    burstCompleted: burst.length,
+    burstCompleted: burst.filter((b) => b.session.status === 'COMPLETED').length,
+    burstWithAllResults: stored.filter(Boolean).length,
+    peakQueueDepth: peakDepth,
     burstSeconds: Math.round(burstSeconds * 10) / 10,
     burstJobsPerSecond: Math.round((BURST / burstSeconds) * 10) / 10,
     burstP95Ms: Math.round(percentile(burstLatencies, 95)),

@@ -25,6 +25,9 @@ const url = (protocols: string[]) =>
 const optionalUrl = (protocols: string[]) =>
   optionalString.pipe(url(protocols).optional());
 
+/** An engine address: empty counts as unset (the embedded engine is used), so it falls back to `fallback`. */
+const engineUrl = (protocols: string[], fallback: string) => optionalUrl(protocols).transform((v) => v ?? fallback);
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
@@ -44,13 +47,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
-  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/whisper_notes'),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: engineUrl(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/whisper_notes'),
+  REDIS_URL: engineUrl(['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default(''),
-  AMQP_URL: url(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_URL: engineUrl(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672'),
   AMQP_QUEUE_PREFIX: z.string().default(''),
 
-  S3_ENDPOINT: url(['http:', 'https:']).default('http://127.0.0.1:9000'),
+  S3_ENDPOINT: engineUrl(['http:', 'https:'], 'http://127.0.0.1:9000'),
   S3_PUBLIC_ENDPOINT: optionalUrl(['http:', 'https:']),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY: z.string().min(1).default('minioadmin'),

@@ -10,10 +10,30 @@ describe('configuration', () => {
     expect(c.transcriber.engine).toBe('whisperx');
     expect(c.ingest.allowAddresses).toEqual([]);
     expect(c.amqp.retryDelaysMs).toEqual([5000, 30000, 120000]);
+    expect(c.ingest.maxActivePerUser).toBe(3);
+  });
+
+  it('runs every part on its embedded engine under DATA_DIR until its variable is set', () => {
+    const embedded = loadConfig({ DATA_DIR: '/srv/wn' });
+    expect(embedded.dataDir).toBe('/srv/wn');
+    expect(embedded.engines).toEqual({ database: 'pglite', objects: 'local', queue: 'table', progress: 'memory' });
+    expect(loadConfig({}).dataDir).toBe('./data');
+
+    const blank = loadConfig({ DATABASE_URL: ' ', REDIS_URL: '', AMQP_URL: '', S3_ENDPOINT: '' });
+    expect(blank.engines).toEqual(embedded.engines);
+
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).engines).toEqual({ ...embedded.engines, database: 'postgres' });
+    expect(loadConfig({ S3_ENDPOINT: 'http://minio:9000' }).engines).toEqual({ ...embedded.engines, objects: 's3' });
+    expect(loadConfig({ AMQP_URL: 'amqp://mq' }).engines).toEqual({ ...embedded.engines, queue: 'rabbitmq' });
+    const distributed = loadConfig({ REDIS_URL: 'redis://cache:6379', DATABASE_URL: 'postgres://db/x', AMQP_URL: 'amqp://mq', S3_ENDPOINT: 'http://minio:9000' });
+    expect(distributed.engines).toEqual({ database: 'postgres', objects: 's3', queue: 'rabbitmq', progress: 'redis' });
+    expect(distributed.redis.url).toBe('redis://cache:6379');
   });
 
   it.each([
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ MAX_ACTIVE_SESSIONS_PER_USER: '0' }, 'MAX_ACTIVE_SESSIONS_PER_USER'],
     [{ TRANSCRIBER: 'vosk' }, 'TRANSCRIBER'],
     [{ MAX_MEDIA_BYTES: '-5' }, 'MAX_MEDIA_BYTES'],
     [{ LINK_SECRET: 'short' }, 'LINK_SECRET'],

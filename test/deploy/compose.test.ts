@@ -115,6 +115,8 @@ describe('docker-compose.yml', () => {
     expect(s.env_file).toEqual([{ path: '.env', required: false }]);
     const config = loadConfig(environment);
     expect(config.transcriber.whisperxUrl).toBe('http://whisperx:8000');
+    // Compose runs the distributed engines: an embedded one here would keep data in one container only.
+    expect(config.engines).toEqual({ database: 'postgres', objects: 's3', queue: 'rabbitmq', progress: 'redis' });
   });
 
   it('points the Node services at the credentials the infrastructure is started with', () => {

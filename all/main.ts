@@ -1,4 +1,5 @@
 import { startHealthServer } from '../core/health.js';
+import { withLinkSecret } from '../core/link-secret.js';
 import { runRole } from '../core/run-role.js';
 import { createEngines } from '../processor/engines/index.js';
 import { startProcessor } from '../processor/processor.js';
@@ -16,6 +17,8 @@ interface RunningPart {
 }
 
 await runRole('whisper-notes', {
+  // One process serves the page and posts its links, so a secret kept in DATA_DIR is enough.
+  prepare: withLinkSecret,
   start: async (core) => {
     const { config, log } = core;
     const parts: RunningPart[] = [];
@@ -23,12 +26,8 @@ await runRole('whisper-notes', {
     parts.push({ name: 'processor', stop: () => processor.stop() });
     const health = await startHealthServer(config.healthPort, core.readiness);
     parts.push({ name: 'health', stop: () => health.close() });
-    if (config.web.linkSecret) {
-      const web = await startWeb(core, config.web.port);
-      parts.push({ name: `web (:${web.port})`, stop: () => web.close() });
-    } else {
-      log.warn('status page off: set LINK_SECRET (32+ characters) to serve it');
-    }
+    const web = await startWeb(core, config.web.port);
+    parts.push({ name: `web (:${web.port})`, stop: () => web.close() });
     const bots = await startBots(core);
     if (bots) parts.push({ name: `bots (${bots.platforms.join(', ')})`, stop: () => bots.stop() });
 

@@ -1,10 +1,12 @@
 import { createCore } from '../core/app.js';
 import { ConfigError, loadConfig } from '../core/config.js';
+import { withLinkSecret } from '../core/link-secret.js';
 import { createLogger } from '../core/logger.js';
 import { runCli } from './cli.js';
 
 try {
-  const config = loadConfig();
+  // Beside `npm start` on one box, the CLI signs status links with the secret that process keeps.
+  const config = await withLinkSecret(loadConfig());
   // The CLI talks to people: logs stay quiet unless asked for.
   const core = await createCore(config, createLogger(process.env.LOG_LEVEL ?? 'warn', 'cli'));
   const code = await runCli(process.argv.slice(2), core, {

@@ -1,13 +1,15 @@
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { createKnex, migrateLatest } from './knex.js';
+import { openDatabase } from './database.js';
+import { migrateLatest } from './knex.js';
 
+// The embedded engine migrates when it opens; on PostgreSQL this is the step that does it.
 const config = loadConfig();
 const log = createLogger(config.logLevel, 'migrate');
-const knex = createKnex(config.databaseUrl);
+const database = await openDatabase(config, log);
 try {
-  const applied = await migrateLatest(knex);
+  const applied = await migrateLatest(database.knex);
   log.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 } finally {
-  await knex.destroy();
+  await database.close();
 }

@@ -1,99 +1,134 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.js';
 import { testConfig } from '../../test/helpers/config.js';
+import { databaseEngines, removeScratchDataDirs, type TestDatabase } from '../../test/helpers/database.js';
 import { DEFAULT_OPTIONS } from '../sessions/session.service.js';
-import { createKnex } from './knex.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { UsersRepository } from './users.repository.js';
 
-const knex = createKnex(testConfig().databaseUrl);
-const sessions = new SessionsRepository(knex);
-const users = new UsersRepository(knex);
-const created: string[] = [];
-const workspace = `ws-${randomUUID()}`;
+afterAll(removeScratchDataDirs);
 
-afterAll(async () => {
-  await knex('sessions').whereIn('id', created).delete();
-  await knex('users').where({ workspace_id: workspace }).delete();
-  await knex.destroy();
-});
+describe.each(databaseEngines(testConfig))('repositories on $engine', ({ open }) => {
+  let db: TestDatabase;
+  let sessions: SessionsRepository;
+  let users: UsersRepository;
+  const created: string[] = [];
+  const workspace = `ws-${randomUUID()}`;
 
-async function newSession(userId: string) {
-  const s = await sessions.create({
+  beforeAll(async () => {
+    db = await open();
+    sessions = new SessionsRepository(db.knex);
+    users = new UsersRepository(db.knex);
+  });
+
+  afterAll(async () => {
+    await db.knex('sessions').whereIn('id', created).delete();
+    await db.knex('users').where({ workspace_id: workspace }).delete();
+    await db.close();
+  });
+
+  const newSessionOf = (userId: string) => ({
     id: randomUUID(),
     userId,
     filename: 'standup.mp4',
-    origin: { platform: 'slack', workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null },
-    sourceKind: 'upload',
+    origin: { platform: 'slack' as const, workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null },
+    sourceKind: 'upload' as const,
     options: { ...DEFAULT_OPTIONS, language: 'de' },
   });
-  created.push(s.id);
-  return s;
-}
 
-describe('users', () => {
-  it('maps a chat user to one stable id, even when resolved concurrently', async () => {
-    const user = { platform: 'slack', workspaceId: workspace, externalId: 'U123', displayName: 'Ann' };
-    const ids = await Promise.all(Array.from({ length: 8 }, () => users.resolve(user)));
-    expect(new Set(ids).size).toBe(1);
-    expect(await users.resolve({ ...user, externalId: 'U999' })).not.toBe(ids[0]);
-    expect(await users.resolve({ platform: 'discord', workspaceId: workspace, externalId: 'U123' })).not.toBe(ids[0]);
-  });
-});
+  async function newSession(userId: string) {
+    const s = await sessions.create(newSessionOf(userId));
+    created.push(s.id);
+    return s;
+  }
 
-describe('sessions', () => {
-  it('records a new session as UPLOADING with its origin and options', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U1' });
-    const s = await newSession(userId);
-    expect(s).toMatchObject({ status: 'UPLOADING', stage: 'upload', percent: 0, userId, sourceKind: 'upload', attempts: 0 });
-    expect(s.origin).toEqual({ platform: 'slack', workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null });
-    expect((await sessions.get(s.id))?.options.language).toBe('de');
+  it('has every migration applied', async () => {
+    const applied = await db.knex('knex_migrations').orderBy('id').pluck('name');
+    expect(applied).toEqual(migrations.map(([name]) => name));
   });
 
-  it('patches only the given fields and keeps big sizes exact', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U2' });
-    const s = await newSession(userId);
-    const updated = await sessions.update(s.id, { sizeBytes: 5_000_000_000, contentType: 'video/mp4', stage: 'queued' });
-    expect(updated).toMatchObject({ sizeBytes: 5_000_000_000, contentType: 'video/mp4', stage: 'queued', filename: 'standup.mp4', status: 'UPLOADING' });
-    expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(s.updatedAt.getTime());
+  describe('users', () => {
+    it('maps a chat user to one stable id, even when resolved concurrently', async () => {
+      const user = { platform: 'slack', workspaceId: workspace, externalId: 'U123', displayName: 'Ann' };
+      const ids = await Promise.all(Array.from({ length: 8 }, () => users.resolve(user)));
+      expect(new Set(ids).size).toBe(1);
+      expect(await users.resolve({ ...user, externalId: 'U999' })).not.toBe(ids[0]);
+      expect(await users.resolve({ platform: 'discord', workspaceId: workspace, externalId: 'U123' })).not.toBe(ids[0]);
+    });
   });
 
-  it('transitions only from the expected statuses, so a late stage cannot revive a final session', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U3' });
-    const s = await newSession(userId);
-    expect(await sessions.transition(s.id, ['PROCESSING'], { status: 'COMPLETED' })).toBeNull();
-    expect((await sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' }))?.status).toBe('CANCELLED');
-    expect(await sessions.transition(s.id, ['UPLOADING', 'PROCESSING'], { status: 'FAILED' })).toBeNull();
-    expect((await sessions.get(s.id))?.status).toBe('CANCELLED');
-  });
+  describe('sessions', () => {
+    it('records a new session as UPLOADING with its origin and options', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U1' });
+      const s = await newSession(userId);
+      expect(s).toMatchObject({ status: 'UPLOADING', stage: 'upload', percent: 0, userId, sourceKind: 'upload', attempts: 0 });
+      expect(s.origin).toEqual({ platform: 'slack', workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null });
+      expect((await sessions.get(s.id))?.options.language).toBe('de');
+    });
 
-  it('lists a user’s sessions newest first, finds stale ones, and deletes', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U4' });
-    const a = await newSession(userId);
-    const b = await newSession(userId);
-    expect((await sessions.listByUser(userId)).map((s) => s.id)).toEqual([b.id, a.id]);
-    const stale = await sessions.listStale('UPLOADING', new Date(Date.now() + 60_000));
-    expect(stale.map((s) => s.id)).toEqual(expect.arrayContaining([a.id, b.id]));
-    expect(await sessions.listStale('UPLOADING', new Date(Date.now() - 3_600_000))).not.toContainEqual(expect.objectContaining({ id: a.id }));
-    expect(await sessions.delete(a.id)).toBe(true);
-    expect(await sessions.delete(a.id)).toBe(false);
-    expect(await sessions.get(a.id)).toBeNull();
-  });
+    it('patches only the given fields and keeps big sizes exact', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U2' });
+      const s = await newSession(userId);
+      const updated = await sessions.update(s.id, { sizeBytes: 5_000_000_000, contentType: 'video/mp4', stage: 'queued' });
+      expect(updated).toMatchObject({ sizeBytes: 5_000_000_000, contentType: 'video/mp4', stage: 'queued', filename: 'standup.mp4', status: 'UPLOADING' });
+      expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(s.updatedAt.getTime());
+    });
 
-  it('lets exactly one caller claim posting the results, until it releases the claim', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U6' });
-    const s = await newSession(userId);
-    const claims = await Promise.all(Array.from({ length: 5 }, () => sessions.claimResultsPost(s.id)));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    await sessions.releaseResultsPost(s.id);
-    expect(await sessions.claimResultsPost(s.id)).toBe(true);
-    await sessions.setResultsMessages(s.id, ['C1:1.2', 'C1:1.3']);
-    expect((await sessions.get(s.id))?.resultsMessageRefs).toEqual(['C1:1.2', 'C1:1.3']);
-  });
+    it('transitions only from the expected statuses, so a late stage cannot revive a final session', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U3' });
+      const s = await newSession(userId);
+      expect(await sessions.transition(s.id, ['PROCESSING'], { status: 'COMPLETED' })).toBeNull();
+      expect((await sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' }))?.status).toBe('CANCELLED');
+      expect(await sessions.transition(s.id, ['UPLOADING', 'PROCESSING'], { status: 'FAILED' })).toBeNull();
+      expect((await sessions.get(s.id))?.status).toBe('CANCELLED');
+    });
 
-  it('refuses a status outside the lifecycle', async () => {
-    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U5' });
-    const s = await newSession(userId);
-    await expect(knex('sessions').where({ id: s.id }).update({ status: 'DONE' })).rejects.toThrow(/sessions_status_check/);
+    it('lists a user’s sessions newest first, finds stale ones, and deletes', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U4' });
+      const a = await newSession(userId);
+      const b = await newSession(userId);
+      expect((await sessions.listByUser(userId)).map((s) => s.id)).toEqual([b.id, a.id]);
+      const stale = await sessions.listStale('UPLOADING', new Date(Date.now() + 60_000));
+      expect(stale.map((s) => s.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+      expect(await sessions.listStale('UPLOADING', new Date(Date.now() - 3_600_000))).not.toContainEqual(expect.objectContaining({ id: a.id }));
+      expect(await sessions.delete(a.id)).toBe(true);
+      expect(await sessions.delete(a.id)).toBe(false);
+      expect(await sessions.get(a.id)).toBeNull();
+    });
+
+    it('lets exactly one caller claim posting the results, until it releases the claim', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U6' });
+      const s = await newSession(userId);
+      const claims = await Promise.all(Array.from({ length: 5 }, () => sessions.claimResultsPost(s.id)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await sessions.releaseResultsPost(s.id);
+      expect(await sessions.claimResultsPost(s.id)).toBe(true);
+      await sessions.setResultsMessages(s.id, ['C1:1.2', 'C1:1.3']);
+      expect((await sessions.get(s.id))?.resultsMessageRefs).toEqual(['C1:1.2', 'C1:1.3']);
+    });
+
+    it('never lets simultaneous starts by one person, through two pools, pass their active limit', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U7' });
+      const second = await db.another();
+      try {
+        const repositories = [sessions, new SessionsRepository(second.knex)];
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => repositories[i % 2]!.createWithinLimit(newSessionOf(userId), 3)),
+        );
+        const started = results.flatMap((r) => (r.session ? [r.session.id] : []));
+        created.push(...started);
+        expect(started).toHaveLength(3);
+        expect(results.filter((r) => !r.session)).toEqual(Array.from({ length: 5 }, () => ({ session: null, active: 3 })));
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('refuses a status outside the lifecycle', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U5' });
+      const s = await newSession(userId);
+      await expect(db.knex('sessions').where({ id: s.id }).update({ status: 'DONE' })).rejects.toThrow(/sessions_status_check/);
+    });
   });
 });

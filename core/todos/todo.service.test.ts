@@ -5,79 +5,46 @@ import { testConfig } from '../../test/helpers/config.js';
 import { expectAppError } from '../../test/helpers/assertions.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import type { Config } from '../config.js';
-import { createKnex, type Knex } from '../db/knex.js';
+import type { Database } from '../db/database.js';
 import { SessionsRepository } from '../db/sessions.repository.js';
 import { UsersRepository } from '../db/users.repository.js';
 import { storageLayout } from '../domain/storage-layout.js';
 import { buildDocuments, todosDocumentSchema, type MeetingNotes } from '../domain/todos.js';
 import { createLogger } from '../logger.js';
 import { DEFAULT_OPTIONS } from '../sessions/session.service.js';
+import { createProgress } from '../progress/index.js';
 import { RedisProgressFeed } from '../progress/redis.progress-bus.js';
 import { S3ObjectStore } from '../storage/s3.object-store.js';
 import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
 import { parseTodoEvent, type TodoEvent } from './todo-events.js';
 import { TodoService } from './todo.service.js';
 import { removeKeys } from '../../test/helpers/cleanup.js';
+import { databaseEngines, removeScratchDataDirs } from '../../test/helpers/database.js';
 
 const log = createLogger('silent');
 let s3: TestS3;
 let config: Config;
-let knexes: Knex[];
 let store: S3ObjectStore;
-let sessions: SessionsRepository;
 let events: RedisTodoEventBus;
 let redis: Redis;
-let userId: string;
 const layout = () => storageLayout(config.s3.buckets);
 
 beforeAll(async () => {
   s3 = await startS3();
   config = testConfig({ S3_ENDPOINT: s3.endpoint });
-  // Two pools: ticks arrive through two processes as well as concurrently within one.
-  knexes = [createKnex(config.databaseUrl), createKnex(config.databaseUrl)];
-  sessions = new SessionsRepository(knexes[0]!);
   store = new S3ObjectStore(config.s3);
   await store.ensureBuckets();
   events = new RedisTodoEventBus(config.redis, log);
   redis = new Redis(config.redis.url);
-  userId = await new UsersRepository(knexes[0]!).resolve({ platform: 'cli', workspaceId: null, externalId: `todo-test-${randomUUID()}` });
 });
 
 afterAll(async () => {
   await removeKeys(config, redis);
   redis.disconnect();
   await events.close();
-  await Promise.all(knexes.map((k) => k.destroy()));
   await s3.close();
+  await removeScratchDataDirs();
 });
-
-function service(knex = knexes[0]!, clock?: () => Date): TodoService {
-  return new TodoService({ knex, sessions, store, layout: layout(), events, log, clock });
-}
-
-/** A session whose todos.json lists `count` open todos. */
-async function sessionWithTodos(count: number): Promise<string> {
-  const id = randomUUID();
-  await sessions.create({
-    id,
-    userId,
-    filename: 'sync.mp4',
-    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
-    sourceKind: 'upload',
-    options: DEFAULT_OPTIONS,
-  });
-  const notes: MeetingNotes = {
-    summary: 'Sync',
-    keyPoints: [],
-    decisions: [],
-    todos: Array.from({ length: count }, (_, i) => ({
-      task: `Task ${i + 1}`, priority: 'medium' as const, context: '', assignee: null, due: null, segments: [i], timestamp: '00:00:01',
-    })),
-    estimatedTime: null,
-  };
-  await store.putJson(layout().todos(id), buildDocuments(id, notes, new Date()).todos);
-  return id;
-}
 
 const storedTodos = async (id: string) => todosDocumentSchema.parse(await store.getJson(layout().todos(id))).todos;
 
@@ -88,7 +55,51 @@ async function streamedEvents(sessionId: string): Promise<TodoEvent[]> {
     .filter((e): e is TodoEvent => e?.sessionId === sessionId);
 }
 
-describe('TodoService', () => {
+describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) => {
+  // Two pools: ticks arrive through two processes as well as concurrently within one.
+  let databases: Database[];
+  let sessions: SessionsRepository;
+  let userId: string;
+
+  beforeAll(async () => {
+    const first = await open();
+    databases = [first, await first.another()];
+    sessions = new SessionsRepository(first.knex);
+    userId = await new UsersRepository(first.knex).resolve({ platform: 'cli', workspaceId: null, externalId: `todo-test-${randomUUID()}` });
+  });
+
+  afterAll(async () => {
+    for (const db of databases.reverse()) await db.close();
+  });
+
+  function service(db = databases[0]!, clock?: () => Date): TodoService {
+    return new TodoService({ knex: db.knex, sessions, store, layout: layout(), events, log, clock });
+  }
+
+  /** A session whose todos.json lists `count` open todos. */
+  async function sessionWithTodos(count: number): Promise<string> {
+    const id = randomUUID();
+    await sessions.create({
+      id,
+      userId,
+      filename: 'sync.mp4',
+      origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+      sourceKind: 'upload',
+      options: DEFAULT_OPTIONS,
+    });
+    const notes: MeetingNotes = {
+      summary: 'Sync',
+      keyPoints: [],
+      decisions: [],
+      todos: Array.from({ length: count }, (_, i) => ({
+        task: `Task ${i + 1}`, priority: 'medium' as const, context: '', assignee: null, due: null, segments: [i], timestamp: '00:00:01',
+      })),
+      estimatedTime: null,
+    };
+    await store.putJson(layout().todos(id), buildDocuments(id, notes, new Date()).todos);
+    return id;
+  }
+
   it('saves a tick with who and when, and announces it on the channel and the stream', async () => {
     const id = await sessionWithTodos(3);
     const feed = new RedisProgressFeed(config.redis, log);
@@ -96,7 +107,7 @@ describe('TodoService', () => {
     await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => live.push(e)).ready;
 
     const at = new Date('2026-11-25T10:31:00.000Z');
-    const todo = await service(knexes[0], () => at).setCompleted(id, '2', true, 'anna');
+    const todo = await service(databases[0], () => at).setCompleted(id, '2', true, 'anna');
     expect(todo).toMatchObject({ id: '2', completed: true, completed_by: 'anna', completed_at: at.toISOString() });
 
     const stored = await storedTodos(id);
@@ -119,7 +130,7 @@ describe('TodoService', () => {
 
   it('never loses a tick: 20 people ticking 20 todos of one meeting at once, through two processes', async () => {
     const id = await sessionWithTodos(20);
-    const services = [service(knexes[0]), service(knexes[1])];
+    const services = [service(databases[0]), service(databases[1])];
     await Promise.all(Array.from({ length: 20 }, (_, i) => services[i % 2]!.setCompleted(id, String(i + 1), true, `person-${i + 1}`)));
 
     const stored = await storedTodos(id);
@@ -128,6 +139,18 @@ describe('TodoService', () => {
     expect((await streamedEvents(id)).map((e) => e.todoId).sort((a, b) => Number(a) - Number(b))).toEqual(
       Array.from({ length: 20 }, (_, i) => String(i + 1)),
     );
+  });
+
+  it('completes ticks announced on the embedded event bus, which writes to the same database', async () => {
+    const id = await sessionWithTodos(3);
+    const embedded = createProgress(testConfig({ REDIS_URL: '' }), databases[0]!.knex, log);
+    const ticking = new TodoService({ knex: databases[0]!.knex, sessions, store, layout: layout(), events: embedded.todoEvents, log });
+    await Promise.all(['1', '2', '3'].map((todoId) => ticking.setCompleted(id, todoId, true, 'anna')));
+    await embedded.close();
+
+    expect((await storedTodos(id)).every((t) => t.completed)).toBe(true);
+    const logged = await databases[0]!.knex('event_log').where({ session_id: id }).pluck('payload');
+    expect(logged.map((p: string) => parseTodoEvent(p)?.todoId).sort()).toEqual(['1', '2', '3']);
   });
 
   it('answers clearly for an unknown session, todos not written yet, or an unknown todo', async () => {
@@ -150,7 +173,7 @@ describe('TodoService', () => {
   it('a saved tick stands even when its announcement cannot be sent', async () => {
     const id = await sessionWithTodos(1);
     const down = new RedisTodoEventBus({ url: 'redis://127.0.0.1:1', keyPrefix: config.redis.keyPrefix }, log);
-    const ticking = new TodoService({ knex: knexes[0]!, sessions, store, layout: layout(), events: down, log });
+    const ticking = new TodoService({ knex: databases[0]!.knex, sessions, store, layout: layout(), events: down, log });
     await expect(ticking.setCompleted(id, '1', true, 'anna')).resolves.toMatchObject({ completed: true });
     expect((await storedTodos(id))[0]!.completed).toBe(true);
     await down.close();

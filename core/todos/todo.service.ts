@@ -40,7 +40,7 @@ export class TodoService {
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
     const ref = layout.todos(sessionId);
 
-    return knex.transaction(async (trx) => {
+    const saved = await knex.transaction(async (trx) => {
       // Held until the transaction ends; keyed by a 64-bit hash of the session, namespaced to todos.
       await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`todos:${sessionId}`]);
       const raw = await store.getJson(ref);
@@ -48,19 +48,25 @@ export class TodoService {
       const doc = todosDocumentSchema.parse(raw);
       const todo = doc.todos.find((t) => t.id === todoId);
       if (!todo) throw new AppError('SESSION_NOT_FOUND', 'That todo is not on this meeting’s list.');
-      if (todo.completed === completed) return todo;
+      if (todo.completed === completed) return { todo, at: null };
 
       const at = this.clock().toISOString();
       Object.assign(todo, { completed, completed_by: completed ? by : null, completed_at: completed ? at : null });
       await store.putJson(ref, doc);
-      // Announced while the lock is held, so events go out in the order the ticks were saved.
+      return { todo, at };
+    });
+    // Announced after the commit, not under the lock: the embedded engine's event bus writes to the
+    // database, and waiting for that inside this transaction waits forever on PGlite (one backend, held by
+    // the transaction) and for a spare pooled connection on PostgreSQL. Two ticks of one todo may then be
+    // announced out of order; each event carries `at`, when it was saved.
+    if (saved.at !== null) {
       try {
-        await events.publish({ sessionId, todoId, completed, by, at });
+        await events.publish({ sessionId, todoId, completed, by, at: saved.at });
       } catch (err) {
         // The tick is saved (the truth); viewers pick it up on their next load.
         log.warn({ err, sessionId, todoId }, 'todo event not published');
       }
-      return todo;
-    });
+    }
+    return saved.todo;
   }
 }

@@ -21,7 +21,7 @@ export interface Consumer {
 }
 
 export interface JobQueue {
-  /** Resolves once the broker has confirmed the message is stored. */
+  /** Resolves once the message is stored durably (confirmed by RabbitMQ, or committed to the job table). */
   publish(queue: QueueName, job: JobMessage): Promise<void>;
   consume(queue: QueueName, handler: JobHandler): Promise<Consumer>;
   /** Messages waiting (ready) per queue, for status and benchmarks. */

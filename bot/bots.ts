@@ -1,9 +1,5 @@
 import type { Core } from '../core/app.js';
 import { statusPageUrl } from '../core/links.js';
-import { PROGRESS_STREAM_FIELD, parseProgressEvent, progressNames } from '../core/progress/redis.progress-bus.js';
-import { RedisStreamConsumer } from '../core/progress/redis.stream-consumer.js';
-import { todoNames, TODO_STREAM_FIELD } from '../core/todos/redis.todo-events.js';
-import { parseTodoEvent } from '../core/todos/todo-events.js';
 import type { ChatPlatform } from './chat-platform.js';
 import { startDiscordBot } from './discord/index.js';
 import { startSlackBot } from './slack/index.js';
@@ -48,15 +44,7 @@ export async function startBots(core: Core, tuning: { minEditIntervalMs?: number
   // what they read waits for the notifier, which needs the bots' platforms.
   let ready!: (n: ThreadNotifier) => void;
   const notifier = new Promise<ThreadNotifier>((resolve) => (ready = resolve));
-  const group = `${config.redis.keyPrefix}bots`;
-  const progress = new RedisStreamConsumer(
-    { redisUrl: config.redis.url, stream: progressNames(config.redis.keyPrefix).stream, group, field: PROGRESS_STREAM_FIELD, parse: parseProgressEvent },
-    log,
-  );
-  const ticks = new RedisStreamConsumer(
-    { redisUrl: config.redis.url, stream: todoNames(config.redis.keyPrefix).stream, group, field: TODO_STREAM_FIELD, parse: parseTodoEvent },
-    log,
-  );
+  const { progress, todos: ticks } = core.streams;
   progress.start(async (event) => (await notifier).handle(event));
   ticks.start(async (event) => (await notifier).todosChanged(event.sessionId));
 

@@ -1,8 +1,10 @@
-import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
+import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '../domain/progress.js';
+import { parseJsonAs } from '../json.js';
 
 /**
- * Progress events (DESIGN §4): the latest state per session, a pub/sub channel per session and the
- * capped `progress-events` stream that bots read in a consumer group.
+ * Progress events (DESIGN §4): the latest state per session, live delivery per session and the capped
+ * `progress-events` stream that bots read in a consumer group. Engines: Redis, or the embedded one (in
+ * process, kept in the database).
  */
 export interface ProgressBus {
   /**
@@ -17,12 +19,12 @@ export interface ProgressBus {
   close(): Promise<void>;
 }
 
-/** Stops one listener. `ready` settles once the session's channel is subscribed (see ProgressFeed). */
+/** Stops one listener. `ready` settles once the listener is subscribed (see ProgressFeed). */
 export type Unsubscribe = (() => void) & { readonly ready: Promise<void> };
 
 /**
- * Live progress for viewers in this process (web SSE, CLI `--wait`): one subscriber connection per process,
- * fanned out in memory, never one connection per viewer.
+ * Live progress for viewers in this process (web SSE, CLI `--wait`): one subscriber per process (a Redis
+ * connection, or one poll of the database), fanned out in memory, never one per viewer.
  */
 export interface ProgressFeed {
   /**
@@ -31,4 +33,14 @@ export interface ProgressFeed {
    */
   subscribe(sessionId: string, listener: (event: ProgressEvent) => void): Unsubscribe;
   close(): Promise<void>;
+}
+
+/** A progress event from its JSON (stored state, channel message, stream entry), or null when it is not one. */
+export const parseProgressEvent = (raw: string): ProgressEvent | null => parseJsonAs(progressEventSchema, raw);
+
+const unsequencedEventSchema = progressEventSchema.omit({ seq: true });
+
+/** An update made an event, but for its seq (which the engine assigns): validated, time-stamped, defaults filled. */
+export function stampUpdate(update: ProgressUpdate, at: Date): Omit<ProgressEvent, 'seq'> {
+  return unsequencedEventSchema.parse({ ...update, etaSeconds: update.etaSeconds ?? null, error: update.error ?? null, at: at.toISOString() });
 }

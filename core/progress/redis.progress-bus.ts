@@ -1,10 +1,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
-import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '../domain/progress.js';
+import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
 import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
-import type { ProgressBus, ProgressFeed, Unsubscribe } from './progress-bus.js';
-import { parseJsonAs } from '../json.js';
+import { streamNames } from './event-stream.js';
+import { parseOnce } from './parse-once.js';
+import { parseProgressEvent, stampUpdate, type ProgressBus, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
+
+export { parseProgressEvent };
 
 const DAY_SECONDS = 24 * 60 * 60;
 
@@ -16,15 +19,12 @@ export function progressNames(keyPrefix: string) {
     /** The pub/sub channel shares the latest-state key's name. */
     channel: latest,
     seq: (sessionId: string) => `${keyPrefix}progress:${sessionId}:seq`,
-    stream: `${keyPrefix}progress-events`,
+    stream: streamNames(keyPrefix).progress,
   };
 }
 
 /** Each `progress-events` entry holds the event JSON under this field. */
 export const PROGRESS_STREAM_FIELD = 'event';
-
-/** A progress event from Redis (key, channel or stream entry), or null when it is not one. */
-export const parseProgressEvent = (raw: string): ProgressEvent | null => parseJsonAs(progressEventSchema, raw);
 
 /**
  * One atomic step, so seq order is the order in which events are stored, published and streamed, whoever
@@ -48,8 +48,6 @@ redis.call('PUBLISH', KEYS[1], event)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', '${PROGRESS_STREAM_FIELD}', event)
 return seq
 `;
-
-const unsequencedEventSchema = progressEventSchema.omit({ seq: true });
 
 /** Options of command connections whose callers must not wait on an outage. */
 export const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 };
@@ -94,12 +92,7 @@ export class RedisProgressBus implements ProgressBus {
   }
 
   async publish(update: ProgressUpdate): Promise<ProgressEvent> {
-    const { sessionId, ...rest } = unsequencedEventSchema.parse({
-      ...update,
-      etaSeconds: update.etaSeconds ?? null,
-      error: update.error ?? null,
-      at: this.clock().toISOString(),
-    });
+    const { sessionId, ...rest } = stampUpdate(update, this.clock());
     const before = `{"sessionId":${JSON.stringify(sessionId)},"seq":`;
     const after = `,${JSON.stringify(rest).slice(1)}`;
     const answer = await this.client.eval(
@@ -165,8 +158,9 @@ export class RedisProgressFeed implements ProgressFeed, ChannelFeed {
   private readonly names: ReturnType<typeof progressNames>;
   private readonly channels = new Map<string, Channel>();
   private closed = false;
-  /** A message reaches every listener of its channel in one synchronous loop, so one parse serves them all. */
-  private lastParsed: { message: string; event: ProgressEvent | null } | null = null;
+  private readonly parse = parseOnce(parseProgressEvent, (message) =>
+    this.logger.warn({ bytes: message.length }, 'malformed progress message ignored'),
+  );
 
   constructor(
     redis: Config['redis'],
@@ -220,19 +214,9 @@ export class RedisProgressFeed implements ProgressFeed, ChannelFeed {
     return ready;
   }
 
-  private parse(message: string): ProgressEvent | null {
-    if (this.lastParsed?.message !== message) {
-      const event = parseProgressEvent(message);
-      if (!event) this.logger.warn({ bytes: message.length }, 'malformed progress message ignored');
-      this.lastParsed = { message, event };
-    }
-    return this.lastParsed.event;
-  }
-
   private deliver(name: string, message: string): void {
     const channel = this.channels.get(name);
     if (!channel) return; // in flight while the last listener left
-    this.lastParsed = null;
     for (const { listener } of [...channel.listeners]) {
       try {
         listener(message);

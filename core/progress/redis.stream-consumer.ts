@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import type { EventStream } from './event-stream.js';
 
 export interface StreamConsumerOptions<T> {
   redisUrl: string;
@@ -24,7 +25,7 @@ type Entry = [id: string, fields: string[]];
  * acknowledged once the handler has finished, so a process that dies mid-way leaves it pending for itself
  * (on restart) or for another replica (after `claimIdleMs`). Unparseable entries are acknowledged and logged.
  */
-export class RedisStreamConsumer<T> {
+export class RedisStreamConsumer<T> implements EventStream<T> {
   private readonly client: Redis;
   private readonly consumer: string;
   private running = false;

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { streamNames } from '../progress/event-stream.js';
 import type { Unsubscribe } from '../progress/progress-bus.js';
 import type { ChannelFeed } from '../progress/redis.progress-bus.js';
 import { parseTodoEvent, type TodoEvent, type TodoEventBus, type TodoFeed } from './todo-events.js';
@@ -10,7 +11,7 @@ import { FAIL_FAST } from '../progress/redis.progress-bus.js';
 export function todoNames(keyPrefix: string) {
   return {
     channel: (sessionId: string) => `${keyPrefix}todos:${sessionId}`,
-    stream: `${keyPrefix}todo-events`,
+    stream: streamNames(keyPrefix).todos,
   };
 }
 

@@ -13,12 +13,13 @@ export const todoEventSchema = z.object({
 });
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
-/** A todo event from Redis (channel message or stream entry), or null when it is not one. */
+/** A todo event from its JSON (channel message or stream entry), or null when it is not one. */
 export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);
 
 /**
- * Announces saved ticks: a channel per session for live page viewers and a capped stream that the bots
- * read in a consumer group (so every chat message showing the todos is re-rendered once).
+ * Announces saved ticks: live delivery per session for page viewers and a capped stream that the bots
+ * read in a consumer group (so every chat message showing the todos is re-rendered once). Engines: Redis,
+ * or the embedded one (core/progress: in process, kept in the database).
  */
 export interface TodoEventBus {
   publish(event: TodoEvent): Promise<void>;
@@ -26,7 +27,7 @@ export interface TodoEventBus {
   close(): Promise<void>;
 }
 
-/** Live todo events for viewers in this process, over the process's one subscriber connection. */
+/** Live todo events for viewers in this process, over the process's one subscriber (see ProgressFeed). */
 export interface TodoFeed {
   /** Await the returned function's `ready` before reading todos.json, so no tick falls between the two. */
   subscribe(sessionId: string, listener: (event: TodoEvent) => void): Unsubscribe;

@@ -2,13 +2,13 @@ import { stageLabel } from '../core/domain/progress-text.js';
 import type { Core } from '../core/app.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
-import { parseRefPath } from '../core/domain/storage-layout.js';
+import { parseRefPath, type ObjectRef } from '../core/domain/storage-layout.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 import type { ObjectStore } from '../core/storage/object-store.js';
 
 export interface Media {
-  /** Presigned GET of the original: the browser streams it with range requests straight from the store. */
+  /** Where the browser streams the original with range requests: the store (presigned) or this server. */
   url: string;
   kind: 'video' | 'audio';
 }
@@ -20,6 +20,14 @@ export interface SessionState {
   /** The stored outputs, once the session is COMPLETED. */
   results: SessionResults | null;
   media: Media | null;
+}
+
+/** The address a browser fetches a session's recording from. */
+export type MediaLink = (sessionId: string, ref: ObjectRef) => Promise<string>;
+
+/** A presigned GET straight from the store (S3_PUBLIC_ENDPOINT), valid for `seconds`. */
+export function presignedMediaLink(signer: ObjectStore, seconds: number): MediaLink {
+  return (_sessionId, ref) => signer.presignGet(ref, seconds);
 }
 
 const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
@@ -48,9 +56,7 @@ export function currentProgress(session: Session, latest: ProgressEvent | null):
 export class SessionStates {
   constructor(
     private readonly core: Core,
-    /** Signs media links for browsers (S3_PUBLIC_ENDPOINT); may differ from the store the services use. */
-    private readonly mediaSigner: ObjectStore,
-    private readonly mediaLinkSeconds: number,
+    private readonly mediaLink: MediaLink,
   ) {}
 
   async load(id: string): Promise<SessionState | null> {
@@ -65,7 +71,7 @@ export class SessionStates {
 
   private async media(session: Session): Promise<Media | null> {
     if (!session.videoPath) return null;
-    const url = await this.mediaSigner.presignGet(parseRefPath(session.videoPath), this.mediaLinkSeconds);
+    const url = await this.mediaLink(session.id, parseRefPath(session.videoPath));
     return { url, kind: session.contentType?.startsWith('audio/') ? 'audio' : 'video' };
   }
 }

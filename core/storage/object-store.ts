@@ -9,12 +9,15 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-/** Object storage (MinIO / S3). Files are kept until a user deletes them. */
+/**
+ * Object storage: S3 (MinIO), or a directory under DATA_DIR (see index.ts), which pass the same contract
+ * suite (object-store.contract.ts). Files are kept until a user deletes them.
+ */
 export interface ObjectStore {
   /** Creates the configured buckets when they are missing. */
   ensureBuckets(): Promise<void>;
   /**
-   * Streams `body` into `ref` with memory bounded by part size × parts in flight.
+   * Streams `body` into `ref` with bounded memory (S3: part size × parts in flight).
    * On any failure (including the body stream erroring or the signal aborting) the upload is aborted,
    * no object is left, and the error is rethrown.
    */
@@ -23,7 +26,10 @@ export interface ObjectStore {
   /** Parsed JSON, or null when the object does not exist. */
   getJson(ref: ObjectRef): Promise<unknown>;
   exists(ref: ObjectRef): Promise<boolean>;
-  /** A time-limited GET URL (never log it). */
+  /**
+   * A GET URL for ffmpeg and ffprobe (never log it): time-limited on S3; a `file://` URL on the local store,
+   * which only this machine's processes can open.
+   */
   presignGet(ref: ObjectRef, expiresInSeconds: number): Promise<string>;
   /** Deletes every object under the prefix; returns how many were deleted. */
   deletePrefix(prefix: ObjectRef): Promise<number>;

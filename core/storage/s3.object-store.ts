@@ -16,8 +16,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config.js';
 import type { ObjectRef } from '../domain/storage-layout.js';
-import { AppError } from '../errors.js';
 import type { ObjectStore, UploadOptions } from './object-store.js';
+import { storageUnavailable } from './storage-unavailable.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,6 +27,15 @@ export interface S3ObjectStoreOptions {
   /** Parts uploaded at once; memory stays under partSize × queueSize. Default 2. */
   queueSize?: number;
 }
+
+/**
+ * Tries per request, the first included. Transient failures (5xx, SlowDown, resets, timeouts) are retried
+ * by the SDK's standard strategy with jittered exponential backoff (longer after throttling) and a retry
+ * budget that runs dry during a long outage. Set here, not left to AWS_MAX_ATTEMPTS or ~/.aws/config:
+ * configuration comes from core/config.ts only.
+ */
+const MAX_ATTEMPTS = 3;
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The one S3 client setup, shared by everything that talks to MinIO (or s3rver in tests). */
 export function createS3Client(s3: Config['s3']): S3Client {
@@ -38,16 +47,12 @@ export function createS3Client(s3: Config['s3']): S3Client {
     // Checksums only where the API demands them: s3rver cannot read the SDK's aws-chunked bodies.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // A store that stops answering must fail the request (and /readyz), not hang it; the idle limit
-    // still lets a slow link push a large part.
-    requestHandler: { connectionTimeout: 5_000, socketTimeout: 60_000 },
+    retryMode: 'standard',
+    maxAttempts: MAX_ATTEMPTS,
+    // A store that stops answering must fail the request (and /readyz), not hold a job or an upload. An idle
+    // limit, not a total one: a slow link still pushes a large part.
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: s3.idleTimeoutMs },
   });
-}
-
-/** Any failure of the store itself: unreachable, erroring or refusing. Detail stays in `cause`. */
-function storageUnavailable(cause: unknown): AppError {
-  if (cause instanceof AppError) return cause;
-  return new AppError('STORAGE_UNAVAILABLE', 'Storage is unavailable right now; we will retry.', true, { cause });
 }
 
 function isS3Error(err: unknown, ...names: string[]): boolean {

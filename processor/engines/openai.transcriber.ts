@@ -24,6 +24,7 @@ const STT_ERRORS: ServiceErrors = {
   rejected: 'TRANSCRIPTION_FAILED',
   name: 'transcription service',
   modelVariable: 'TRANSCRIBE_MODEL',
+  endpoint: 'the speech-to-text endpoint (OPENAI_BASE_URL)',
 };
 
 /**

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { errors, request } from 'undici';
 import { z } from 'zod';
 import { parsePythonJson, whisperxResultSchema, type WhisperxResult } from '../../core/domain/transcript.js';
 import type { TranscriptionOptions } from '../../core/domain/session.js';
@@ -16,9 +16,13 @@ import type { TranscribeRequest, Transcriber } from './transcriber.js';
  * progress and the result come back as NDJSON lines.
  */
 
-/** The worker may queue a request behind the job in hand before it answers; a long silent stage is normal too. */
-const HEADERS_TIMEOUT_MS = 30 * 60_000;
-const BETWEEN_LINES_TIMEOUT_MS = 10 * 60_000;
+/**
+ * How long the worker may say nothing before it counts as stuck: while it takes the audio, before it answers
+ * and between progress lines. It answers as soon as it holds the audio (200, or 503 when busy) and then
+ * reports each percent, so a long recording means more lines, not longer silence; the limit leaves room for
+ * a silent step such as loading an alignment model.
+ */
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), stage: z.enum(['transcribe', 'align', 'diarize']), percent: z.number() }),
@@ -35,14 +39,17 @@ const errorBodySchema = z.object({ code: z.string(), message: z.string().nullish
 const DEFAULT_BUSY_WAIT_MS = 6 * 60 * 60_000;
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
-const UNAVAILABLE_SENTENCE = 'The transcription service is busy or unreachable right now; the recording will be tried again shortly.';
+/** Transient failures end the session with these once the job's attempts run out: they say what to check. */
+const CHECK_WORKER = 'Try again later; if this keeps happening, an administrator should check the WhisperX worker (WHISPERX_URL).';
+const UNAVAILABLE_SENTENCE = `The transcription service was busy or unreachable, so this recording could not be transcribed. ${CHECK_WORKER}`;
+const SILENT_SENTENCE = `The transcription service stopped answering, so this recording could not be transcribed. ${CHECK_WORKER}`;
 
 export class WhisperxTranscriber implements Transcriber {
   readonly engine = 'whisperx';
   readonly model: string | null;
 
   constructor(
-    private readonly opts: { url: string; model: string | null; busyWaitMs?: number },
+    private readonly opts: { url: string; model: string | null; busyWaitMs?: number; idleTimeoutMs?: number },
     private readonly log: Logger,
   ) {
     this.model = opts.model;
@@ -77,9 +84,10 @@ export class WhisperxTranscriber implements Transcriber {
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (isAppError(err)) throw err;
-      // Refused, reset, timed out or cut short: the worker is down, restarting or overloaded.
+      // Refused, reset, silent or cut short: the worker is down, restarting, stuck or overloaded.
       this.log.warn({ err }, 'transcription worker unavailable');
-      throw new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: err });
+      const silent = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError;
+      throw new AppError('TRANSCRIBER_UNAVAILABLE', silent ? SILENT_SENTENCE : UNAVAILABLE_SENTENCE, true, { cause: err });
     }
   }
 
@@ -90,8 +98,9 @@ export class WhisperxTranscriber implements Transcriber {
       body: createReadStream(audioPath),
       headers: { 'content-type': audioPath.endsWith('.wav') ? 'audio/wav' : 'audio/flac', 'content-length': String(size) },
       signal,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      bodyTimeout: BETWEEN_LINES_TIMEOUT_MS,
+      // undici restarts the headers timer as the upload moves on, so both limits measure silence.
+      headersTimeout: this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+      bodyTimeout: this.opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     });
   }
 
@@ -173,7 +182,12 @@ function explainWorkerError(code: string, options: TranscriptionOptions): { sent
         retryable: false,
       };
     case 'gpu_out_of_memory':
-      return { sentence: 'The transcription server ran out of GPU memory; the recording will be tried again shortly.', retryable: true };
+      return {
+        sentence:
+          'The transcription server ran out of GPU memory. Try again later, or with a shorter recording; if this keeps happening, ' +
+          'an administrator should lower WHISPERX_BATCH_SIZE or choose a smaller WHISPERX_MODEL.',
+        retryable: true,
+      };
     case 'no_speech':
       return { sentence: 'No speech was found in this recording, so there is nothing to transcribe.', retryable: false };
     case 'bad_audio':

@@ -27,6 +27,10 @@ export type FakeFailure =
   | { kind: 'no-result' }
   /** A pause after the first progress line, then the normal answer. */
   | { kind: 'delay'; ms: number }
+  /** The audio is read and never answered, as by a worker that is stuck. */
+  | { kind: 'hang' }
+  /** The normal answer, each line after a pause: a long recording, progressing. */
+  | { kind: 'slow'; lineEveryMs: number }
   /** A result line WhisperX would never write. */
   | { kind: 'invalid-result' };
 
@@ -47,6 +51,8 @@ export interface WhisperxFake {
   setScript(lines: ScriptLine[]): void;
   /** Failures for the next transcription requests, in order; afterwards requests succeed again. */
   failNext(...failures: FakeFailure[]): void;
+  /** A failure for every request `match` picks (all when absent), ahead of failNext's, until cleared with null. */
+  always(failure: FakeFailure | null, match?: (request: RecordedTranscribeRequest) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +71,7 @@ export const DEFAULT_SCRIPT: ScriptLine[] = [
 export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise<WhisperxFake> {
   const requests: RecordedTranscribeRequest[] = [];
   const failures: FakeFailure[] = [];
+  let standing: { failure: FakeFailure; match: (request: RecordedTranscribeRequest) => boolean } | null = null;
   let script = opts.script ?? DEFAULT_SCRIPT;
 
   async function transcribe(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
@@ -84,7 +91,8 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
     };
     requests.push(record);
 
-    const failure = failures.shift();
+    const failure = standing?.match(record) ? standing.failure : failures.shift();
+    if (failure?.kind === 'hang') return;
     if (failure?.kind === 'unavailable') {
       const retryAfter = String(failure.retryAfterSeconds ?? 5);
       return sendJson(res, 503, { type: 'error', code: 'busy', message: 'worker is busy' }, { 'retry-after': retryAfter });
@@ -106,6 +114,7 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
       ...(diarize ? [['diarize', 100]] : []),
     ] as const;
     for (const [i, [stage, percent]] of progress.entries()) {
+      if (failure?.kind === 'slow') await sleep(failure.lineEveryMs, undefined, { signal: gone.signal }).catch(() => {});
       await writeLine(res, JSON.stringify({ type: 'progress', stage, percent }));
       if (i === 0 && failure?.kind === 'error') {
         await writeLine(res, JSON.stringify({ type: 'error', code: failure.code, message: failure.message ?? failure.code }));
@@ -147,6 +156,9 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
     },
     failNext(...next) {
       failures.push(...next);
+    },
+    always(failure, match = () => true) {
+      standing = failure && { failure, match };
     },
     close: () => closeServer(server),
   };

@@ -25,6 +25,7 @@ const ingest = new IngestService({
   fetcher: createSafeFetcher({ allowAddresses: ['127.0.0.1'], timeoutMs: 60_000 }),
   probe: (url) => probeMedia(url),
   maxMediaBytes: 4 * 1024 ** 3,
+  maxMediaSeconds: config.ingest.maxMediaSeconds,
   log: createLogger('silent'),
 });
 

@@ -53,11 +53,58 @@ export interface MeetingNotes {
   estimatedTime: string | null;
 }
 
+/**
+ * Most of what stored notes hold. An LLM writes them, and a transcript can talk it into writing anything;
+ * these keep todos.json and summary.json, and what chat and the status page show of them, to a sane size.
+ */
+export const NOTE_LIMITS = {
+  todos: 100,
+  taskChars: 300,
+  contextChars: 600,
+  /** Assignee, due date, effort estimate. */
+  labelChars: 100,
+  segmentsPerTodo: 50,
+  summaryChars: 4000,
+  /** Key points and decisions, each. */
+  listItems: 30,
+  itemChars: 500,
+} as const;
+
+/** `text` within `max` UTF-16 units, ending in `…` when cut (never between the halves of a surrogate pair). */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
+/** The notes within NOTE_LIMITS: the first todos and list items, each text clipped. */
+export function boundNotes(notes: MeetingNotes): MeetingNotes {
+  const L = NOTE_LIMITS;
+  const label = (text: string | null) => (text === null ? null : clip(text, L.labelChars));
+  const list = (items: string[]) => items.slice(0, L.listItems).map((item) => clip(item, L.itemChars));
+  return {
+    summary: clip(notes.summary, L.summaryChars),
+    keyPoints: list(notes.keyPoints),
+    decisions: list(notes.decisions),
+    estimatedTime: label(notes.estimatedTime),
+    todos: notes.todos.slice(0, L.todos).map((t) => ({
+      ...t,
+      task: clip(t.task, L.taskChars),
+      context: clip(t.context, L.contextChars),
+      assignee: label(t.assignee),
+      due: label(t.due),
+      segments: t.segments.slice(0, L.segmentsPerTodo),
+    })),
+  };
+}
+
+/** The stored documents for `notes`, bounded by NOTE_LIMITS whoever wrote them. */
 export function buildDocuments(
   sessionId: string,
-  notes: MeetingNotes,
+  unbounded: MeetingNotes,
   now: Date,
 ): { todos: TodosDocument; summary: SummaryDocument } {
+  const notes = boundNotes(unbounded);
   const generated_at = now.toISOString();
   const todos: Todo[] = notes.todos.map((t, i) => ({
     id: String(i + 1),

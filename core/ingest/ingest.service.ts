@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ObjectRef, StorageLayout } from '../domain/storage-layout.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { tooLong } from '../media/media-length.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { ByteLimit, tooLarge } from './byte-limit.js';
 import { readHead, sniffMedia } from './media-sniff.js';
@@ -35,6 +36,8 @@ export interface IngestDeps {
   fetcher: SafeFetcher;
   probe: MediaProbe;
   maxMediaBytes: number;
+  /** Longest recording accepted, by the duration the container states. */
+  maxMediaSeconds: number;
   log: Logger;
 }
 
@@ -46,7 +49,7 @@ const unreadable = () =>
 
 /**
  * Streams a recording into `video-files/{id}/original.{ext}`: checked by its first bytes, capped in size
- * while streaming, then probed. Anything refused leaves no object behind.
+ * while streaming, then probed (sound track, length). Anything refused leaves no object behind.
  */
 export class IngestService {
   constructor(private readonly deps: IngestDeps) {}
@@ -84,6 +87,8 @@ export class IngestService {
       if (!probed.hasAudio) {
         throw new AppError('NO_AUDIO', 'This recording has no sound track, so there is nothing to transcribe.');
       }
+      // A few kilobytes can claim hours of audio (silence compresses to nothing): refused before any work.
+      if (probed.durationSeconds > this.deps.maxMediaSeconds) throw tooLong(this.deps.maxMediaSeconds, probed.durationSeconds);
       return { ref, bytes, ext: media.ext, contentType: media.contentType, filename: opened.filename, durationSeconds: probed.durationSeconds };
     } catch (err) {
       await store.deletePrefix(ref).catch((e: unknown) => this.deps.log.warn({ err: e, sessionId }, 'refused upload not deleted'));

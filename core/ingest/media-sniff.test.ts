@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, tempDir, type MediaDir } from '../../test/helpers/media.js';
@@ -146,6 +146,16 @@ describe('readHead', () => {
     const bytes = randomBytes(100);
     const { head, stream } = await readHead(Readable.from([bytes.subarray(0, 60), bytes.subarray(60)]), HEAD_BYTES);
     expect(head.equals(bytes)).toBe(true);
+    expect((await buffer(stream)).equals(bytes)).toBe(true);
+  });
+
+  it('hands over every byte of a stream that was already whole and ended when the head was read', async () => {
+    // A small upload arrives in one chunk: the stream ends on the next tick, before the caller resumes.
+    const bytes = randomBytes(33_000);
+    const whole = new PassThrough();
+    whole.end(bytes);
+    const { head, stream } = await readHead(whole, HEAD_BYTES);
+    expect(head.equals(bytes.subarray(0, HEAD_BYTES))).toBe(true);
     expect((await buffer(stream)).equals(bytes)).toBe(true);
   });
 

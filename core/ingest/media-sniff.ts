@@ -181,6 +181,9 @@ export async function readHead(stream: Readable, bytes: number): Promise<{ head:
     function finish(atEnd: boolean) {
       detach();
       stream.pause();
+      // Put the bytes back now, synchronously: a stream whose last chunk this was ends on the next tick,
+      // before an awaiting caller runs, and an ended stream takes nothing back.
+      if (!atEnd) stream.unshift(Buffer.concat(chunks));
       resolve(atEnd);
     }
     stream.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
@@ -191,6 +194,5 @@ export async function readHead(stream: Readable, bytes: number): Promise<{ head:
   const head = consumed.subarray(0, bytes);
   // A stream that has emitted 'end' cannot take data back; all of it is in `consumed` anyway.
   if (ended) return { head, stream: Readable.from([consumed], { objectMode: false }) };
-  stream.unshift(consumed);
   return { head, stream };
 }

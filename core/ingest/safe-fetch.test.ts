@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
 import tls from 'node:tls';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { until } from '../../test/helpers/until.js';
 import { createSafeFetcher, type HostLookup, type SafeFetcher } from './safe-fetch.js';
 
 // Every server here listens on loopback, and every address a test uses is a loopback address.
@@ -127,10 +129,34 @@ function mediaHandler(req: http.IncomingMessage, res: http.ServerResponse): void
       res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '1000000' });
       res.write(MEDIA.subarray(0, 1000));
       return; // never finishes
+    case '/headers-only':
+      res.writeHead(200, { 'content-type': 'video/mp4' }).flushHeaders();
+      return; // chunked, and not one chunk ever comes
+    case '/endless':
+      // Never ends and never pauses: 4 KB every 10 ms, far under any size cap per second.
+      keepWriting(res, 10, () => MEDIA.subarray(0, 4096));
+      return;
+    case '/drip':
+      // One byte at a time, each well inside the pause limit.
+      keepWriting(res, 20, () => MEDIA.subarray(0, 1));
+      return;
     default:
       res.writeHead(200).end('root');
   }
 }
+
+/** Writes a chunk every `everyMs` until the client goes away; records that it went. */
+function keepWriting(res: http.ServerResponse, everyMs: number, chunk: () => Buffer): void {
+  res.writeHead(200, { 'content-type': 'video/mp4' });
+  const timer = setInterval(() => res.write(chunk()), everyMs);
+  res.once('close', () => {
+    clearInterval(timer);
+    abandoned.push(res.req.url ?? '');
+  });
+}
+
+/** Responses whose client hung up before they ended. */
+const abandoned: string[] = [];
 
 async function refusal(promise: Promise<unknown>): Promise<AppError> {
   const err = await promise.then(
@@ -357,18 +383,36 @@ describe('servers that fail', () => {
   });
 
   it('a server that never answers times out', async () => {
-    const err = await refusal(fetcher({ timeoutMs: 200 }).open(`http://127.0.0.1:${media.port}/stall-headers`));
+    const err = await refusal(fetcher({ idleTimeoutMs: 200 }).open(`http://127.0.0.1:${media.port}/stall-headers`));
     expect({ code: err.code, retryable: err.retryable }).toEqual({ code: 'DOWNLOAD_TIMEOUT', retryable: true });
   });
 
   it('a body that stops flowing fails the stream with a timeout', async () => {
-    const remote = await fetcher({ timeoutMs: 200 }).open(`http://127.0.0.1:${media.port}/stall-body`);
+    const remote = await fetcher({ idleTimeoutMs: 200 }).open(`http://127.0.0.1:${media.port}/stall-body`);
     const err = await refusal(buffer(remote.body));
     expect(err.code).toBe('DOWNLOAD_TIMEOUT');
   });
 
+  it('a server that sends headers, then nothing, times out', async () => {
+    const remote = await fetcher({ idleTimeoutMs: 200 }).open(`http://127.0.0.1:${media.port}/headers-only`);
+    const err = await refusal(buffer(remote.body));
+    expect({ code: err.code, retryable: err.retryable }).toEqual({ code: 'DOWNLOAD_TIMEOUT', retryable: true });
+    expect(err.userMessage).toMatch(/stopped responding/);
+  });
+
+  it.each(['/endless', '/drip'])('a body that never ends (%s) is cut at the download time limit, though it never pauses', async (route) => {
+    const remote = await fetcher({ timeoutMs: 1000, idleTimeoutMs: 200 }).open(`http://127.0.0.1:${media.port}${route}`);
+    let received = 0;
+    remote.body.on('data', (chunk: Buffer) => (received += chunk.length));
+    const err = await refusal(once(remote.body, 'end'));
+    expect(err.code).toBe('DOWNLOAD_TIMEOUT');
+    expect(err.userMessage).toMatch(/took longer than 1 s, so we stopped it/);
+    expect(received).toBeGreaterThan(0); // it did flow: the pause limit alone would never have fired
+    await until(`the server to see ${route} abandoned`, async () => abandoned.includes(route));
+  });
+
   it('a name that takes too long to resolve times out', async () => {
-    const slowDns = fetcher({ timeoutMs: 200, lookup: () => new Promise(() => undefined) });
+    const slowDns = fetcher({ idleTimeoutMs: 200, lookup: () => new Promise(() => undefined) });
     expect((await refusal(slowDns.open('http://media.test/file.mp4'))).code).toBe('DOWNLOAD_TIMEOUT');
   });
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { Agent, buildConnector, errors } from 'undici';
 import { AppError } from '../errors.js';
+import { formatLength } from '../media/media-length.js';
 import { forbiddenReason, isAllowedAddress } from './address-rule.js';
 
 /**
@@ -24,8 +25,13 @@ export type HostLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 export interface SafeFetcherOptions {
   /** IP literals reachable although the address rule forbids them (tests: 127.0.0.1). */
   allowAddresses: readonly string[];
-  /** Limit for DNS plus connect, for the response headers, and for each pause in the body. */
+  /**
+   * Limit for the whole download, redirects, headers and body included (FETCH_TIMEOUT_SECONDS): a body that
+   * never ends, or drips in just fast enough never to pause, is cut here.
+   */
   timeoutMs: number;
+  /** Limit for DNS plus connect, the response headers and each pause in the body (at most `timeoutMs`; 1 min). */
+  idleTimeoutMs?: number;
   maxRedirects?: number;
   /** Replaces DNS in tests; by default every address the system resolver returns. */
   lookup?: HostLookup;
@@ -64,15 +70,18 @@ const systemLookup: HostLookup = async (hostname) => {
 
 export function createSafeFetcher(opts: SafeFetcherOptions): SafeFetcher {
   const maxRedirects = opts.maxRedirects ?? 5;
+  const idleMs = Math.min(opts.idleTimeoutMs ?? DEFAULT_IDLE_MS, opts.timeoutMs);
   const agent = new Agent({
-    connect: guardedConnector(opts.allowAddresses, opts.lookup ?? systemLookup, opts.timeoutMs),
-    headersTimeout: opts.timeoutMs,
-    bodyTimeout: opts.timeoutMs,
+    connect: guardedConnector(opts.allowAddresses, opts.lookup ?? systemLookup, idleMs),
+    headersTimeout: idleMs,
+    bodyTimeout: idleMs,
   });
 
   async function open(link: string, init: OpenInit = {}): Promise<RemoteMedia> {
-    const { signal } = init;
     let url = parseLink(link, 'link');
+    const deadline = downloadDeadline(opts.timeoutMs);
+    // Aborted by the caller or by the deadline; its reason says which (toUserError reads it).
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
     let headers = { ...init.headers };
     try {
       for (let hop = 0; ; hop++) {
@@ -87,7 +96,7 @@ export function createSafeFetcher(opts: SafeFetcherOptions): SafeFetcher {
         if (!REDIRECT_STATUSES.has(res.statusCode) || typeof location !== 'string') {
           failOnErrorStatus(res.statusCode, () => discard(res.body));
           return {
-            body: withUserErrors(res.body, signal),
+            body: withUserErrors(res.body, signal, deadline.clear),
             status: res.statusCode,
             contentType: headerValue(res.headers['content-type']),
             contentLength: parseContentLength(headerValue(res.headers['content-length'])),
@@ -104,11 +113,31 @@ export function createSafeFetcher(opts: SafeFetcherOptions): SafeFetcher {
         url = next;
       }
     } catch (err) {
+      deadline.clear();
       throw toUserError(err, signal);
     }
   }
 
   return { open, close: () => agent.close() };
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+
+/** Aborts with DOWNLOAD_TIMEOUT once `ms` have passed, unless cleared first (the download ended). */
+function downloadDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      new AppError(
+        'DOWNLOAD_TIMEOUT',
+        `The download from that link took longer than ${formatLength(ms / 1000)}, so we stopped it. ` +
+          'Send a link to a smaller file, or upload the recording itself.',
+      ),
+    );
+  }, ms);
+  // A pending deadline alone must not keep a process from exiting.
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 /**
@@ -191,7 +220,7 @@ function failOnErrorStatus(status: number, discardBody: () => void): void {
     throw new AppError('LINK_UNREACHABLE', `The server refused to share this file (HTTP ${status}). Send a link that works without signing in.`);
   }
   if (status === 429 || status >= 500) {
-    throw new AppError('LINK_UNREACHABLE', `The server behind the link answered with an error (HTTP ${status}). We will try again.`, true);
+    throw new AppError('LINK_UNREACHABLE', `The server behind the link answered with an error (HTTP ${status}). Check the link, or try again in a few minutes.`, true);
   }
   throw new AppError('LINK_UNREACHABLE', `The server behind the link did not hand over a file (HTTP ${status}).`);
 }
@@ -206,11 +235,14 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
 }
 
 /** Passes the body on so that a failure while streaming reaches the reader as an AppError. */
-function withUserErrors(body: Readable, signal: AbortSignal | undefined): Readable {
+function withUserErrors(body: Readable, signal: AbortSignal, onClose: () => void): Readable {
   const out = new PassThrough();
   body.once('error', (err) => out.destroy(toUserError(err, signal)));
   // A reader that gives up early (size cap, cancel) closes the connection too.
-  out.once('close', () => body.destroy());
+  out.once('close', () => {
+    onClose();
+    body.destroy();
+  });
   return body.pipe(out);
 }
 
@@ -236,14 +268,14 @@ function toUserError(err: unknown, signal: AbortSignal | undefined): AppError {
     case 'ENOTFOUND':
       return new AppError('LINK_UNREACHABLE', 'We could not find the server named in that link. Check it for typos.', false, cause);
     case 'EAI_AGAIN':
-      return new AppError('LINK_UNREACHABLE', 'We could not look up the server named in that link just now. We will try again.', true, cause);
+      return new AppError('LINK_UNREACHABLE', 'We could not look up the server named in that link just now. Check the link, or try again in a few minutes.', true, cause);
     case 'ECONNREFUSED':
-      return new AppError('LINK_UNREACHABLE', 'The server behind the link refused the connection. We will try again.', true, cause);
+      return new AppError('LINK_UNREACHABLE', 'The server behind the link refused the connection. Check the link, or try again in a few minutes.', true, cause);
   }
   if (code?.startsWith('ERR_TLS_') || code?.includes('CERT') || code?.startsWith('UNABLE_TO_')) {
     return new AppError('LINK_UNREACHABLE', 'We could not open a secure connection to the server behind the link (its certificate was not accepted).', false, cause);
   }
-  return new AppError('LINK_UNREACHABLE', 'We could not reach the server behind the link, or the connection dropped. We will try again.', true, cause);
+  return new AppError('LINK_UNREACHABLE', 'We could not reach the server behind the link, or the connection dropped. Check the link, or try again in a few minutes.', true, cause);
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSpeechVideo, makeToneVideo, run, tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { makeSilenceBomb, makeSpeechVideo, makeToneVideo, run, tempDir, type MediaDir } from '../../test/helpers/media.js';
 import { extractAudio, probeMedia } from './ffmpeg.js';
 import { expectAppError } from '../../test/helpers/assertions.js';
 
@@ -191,6 +191,30 @@ describe('audio extraction', () => {
     } finally {
       await cut.close();
     }
+  });
+
+  it('writes no more audio than maxSeconds from a file whose header claims seconds but holds hours', async () => {
+    const bomb = await makeSilenceBomb(media.dir, 5 * 3600, { claimSeconds: 2, name: 'lying.flac' });
+    expect((await stat(bomb)).size).toBeLessThan(64 * 1024);
+    expect((await probeMedia(bomb)).durationSeconds).toBe(2); // what ingest sees and lets through
+
+    const out = path.join(media.dir, 'lying-audio.flac');
+    const fractions: number[] = [];
+    const err = await expectAppError(
+      extractAudio(bomb, out, { durationSeconds: 2, maxSeconds: 60, onProgress: (f) => fractions.push(f) }),
+      'MEDIA_TOO_LONG',
+      false,
+    );
+    expect(err.userMessage).toBe('This recording is longer than 1 min. Split it into shorter parts and send them one at a time.');
+    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(fractions.every((f) => f <= 1)).toBe(true);
+  });
+
+  it('extracts a recording as long as maxSeconds in full', async () => {
+    const out = path.join(media.dir, 'at-limit.flac');
+    const { durationSeconds } = await extractAudio(toneVideo, out, { maxSeconds: 30 });
+    expect(durationSeconds).toBeCloseTo(30, 0);
+    expect(Number((await ffprobeStreams(out)).format.duration)).toBeCloseTo(30, 0);
   });
 
   it('kills ffmpeg when the signal aborts', async () => {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { tooLong } from './media-length.js';
 
 /**
  * Audio extraction with ffmpeg. `input` is a local path or an http(s) URL — in production a presigned
@@ -25,6 +27,11 @@ export interface ExtractOptions {
   onProgress?: (fraction: number) => void;
   /** Aborting kills ffmpeg; the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Most seconds of audio to write: the probed length comes from a header that may lie, and a few kilobytes
+   * can decode into hours. Longer input fails with MEDIA_TOO_LONG once this much has been written.
+   */
+  maxSeconds?: number;
 }
 
 /** A stalled storage read fails (and is retried by the job) instead of hanging it; ffmpeg counts in µs. */
@@ -32,9 +39,13 @@ const URL_READ_TIMEOUT_US = String(60 * 1_000_000);
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
-/** `file:` keeps a local name with a colon or a leading dash from being read as a protocol or an option. */
+/**
+ * `file:` keeps a local name with a colon or a leading dash from being read as a protocol or an option. A
+ * `file://` URL (the local object store's link) becomes its path: ffmpeg would not decode its `%20`s.
+ */
 function inputArgs(input: string): string[] {
-  return isUrl(input) ? ['-rw_timeout', URL_READ_TIMEOUT_US, '-i', input] : ['-i', `file:${input}`];
+  if (isUrl(input)) return ['-rw_timeout', URL_READ_TIMEOUT_US, '-i', input];
+  return ['-i', `file:${/^file:\/\//i.test(input) ? fileURLToPath(input) : input}`];
 }
 
 const probeSchema = z.object({
@@ -79,7 +90,10 @@ export async function probeMedia(input: string, signal?: AbortSignal): Promise<M
  * to anyway; lossless and about half the size of WAV). A failed or aborted run leaves no file behind.
  */
 export async function extractAudio(input: string, outPath: string, opts: ExtractOptions = {}): Promise<{ durationSeconds: number }> {
-  const { onProgress, signal } = opts;
+  const { onProgress, signal, maxSeconds } = opts;
+  // A second of slack: reaching the cap means the sound runs on past the limit, while a recording a codec's
+  // padding over it still passes.
+  const capSeconds = maxSeconds === undefined ? undefined : maxSeconds + 1;
   const total = opts.durationSeconds ?? (onProgress ? (await probeMedia(input, signal)).durationSeconds : 0);
   let outSeconds = 0;
   const onStdoutLine = (line: string) => {
@@ -94,6 +108,7 @@ export async function extractAudio(input: string, outPath: string, opts: Extract
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-y',
     ...inputArgs(input),
     '-map', '0:a:0', '-vn', '-ac', '1', '-ar', '16000', '-sample_fmt', 's16', '-c:a', 'flac',
+    ...(capSeconds === undefined ? [] : ['-t', String(capSeconds)]),
     '-progress', 'pipe:1',
     '-f', 'flac', `file:${outPath}`,
   ];
@@ -101,6 +116,7 @@ export async function extractAudio(input: string, outPath: string, opts: Extract
     const run = await runTool('ffmpeg', args, { signal, onStdoutLine });
     // A URL read that breaks mid-way can still exit 0 with a short file; the log says what happened.
     if (run.code !== 0 || (isUrl(input) && NETWORK_FAILURE.test(run.stderr))) throw toolFailure('ffmpeg', run, input);
+    if (capSeconds !== undefined && outSeconds >= capSeconds) throw tooLong(capSeconds - 1);
     return { durationSeconds: outSeconds };
   } catch (err) {
     await rm(outPath, { force: true });
@@ -148,7 +164,7 @@ function runTool(
 const NO_AUDIO_SENTENCE = 'This recording has no sound track, so there is nothing to transcribe.';
 const CORRUPT_SENTENCE =
   'This file could not be read as audio or video: it may be damaged, incomplete or not a recording. Try exporting it again.';
-const STORAGE_SENTENCE = 'The recording could not be read from storage just now; it will be tried again shortly.';
+const STORAGE_SENTENCE = 'The recording could not be read from file storage. Please try again later; if it keeps happening, ask an administrator to check the file storage.';
 
 const NO_AUDIO = /matches no streams|does not contain any stream/i;
 const NETWORK_FAILURE =

@@ -17,5 +17,7 @@ export function createEngines(config: Config, log: Logger): Engines {
     { baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds },
     log.child({ engine: 'llm' }),
   );
-  return { transcriber, generator, extractAudio };
+  // The probed length comes from the container and may lie; this bounds what extraction can write.
+  const maxSeconds = config.ingest.maxMediaSeconds;
+  return { transcriber, generator, extractAudio: (input, outPath, opts) => extractAudio(input, outPath, { ...opts, maxSeconds }) };
 }

@@ -4,7 +4,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import type { AutoParseableResponseFormat } from 'openai/lib/parser';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import type { MeetingNotes } from '../../core/domain/todos.js';
+import { NOTE_LIMITS, type MeetingNotes } from '../../core/domain/todos.js';
 import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import {
@@ -14,6 +14,7 @@ import {
   notesAnswerSchema,
   notesPrompt,
   NOTES_FORMAT_NAME,
+  withOnlyRealCitations,
   overviewAnswerSchema,
   overviewPrompt,
   OVERVIEW_FORMAT_NAME,
@@ -40,6 +41,7 @@ const LLM_ERRORS: ServiceErrors = {
   rejected: 'LLM_UNAVAILABLE',
   name: 'language model',
   modelVariable: 'LLM_MODEL',
+  endpoint: 'the LLM endpoint (OPENAI_BASE_URL)',
 };
 
 const NOTHING_SAID: OverviewAnswer = { summary: '', key_points: [], decisions: [], estimated_time: null };
@@ -70,7 +72,14 @@ export class OpenAITodoGenerator implements TodoGenerator {
     const answers: NotesAnswer[] = [];
     for (const [index, chunk] of chunks.entries()) {
       const prompt = notesPrompt(chunk, { index, count: chunks.length, language: transcript.language });
-      answers.push(await this.ask(prompt, notesFormat, signal, (answer) => checkCitations(answer, chunk)));
+      const answer = await this.ask(prompt, notesFormat, signal, {
+        check: (a) => checkCitations(a, chunk),
+        // A model that keeps citing lines that do not exist (a transcript can tell it to) loses those
+        // todos, not the meeting's notes.
+        salvage: (a) => withOnlyRealCitations(a, chunk),
+      });
+      // Bounds the merge below; what is stored is bounded again (NOTE_LIMITS).
+      answers.push({ ...answer, todos: answer.todos.slice(0, NOTE_LIMITS.todos) });
       onProgress(Math.round(((index + 1) / steps) * 100));
     }
 
@@ -89,19 +98,25 @@ export class OpenAITodoGenerator implements TodoGenerator {
     };
   }
 
-  /** One structured request, asked again (with the reason) while the answer is unusable. */
+  /**
+   * One structured request, asked again (with the reason) while the answer is unusable. When the last answer
+   * parsed but failed `check`, `salvage` may turn it into a usable one instead of failing.
+   */
   private async ask<T>(
     prompt: ChatPrompt,
     format: AutoParseableResponseFormat<T>,
     signal: AbortSignal | undefined,
-    check: (answer: T) => void = () => {},
+    { check = () => {}, salvage }: { check?: (answer: T) => void; salvage?: (answer: T) => T } = {},
   ): Promise<T> {
     const messages: ChatCompletionMessageParam[] = [
       { role: 'system', content: prompt.system },
       { role: 'user', content: prompt.user },
     ];
     let reason = '';
+    // The last try's answer if it parsed: read only after the loop, so only when it then failed `check`.
+    let lastParsed: T | undefined;
     for (let attempt = 1; attempt <= this.maxInvalidAnswers; attempt++) {
+      lastParsed = undefined;
       try {
         const completion = await this.client.chat.completions.parse(
           { model: this.options.model, messages, response_format: format },
@@ -110,6 +125,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
         const message = completion.choices[0]?.message;
         if (message?.refusal) throw new InvalidAnswer(`the model refused: ${message.refusal}`);
         if (!message?.parsed) throw new InvalidAnswer('the answer was empty');
+        lastParsed = message.parsed;
         check(message.parsed);
         return message.parsed;
       } catch (err) {
@@ -122,6 +138,10 @@ export class OpenAITodoGenerator implements TodoGenerator {
           content: `Your previous answer could not be used: ${reason.slice(0, 500)}. Answer again with the complete JSON.`,
         });
       }
+    }
+    if (lastParsed !== undefined && salvage) {
+      this.logger.warn({ reason, model: this.options.model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
+      return salvage(lastParsed);
     }
     throw new AppError(
       'LLM_INVALID_OUTPUT',

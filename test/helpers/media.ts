@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -52,5 +52,30 @@ export async function makeToneVideo(dir: string, seconds: number, name = 'tone.m
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest',
     out,
   ]);
+  return out;
+}
+
+/**
+ * A zip-bomb-like recording: `seconds` of silence as FLAC at 1 kHz in the largest blocks, so hours fit in a
+ * few kilobytes and take a fraction of a second to make. With `claimSeconds`, its STREAMINFO header lies
+ * about the length (ffprobe believes it; decoding still runs to the end of the file).
+ */
+export async function makeSilenceBomb(dir: string, seconds: number, opts: { claimSeconds?: number; name?: string } = {}): Promise<string> {
+  const out = path.join(dir, opts.name ?? `silence-${seconds}s.flac`);
+  await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `anullsrc=r=1000:cl=mono`, '-t', String(seconds),
+    '-c:a', 'flac', '-frame_size', '65535',
+    out,
+  ]);
+  if (opts.claimSeconds !== undefined) {
+    const bytes = await readFile(out);
+    // STREAMINFO starts at byte 8 ("fLaC" + block header); bytes 18–25 pack 20 bits of sample rate,
+    // 3 + 5 bits of channels and sample size, then 36 bits of total samples.
+    const packed = bytes.readBigUInt64BE(18);
+    const sampleRate = packed >> 44n;
+    bytes.writeBigUInt64BE((packed & ~0xfffffffffn) | (sampleRate * BigInt(opts.claimSeconds)), 18);
+    await writeFile(out, bytes);
+  }
   return out;
 }

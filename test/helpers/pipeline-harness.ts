@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { createCore, type Core } from '../../core/app.js';
 import { loadConfig, type Config } from '../../core/config.js';
 import { progressEventSchema, type ProgressEvent } from '../../core/domain/progress.js';
-import { createLogger } from '../../core/logger.js';
+import { createLogger, type DestinationStream } from '../../core/logger.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
 import { createEngines } from '../../processor/engines/index.js';
 import { startProcessor, type RunningProcessor } from '../../processor/processor.js';
@@ -61,7 +61,12 @@ export interface PipelineHarness {
   close(): Promise<void>;
 }
 
-export async function startPipelineHarness(env: Record<string, string> = {}): Promise<PipelineHarness> {
+export interface PipelineHarnessOptions {
+  /** Where every log line goes (stdout when absent), for tests that read the logs. */
+  logDestination?: DestinationStream;
+}
+
+export async function startPipelineHarness(env: Record<string, string> = {}, options: PipelineHarnessOptions = {}): Promise<PipelineHarness> {
   const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake({ apiKey: 'sk-test' }), tempDir()]);
   const video = await makeSpeechVideo(media.dir, DEFAULT_SCRIPT.map((l) => l.text).join(' '));
   const harnessEnv = testEnv({
@@ -73,7 +78,7 @@ export async function startPipelineHarness(env: Record<string, string> = {}): Pr
     ...env,
   });
   const config = loadConfig(harnessEnv);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, options.logDestination);
   const core = await createCore(config, log);
   const processor = await startProcessor(core, createEngines(config, log));
   const redis = new Redis(config.redis.url);

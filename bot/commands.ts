@@ -48,7 +48,7 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   return { kind: 'invalid', reason: `I don't know \`${first.slice(0, 40)}\`.` };
 }
 
-export function describeSession(s: Session, link: string | null, formatLink: LinkFormatter): string {
+export function describeSession(s: Session, link: string | null, ctx: Pick<CommandContext, 'formatLink' | 'escapeText'>): string {
   const when = s.createdAt.toISOString().slice(0, 16).replace('T', ' ');
   const state =
     s.status === 'FAILED'
@@ -58,7 +58,7 @@ export function describeSession(s: Session, link: string | null, formatLink: Lin
         : s.status === 'CANCELLED'
           ? 'cancelled'
           : `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
-  return `\`${s.id}\` ${s.filename ?? 'recording'} · ${when} UTC · ${state}${link ? ` · ${formatLink(link, 'open')}` : ''}`;
+  return `\`${s.id}\` ${ctx.escapeText(s.filename ?? 'recording')} · ${when} UTC · ${state}${link ? ` · ${ctx.formatLink(link, 'open')}` : ''}`;
 }
 
 /** Slack writes `<url|label>`, Discord `[label](url)`. */
@@ -71,6 +71,8 @@ export interface CommandContext {
   isAdmin: boolean;
   linkFor: (sessionId: string) => string | null;
   formatLink: LinkFormatter;
+  /** Makes user text (a file name, an error) literal in the platform's markup. */
+  escapeText: (text: string) => string;
 }
 
 /** Answers the commands that need no thread: help, list, status, cancel, delete. The reply is for the user alone. */
@@ -82,26 +84,26 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       return `${cmd.reason}\n\n${HELP_TEXT}`;
     case 'list': {
       const mine = await ctx.sessions.listForUser(ctx.user, 10);
-      return mine.length ? `Your recent recordings:\n${mine.map((s) => describeSession(s, ctx.linkFor(s.id), ctx.formatLink)).join('\n')}` : 'You have no recordings yet.';
+      return mine.length ? `Your recent recordings:\n${mine.map((s) => describeSession(s, ctx.linkFor(s.id), ctx)).join('\n')}` : 'You have no recordings yet.';
     }
     case 'status': {
       const s = await ctx.sessions.get(cmd.sessionId);
-      return s ? describeSession(s, ctx.linkFor(s.id), ctx.formatLink) : `No recording \`${cmd.sessionId}\`.`;
+      return s ? describeSession(s, ctx.linkFor(s.id), ctx) : `No recording \`${cmd.sessionId}\`.`;
     }
     case 'cancel':
-      return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin));
+      return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'delete': {
       const s = await ctx.sessions.get(cmd.sessionId);
       if (!s) return `No recording \`${cmd.sessionId}\`.`;
       const owner = await ctx.sessions.ownerOf(s, ctx.user);
       if (!owner && !ctx.isAdmin) return 'Only the person who shared this recording, or an admin, can delete it.';
       await ctx.sessions.delete(s.id);
-      return `Deleted \`${s.id}\` (${s.filename ?? 'recording'}): the recording, transcript, summary and todos are gone.`;
+      return `Deleted \`${s.id}\` (${ctx.escapeText(s.filename ?? 'recording')}): the recording, transcript, summary and todos are gone.`;
     }
   }
 }
 
-function cancelReply(id: string, result: CancelResult): string {
+function cancelReply(id: string, result: CancelResult, escapeText: CommandContext['escapeText']): string {
   switch (result.outcome) {
     case 'not-found':
       return `No recording \`${id}\`.`;
@@ -110,6 +112,6 @@ function cancelReply(id: string, result: CancelResult): string {
     case 'finished':
       return `\`${id}\` has already ended (${result.session.status.toLowerCase()}): there is nothing to cancel.`;
     case 'cancelled':
-      return `Cancelled \`${id}\` (${result.session.filename ?? 'recording'}).`;
+      return `Cancelled \`${id}\` (${escapeText(result.session.filename ?? 'recording')}).`;
   }
 }

@@ -2,9 +2,8 @@ import type { ProgressEvent } from '../core/domain/progress.js';
 import { formatEta, stageLabel } from '../core/domain/progress-text.js';
 import type { Session } from '../core/domain/session.js';
 import type { Todo } from '../core/domain/todos.js';
+import type { AppError } from '../core/errors.js';
 import type { StatusView } from './chat-platform.js';
-
-
 
 /** The status to show: the newest progress event when there is one, else what the row says. */
 export function statusView(session: Session, event: ProgressEvent | null, link: string | null): StatusView {
@@ -24,6 +23,14 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
 export function receivingView(title: string): StatusView {
   return { title, status: 'UPLOADING', stage: 'upload', percent: 0, message: 'Receiving the recording', etaSeconds: null, error: null, link: null };
 }
+
+/** What a status message shows when the session was refused before it started (e.g. too many at once). */
+export function refusedView(title: string, error: AppError): StatusView {
+  return { ...receivingView(title), status: 'FAILED', error: { code: error.code, message: error.userMessage } };
+}
+
+/** `text` within `max` UTF-16 units (what chat limits count), ending in `…` when cut. */
+export { clip as ellipsize } from '../core/domain/todos.js';
 
 /** `▓▓▓▓░░░░░░ 40%`: reads the same in Slack mrkdwn and Discord markdown. */
 export function progressBar(percent: number, width = 10): string {

@@ -1,6 +1,10 @@
+import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
+
+// Text from people or from the LLM (file names, todos) reaches the terminal through singleLine(): an escape
+// sequence in it could otherwise clear the screen, recolour it or rewrite what is shown.
 
 export function formatProgress(e: ProgressEvent): string {
   const eta = e.etaSeconds != null ? `  ~${e.etaSeconds}s left` : '';
@@ -10,7 +14,7 @@ export function formatProgress(e: ProgressEvent): string {
 export function formatSession(s: Session): string {
   const lines = [
     `Session   ${s.id}`,
-    `File      ${s.filename ?? '(unnamed)'}`,
+    `File      ${s.filename ? singleLine(s.filename) : '(unnamed)'}`,
     `Status    ${s.status} (${s.stage}, ${s.percent}%)`,
     `Created   ${s.createdAt.toISOString()}`,
   ];
@@ -22,23 +26,24 @@ export function formatSession(s: Session): string {
 export function formatResults(r: SessionResults): string {
   const out: string[] = [];
   if (r.summary) {
-    out.push('Summary', `  ${r.summary.summary}`);
-    if (r.summary.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${d}`));
+    out.push('Summary', `  ${singleLine(r.summary.summary)}`);
+    if (r.summary.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${singleLine(d)}`));
   }
   if (r.todos) {
     out.push(`Todos (${r.todos.todos.length})`);
     for (const t of r.todos.todos) {
-      const who = t.assignee ? ` — ${t.assignee}` : '';
-      out.push(`  [${t.completed ? 'x' : ' '}] ${t.task} (${t.priority}, ${t.timestamp})${who}`);
+      const who = t.assignee ? ` — ${singleLine(t.assignee)}` : '';
+      out.push(`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)} (${t.priority}, ${singleLine(t.timestamp)})${who}`);
     }
   }
   return out.join('\n');
 }
 
 /** The `--json` shape: the session row with its results. */
-export function sessionJson(s: Session, r: SessionResults | null) {
+export function sessionJson(s: Session, r: SessionResults | null, statusPage: string | null) {
   return {
     id: s.id,
+    statusPage,
     status: s.status,
     stage: s.stage,
     percent: s.percent,

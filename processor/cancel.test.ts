@@ -38,6 +38,7 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   isAdmin,
   linkFor: () => null,
   formatLink: (url, label) => `[${label}](${url})`,
+  escapeText: (text) => text,
 });
 
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

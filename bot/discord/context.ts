@@ -1,4 +1,5 @@
 import type { REST, User } from 'discord.js';
+import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { ChatUser } from '../../core/db/users.repository.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
@@ -13,6 +14,8 @@ export interface DiscordContext extends DiscordBotOptions {
   sessions: SessionService;
   platform: DiscordPlatform;
   rest: REST;
+  /** A message seen twice (two gateway sessions, a redelivery) starts nothing twice. */
+  claims: ChatEventClaims;
   maxMediaBytes: number;
   log: Logger;
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ChatPlatform, ResultsView, StatusView } from '../chat-platform.js';
 import { resultsMessages } from './components/results-messages.js';
 import { statusMessage } from './components/status-message.js';
+import { NO_MENTIONS } from './components/text.js';
 import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
 
 const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
@@ -51,15 +52,16 @@ export class DiscordPlatform implements ChatPlatform {
     }
   }
 
-  /** Posts a message in a channel or thread. */
+  /** Posts a message in a channel or thread; it never pings anyone, whatever names it shows. */
   async post(channelId: string, body: object): Promise<MessageRef> {
-    const created = createdMessageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
+    const created = createdMessageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body: { ...body, allowed_mentions: NO_MENTIONS } }));
     return { channelId: created.channel_id, messageId: created.id };
   }
 
-  private async edit(ref: MessageRef, body: object, sessionId: string): Promise<void> {
+  /** Edits a message in place; one that is gone is skipped. */
+  async edit(ref: MessageRef, body: object, sessionId: string | null): Promise<void> {
     try {
-      await this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body });
+      await this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body: { ...body, allowed_mentions: NO_MENTIONS } });
     } catch (err) {
       if (!(err instanceof DiscordAPIError && GONE.has(err.code))) throw err;
       this.log.info({ sessionId, ref }, 'discord message is gone; not edited');

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Events } from 'discord.js';
 import type { Core } from '../../core/app.js';
 import { required } from '../../core/config.js';
+import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { ChatPlatform } from '../chat-platform.js';
 import { createDiscordClient } from './client.js';
 import type { DiscordBotOptions } from './context.js';
@@ -21,7 +22,15 @@ export async function startDiscordBot(core: Core, options: DiscordBotOptions): P
   const log = core.log.child({ component: 'discord' });
   const client = createDiscordClient(core.config.discord);
   const platform = new DiscordPlatform(client.rest, log);
-  registerHandlers(client, { ...options, sessions: core.sessionService, platform, rest: client.rest, maxMediaBytes: core.config.ingest.maxMediaBytes, log });
+  registerHandlers(client, {
+    ...options,
+    sessions: core.sessionService,
+    platform,
+    rest: client.rest,
+    claims: new ChatEventClaims(core.knex),
+    maxMediaBytes: core.config.ingest.maxMediaBytes,
+    log,
+  });
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));
   client.on(Events.ShardResume, (shard, replayed) => log.info({ shard, replayed }, 'discord gateway resumed'));
 

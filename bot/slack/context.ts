@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { ChatUser } from '../../core/db/users.repository.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
@@ -10,6 +11,8 @@ export interface SlackContext extends BotOptions {
   sessions: SessionService;
   platform: SlackPlatform;
   client: webApi.WebClient;
+  /** Retried or replayed deliveries start nothing twice. */
+  claims: ChatEventClaims;
   /** Sent as a Bearer token to download shared files; never logged. */
   botToken: string;
   maxMediaBytes: number;

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Core } from '../../core/app.js';
 import { required } from '../../core/config.js';
+import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { BotOptions, RunningBot } from '../bots.js';
 import { createSlackApp } from './app.js';
 import { registerListeners } from './listeners/index.js';
@@ -24,7 +25,16 @@ export async function startSlackBot(core: Core, options: BotOptions): Promise<Sl
   const app = createSlackApp(slack, log);
   await app.init();
   const platform = new SlackPlatform(app.client, log);
-  registerListeners(app, { ...options, sessions: core.sessionService, platform, client: app.client, botToken, maxMediaBytes: core.config.ingest.maxMediaBytes, log });
+  registerListeners(app, {
+    ...options,
+    sessions: core.sessionService,
+    platform,
+    client: app.client,
+    claims: new ChatEventClaims(core.knex),
+    botToken,
+    maxMediaBytes: core.config.ingest.maxMediaBytes,
+    log,
+  });
 
   const started: unknown = await app.start();
   const port = slack.appToken ? null : ((started as Server).address() as AddressInfo).port;

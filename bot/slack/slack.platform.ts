@@ -60,7 +60,8 @@ export class SlackPlatform implements ChatPlatform {
     return postedSchema.parse(posted);
   }
 
-  private async edit(ref: MessageRef, message: SlackMessage, sessionId: string): Promise<void> {
+  /** Edits a message in place; one that is gone (deleted, channel left) is skipped. */
+  async edit(ref: MessageRef, message: SlackMessage, sessionId: string | null): Promise<void> {
     try {
       await this.client.chat.update({ channel: ref.channel, ts: ref.ts, ...message });
     } catch (err) {

@@ -1,10 +1,11 @@
 import type { ChatUser } from '../../core/db/users.repository.js';
+import { isAppError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../core/sessions/session.service.js';
+import { receivingView, refusedView } from '../render.js';
 import { statusMessage } from './blocks/status-message.js';
 import type { SlackContext } from './context.js';
 import { formatMessageRef } from './message-ref.js';
-import { receivingView } from '../render.js';
 
 export interface SessionRequest {
   teamId: string;
@@ -13,24 +14,27 @@ export interface SessionRequest {
   threadTs: string | null;
   user: ChatUser;
   source: MediaSource;
-  /** The shared file's name; null for links, which ingest names. */
+  /** The shared file's name, cleaned (displayName); null for links, which ingest names. */
   filename: string | null;
 }
 
 /**
  * Posts the status message, whose thread becomes the session's, then starts the session pointing at it:
- * the notifier edits that message and posts the results in its thread.
+ * the notifier edits that message and posts the results in its thread. A session refused at the start
+ * (too many at once) leaves the status message saying why, and the refusal is rethrown.
  */
 export async function startInThread(ctx: SlackContext, req: SessionRequest): Promise<StartedSession> {
-  const status = await ctx.platform.post(
-    req.channelId,
-    statusMessage(receivingView(req.filename ?? 'Recording')),
-    req.threadTs,
-  );
-  return ctx.sessions.start({
-    user: req.user,
-    origin: { platform: 'slack', workspaceId: req.teamId, channelId: req.channelId, threadRef: req.threadTs ?? status.ts, statusMessageRef: formatMessageRef(status) },
-    source: req.source,
-    filename: req.filename,
-  });
+  const title = req.filename ?? 'Recording';
+  const status = await ctx.platform.post(req.channelId, statusMessage(receivingView(title)), req.threadTs);
+  try {
+    return await ctx.sessions.start({
+      user: req.user,
+      origin: { platform: 'slack', workspaceId: req.teamId, channelId: req.channelId, threadRef: req.threadTs ?? status.ts, statusMessageRef: formatMessageRef(status) },
+      source: req.source,
+      filename: req.filename,
+    });
+  } catch (err) {
+    if (isAppError(err)) await ctx.platform.edit(status, statusMessage(refusedView(title, err)), null);
+    throw err;
+  }
 }

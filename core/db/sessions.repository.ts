@@ -62,6 +62,9 @@ export interface SessionPatch {
   attempts?: number;
 }
 
+/** A session in one of these holds resources (an upload, a queue slot): they count toward a person's limit. */
+export const ACTIVE_STATUSES: SessionStatus[] = ['UPLOADING', 'PROCESSING'];
+
 const columns: Record<keyof SessionPatch, keyof SessionRow> = {
   status: 'status',
   stage: 'stage',
@@ -116,29 +119,50 @@ function toSession(r: SessionRow): Session {
   };
 }
 
+async function insertSession(db: Knex | Knex.Transaction, s: NewSession): Promise<Session> {
+  const [row] = await db<SessionRow>('sessions')
+    .insert({
+      id: s.id,
+      user_id: s.userId,
+      filename: s.filename,
+      status: 'UPLOADING',
+      stage: 'upload',
+      percent: 0,
+      platform: s.origin.platform,
+      workspace_id: s.origin.workspaceId,
+      channel_id: s.origin.channelId,
+      thread_ref: s.origin.threadRef,
+      status_message_ref: s.origin.statusMessageRef,
+      source_kind: s.sourceKind,
+      options: JSON.stringify(s.options) as unknown as TranscriptionOptions,
+    })
+    .returning('*');
+  return toSession(row as SessionRow);
+}
+
 /** Session metadata in PostgreSQL. Objects live in storage; this table only points at them. */
 export class SessionsRepository {
   constructor(private readonly knex: Knex) {}
 
   async create(s: NewSession): Promise<Session> {
-    const [row] = await this.knex<SessionRow>('sessions')
-      .insert({
-        id: s.id,
-        user_id: s.userId,
-        filename: s.filename,
-        status: 'UPLOADING',
-        stage: 'upload',
-        percent: 0,
-        platform: s.origin.platform,
-        workspace_id: s.origin.workspaceId,
-        channel_id: s.origin.channelId,
-        thread_ref: s.origin.threadRef,
-        status_message_ref: s.origin.statusMessageRef,
-        source_kind: s.sourceKind,
-        options: JSON.stringify(s.options) as unknown as TranscriptionOptions,
-      })
-      .returning('*');
-    return toSession(row as SessionRow);
+    return insertSession(this.knex, s);
+  }
+
+  /**
+   * Creates the session unless its user already has `maxActive` sessions uploading or processing; then
+   * nothing is created and the count is returned. Counting and inserting hold a per-user advisory lock
+   * for the transaction, so simultaneous starts by one person take turns and never overshoot, while other
+   * people's starts do not wait. Every query runs on the transaction: with PGlite behind a connection
+   * multiplexer, a query on another connection meanwhile would wait for this transaction forever.
+   */
+  async createWithinLimit(s: NewSession, maxActive: number): Promise<{ session: Session } | { session: null; active: number }> {
+    return this.knex.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`active-sessions:${s.userId}`]);
+      const [counted] = await trx('sessions').where({ user_id: s.userId }).whereIn('status', ACTIVE_STATUSES).count({ n: '*' });
+      const active = Number((counted as { n: string | number }).n);
+      if (active >= maxActive) return { session: null, active };
+      return { session: await insertSession(trx, s) };
+    });
   }
 
   async get(id: string): Promise<Session | null> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
 import type { ChatUser, UsersRepository } from '../db/users.repository.js';
+import { displayName } from '../domain/display-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
 import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
@@ -66,6 +67,24 @@ export interface SessionServiceDeps {
   bus: ProgressBus;
   progress: ProgressReporter;
   log: Logger;
+  /** Sessions one person may have uploading or processing at once (MAX_ACTIVE_SESSIONS_PER_USER). */
+  maxActivePerUser: number;
+}
+
+/** How each way in lets a person stop a recording of theirs, for the sentence that refuses one more. */
+const CANCEL_HINT: Record<ChatOrigin['platform'], string> = {
+  slack: 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)',
+  discord: 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)',
+  cli: 'or stop one with `whisper-notes cancel <id>`',
+  web: 'or cancel one of them',
+};
+
+function tooManyActive(active: number, platform: ChatOrigin['platform']): AppError {
+  const recordings = active === 1 ? '1 recording' : `${active} recordings`;
+  return new AppError(
+    'TOO_MANY_ACTIVE',
+    `You already have ${recordings} in progress, as many as one person may have at once. Wait for one to finish, ${CANCEL_HINT[platform]}, then try again.`,
+  );
 }
 
 /**
@@ -78,18 +97,29 @@ export class SessionService {
 
   constructor(private readonly deps: SessionServiceDeps) {}
 
+  /**
+   * Records the session and starts its upload. Throws TOO_MANY_ACTIVE, creating nothing and leaving a
+   * stream source unread (its caller closes it), when the person already has `maxActivePerUser` sessions
+   * uploading or processing.
+   */
   async start(input: StartSession): Promise<StartedSession> {
-    const { sessions, users } = this.deps;
+    const { sessions, users, maxActivePerUser } = this.deps;
     const userId = await users.resolve(input.user);
     const options = { ...DEFAULT_OPTIONS, ...input.options };
-    const session = await sessions.create({
-      id: randomUUID(),
-      userId,
-      filename: input.filename ?? (input.source.kind === 'stream' ? input.source.filename : null),
-      origin: input.origin,
-      sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
-      options,
-    });
+    const created = await sessions.createWithinLimit(
+      {
+        id: randomUUID(),
+        userId,
+        // Cleaned here too, whoever cleaned it before (cleaning twice changes nothing): the CLI and the web come in here.
+        filename: displayName(input.filename ?? (input.source.kind === 'stream' ? input.source.filename : null)),
+        origin: input.origin,
+        sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
+        options,
+      },
+      maxActivePerUser,
+    );
+    if (!created.session) throw tooManyActive(created.active, input.origin.platform);
+    const { session } = created;
     await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
     const abort = new AbortController();
     this.uploads.set(session.id, abort);
@@ -185,7 +215,7 @@ export class SessionService {
       const queued = await sessions.transition(id, ['UPLOADING'], {
         status: 'PROCESSING',
         stage: 'queued',
-        filename: session.filename ?? media.filename,
+        filename: session.filename ?? displayName(media.filename),
         videoPath: refPath(media.ref),
         sizeBytes: media.bytes,
         contentType: media.contentType,

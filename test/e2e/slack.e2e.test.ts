@@ -1,6 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBots, type RunningBots } from '../../bot/bots.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
@@ -8,7 +6,7 @@ import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { startSlackFake, type FakeSlackMessage, type FakeSlackUser, type SlackCall, type SlackFake } from '../fakes/slack-fake.js';
-import { closeServer } from '../helpers/http.js';
+import { freePort } from '../helpers/http.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
@@ -25,15 +23,6 @@ let forbidden: { url: string; connections: number; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let admin: FakeSlackUser;
-
-/** A port free on loopback now, for SLACK_PORT (the bot is started by the real wiring, which takes a port). */
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await closeServer(server);
-  return port;
-}
 
 beforeAll(async () => {
   fake = await startSlackFake();

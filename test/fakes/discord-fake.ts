@@ -63,7 +63,8 @@ export interface DiscordFake {
   cdnHits: string[];
   /** The next `times` calls matching answer 429 with `retry_after` (seconds) and X-RateLimit headers. */
   rateLimit(match: { method: string; path: RegExp }, retryAfterSeconds: number, times?: number): void;
-  messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string }): FakeMessage;
+  /** A person posts a message; `id` delivers an earlier message's MESSAGE_CREATE again (as a second gateway session sees it). */
+  messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string }): FakeMessage;
   slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint }): FakeInteraction;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
@@ -98,7 +99,8 @@ export const PERMISSIONS = { none: 0n, manageMessages: 1n << 13n, sendMessages: 
 const API = '/api/v10';
 
 export async function startDiscordFake(): Promise<DiscordFake> {
-  let nextId = 1_300_000_000_000_000_000n;
+  // Unique across fakes, as Discord's snowflakes are: test files share one database, where ids are kept.
+  let nextId = 1_300_000_000_000_000_000n + BigInt(randomBytes(4).readUInt32BE()) * 1_000_000n;
   const snowflake = () => String(nextId++);
   const token = `fake-${randomBytes(12).toString('hex')}`;
   const applicationId = snowflake();
@@ -380,7 +382,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     cdnHits,
     upload({ name, bytes, contentType, size }) {
       const id = snowflake();
-      const path = `/attachments/${channelId}/${id}/${name}`;
+      const path = `/attachments/${channelId}/${id}/${encodeURIComponent(name)}`;
       files.set(path, { bytes, contentType });
       // CDN links are signed and expire (ex/is/hm), as Discord's are.
       const url = `${base}${path}?ex=${Math.floor(Date.now() / 1000 + 86400).toString(16)}&is=${Math.floor(Date.now() / 1000).toString(16)}&hm=${randomBytes(16).toString('hex')}&`;
@@ -389,8 +391,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     rateLimit(match, retryAfterSeconds, times = 1) {
       limits.push({ ...match, retryAfter: retryAfterSeconds, left: times });
     },
-    messageCreate({ author, content = '', attachments = [], channelId: channel = channelId }) {
-      const msg = { ...messageObject(channel, author, { content }), attachments };
+    messageCreate({ author, content = '', attachments = [], channelId: channel = channelId, id }) {
+      const msg = { ...messageObject(channel, author, { content }), attachments, ...(id && { id }) };
       dispatch('MESSAGE_CREATE', { ...msg, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } });
       return msg;
     },

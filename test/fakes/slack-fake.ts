@@ -62,6 +62,8 @@ export interface SigningOverride {
   timestamp?: number;
   /** A signature to send instead of the right one; null sends none. */
   signature?: string | null;
+  /** More headers, e.g. Slack's `x-slack-retry-num` on a retried delivery. */
+  headers?: Record<string, string>;
 }
 
 export interface SlackFake {
@@ -87,6 +89,8 @@ export interface SlackFake {
   /** File downloads seen, and whether they carried the bot token. */
   downloads: Array<{ fileId: string; authorized: boolean }>;
   socket: { opened: number; acks: Array<{ envelope_id: string; payload?: unknown }> };
+  /** Every body POSTed to the bot, in order, so a test can deliver one again (a retry, a replay). */
+  posted: Array<{ body: string; contentType: string; timestamp: number }>;
   addUser(user: FakeSlackUser): FakeSlackUser;
   uploadFile(file: { name: string; mimetype: string; bytes: Buffer; size?: number; user?: string }): FakeSlackFile;
   /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSeconds`. */
@@ -153,6 +157,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     responses: [],
     downloads: [],
     socket: { opened: 0, acks: [] },
+    posted: [],
 
     addUser(user) {
       users.set(user.id, user);
@@ -257,9 +262,10 @@ export async function startSlackFake(): Promise<SlackFake> {
       if (!fake.eventsUrl) throw new Error('set eventsUrl to the bot’s /slack/events first');
       const timestamp = signing.timestamp ?? Math.floor(Date.now() / 1000);
       const signature = signing.signature === undefined ? slackSignature(fake.signingSecret, timestamp, body) : signing.signature;
+      fake.posted.push({ body, contentType, timestamp });
       const res = await fetch(fake.eventsUrl, {
         method: 'POST',
-        headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), ...(signature !== null && { 'x-slack-signature': signature }) },
+        headers: { ...signing.headers, 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), ...(signature !== null && { 'x-slack-signature': signature }) },
         body,
       });
       return { via: 'http', status: res.status, body: await res.text() };

@@ -1,13 +1,15 @@
 import { Routes, ThreadAutoArchiveDuration } from 'discord.js';
 import { z } from 'zod';
 import type { ChatUser } from '../../../core/db/users.repository.js';
+import { displayName } from '../../../core/domain/display-name.js';
+import { isAppError } from '../../../core/errors.js';
 import type { MediaSource } from '../../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../../core/sessions/session.service.js';
 import { statusMessage } from '../components/status-message.js';
 import { truncate } from '../components/text.js';
 import type { DiscordContext } from '../context.js';
 import { formatMessageRef } from '../message-ref.js';
-import { receivingView } from '../../render.js';
+import { receivingView, refusedView } from '../../render.js';
 
 const threadSchema = z.object({ id: z.string() });
 
@@ -18,7 +20,7 @@ export interface SessionRequest {
   inThread: boolean;
   user: ChatUser;
   source: MediaSource;
-  /** The attachment's name; null for links, which are named by their path. */
+  /** The attachment's name, cleaned (displayName); null for links, which are named by their path. */
   filename: string | null;
   /** The message that carried the recording, answered by the status message. */
   replyTo?: string;
@@ -26,11 +28,12 @@ export interface SessionRequest {
 
 /**
  * Posts the status message, starts the session's thread from it, then starts the session pointing at
- * both: the notifier edits that message and posts the results in that thread.
+ * both: the notifier edits that message and posts the results in that thread. A session refused at the
+ * start (too many at once) leaves the status message saying why, and the refusal is rethrown.
  */
 export async function startInThread(ctx: DiscordContext, req: SessionRequest): Promise<StartedSession> {
   // Named at once, so the thread's name and the status message agree from the first edit on.
-  const filename = req.filename ?? (req.source.kind === 'link' ? linkName(req.source.url) : null);
+  const filename = req.filename ?? (req.source.kind === 'link' ? displayName(linkName(req.source.url)) : null);
   const title = filename ?? 'Recording';
   const status = await ctx.platform.post(req.channelId, {
     ...statusMessage(receivingView(title)),
@@ -40,15 +43,21 @@ export async function startInThread(ctx: DiscordContext, req: SessionRequest): P
     ? req.channelId
     : threadSchema.parse(
         await ctx.rest.post(Routes.threads(req.channelId, status.messageId), {
+          // Thread names are plain text (no markdown): the cleaned name as it is.
           body: { name: truncate(title, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay },
         }),
       ).id;
-  return ctx.sessions.start({
-    user: req.user,
-    origin: { platform: 'discord', workspaceId: req.guildId, channelId: req.channelId, threadRef: threadId, statusMessageRef: formatMessageRef(status) },
-    source: req.source,
-    filename,
-  });
+  try {
+    return await ctx.sessions.start({
+      user: req.user,
+      origin: { platform: 'discord', workspaceId: req.guildId, channelId: req.channelId, threadRef: threadId, statusMessageRef: formatMessageRef(status) },
+      source: req.source,
+      filename,
+    });
+  } catch (err) {
+    if (isAppError(err)) await ctx.platform.edit(status, statusMessage(refusedView(title, err)), null);
+    throw err;
+  }
 }
 
 /** The last path segment of a link, to name its thread. */

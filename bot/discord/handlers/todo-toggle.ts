@@ -1,5 +1,6 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { isAppError } from '../../../core/errors.js';
+import { NO_MENTIONS } from '../components/text.js';
 import type { TodoToggle } from '../components/todo-button.js';
 import type { DiscordContext } from '../context.js';
 
@@ -13,7 +14,7 @@ export async function handleTodoToggle(ctx: DiscordContext, interaction: ButtonI
     await ctx.todos.setCompleted(toggle.sessionId, toggle.todoId, toggle.completed, interaction.user.username);
   } catch (err) {
     if (!isAppError(err)) throw err;
-    await interaction.followUp({ content: `❌ ${err.userMessage}`, flags: MessageFlags.Ephemeral });
+    await interaction.followUp({ content: `❌ ${err.userMessage}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     return;
   }
   await ctx.todosChanged(toggle.sessionId);

@@ -1,7 +1,9 @@
 import { DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { displayName } from '../../../core/domain/display-name.js';
 import type { Session } from '../../../core/domain/session.js';
+import { isAppError } from '../../../core/errors.js';
 import { answerCommand, parseWhisperCommand, type WhisperCommand } from '../../commands.js';
-import { discordLink } from '../components/text.js';
+import { discordLink, escapeMarkdown, NO_MENTIONS } from '../components/text.js';
 import { chatUser, type DiscordContext } from '../context.js';
 import { isMediaAttachment, oversize } from './attachments.js';
 import { startInThread } from './start-session.js';
@@ -40,18 +42,24 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
 /** `/whisper`: deferred at once (Discord waits 3 s), answered privately to whoever typed it. */
 export async function handleWhisperCommand(ctx: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  // The reply may name a file: it never pings anyone.
+  const say = (content: string) => interaction.editReply({ content, allowedMentions: NO_MENTIONS });
   try {
     const { reply, uploaded } = await answer(ctx, interaction, readOptions(interaction));
-    await interaction.editReply(reply);
+    await say(reply);
     // A refused link fails within seconds: say so here too, while the interaction token still lives.
     void uploaded
       ?.then(async (s) => {
-        if (s.status === 'FAILED') await interaction.editReply(`${reply}\n❌ ${s.errorMessage ?? 'This recording could not be processed.'}`);
+        if (s.status === 'FAILED') await say(`${reply}\n❌ ${s.errorMessage ?? 'This recording could not be processed.'}`);
       })
       .catch((err: unknown) => ctx.log.info({ err, interaction: interaction.id }, 'could not report the failure in the /whisper reply'));
   } catch (err) {
+    if (isAppError(err)) {
+      await say(`❌ ${err.userMessage}`);
+      return;
+    }
     ctx.log.error({ err, interaction: interaction.id }, '/whisper failed');
-    await interaction.editReply(cannotPost(err) ? "I can't post or start threads in this channel: give me Send Messages and Create Public Threads here." : 'Something went wrong on our side. Try again in a moment.');
+    await say(cannotPost(err) ? "I can't post or start threads in this channel: give me Send Messages and Create Public Threads here." : 'Something went wrong on our side. Try again in a moment.');
   }
 }
 
@@ -73,12 +81,15 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages),
       linkFor: ctx.linkFor,
       formatLink: discordLink,
+      escapeText: escapeMarkdown,
     });
     return { reply };
   }
   const { attachment } = request;
+  let filename: string | null = null;
   if (attachment) {
-    if (!isMediaAttachment(attachment)) return { reply: `${attachment.name} is not a video or audio recording.` };
+    filename = displayName(attachment.name) ?? 'recording';
+    if (!isMediaAttachment(attachment)) return { reply: `${escapeMarkdown(filename)} is not a video or audio recording.` };
     const refused = oversize(attachment, ctx.maxMediaBytes);
     if (refused) return { reply: `❌ ${refused.userMessage}` };
   }
@@ -88,7 +99,7 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
     inThread: interaction.channel?.isThread() ?? false,
     user,
     source: request.source,
-    filename: attachment?.name ?? null,
+    filename,
   });
   return { reply: `Working on it in <#${session.origin.threadRef}> · id \`${session.id}\``, uploaded };
 }

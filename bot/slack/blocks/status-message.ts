@@ -16,7 +16,8 @@ export interface SlackMessage {
 /** The status message at the root of a session's thread: title, progress bar, stage and ETA, link button. */
 export function statusMessage(view: StatusView): SlackMessage {
   const line = statusLine(view);
-  const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `🎙️ *${mrkdwnText(view.title, 200)}*` } }];
+  // Verbatim: the title is someone's file name, and Slack would otherwise link-ify names and mentions in it.
+  const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `🎙️ *${mrkdwnText(view.title, 200)}*`, verbatim: true } }];
   if (!isFinal(view.status)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`${progressBar(view.percent)}\`` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwnText(line, LIMITS.sectionText) }] });
   if (view.link) blocks.push(linkButton(view.link, 'Open the status page'));

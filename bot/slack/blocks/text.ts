@@ -1,3 +1,5 @@
+import { ellipsize } from '../../render.js';
+
 /** Block Kit limits this bot runs into (api.slack.com/reference/block-kit). */
 export const LIMITS = {
   sectionText: 3000,
@@ -13,15 +15,11 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+export { ellipsize as clip } from '../../render.js';
 
 /** User text as mrkdwn within `max` characters, never cutting an escape in half. */
 export function mrkdwnText(text: string, max: number): string {
-  const escaped = escapeMrkdwn(text);
-  if (escaped.length <= max) return escaped;
-  return `${escaped.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…`;
+  return ellipsize(escapeMrkdwn(text), max).replace(/&[a-z]{0,3}…$/, '…');
 }
 
 /** `<url|label>`: the link format of Slack's mrkdwn. */

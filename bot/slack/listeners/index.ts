@@ -7,7 +7,8 @@ import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
 import { fileShareSchema, handleFileShare } from './events/file-share.js';
 
-const envelopeSchema = z.object({ team_id: z.string() });
+/** The event callback around an event: `event_id` is the same on each of Slack's retries of it. */
+const envelopeSchema = z.object({ team_id: z.string(), event_id: z.string() });
 
 /**
  * Every Slack request the bot acts on, by its Slack name. Commands and actions are acknowledged first
@@ -21,7 +22,7 @@ export function registerListeners(app: App, ctx: SlackContext): void {
 
   app.event('message', async ({ event, body }) => {
     const share = fileShareSchema.safeParse(event);
-    if (share.success) await handleFileShare(ctx, envelopeSchema.parse(body).team_id, share.data);
+    if (share.success) await handleFileShare(ctx, envelopeSchema.parse(body), share.data);
   });
 
   app.action({ type: 'block_actions', action_id: TODO_ACTION }, async ({ ack, body }) => {

@@ -1,7 +1,8 @@
 import type { RespondFn, SlashCommand } from '@slack/bolt';
 import { z } from 'zod';
+import { isAppError } from '../../../../core/errors.js';
 import { answerCommand, parseWhisperCommand } from '../../../commands.js';
-import { slackLink } from '../../blocks/text.js';
+import { escapeMrkdwn, slackLink } from '../../blocks/text.js';
 import { chatUser, type SlackContext } from '../../context.js';
 import { slackErrorCode } from '../../slack-error.js';
 import { startInThread } from '../../start-session.js';
@@ -26,7 +27,12 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
   try {
     if (cmd.kind !== 'link') {
       const isAdmin = NEEDS_ROLE.has(cmd.kind) && (await isWorkspaceAdmin(ctx, command.user_id));
-      await reply(await answerCommand(cmd, { sessions: ctx.sessions, user, isAdmin, linkFor: ctx.linkFor, formatLink: slackLink }));
+      await reply(await answerCommand(cmd, { sessions: ctx.sessions, user, isAdmin, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn }));
+      return;
+    }
+    // A command's trigger_id is its own: a replay of the signed request starts nothing more.
+    if (!(await ctx.claims.claim(`slack:command:${command.trigger_id}`))) {
+      ctx.log.info({ teamId: command.team_id, triggerId: command.trigger_id }, '/whisper delivered again; already handled');
       return;
     }
     const { session } = await startInThread(ctx, {
@@ -39,6 +45,10 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
     });
     ctx.log.info({ sessionId: session.id, teamId: command.team_id }, 'slack /whisper started a session');
   } catch (err) {
+    if (isAppError(err)) {
+      await reply(`❌ ${escapeMrkdwn(err.userMessage)}`);
+      return;
+    }
     const code = slackErrorCode(err);
     if (code && CANNOT_POST.has(code)) {
       await reply("I can't post in this channel. Add me with `/invite @Whisper Notes`, or use `/whisper` in a channel I'm in.");

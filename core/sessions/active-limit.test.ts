@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
+import { testConfig } from '../../test/helpers/config.js';
+import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
+import { createCore, type Core } from '../app.js';
+import type { ChatUser } from '../db/users.repository.js';
+import type { ChatOrigin } from '../domain/session.js';
+import { isAppError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import type { StartSession } from './session.service.js';
+
+const LIMIT = 3;
+const workspace = `limit-${randomUUID()}`;
+const origin: ChatOrigin = { platform: 'slack', workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null };
+const person = (externalId: string): ChatUser => ({ platform: 'slack', workspaceId: workspace, externalId });
+
+let s3: TestS3;
+let core: Core;
+
+beforeAll(async () => {
+  s3 = await startS3();
+  core = await createCore(testConfig({ S3_ENDPOINT: s3.endpoint, MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT) }), createLogger('silent'));
+});
+
+afterAll(async () => {
+  if (core) {
+    // Cancelling aborts the uploads still waiting for bytes; then the rows go.
+    const rows = await core.knex('sessions').where({ workspace_id: workspace }).select<Array<{ id: string }>>('id');
+    for (const { id } of rows) await core.sessionService.cancel(id, person('admin'), true);
+    await core.knex('sessions').where({ workspace_id: workspace }).delete();
+    await core.knex('users').where({ workspace_id: workspace }).delete();
+    const redis = new Redis(core.config.redis.url);
+    await removeQueuesAndKeys(core.config, redis);
+    redis.disconnect();
+    await core.close();
+  }
+  await s3?.close();
+});
+
+/** A start whose upload waits for bytes that never come: the session stays UPLOADING, active. */
+const upload = (user: ChatUser, filename = 'standup.mp4'): StartSession => ({
+  user,
+  origin,
+  source: { kind: 'stream', body: new PassThrough(), filename },
+});
+
+const activeOf = async (user: ChatUser) =>
+  (await core.sessionService.listForUser(user, 100)).filter((s) => s.status === 'UPLOADING' || s.status === 'PROCESSING');
+
+describe('sessions one person may have in progress at once', () => {
+  const alice = person('alice');
+
+  it('ten simultaneous starts by one person: exactly the limit start, the rest are refused with what to do', async () => {
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => core.sessionService.start(upload(alice))));
+
+    const started = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    expect(started).toHaveLength(LIMIT);
+    expect(refused).toHaveLength(10 - LIMIT);
+    for (const err of refused) {
+      expect(isAppError(err) && err.code).toBe('TOO_MANY_ACTIVE');
+      expect(isAppError(err) && err.userMessage).toBe(
+        `You already have ${LIMIT} recordings in progress, as many as one person may have at once. ` +
+          'Wait for one to finish, or stop one with `/whisper cancel <id>` (`/whisper list` shows them), then try again.',
+      );
+    }
+    // Nothing was created for the refused ones.
+    expect(await core.sessionService.listForUser(alice, 100)).toHaveLength(LIMIT);
+  });
+
+  it('holds back no one else: another person starts while the first is at the limit', async () => {
+    const bob = person('bob');
+    const { session } = await core.sessionService.start(upload(bob));
+    expect(session.status).toBe('UPLOADING');
+    await expect(core.sessionService.start(upload(alice))).rejects.toMatchObject({ code: 'TOO_MANY_ACTIVE' });
+  });
+
+  it('a session that ends makes room for the next one, and only one', async () => {
+    const [first] = await activeOf(alice);
+    expect((await core.sessionService.cancel(first!.id, alice, false)).outcome).toBe('cancelled');
+
+    const outcomes = await Promise.allSettled([core.sessionService.start(upload(alice)), core.sessionService.start(upload(alice))]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await activeOf(alice)).toHaveLength(LIMIT);
+  });
+
+  it('records the name it was given cleaned: base name only, nothing invisible, bounded', async () => {
+    const { session } = await core.sessionService.start(upload(person('carol'), `../../etc/\u202Epasswd\u0000${'x'.repeat(5000)}.mp4`));
+    expect(session.filename).toMatch(/^passwdx+…\.mp4$/);
+    expect((await core.sessionService.get(session.id))?.filename).toBe(session.filename);
+  });
+});

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REST, type Message } from 'discord.js';
+import { startBots, type RunningBots } from '../../bot/bots.js';
+import { restOptions } from '../../bot/discord/client.js';
+import type { DiscordContext } from '../../bot/discord/context.js';
+import { DiscordPlatform } from '../../bot/discord/discord.platform.js';
+import { handleFileDrop } from '../../bot/discord/handlers/file-drop.js';
+import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
+import type { Core } from '../../core/app.js';
+import { displayName } from '../../core/domain/display-name.js';
+import type { Session } from '../../core/domain/session.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+import { startDiscordFake, type DiscordAttachment, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
+import { startLinkServer } from '../helpers/link-servers.js';
+import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import { until } from '../helpers/until.js';
+
+/**
+ * Hostile input through Discord: a dropped file named to break markdown and ping everyone, received by
+ * two bot replicas; a person over the limit of sessions in progress at once.
+ */
+
+const LIMIT = 2;
+const alice: FakeUser = { id: '300000000000000001', username: 'alice' };
+const carol: FakeUser = { id: '300000000000000003', username: 'carol' };
+
+let h: PipelineHarness;
+let core: Core;
+let fake: DiscordFake;
+let bots: RunningBots;
+let video: Buffer;
+let links: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  fake = await startDiscordFake();
+  h = await startPipelineHarness({
+    MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT),
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APPLICATION_ID: fake.applicationId,
+    DISCORD_API_URL: fake.apiUrl,
+  });
+  core = h.core;
+  video = await readFile(h.video);
+  links = await startLinkServer(video);
+  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
+});
+
+afterAll(async () => {
+  await bots?.stop();
+  await Promise.all([links?.close(), fake?.close()]);
+  await h?.close();
+});
+
+const bodyOf = (c: RecordedCall) => (c.body ?? {}) as { content?: string; name?: string; allowed_mentions?: unknown; message_reference?: { message_id: string } };
+const discordUser = (u: FakeUser) => ({ platform: 'discord', workspaceId: fake.guildId, externalId: u.id });
+const sessionsOf = (u: FakeUser) => core.sessionService.listForUser(discordUser(u), 100);
+/**
+ * Another bot process on the same token: every gateway session receives every message. (The fake serves one
+ * gateway session at a time, and one discord.js client ignores a message id it has already seen, so the
+ * second replica is its handler, wired as bot/discord/index.ts wires it, given the same message.)
+ */
+function secondReplica(): DiscordContext {
+  const rest = new REST(restOptions(h.config.discord)).setToken(fake.token);
+  return {
+    linkFor: () => null,
+    todos: core.todos.service,
+    todosChanged: async () => undefined,
+    sessions: core.sessionService,
+    platform: new DiscordPlatform(rest, core.log),
+    rest,
+    claims: new ChatEventClaims(core.knex),
+    maxMediaBytes: h.config.ingest.maxMediaBytes,
+    log: core.log,
+  };
+}
+
+/** The fake's MESSAGE_CREATE payload as the parts of a discord.js Message the handler reads. */
+function asMessage(m: FakeMessage, files: DiscordAttachment[]): Message {
+  const attachments = new Map(files.map((a) => [a.id, { id: a.id, name: a.filename, contentType: a.content_type ?? null, size: a.size, url: a.url }]));
+  return {
+    id: m.id,
+    author: { ...alice, bot: false },
+    inGuild: () => true,
+    guildId: fake.guildId,
+    channelId: m.channel_id,
+    channel: { isThread: () => false },
+    attachments,
+  } as unknown as Message;
+}
+
+const repliesTo = (messageId: string) => fake.calls.filter((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === messageId);
+const replyOf = (i: { token: string }, match: RegExp) =>
+  fake.waitForCall((c) => c.method === 'PATCH' && c.path === `/webhooks/${fake.applicationId}/${i.token}/messages/@original` && match.test(bodyOf(c).content ?? ''));
+
+describe('a dropped file with a hostile name, seen by two bot replicas', () => {
+  const raw = '<@&1234> @everyone **[Open the status page](evil.example)**\n# big\u202Egpj.mp4';
+  const clean = displayName(raw)!;
+  let drop: FakeMessage;
+  let attachment: DiscordAttachment;
+
+  it('starts one session: the second replica starts nothing for it, yet handles a new message', async () => {
+    attachment = fake.upload({ name: raw, bytes: video, contentType: 'video/mp4' });
+    drop = fake.messageCreate({ author: alice, attachments: [attachment] });
+    await fake.waitForCall((c) => bodyOf(c).message_reference?.message_id === drop.id);
+    await until('the first session', async () => (await sessionsOf(alice)).length === 1);
+
+    const replicaB = secondReplica();
+    await handleFileDrop(replicaB, asMessage(drop, [attachment]));
+    expect(repliesTo(drop.id)).toHaveLength(1);
+    expect(await sessionsOf(alice)).toHaveLength(1);
+
+    const other = { ...drop, id: `${BigInt(drop.id) + 1_000_000n}` };
+    await handleFileDrop(replicaB, asMessage(other, [fake.upload({ name: 'another.mp4', bytes: video, contentType: 'video/mp4' })]));
+    expect(repliesTo(other.id)).toHaveLength(1);
+    expect((await sessionsOf(alice)).map((s) => s.filename).sort()).toEqual(['another.mp4', clean].sort());
+  });
+
+  it('shows the name as literal text that pings no one, everywhere the bot writes it', async () => {
+    const [status] = repliesTo(drop.id);
+    const content = bodyOf(status!).content!;
+    expect(content.split('\n')[0]).toBe('🎙️ **\\<\\@&1234\\> \\@everyone \\*\\*\\[Open the status page\\]\\(evil.example\\)\\*\\* \\# biggpj.mp4**');
+    // The thread's name is plain text (Discord renders no markdown there): the cleaned name itself.
+    const thread = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${fake.channelId}/messages/${(status!.response as FakeMessage).id}/threads`);
+    expect(bodyOf(thread).name).toBe(clean);
+
+    const session = (await sessionsOf(alice)).find((s) => s.filename === clean)!;
+    expect((await h.finalState(session.id, 30_000)).status).toBe('COMPLETED');
+    // Every message the bot posted or edited in a channel said: no mentions.
+    const messages = fake.calls.filter((c) => /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH'));
+    expect(messages.length).toBeGreaterThan(3);
+    expect(messages.filter((c) => JSON.stringify(bodyOf(c).allowed_mentions) !== '{"parse":[]}')).toEqual([]);
+  });
+});
+
+describe('a person with too many recordings in progress', () => {
+  let held: Session[];
+
+  beforeAll(async () => {
+    const userId = await core.users.resolve(discordUser(carol));
+    const origin = { platform: 'discord' as const, workspaceId: fake.guildId, channelId: fake.channelId, threadRef: null, statusMessageRef: null };
+    held = await Promise.all(
+      Array.from({ length: LIMIT }, (_, i) => core.sessions.create({ id: randomUUID(), userId, filename: `held-${i}.mp4`, origin, sourceKind: 'upload', options: DEFAULT_OPTIONS })),
+    );
+  });
+
+  afterAll(async () => {
+    for (const s of held) await core.sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' });
+  });
+
+  it('is told why `/whisper link:` did not start, privately, and the status message says so too', async () => {
+    const command = fake.slashCommand({ user: carol, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }] });
+    const reply = await replyOf(command, /❌/);
+    expect(bodyOf(reply)).toMatchObject({
+      content:
+        `❌ You already have ${LIMIT} recordings in progress, as many as one person may have at once. ` +
+        'Wait for one to finish, or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them), then try again.',
+      allowed_mentions: { parse: [] },
+    });
+    const status = [...fake.messages.values()].find((m) => m.content.includes('standup.mp4') && m.content.includes('You already have'));
+    expect(status?.content).toContain('❌ You already have 2 recordings in progress');
+    expect(await sessionsOf(carol)).toHaveLength(LIMIT);
+  });
+});

@@ -47,6 +47,8 @@ export interface WebFixture {
   core: Core;
   /** http://127.0.0.1:port of the listening app. */
   base: string;
+  /** Where the S3 server keeps objects and multipart parts. */
+  s3Directory: string;
   redis: Redis;
   token(sessionId: string): string;
   /** A session in PROCESSING whose original (a 4 s MP4) is in storage. */
@@ -57,10 +59,10 @@ export interface WebFixture {
 }
 
 /** The web app over real Postgres, Redis and RabbitMQ (prefixed), an S3 server, listening on 127.0.0.1. */
-export async function startWebFixture(options: Partial<WebOptions> = {}): Promise<WebFixture> {
+export async function startWebFixture(options: Partial<WebOptions> = {}, env: Record<string, string> = {}): Promise<WebFixture> {
   const [s3, media] = await Promise.all([startS3(), tempDir('wn-web-')]);
   const video = await makeToneVideo(media.dir, 4);
-  const config = testConfig({ S3_ENDPOINT: s3.endpoint });
+  const config = testConfig({ S3_ENDPOINT: s3.endpoint, ...env });
   const log = createLogger(config.logLevel);
   const core = await createCore(config, log);
   const linkSecret = config.web.linkSecret!;
@@ -74,6 +76,7 @@ export async function startWebFixture(options: Partial<WebOptions> = {}): Promis
     config,
     core,
     base,
+    s3Directory: s3.directory,
     redis,
     token: (id) => signSessionToken(id, linkSecret),
     async processingSession() {

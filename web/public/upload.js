@@ -1,0 +1,119 @@
+/* global window, document, location, DOMParser, FormData, XMLHttpRequest */
+// The upload page's live layer: drop a file anywhere, watch it upload, read a refusal in place.
+// Without it the page is a plain multipart form that does the same, minus the progress bar.
+(function () {
+  'use strict';
+  var form = document.getElementById('upload-form');
+  if (!form || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
+  var input = document.getElementById('file');
+  var zone = document.getElementById('drop-zone');
+  var bar = document.getElementById('upload-progress');
+  var status = document.getElementById('upload-status');
+  var errorBox = document.getElementById('upload-error');
+  var errorText = document.getElementById('upload-error-text');
+  var buttons = document.querySelectorAll('button[type="submit"]');
+  var maxBytes = Number(form.dataset.maxBytes);
+  var busy = false;
+
+  function setBusy(on) {
+    busy = on;
+    form.classList.toggle('busy', on);
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = on;
+  }
+
+  function showError(message) {
+    errorText.textContent = message;
+    errorBox.hidden = false;
+    status.textContent = '';
+    bar.hidden = true;
+    setBusy(false);
+    errorBox.scrollIntoView({ block: 'nearest' });
+  }
+
+  // The server answers a refusal with this page again, the sentence in #upload-error-text.
+  function refusalIn(responseText) {
+    var page = new DOMParser().parseFromString(responseText || '', 'text/html');
+    var text = page.getElementById('upload-error-text');
+    return (text && text.textContent.trim()) || 'The upload failed. Please try again.';
+  }
+
+  function upload(file) {
+    if (busy) return;
+    if (!file) {
+      showError('Choose a recording to upload, or paste a link to one.');
+      return;
+    }
+    if (file.size > maxBytes) {
+      showError('This file is larger than ' + form.dataset.maxLabel + '. Trim or compress the recording and try again.');
+      return;
+    }
+    errorBox.hidden = true;
+    setBusy(true);
+    bar.hidden = false;
+    bar.value = 0;
+    status.textContent = 'Uploading ' + file.name + '…';
+    var data = new FormData();
+    data.append('file', file, file.name);
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    xhr.upload.addEventListener('progress', function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.floor((e.loaded / e.total) * 100);
+      status.textContent = 'Uploading ' + file.name + ': ' + bar.value + '%';
+    });
+    xhr.upload.addEventListener('load', function () {
+      bar.value = 100;
+      status.textContent = 'Checking the recording…';
+    });
+    xhr.addEventListener('load', function () {
+      // Accepted: the answer was a redirect to the recording's status page, which XHR followed.
+      if (xhr.status < 400 && xhr.responseURL && xhr.responseURL !== form.action) {
+        location.assign(xhr.responseURL);
+        return;
+      }
+      showError(refusalIn(xhr.responseText));
+    });
+    xhr.addEventListener('error', function () {
+      showError('The connection broke during the upload. Please try again.');
+    });
+    xhr.send(data);
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    upload(input.files[0]);
+  });
+  input.addEventListener('change', function () {
+    if (input.files[0]) upload(input.files[0]);
+  });
+
+  // The whole page takes a dropped file, so a near miss never opens the file in the tab instead.
+  function dragging(e) {
+    if (!e.dataTransfer || Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') < 0) return;
+    e.preventDefault();
+    zone.classList.add('over');
+  }
+  document.addEventListener('dragenter', dragging);
+  document.addEventListener('dragover', dragging);
+  document.addEventListener('dragleave', function (e) {
+    if (e.relatedTarget === null) zone.classList.remove('over');
+  });
+  document.addEventListener('drop', function (e) {
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    e.preventDefault();
+    zone.classList.remove('over');
+    upload(e.dataTransfer.files[0]);
+  });
+
+  // A link is fetched by the server; the button only shows that it is on its way.
+  var linkForm = document.getElementById('link-form');
+  linkForm.addEventListener('submit', function () {
+    errorBox.hidden = true;
+    setBusy(true);
+    status.textContent = 'Fetching the link…';
+  });
+  // Back from a status page, the form is usable again.
+  window.addEventListener('pageshow', function () {
+    setBusy(false);
+  });
+})();

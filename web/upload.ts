@@ -1,0 +1,209 @@
+import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../core/app.js';
+import type { Config } from '../core/config.js';
+import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatOrigin, Session } from '../core/domain/session.js';
+import { AppError, isAppError } from '../core/errors.js';
+import { formatBytes, tooLarge } from '../core/ingest/byte-limit.js';
+import type { MediaSource } from '../core/ingest/ingest.service.js';
+import { signSessionToken } from '../core/links.js';
+import { renderNotFoundPage } from './views/status-page.js';
+import { renderUploadPage } from './views/upload-page.js';
+
+/**
+ * Who a web upload belongs to. The page has no sign-in, and a client address says little behind a proxy
+ * (and X-Forwarded-For is whatever the client writes), so every web upload is one person: the per-person
+ * limit (MAX_ACTIVE_SESSIONS_PER_USER) then caps how much anonymous work the open page can queue at once.
+ */
+export const WEB_USER: ChatUser = { platform: 'web', workspaceId: null, externalId: 'anonymous', displayName: 'Web upload' };
+const WEB_ORIGIN: ChatOrigin = { platform: 'web', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null };
+
+/** Room for the form around the file: boundaries, part headers, a link field. */
+const FORM_ALLOWANCE = 64 * 1024;
+const HTML = 'text/html; charset=utf-8';
+
+const CHAT_ONLY =
+  'Recordings come from chat here: drop a video in a channel with the Whisper Notes bot, or send it `/whisper <link>`.';
+const NOTHING_SENT = 'Choose a recording to upload, or paste a link to one.';
+const CROSS_SITE = 'This upload was sent from another website, so it was refused. Open this page and upload from here.';
+const NOT_UNDERSTOOD = 'The upload was not understood. Choose a file or paste a link, then send it again.';
+const OUR_FAULT = 'Something went wrong on our side; please try again shortly.';
+const INTERRUPTED = 'The upload stopped before the whole file arrived. Please try again.';
+
+/**
+ * The part's bytes, pulled only as the ingest reads them. Pulled, not piped: a part that has fully arrived
+ * would otherwise sit ended in a buffer, which the ingest's look at the first bytes (readHead) mistakes for
+ * an empty stream. Stopping early leaves the part to be read past, not destroyed (which would stall the
+ * form's parser); a client that goes away or sends a broken form makes an UPLOAD_INTERRUPTED.
+ */
+async function* received(file: Readable): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of file.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+  } catch (err) {
+    throw new AppError('UPLOAD_INTERRUPTED', INTERRUPTED, false, { cause: err });
+  }
+}
+
+/** Uploads on the status page only where nobody can send recordings from chat (issue 8). */
+export function uploadsEnabled(config: Config): boolean {
+  return !config.slack.botToken && !config.discord.token;
+}
+
+export interface UploadRoutesOptions {
+  core: Core;
+  linkSecret: string;
+  /** How long a link may take to be refused (a private address, a dead link) before the browser is sent to its status page. */
+  linkWaitMs: number;
+}
+
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** A started session, or why none was started (the form says so). */
+type Outcome = { session: Session } | { refusal: Refusal };
+
+/** A refused recording's HTTP status; other refusals are 422, and our own failures 503. */
+const STATUS_BY_CODE: Record<string, number> = { MEDIA_TOO_LARGE: 413, UNSUPPORTED_MEDIA: 415 };
+
+/**
+ * `GET /` and `POST /sessions`. With a chat token configured `/` only says where recordings come from and
+ * `/sessions` does not exist, so a public status page never becomes an open upload endpoint.
+ */
+export function registerUploadRoutes(app: FastifyInstance, options: UploadRoutesOptions): void {
+  if (!uploadsEnabled(options.core.config)) {
+    app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderNotFoundPage(CHAT_ONLY)));
+    return;
+  }
+  // Its own scope: multipart parsing exists for this route only.
+  app.register(async (scope) => {
+    const { maxMediaBytes } = options.core.config.ingest;
+    await scope.register(fastifyMultipart, {
+      // A file over the cap arrives one byte too long, so the ingest's cap refuses it (MEDIA_TOO_LARGE) rather
+      // than busboy cutting it short; the form is small around it.
+      throwFileSizeLimit: false,
+      limits: { fileSize: maxMediaBytes + 1, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 8, headerPairs: 32 },
+    });
+    const uploads = new Uploads(options);
+    scope.setErrorHandler((err, request, reply) => {
+      // Whatever failed, part of the body may be unread: the connection goes with the answer.
+      reply.header('connection', 'close');
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status && status >= 400 && status < 500) return uploads.page(reply, status, NOT_UNDERSTOOD);
+      request.log.error({ err }, 'upload request failed');
+      return uploads.page(reply, isAppError(err) && err.retryable ? 503 : 500, OUR_FAULT);
+    });
+    scope.get('/', (_request, reply) => uploads.page(reply, 200, null));
+    scope.post('/sessions', (request, reply) => uploads.receive(request, reply));
+  });
+}
+
+class Uploads {
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: UploadRoutesOptions) {
+    this.maxBytes = options.core.config.ingest.maxMediaBytes;
+  }
+
+  page(reply: FastifyReply, status: number, error: string | null, link = ''): FastifyReply {
+    const page = renderUploadPage({ maxBytes: this.maxBytes, maxLabel: formatBytes(this.maxBytes), error, link });
+    return reply.code(status).type(HTML).send(page);
+  }
+
+  async receive(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    if (this.crossSite(request)) return this.page(reply, 403, CROSS_SITE);
+    // A browser states the form's size: one too large is refused before a byte of it is read.
+    const declared = Number(request.headers['content-length']);
+    if (declared > this.maxBytes + FORM_ALLOWANCE) {
+      return this.page(reply.header('connection', 'close'), 413, tooLarge(this.maxBytes).userMessage);
+    }
+
+    let outcome: Outcome | null = null;
+    let link = '';
+    if (request.isMultipart()) {
+      for await (const part of request.parts()) {
+        if (part.type === 'field') {
+          if (part.fieldname === 'link' && typeof part.value === 'string') link = part.value.trim();
+        } else if (outcome || part.fieldname !== 'file' || !part.filename) {
+          // An empty file input (no file chosen) or anything extra: read past it.
+          part.file.resume();
+        } else {
+          outcome = await this.uploadFile(part);
+        }
+      }
+    } else if (request.body instanceof URLSearchParams) {
+      link = request.body.get('link')?.trim() ?? '';
+    }
+    outcome ??= link ? await this.fetchLink(link) : { refusal: { status: 400, message: NOTHING_SENT } };
+
+    if ('refusal' in outcome) {
+      return this.page(reply, outcome.refusal.status, outcome.refusal.message, link);
+    }
+    const { id } = outcome.session;
+    return reply.redirect(`s/${id}?t=${encodeURIComponent(signSessionToken(id, this.options.linkSecret))}`, 303);
+  }
+
+  /**
+   * Hands the file part to the ingest as it arrives (never buffered whole) and waits until it is stored
+   * or refused. A refusal that comes early (the first bytes are not media) leaves the rest of the part to
+   * be read past, so the browser gets the answer on a healthy connection.
+   */
+  private async uploadFile(part: MultipartFile): Promise<Outcome> {
+    const { file } = part;
+    const body = Readable.from(received(file), { objectMode: false });
+    try {
+      return await this.start({ kind: 'stream', body, filename: part.filename }, (uploaded) => uploaded);
+    } finally {
+      body.destroy();
+      if (!file.readableEnded) file.resume();
+    }
+  }
+
+  /** A link is fetched by the ingest's SSRF-safe fetcher; refusals that come at once are shown on the form, slower ones on the status page. */
+  private fetchLink(url: string): Promise<Outcome> {
+    return this.start({ kind: 'link', url }, (uploaded) =>
+      Promise.race([uploaded, delay(this.options.linkWaitMs, null, { ref: false })]),
+    );
+  }
+
+  /** Starts the session; `settled` says how long to wait for the upload's outcome (null: not at all). */
+  private async start(source: MediaSource, settled: (uploaded: Promise<Session>) => Promise<Session | null>): Promise<Outcome> {
+    let started;
+    try {
+      started = await this.options.core.sessionService.start({ user: WEB_USER, origin: WEB_ORIGIN, source });
+    } catch (err) {
+      if (isAppError(err) && err.code === 'TOO_MANY_ACTIVE') return { refusal: { status: 429, message: this.tooManyActive() } };
+      throw err;
+    }
+    const session = (await settled(started.uploaded)) ?? started.session;
+    if (session.status === 'FAILED' || session.status === 'CANCELLED') {
+      const code = session.errorCode ?? 'INTERNAL';
+      return { refusal: { status: STATUS_BY_CODE[code] ?? (code === 'INTERNAL' || code.endsWith('_UNAVAILABLE') ? 503 : 422), message: session.errorMessage ?? OUR_FAULT } };
+    }
+    return { session };
+  }
+
+  /** The sentence core writes points to chat commands; here everyone shares one limit and has no chat. */
+  private tooManyActive(): string {
+    const n = this.options.core.config.ingest.maxActivePerUser;
+    return `${n === 1 ? 'A recording' : `${n} recordings`} uploaded from this page ${n === 1 ? 'is' : 'are'} already being processed, as many as this page takes at once. Wait a few minutes for ${n === 1 ? 'it' : 'one'} to finish, then try again.`;
+  }
+
+  /**
+   * CSRF: a browser names where a form was posted from. Sec-Fetch-Site where it is sent (HTTPS, localhost),
+   * otherwise Origin, which must be this host or PUBLIC_BASE_URL. A request with neither is not a
+   * browser's (curl, a script), so nobody's session can be abused through it.
+   */
+  private crossSite(request: FastifyRequest): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined) return site !== 'same-origin';
+    const origin = request.headers.origin;
+    if (origin === undefined) return false;
+    if (origin === new URL(this.options.core.config.web.publicBaseUrl).origin) return false;
+    return !URL.canParse(origin) || new URL(origin).host !== request.host;
+  }
+}

@@ -1,12 +1,16 @@
 /**
- * Pipeline overhead: submit → COMPLETED with instant fakes for WhisperX and the LLM, on the real Postgres,
- * Redis and RabbitMQ of this machine and an S3 server. Reports p50/p95 over sequential jobs (the cost the
- * pipeline itself adds to every recording) and the throughput of a burst submitted at once.
+ * Pipeline overhead: submit → COMPLETED with instant fakes for WhisperX and the LLM. `distributed` (the
+ * default argument) runs on the real Postgres, Redis and RabbitMQ of this machine and an S3 server;
+ * `embedded` on the engines `npm start` uses with nothing configured (PGlite, a directory, the job table,
+ * in-process progress). Reports p50/p95 over sequential jobs (the cost the pipeline itself adds to every
+ * recording) and, for a burst submitted at once, throughput, peak queue depth and that none was lost.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { createCore } from '../core/app.js';
+import { loadConfig } from '../core/config.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { createLogger } from '../core/logger.js';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
@@ -22,17 +26,21 @@ import { createScratchDatabase } from '../test/helpers/database.js';
 const SEQUENTIAL = Number(process.env.BENCH_JOBS ?? 50);
 const BURST = Number(process.env.BENCH_BURST ?? 50);
 
-const database = await createScratchDatabase('wn_bench');
+const ENGINES = process.argv[2] === 'embedded' ? 'embedded' : 'distributed';
 
-const [s3, whisperx, openai, media] = await Promise.all([startS3(), startWhisperxFake(), startOpenAIFake(), tempDir('wn-bench-')]);
+const [whisperx, openai, media] = await Promise.all([startWhisperxFake(), startOpenAIFake(), tempDir('wn-bench-')]);
 const video = await makeSpeechVideo(media.dir, 'Anna, can you write the release notes? I will ship the fixes.');
 const size = (await stat(video)).size;
-const config = benchConfig(database.url, s3.endpoint, {
+const settings = {
   WHISPERX_URL: whisperx.url,
   OPENAI_BASE_URL: openai.baseURL,
   OPENAI_API_KEY: 'sk-bench',
   PROCESSOR_PREFETCH: '4',
-});
+};
+const infrastructure = ENGINES === 'embedded' ? null : { database: await createScratchDatabase('wn_bench'), s3: await startS3() };
+const config = infrastructure
+  ? benchConfig(infrastructure.database.url, infrastructure.s3.endpoint, settings)
+  : loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: path.join(media.dir, 'data'), ...settings });
 const log = createLogger('silent');
 const core = await createCore(config, log);
 const processor = await startProcessor(core, createEngines(config, log));
@@ -92,7 +100,7 @@ try {
   const stored = await Promise.all(burst.map(async ({ session }) => Object.values(await core.sessionService.results(session.id)).every((r) => r !== null)));
 
   report({
-    bench: 'pipeline',
+    bench: `pipeline (${ENGINES})`,
     jobs: SEQUENTIAL,
     p50Ms: Math.round(percentile(latencies, 50)),
     p95Ms: Math.round(percentile(latencies, 95)),
@@ -106,11 +114,14 @@ try {
   });
 } finally {
   await processor.stop();
-  const redis = new Redis(config.redis.url);
-  await removeQueuesAndKeys(config, redis);
-  redis.disconnect();
+  if (infrastructure) {
+    const redis = new Redis(config.redis.url);
+    await removeQueuesAndKeys(config, redis);
+    redis.disconnect();
+  }
   await core.close();
-  await Promise.all([s3.close(), whisperx.close(), openai.close(), media.cleanup()]);
-  await database.drop();
+  await Promise.all([infrastructure?.s3.close(), whisperx.close(), openai.close()]);
+  await infrastructure?.database.drop();
+  await media.cleanup();
 }
 process.exit(0);

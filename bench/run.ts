@@ -33,7 +33,10 @@ try {
 } finally {
   await servers.stop();
 }
-if (only.has('pipeline')) await run('bench/pipeline.bench.ts');
+if (only.has('pipeline')) {
+  await run('bench/pipeline.bench.ts', ['distributed']);
+  await run('bench/pipeline.bench.ts', ['embedded']);
+}
 if (only.has('sse')) await run('bench/sse.bench.ts');
 
 console.log('\n| bench | result |\n| --- | --- |');

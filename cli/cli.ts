@@ -8,6 +8,9 @@ import type { ChatUser } from '../core/db/users.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session, type TranscriptionOptions } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
+import { isAppError } from '../core/errors.js';
+import { statusPageUrl } from '../core/links.js';
+import type { StartedSession } from '../core/sessions/session.service.js';
 import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
 
 export interface CliIo {
@@ -76,20 +79,34 @@ async function submit(
     minSpeakers: flags['min-speakers'] ? Number(flags['min-speakers']) : null,
     maxSpeakers: flags['max-speakers'] ? Number(flags['max-speakers']) : null,
   };
-  const { session, uploaded } = await core.sessionService.start({
-    user: cliUser(),
-    origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
-    source,
-    options,
-  });
-  if (!flags.json) io.out(session.id);
+  let started: StartedSession;
+  try {
+    started = await core.sessionService.start({
+      user: cliUser(),
+      origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
+      source,
+      options,
+    });
+  } catch (err) {
+    if (source.kind === 'stream') source.body.destroy(); // never read
+    // Refused before anything started (too many at once): the sentence says what to do.
+    if (!isAppError(err)) throw err;
+    io.err(`Refused (${err.code}): ${err.userMessage}`);
+    return 1;
+  }
+  const { session, uploaded } = started;
+  if (!flags.json) {
+    io.out(session.id);
+    const page = pageOf(core, session.id);
+    if (page) io.err(`Status page: ${page}`);
+  }
 
   const unsubscribe = flags.wait && !flags.json ? core.feed.subscribe(session.id, (e: ProgressEvent) => io.err(formatProgress(e))) : () => {};
   try {
     let current = await uploaded;
     if (flags.wait) current = await waitForFinal(core, current, pollMs);
     const results = current.status === 'COMPLETED' ? await core.sessionService.results(current.id) : null;
-    if (flags.json) io.out(JSON.stringify(sessionJson(current, results), null, 2));
+    if (flags.json) io.out(JSON.stringify(sessionJson(current, results, pageOf(core, current.id)), null, 2));
     else if (results) io.out(formatResults(results));
     if (current.status === 'FAILED' || current.status === 'CANCELLED') {
       if (!flags.json) io.err(current.status === 'FAILED' ? `Failed (${current.errorCode}): ${current.errorMessage}` : 'Cancelled.');
@@ -129,7 +146,7 @@ async function status(core: Core, io: CliIo, id: string, json: boolean): Promise
     return 1;
   }
   const results = session.status === 'COMPLETED' ? await core.sessionService.results(id) : null;
-  if (json) io.out(JSON.stringify(sessionJson(session, results), null, 2));
+  if (json) io.out(JSON.stringify(sessionJson(session, results, pageOf(core, session.id)), null, 2));
   else io.out([formatSession(session), results ? formatResults(results) : ''].filter(Boolean).join('\n'));
   return 0;
 }
@@ -143,6 +160,12 @@ async function cancel(core: Core, io: CliIo, id: string): Promise<number> {
   }
   io.err(result.outcome === 'finished' ? `Session ${id} has already ended (${result.session.status}); nothing to cancel` : `No session ${id}`);
   return 1;
+}
+
+/** The session's signed status-page link, when this process knows the link secret. */
+function pageOf(core: Core, id: string): string | null {
+  const { linkSecret, publicBaseUrl } = core.config.web;
+  return linkSecret ? statusPageUrl(publicBaseUrl, id, linkSecret) : null;
 }
 
 function cliUser(): ChatUser {

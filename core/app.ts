@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
-import { createKnex, type Knex } from './db/knex.js';
+import { openDatabase } from './db/database.js';
+import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { UsersRepository } from './db/users.repository.js';
 import { storageLayout, type StorageLayout } from './domain/storage-layout.js';
@@ -7,15 +8,14 @@ import { IngestService, type MediaProbe } from './ingest/ingest.service.js';
 import { createSafeFetcher } from './ingest/safe-fetch.js';
 import type { Logger } from './logger.js';
 import { probeMedia } from './media/ffmpeg.js';
-import type { ProgressBus, ProgressFeed } from './progress/progress-bus.js';
-import type { ChannelFeed } from './progress/redis.progress-bus.js';
+import { createProgress, type EventStreams, type ProgressBus, type ProgressFeed } from './progress/index.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
-import { RedisProgressBus, RedisProgressFeed } from './progress/redis.progress-bus.js';
+import { engineChoices } from './engines.js';
+import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
-import { RabbitJobQueue } from './queue/rabbitmq.job-queue.js';
 import { SessionService } from './sessions/session.service.js';
 import type { ObjectStore } from './storage/object-store.js';
-import { S3ObjectStore } from './storage/s3.object-store.js';
+import { createObjectStore } from './storage/index.js';
 import { createTodos, type Todos } from './todos/index.js';
 
 /** Every adapter a process needs, wired once from the configuration. */
@@ -29,8 +29,10 @@ export interface Core {
   layout: StorageLayout;
   queue: JobQueue;
   bus: ProgressBus;
-  /** The process's one subscriber connection: progress channels and any other channel (todo events). */
-  feed: ProgressFeed & ChannelFeed;
+  /** The process's one subscriber: live progress (todo events ride it too, see `todos.feed`). */
+  feed: ProgressFeed;
+  /** The streams the bots read in their consumer group. */
+  streams: EventStreams;
   progress: ProgressReporter;
   todos: Todos;
   sessionService: SessionService;
@@ -39,16 +41,22 @@ export interface Core {
   close(): Promise<void>;
 }
 
+/**
+ * Each part on the engine the configuration names (config.engines): the distributed ones of docker-compose,
+ * or the embedded ones under DATA_DIR. Nothing above this function knows which.
+ */
 export async function createCore(config: Config, log: Logger, overrides: { probe?: MediaProbe } = {}): Promise<Core> {
-  const knex = createKnex(config.databaseUrl);
+  for (const choice of engineChoices(config)) log.info(choice, `${choice.part}: ${choice.engine}`);
+  const database = await openDatabase(config, log.child({ component: 'database' }));
+  const { knex } = database;
   const sessions = new SessionsRepository(knex);
   const users = new UsersRepository(knex);
-  const store = new S3ObjectStore(config.s3);
+  const store = createObjectStore(config);
   await store.ensureBuckets();
   const layout = storageLayout(config.s3.buckets);
-  const queue = await RabbitJobQueue.connect(config.amqp, log.child({ component: 'queue' }));
-  const bus = new RedisProgressBus(config.redis, log.child({ component: 'progress' }));
-  const feed = new RedisProgressFeed(config.redis, log.child({ component: 'progress-feed' }));
+  const queue = await connectJobQueue(config, knex, log.child({ component: 'queue' }));
+  const events = createProgress(config, knex, log);
+  const { bus, feed, streams } = events;
   const progress = new ProgressReporter(bus, log);
   const fetcher = createSafeFetcher({ allowAddresses: config.ingest.allowAddresses, timeoutMs: config.ingest.fetchTimeoutMs });
   const ingest = new IngestService({
@@ -57,10 +65,11 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     fetcher,
     probe: overrides.probe ?? ((url) => probeMedia(url)),
     maxMediaBytes: config.ingest.maxMediaBytes,
+    maxMediaSeconds: config.ingest.maxMediaSeconds,
     log,
   });
-  const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log });
-  const todos = createTodos({ redis: config.redis, knex, sessions, store, layout, channels: feed, log });
+  const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
+  const todos = createTodos({ knex, sessions, store, layout, events: events.todoEvents, feed: events.todoFeed, log });
 
   return {
     config,
@@ -73,17 +82,20 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     queue,
     bus,
     feed,
+    streams,
     progress,
     todos,
     sessionService,
     readiness: {
-      postgres: async () => void (await knex.raw('select 1')),
+      [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),
       queue: () => queue.ping(),
-      redis: () => bus.ping(),
+      [config.engines.progress]: () => bus.ping(),
     },
     async close() {
-      await Promise.allSettled([queue.close(), bus.close(), feed.close(), todos.close(), knex.destroy()]);
+      // The embedded progress engine reads the database until it is closed.
+      await Promise.allSettled([queue.close(), events.close()]);
+      await database.close();
     },
   };
 }

@@ -61,6 +61,7 @@ const envSchema = z.object({
   S3_BUCKET_VIDEOS: z.string().min(3).default('video-files'),
   S3_BUCKET_TRANSCRIPTS: z.string().min(3).default('transcripts'),
   S3_FORCE_PATH_STYLE: bool.default(true),
+  S3_TIMEOUT_SECONDS: positiveInt.default(60),
 
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
@@ -83,6 +84,7 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:8080'),
   LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   MAX_MEDIA_BYTES: positiveInt.default(2 * 1024 ** 3),
+  MAX_MEDIA_SECONDS: positiveInt.default(4 * 3600),
   FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
   FETCH_ALLOW_HOSTS: ipList,
   UPLOAD_TIMEOUT_SECONDS: positiveInt.default(3600),
@@ -137,6 +139,8 @@ export interface Config {
     secretAccessKey: string;
     forcePathStyle: boolean;
     buckets: { videos: string; transcripts: string };
+    /** A request during which the store sends and takes nothing this long fails (and is retried). */
+    idleTimeoutMs: number;
   };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; port: number; apiUrl?: string };
   discord: { token?: string; applicationId?: string; apiUrl?: string };
@@ -145,6 +149,8 @@ export interface Config {
   web: { port: number; publicBaseUrl: string; linkSecret?: string };
   ingest: {
     maxMediaBytes: number;
+    /** Longest recording accepted: checked on the probed duration, and bounds the audio extracted. */
+    maxMediaSeconds: number;
     fetchTimeoutMs: number;
     allowAddresses: string[];
     /** A session still UPLOADING this long after it started is taken as abandoned (its uploader died). */
@@ -192,6 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       secretAccessKey: e.S3_SECRET_KEY,
       forcePathStyle: e.S3_FORCE_PATH_STYLE,
       buckets: { videos: e.S3_BUCKET_VIDEOS, transcripts: e.S3_BUCKET_TRANSCRIPTS },
+      idleTimeoutMs: e.S3_TIMEOUT_SECONDS * 1000,
     },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -206,6 +213,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     web: { port: e.WEB_PORT, publicBaseUrl: e.PUBLIC_BASE_URL, linkSecret: e.LINK_SECRET },
     ingest: {
       maxMediaBytes: e.MAX_MEDIA_BYTES,
+      maxMediaSeconds: e.MAX_MEDIA_SECONDS,
       fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
       allowAddresses: e.FETCH_ALLOW_HOSTS,
       uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,

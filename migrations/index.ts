@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import * as initial from './20261125000000_initial.js';
 import * as chatMessages from './20261125010000_chat_messages.js';
+import * as jobTable from './20261126000000_job_table.js';
+import * as progressTables from './20261126010000_progress_tables.js';
+import * as chatEventDedupe from './20261126020000_chat_event_dedupe.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -9,4 +12,7 @@ import * as chatMessages from './20261125010000_chat_messages.js';
 export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261125000000_initial', initial],
   ['20261125010000_chat_messages', chatMessages],
+  ['20261126000000_job_table', jobTable],
+  ['20261126010000_progress_tables', progressTables],
+  ['20261126020000_chat_event_dedupe', chatEventDedupe],
 ];

@@ -64,4 +64,13 @@ describe('configuration', () => {
     expect(read.length).toBeGreaterThan(30);
     expect(read.filter((n) => !listed.has(n))).toEqual([]);
   });
+
+  it('is documented: the README configuration table names every variable the configuration reads', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Architecture'));
+    const named = new Set([...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
+    const source = readFileSync(new URL('../core/config.ts', import.meta.url), 'utf8');
+    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]).filter((n) => n !== 'NODE_ENV');
+    expect(read.filter((n) => !named.has(n))).toEqual([]);
+  });
 });

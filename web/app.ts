@@ -5,11 +5,15 @@ import { z } from 'zod';
 import type { Core } from '../core/app.js';
 import { required } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
+import { parseRefPath } from '../core/domain/storage-layout.js';
 import { verifySessionToken } from '../core/links.js';
+import { localObjectStore } from '../core/storage/index.js';
 import { S3ObjectStore } from '../core/storage/s3.object-store.js';
+import { localMediaLink, registerLocalMedia } from './local-media.js';
 import { WebMetrics } from './metrics.js';
 import { ProgressStreams, ROUTE as PROGRESS_ROUTE } from './progress-stream.js';
-import { SessionStates, type SessionState } from './session-state.js';
+import { presignedMediaLink, SessionStates, type SessionState } from './session-state.js';
+import { registerUploadRoutes } from './upload.js';
 import { renderNotFoundPage, renderStatusPage } from './views/status-page.js';
 
 export interface WebOptions {
@@ -17,8 +21,10 @@ export interface WebOptions {
   linkSecret: string;
   /** Comment lines on idle event streams, so proxies and browsers keep them open. */
   heartbeatMs?: number;
-  /** Lifetime of the presigned media link on the page. */
+  /** Lifetime of the presigned media link on the page (S3 only: local media carries the page's token). */
   mediaLinkSeconds?: number;
+  /** How long a link upload may take to be refused before the browser goes to its status page (web/upload.ts). */
+  linkWaitMs?: number;
 }
 
 /** One answer for an unknown session, a missing token and a wrong one: the link reveals nothing. */
@@ -28,6 +34,7 @@ const NOT_FOUND_BODY = { error: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE 
 const assets: Record<string, { type: string; body: string }> = {
   'status.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('./public/status.css', import.meta.url), 'utf8') },
   'status.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./public/status.js', import.meta.url), 'utf8') },
+  'upload.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('./public/upload.js', import.meta.url), 'utf8') },
 };
 
 const sessionParams = z.object({ sessionId: z.string() });
@@ -35,14 +42,14 @@ const todoParams = z.object({ sessionId: z.string(), todoId: z.string().min(1).m
 const tokenQuery = z.object({ t: z.string().optional() });
 const patchBody = z.strictObject({ completed: z.boolean() });
 
-/** The page's security headers: scripts and styles only from here, media only from the store, no referrer (the URL is a capability). */
-function contentSecurityPolicy(mediaOrigin: string): string {
+/** The page's security headers: scripts and styles only from here, media only from the store (or here, for the local store), no referrer (the URL is a capability). */
+function contentSecurityPolicy(mediaSources: string): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `media-src ${mediaOrigin}`,
+    `media-src ${mediaSources}`,
     "connect-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",
@@ -58,11 +65,19 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
   const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   const { todos } = core;
   const metrics = new WebMetrics();
-  const { s3 } = core.config;
-  const mediaSigner = s3.publicEndpoint === s3.endpoint ? core.store : new S3ObjectStore({ ...s3, endpoint: s3.publicEndpoint });
-  const states = new SessionStates(core, mediaSigner, options.mediaLinkSeconds ?? 6 * 60 * 60);
+  const { s3, web } = core.config;
+  // The local store has no server of its own: this process serves its recordings (web/local-media.ts),
+  // under PUBLIC_BASE_URL, which the CSP names beside 'self' in case the page was reached another way.
+  const localStore = core.config.engines.objects === 'local' ? localObjectStore(core.config) : null;
+  const mediaLink = localStore
+    ? localMediaLink(web.publicBaseUrl, options.linkSecret)
+    : presignedMediaLink(
+        s3.publicEndpoint === s3.endpoint ? core.store : new S3ObjectStore({ ...s3, endpoint: s3.publicEndpoint }),
+        options.mediaLinkSeconds ?? 6 * 60 * 60,
+      );
+  const states = new SessionStates(core, mediaLink);
   const streams = new ProgressStreams({ core, todoFeed: todos.feed, metrics, heartbeatMs: options.heartbeatMs ?? 15_000, log });
-  const csp = contentSecurityPolicy(new URL(s3.publicEndpoint).origin);
+  const csp = contentSecurityPolicy(localStore ? `'self' ${new URL(web.publicBaseUrl).origin}` : new URL(s3.publicEndpoint).origin);
 
   /** The session id when the request carries its valid token; checked before anything is looked up. */
   const authorize = (params: unknown, query: unknown): string | null => {
@@ -122,12 +137,26 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
     return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(asset.body);
   });
 
+  registerUploadRoutes(app, { core, linkSecret: options.linkSecret, linkWaitMs: options.linkWaitMs ?? 2000 });
+
   app.get('/s/:sessionId', async (request, reply) => {
     const id = authorize(request.params, request.query);
     const state = id && (await states.load(id));
     if (!state) return notFoundPage(reply);
     return reply.type('text/html; charset=utf-8').send(renderStatusPage(state, tokenQuery.parse(request.query).t!));
   });
+
+  if (localStore) {
+    registerLocalMedia(app, {
+      store: localStore,
+      authorize,
+      notFound: notFoundPage,
+      recording: async (id) => {
+        const session = await core.sessionService.get(id);
+        return session?.videoPath ? { ref: parseRefPath(session.videoPath), contentType: session.contentType } : null;
+      },
+    });
+  }
 
   app.get('/api/sessions/:sessionId', async (request, reply) => {
     const id = authorize(request.params, request.query);
@@ -148,7 +177,8 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
 
   app.patch('/api/sessions/:sessionId/todos/:todoId', async (request, reply) => {
     const sessionId = authorize(request.params, request.query);
-    if (!sessionId) return notFoundJson(reply);
+    // A deleted session answers as one that never existed, whatever token comes with it.
+    if (!sessionId || !(await core.sessionService.get(sessionId))) return notFoundJson(reply);
     const body = patchBody.safeParse(request.body);
     if (!body.success) return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: 'Send {"completed": true} or {"completed": false}.' } });
     const params = todoParams.safeParse(request.params);
@@ -166,7 +196,7 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
   // rendered are saved, so a stale page never undoes someone else's tick.
   app.post('/s/:sessionId/todos', async (request, reply) => {
     const sessionId = authorize(request.params, request.query);
-    if (!sessionId || !(request.body instanceof URLSearchParams)) return notFoundPage(reply);
+    if (!sessionId || !(request.body instanceof URLSearchParams) || !(await core.sessionService.get(sessionId))) return notFoundPage(reply);
     const ticked = new Set(request.body.getAll('done'));
     for (const shown of request.body.getAll('shown')) {
       const m = /^(.{1,64}):([01])$/.exec(shown);

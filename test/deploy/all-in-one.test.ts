@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCore, type Core } from '../../core/app.js';
@@ -17,6 +14,7 @@ import { makeSpeechVideo, run, tempDir, type MediaDir } from '../helpers/media.j
 import { startS3, type TestS3 } from '../helpers/s3-server.js';
 import { startWorker, type WorkerProcess } from './worker-process.js';
 import { removeKeys } from '../helpers/cleanup.js';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 
 /**
  * `npm start` (all/main.ts) as its own process against this machine's services, transcribing through the
@@ -24,7 +22,6 @@ import { removeKeys } from '../helpers/cleanup.js';
  * with a transcript and todos, and SIGTERM stops the process cleanly.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAID: [string, string][] = [
   ['SPEAKER_00', "Okay, let's ship the 2 fixes before the demo."],
   ['SPEAKER_01', 'Anna will write the release notes by Thursday.'],
@@ -37,28 +34,8 @@ let media: MediaDir;
 let env: Record<string, string>;
 let config: Config;
 let core: Core;
-let app: ChildProcess;
-let appOutput = '';
+let app: NodeProcess;
 let healthPort: number;
-
-/** Resolves with the first log line (pino JSON) whose msg matches; rejects if the process exits first. */
-function logLine(child: ChildProcess, msg: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const onData = () => {
-      for (const line of appOutput.split('\n')) {
-        if (!line.startsWith('{')) continue;
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        if (entry.msg === msg) {
-          child.stdout!.off('data', onData);
-          resolve(entry);
-          return;
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`all/main.ts exited with ${code}:\n${appOutput}`)));
-  });
-}
 
 beforeAll(async () => {
   [s3, openai, media] = await Promise.all([startS3(), startOpenAIFake({ apiKey: 'sk-test' }), tempDir('wn-all-')]);
@@ -90,22 +67,12 @@ beforeAll(async () => {
   core = await createCore(config, createLogger('silent'));
 
   // Only the settings above: nothing from this machine's environment but where programs are.
-  app = spawn(process.execPath, ['--import', 'tsx', 'all/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  app.stdout!.on('data', (d: Buffer) => (appOutput += d.toString()));
-  app.stderr!.on('data', (d: Buffer) => (appOutput += d.toString()));
-  const running = await logLine(app, 'whisper-notes running');
-  healthPort = running.healthPort as number;
+  app = await startNodeProcess('all/main.ts', env, 'whisper-notes running');
+  healthPort = (await app.logLine('whisper-notes running')).healthPort as number;
 }, 60_000);
 
 afterAll(async () => {
-  if (app && app.exitCode === null) {
-    app.kill('SIGKILL');
-    await once(app, 'exit');
-  }
+  await app?.kill('SIGKILL');
   const { deleteTopology } = await import('../../core/queue/topology.js');
   const { connect } = await import('amqplib');
   const conn = await connect(config.amqp.url);
@@ -153,8 +120,6 @@ describe('one process for small installs (all/main.ts)', () => {
   }, 60_000);
 
   it('stops cleanly on SIGTERM', async () => {
-    app.kill('SIGTERM');
-    const [code] = (await once(app, 'exit')) as [number | null];
-    expect(code, appOutput).toBe(0);
+    expect(await app.kill('SIGTERM'), app.output()).toBe(0);
   });
 });

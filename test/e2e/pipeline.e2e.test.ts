@@ -9,6 +9,7 @@ import { parseRefPath } from '../../core/domain/storage-layout.js';
 import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { runCli } from '../../cli/cli.js';
+import { statusPageUrl } from '../../core/links.js';
 import { replies } from '../fakes/openai-fake.js';
 import { DEFAULT_SCRIPT } from '../fakes/whisperx-fake.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
@@ -162,6 +163,8 @@ describe('a recording submitted from the command line', () => {
     const { code, out, err } = await cli(['submit', video, '--wait', '--no-diarize']);
     expect(code).toBe(0);
     expect(out[0]).toMatch(/^[0-9a-f-]{36}$/);
+    const { publicBaseUrl, linkSecret } = h.config.web;
+    expect(err[0]).toBe(`Status page: ${statusPageUrl(publicBaseUrl, out[0]!, linkSecret!)}`);
     expect(out.join('\n')).toMatch(/Todos \(\d+\)\n {2}\[ \] .*release notes/i);
     expect(err.some((l) => /transcribe/.test(l))).toBe(true);
     expect(h.whisperx.requests.at(-1)!.query.diarize).toBe('false');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface ProcessorProcess {
+export interface NodeProcess {
   child: ChildProcess;
   /** Everything it wrote so far, stdout and stderr. */
   output(): string;
@@ -14,12 +14,22 @@ export interface ProcessorProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+export type ProcessorProcess = NodeProcess;
+
 /**
  * `processor/main.ts` as its own process with exactly `env` (plus where programs are), started and
  * consuming; for tests that kill or stop it as an operator or a crash would.
  */
-export async function startProcessorProcess(env: Record<string, string>): Promise<ProcessorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'processor/main.ts'], {
+export function startProcessorProcess(env: Record<string, string>): Promise<ProcessorProcess> {
+  return startNodeProcess('processor/main.ts', env, 'processor consuming');
+}
+
+/**
+ * One of our entry points (`entry`, relative to the repository) as its own process with exactly `env`
+ * (plus where programs are, info logs, health on a free port); resolves once it has logged `readyMsg`.
+ */
+export async function startNodeProcess(entry: string, env: Record<string, string>, readyMsg: string): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'info', HEALTH_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,10 +59,10 @@ export async function startProcessorProcess(env: Record<string, string>): Promis
       };
       child.stdout!.on('data', onData);
       onData();
-      void exited.then((code) => reject(new Error(`processor exited with ${code} before logging "${msg}":\n${output}`)));
+      void exited.then((code) => reject(new Error(`${entry} exited with ${code} before logging "${msg}":\n${output}`)));
     });
 
-  const started: ProcessorProcess = {
+  const started: NodeProcess = {
     child,
     output: () => output,
     logLine,
@@ -61,6 +71,6 @@ export async function startProcessorProcess(env: Record<string, string>): Promis
       return exited;
     },
   };
-  await logLine('processor consuming');
+  await logLine(readyMsg);
   return started;
 }

@@ -4,7 +4,7 @@ import { type Session } from '../../core/domain/session.js';
 import { NOTES_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { sessionObjects } from '../helpers/s3-server.js';
-import { startProcessorProcess, type ProcessorProcess } from '../helpers/processor-process.js';
+import { startProcessorProcess, type ProcessorProcess } from '../helpers/node-process.js';
 import { until } from '../helpers/until.js';
 
 /**

@@ -46,14 +46,17 @@ export async function startChild(script: string, args: string[] = []): Promise<C
 }
 
 /**
- * A configuration for one benchmark run: its own database, Redis prefix and queue names against the
- * machine's services, and the given S3 server; `extra` adds what the benchmark needs.
+ * A configuration for one benchmark run on the distributed engines: its own database, Redis prefix and queue
+ * names against the machine's services, and the given S3 server; `extra` adds what the benchmark needs.
+ * Every engine's variable is set, or that part would run on its embedded engine.
  */
 export function benchConfig(databaseUrl: string, s3Endpoint: string, extra: Record<string, string> = {}): Config {
   const tag = randomBytes(4).toString('hex');
-  return loadConfig({
+  const config = loadConfig({
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
     REDIS_KEY_PREFIX: `wn-bench:${tag}:`,
     AMQP_QUEUE_PREFIX: `wn-bench-${tag}.`,
     S3_ENDPOINT: s3Endpoint,
@@ -61,4 +64,6 @@ export function benchConfig(databaseUrl: string, s3Endpoint: string, extra: Reco
     S3_SECRET_KEY: 'S3RVER',
     ...extra,
   });
+  if (Object.values(config.engines).join() !== 'postgres,s3,rabbitmq,redis') throw new Error(`not all distributed: ${JSON.stringify(config.engines)}`);
+  return config;
 }

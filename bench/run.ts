@@ -42,5 +42,5 @@ if (only.has('sse')) await run('bench/sse.bench.ts');
 console.log('\n| bench | result |\n| --- | --- |');
 for (const r of results) {
   const { bench, ...rest } = r;
-  console.log(`| ${String(bench)} | ${Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(', ')} |`);
+  console.log(`| ${String(bench)} | ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')} |`);
 }

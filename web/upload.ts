@@ -34,10 +34,9 @@ const OUR_FAULT = 'Something went wrong on our side; please try again shortly.';
 const INTERRUPTED = 'The upload stopped before the whole file arrived. Please try again.';
 
 /**
- * The part's bytes, pulled only as the ingest reads them. Pulled, not piped: a part that has fully arrived
- * would otherwise sit ended in a buffer, which the ingest's look at the first bytes (readHead) mistakes for
- * an empty stream. Stopping early leaves the part to be read past, not destroyed (which would stall the
- * form's parser); a client that goes away or sends a broken form makes an UPLOAD_INTERRUPTED.
+ * The part's bytes, pulled only as the ingest reads them. Stopping early leaves the part to be read past,
+ * not destroyed (which would stall the form's parser); a client that goes away or sends a broken form makes
+ * an UPLOAD_INTERRUPTED.
  */
 async function* received(file: Readable): AsyncGenerator<Buffer> {
   try {

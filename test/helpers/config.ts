@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../core/config.js';
 
@@ -15,6 +17,8 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
   const tag = randomBytes(4).toString('hex');
   return {
     NODE_ENV: 'test',
+    // Only a part left on its embedded engine writes here (none does by default): never into the checkout.
+    DATA_DIR: path.join(os.tmpdir(), `wn-test-data-${tag}`),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: 'redis://127.0.0.1:6379',

@@ -1,32 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
 import { testConfig } from '../test/helpers/config.js';
+import { freePort } from '../test/helpers/http.js';
 import { makeToneVideo, tempDir, type MediaDir } from '../test/helpers/media.js';
+import { storeOriginal, uploadingSession } from '../test/helpers/sessions.js';
 import { createCore, type Core } from '../core/app.js';
 import type { Config } from '../core/config.js';
-import { refPath } from '../core/domain/storage-layout.js';
 import { signSessionToken } from '../core/links.js';
 import { createLogger } from '../core/logger.js';
 import { probeMedia } from '../core/media/ffmpeg.js';
-import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { LocalObjectStore } from '../core/storage/local.object-store.js';
 import { buildWebApp, type SessionJson } from './app.js';
-
-/** A port nothing listens on now: PUBLIC_BASE_URL must name the app's address before the app exists. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The player, as the page's script sees it (no DOM types here). */
 interface Player {
@@ -43,6 +32,7 @@ describe('recordings served by the web process (local object store)', () => {
   let app: FastifyInstance;
   let redis: Redis;
   let base: string;
+  let videoFile: string;
   let video: Buffer;
   let userId: string;
   const token = (id: string) => signSessionToken(id, config.web.linkSecret!);
@@ -50,25 +40,8 @@ describe('recordings served by the web process (local object store)', () => {
 
   /** A session whose original (a 4 s MP4, index at the end) is in the local store; UPLOADING ones have none yet. */
   async function session(status: 'UPLOADING' | 'PROCESSING' = 'PROCESSING'): Promise<string> {
-    const id = randomUUID();
-    await core.sessions.create({
-      id,
-      userId,
-      filename: 'weekly-sync.mp4',
-      origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
-      sourceKind: 'upload',
-      options: DEFAULT_OPTIONS,
-    });
-    if (status === 'UPLOADING') return id;
-    const ref = core.layout.original(id, 'mp4');
-    await core.store.upload(ref, createReadStream(`${dir.dir}/tone.mp4`), { contentType: 'video/mp4' });
-    await core.sessions.transition(id, ['UPLOADING'], {
-      status: 'PROCESSING',
-      stage: 'queued',
-      videoPath: refPath(ref),
-      contentType: 'video/mp4',
-      durationSeconds: 4,
-    });
+    const { id } = await uploadingSession(core, userId);
+    if (status === 'PROCESSING') await storeOriginal(core, id, videoFile, 4);
     return id;
   }
 
@@ -77,7 +50,9 @@ describe('recordings served by the web process (local object store)', () => {
 
   beforeAll(async () => {
     dir = await tempDir('wn-local-media-');
-    video = await readFile(await makeToneVideo(dir.dir, 4));
+    videoFile = await makeToneVideo(dir.dir, 4);
+    video = await readFile(videoFile);
+    // PUBLIC_BASE_URL must name the app's address before the app exists.
     base = `http://127.0.0.1:${await freePort()}`;
     // No S3_ENDPOINT: the embedded store under DATA_DIR.
     config = testConfig({ DATA_DIR: dir.dir, PUBLIC_BASE_URL: base });

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './event-log.js';
-import type { EventStream } from './event-stream.js';
+import { handleTaken, type EventStream } from './event-stream.js';
 
 export interface DbEventStreamOptions<T> {
   stream: string;
@@ -147,24 +147,10 @@ export class DbEventStream<T> implements EventStream<T> {
   }
 
   private async handleAll(entries: Entry[], handler: (event: T) => Promise<void>): Promise<void> {
-    // Entries are handled concurrently (the handler coalesces per key) and each is acked when it is done.
-    await Promise.all(entries.map((entry) => this.handleOne(entry, handler)));
-  }
-
-  private async handleOne({ id, payload }: Entry, handler: (event: T) => Promise<void>): Promise<void> {
-    const item = this.options.parse(payload);
-    if (item === null) {
-      this.logger.warn({ id, stream: this.options.stream }, 'unreadable stream entry skipped');
-    } else {
-      try {
-        await handler(item);
-      } catch (err) {
-        // Left pending: it is retried when this consumer restarts or another one claims it.
-        this.logger.warn({ err, id }, 'stream entry not handled');
-        return;
-      }
-    }
-    await this.log.knex('event_log_pending').where({ event_id: id, group_name: this.options.group }).delete();
+    const { stream, group, parse } = this.options;
+    const taken = entries.map(({ id, payload }) => ({ id, event: parse(payload) }));
+    const ack = (id: string) => this.log.knex('event_log_pending').where({ event_id: id, group_name: group }).delete();
+    await handleTaken(taken, handler, { name: stream, ack, log: this.logger });
   }
 }
 

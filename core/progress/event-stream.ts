@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../domain/progress.js';
+import type { Logger } from '../logger.js';
 import type { TodoEvent } from '../todos/todo-events.js';
 
 /**
@@ -12,6 +13,39 @@ export interface EventStream<T> {
   start(handler: (event: T) => Promise<void>): void;
   /** Stops reading and waits for the handlers in flight. Harmless when never started. */
   stop(): Promise<void>;
+}
+
+/** An entry as a reader took it from its stream, its payload parsed (null when it does not parse). */
+export interface TakenEntry<T> {
+  id: string;
+  event: T | null;
+}
+
+/**
+ * Hands taken entries to the handler the same way on every engine: concurrently (the handler coalesces per
+ * key), each acked once its handler has resolved. An unreadable entry is logged and acked (it would never
+ * parse); one whose handler throws is left pending, retried when its reader restarts or another claims it.
+ */
+export async function handleTaken<T>(
+  entries: TakenEntry<T>[],
+  handler: (event: T) => Promise<void>,
+  stream: { name: string; ack: (id: string) => Promise<unknown>; log: Logger },
+): Promise<void> {
+  await Promise.all(
+    entries.map(async ({ id, event }) => {
+      if (event === null) {
+        stream.log.warn({ id, stream: stream.name }, 'unreadable stream entry skipped');
+      } else {
+        try {
+          await handler(event);
+        } catch (err) {
+          stream.log.warn({ err, id }, 'stream entry not handled');
+          return;
+        }
+      }
+      await stream.ack(id);
+    }),
+  );
 }
 
 /** The two streams the bots read: progress edits status messages, todo ticks re-render results. */

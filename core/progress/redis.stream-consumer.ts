@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { EventStream } from './event-stream.js';
+import { handleTaken, type EventStream } from './event-stream.js';
 
 export interface StreamConsumerOptions<T> {
   redisUrl: string;
@@ -101,24 +101,11 @@ export class RedisStreamConsumer<T> implements EventStream<T> {
   }
 
   private async handleAll(entries: Entry[], handler: (item: T) => Promise<void>): Promise<void> {
-    // Entries are handled concurrently (the handler coalesces per key) and each is acked when it is done.
-    await Promise.all(entries.map((entry) => this.handleOne(entry, handler)));
-  }
-
-  private async handleOne([id, fields]: Entry, handler: (item: T) => Promise<void>): Promise<void> {
-    const at = fields.indexOf(this.options.field);
-    const item = at >= 0 ? this.options.parse(fields[at + 1] ?? '') : null;
-    if (item === null) {
-      this.log.warn({ id, stream: this.options.stream }, 'unreadable stream entry skipped');
-    } else {
-      try {
-        await handler(item);
-      } catch (err) {
-        // Left pending: it is retried when this consumer restarts or another one claims it.
-        this.log.warn({ err, id }, 'stream entry not handled');
-        return;
-      }
-    }
-    await this.client.xack(this.options.stream, this.options.group, id);
+    const { stream, group, field, parse } = this.options;
+    const taken = entries.map(([id, fields]) => {
+      const at = fields.indexOf(field);
+      return { id, event: at >= 0 ? parse(fields[at + 1] ?? '') : null };
+    });
+    await handleTaken(taken, handler, { name: stream, ack: (id) => this.client.xack(stream, group, id), log: this.log });
   }
 }

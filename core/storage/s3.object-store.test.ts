@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { GetObjectCommand, ListObjectsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
+import { freePort } from '../../test/helpers/http.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import { storageLayout, type StorageLayout } from '../domain/storage-layout.js';
 import { AppError } from '../errors.js';
@@ -12,14 +12,6 @@ import { createS3Client, S3ObjectStore } from './s3.object-store.js';
 const MiB = 1024 * 1024;
 // S3's smallest part, so a few MB already make a multipart upload of several parts.
 const PART_SIZE = 5 * MiB;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('S3ObjectStore', () => {
   let s3: TestS3;
@@ -67,21 +59,11 @@ describe('S3ObjectStore', () => {
     };
   });
 
-  it('streams a ~20 MB recording in several parts and serves it back byte for byte, ranges included', async () => {
-    const data = randomBytes(20 * MiB + 12_345);
+  // Streaming and progress are the contract's; here, what only S3 has: parts, and presigned links to them.
+  it('serves a recording stored in several parts through a presigned link: its type, its bytes, a range across parts', async () => {
+    const data = randomBytes(4 * PART_SIZE + 12_345);
     const ref = layout.original(randomUUID(), 'mp4');
-    const progress: number[] = [];
-
-    const result = await store.upload(ref, streamOf(data), {
-      contentType: 'video/mp4',
-      onProgress: (bytes) => progress.push(bytes),
-    });
-
-    expect(result.bytes).toBe(data.length);
-    expect(progress.length).toBeGreaterThan(1);
-    expect(progress.at(-1)).toBe(data.length);
-    expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    expect(await store.exists(ref)).toBe(true);
+    await store.upload(ref, streamOf(data), { contentType: 'video/mp4' });
 
     const url = await store.presignGet(ref, 300);
     const whole = await fetch(url);
@@ -98,20 +80,16 @@ describe('S3ObjectStore', () => {
     expect(Buffer.from(await range.arrayBuffer()).equals(data.subarray(from, to + 1))).toBe(true);
   });
 
-  it('stores JSON documents and answers null for one that does not exist', async () => {
-    const sessionId = randomUUID();
-    const todos = { session_id: sessionId, todos: [{ id: '1', task: 'Send the report', completed: false }] };
+  it('serves JSON documents with their type', async () => {
+    const ref = layout.todos(randomUUID());
+    await store.putJson(ref, { todos: [] });
 
-    await store.putJson(layout.todos(sessionId), todos);
-
-    expect(await store.getJson(layout.todos(sessionId))).toEqual(todos);
-    expect(await store.getJson(layout.summary(sessionId))).toBeNull();
-    const served = await fetch(await store.presignGet(layout.todos(sessionId), 60));
+    const served = await fetch(await store.presignGet(ref, 60));
     expect(served.headers.get('content-type')).toBe('application/json');
   });
 
   it('a store that is down gives STORAGE_UNAVAILABLE from every operation', async () => {
-    const down = testConfig({ S3_ENDPOINT: `http://127.0.0.1:${await closedPort()}` });
+    const down = testConfig({ S3_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
     const offline = new S3ObjectStore(down.s3);
     const ref = storageLayout(down.s3.buckets).todos(randomUUID());
     try {

@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
-import { startBots, type RunningBots } from '../../bot/bots.js';
 import { statusPageUrl } from '../../core/links.js';
-import { PERMISSIONS, startDiscordFake, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
-import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
-import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
+import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
+import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
+import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
@@ -14,34 +12,20 @@ const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
 const bob: FakeUser = { id: '200000000000000002', username: 'bob' };
 const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
 
-let h: PipelineHarness;
-let core: Core;
+let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
-let bots: RunningBots;
-let video: Buffer;
-let links: { url: string; close(): Promise<void> };
+let core: Core;
 let forbidden: { url: string; connections: number; close(): Promise<void> };
 
 beforeAll(async () => {
-  fake = await startDiscordFake();
-  h = await startPipelineHarness({
-    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.applicationId,
-    DISCORD_API_URL: fake.apiUrl,
-  });
-  core = h.core;
-  video = await readFile(h.video);
-  [links, forbidden] = await Promise.all([startLinkServer(video), startForbiddenTarget()]);
-
-  // Wired as bot/main.ts does: progress and todo streams → notifier → Discord; ticks → todo service.
-  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
+  bot = await startDiscordBotFixture({ MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES) });
+  forbidden = await startForbiddenTarget();
+  fake = bot.fake;
+  core = bot.h.core;
 });
 
 afterAll(async () => {
-  await bots?.stop();
-  await Promise.all([links?.close(), forbidden?.close(), fake?.close()]);
-  await h?.close();
+  await Promise.all([bot?.close(), forbidden?.close()]);
 });
 
 const editsOf = (m: { channel_id: string; id: string }) => fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/channels/${m.channel_id}/messages/${m.id}`);
@@ -70,7 +54,7 @@ describe('a video dropped in a channel', () => {
   let sessionId: string;
 
   it('gets a thread whose status message is edited through the stages, then the summary and todos', async () => {
-    const attachment = fake.upload({ name: 'standup.mp4', bytes: video, contentType: 'video/mp4' });
+    const attachment = fake.upload({ name: 'standup.mp4', bytes: bot.video, contentType: 'video/mp4' });
     const drop = fake.messageCreate({ author: alice, content: 'notes please', attachments: [attachment] });
 
     const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
@@ -96,7 +80,7 @@ describe('a video dropped in a channel', () => {
     expect(edits.length).toBeGreaterThanOrEqual(2);
     expect(edits.some((e) => /▓*░+ \d+%/.test(e))).toBe(true);
     expect(edits.at(-1)).toMatch(/✅ Done/);
-    expect(edits.at(-1)).toContain(`(${statusPageUrl(h.config.web.publicBaseUrl, sessionId, h.config.web.linkSecret!)})`);
+    expect(edits.at(-1)).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)})`);
 
     // In the thread: the summary, then the todos with one ⬜ button each, refs stored on the session.
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
@@ -155,8 +139,8 @@ describe('a video dropped in a channel', () => {
 
 describe('/whisper link:', () => {
   it('defers, answers privately, and runs the job in a thread — through gateway reconnects mid-job', async () => {
-    h.whisperx.failNext({ kind: 'delay', ms: 3000 }); // keeps the job busy while the gateway drops
-    const command = fake.slashCommand({ user: alice, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }] });
+    bot.h.whisperx.failNext({ kind: 'delay', ms: 3000 }); // keeps the job busy while the gateway drops
+    const command = fake.slashCommand({ user: alice, options: [{ name: 'link', type: 3, value: `${bot.links.url}/standup.mp4` }] });
     const deferred = bodyOf(await callbackOf(command));
     expect(deferred).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
 
@@ -191,7 +175,7 @@ describe('/whisper link:', () => {
 
 describe('/whisper attachment:', () => {
   it('starts a session from the attached recording', async () => {
-    const attachment = fake.upload({ name: 'retro.mp4', bytes: video, contentType: 'video/mp4' });
+    const attachment = fake.upload({ name: 'retro.mp4', bytes: bot.video, contentType: 'video/mp4' });
     const command = fake.slashCommand({ user: bob, options: [{ name: 'attachment', type: 11, value: attachment.id }], attachments: [attachment] });
     const reply = await replyOf(command, /Working on it in <#\d+>/);
     const [, threadId, sessionId] = /<#(\d+)> · id `([0-9a-f-]{36})`/.exec(bodyOf(reply).content)!;
@@ -212,17 +196,20 @@ describe('bad input', () => {
   it('ignores attachments that are not recordings, without a word', async () => {
     const before = fake.calls.length;
     const pdf = fake.upload({ name: 'agenda.pdf', bytes: Buffer.from('%PDF-1.4 agenda'), contentType: 'application/pdf' });
-    fake.messageCreate({ author: alice, attachments: [pdf] });
+    const drop = fake.messageCreate({ author: alice, attachments: [pdf] });
     // A command after it: once it is answered, the drop before it has been handled too.
     const help = fake.slashCommand({ user: alice, options: [] });
     await replyOf(help, /\/whisper link:/);
+    // Nothing answers the drop: no reply to it, no thread or reaction on it. (An earlier test's session may
+    // still edit its own messages meanwhile; that is not an answer to this drop.)
     const since = fake.calls.slice(before);
-    expect(since.filter((c) => c.path.startsWith('/channels/'))).toEqual([]);
+    expect(since.filter((c) => c.path.includes(drop.id) || bodyOf(c)?.message_reference?.message_id === drop.id)).toEqual([]);
+    expect(since.filter((c) => c.method === 'POST' && c.path === `/channels/${fake.channelId}/messages`)).toEqual([]);
     expect(fake.cdnHits).not.toContain(new URL(pdf.url).pathname);
   });
 
   it('refuses an attachment over the size cap with a clear reply, before downloading it', async () => {
-    const big = fake.upload({ name: 'allhands.mp4', bytes: video, contentType: 'video/mp4', size: 5_000_000_000 });
+    const big = fake.upload({ name: 'allhands.mp4', bytes: bot.video, contentType: 'video/mp4', size: 5_000_000_000 });
     const drop = fake.messageCreate({ author: alice, attachments: [big] });
     const reply = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
     expect(bodyOf(reply).content).toMatch(/allhands\.mp4: This file is 5\.0 GB; the limit is 3\.0 MB/);
@@ -237,7 +224,7 @@ describe('bad input', () => {
   });
 
   it('answers a dead link with a clear reply, in the thread too', async () => {
-    const command = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${links.url}/gone.mp4` }] });
+    const command = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${bot.links.url}/gone.mp4` }] });
     const working = await replyOf(command, /Working on it in <#\d+>/);
     await replyOf(command, /❌ Nothing was found at that link \(HTTP 404\)/);
     const threadId = /<#(\d+)>/.exec(bodyOf(working).content)![1]!;
@@ -245,7 +232,7 @@ describe('bad input', () => {
   });
 
   it('explains how to use the options when they are mixed or incomplete', async () => {
-    const both = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }, { name: 'action', type: 3, value: 'list' }] });
+    const both = fake.slashCommand({ user: bob, options: [{ name: 'link', type: 3, value: `${bot.links.url}/standup.mp4` }, { name: 'action', type: 3, value: 'list' }] });
     await replyOf(both, /Use one of `link`, `attachment` or `action` at a time/);
     const noId = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'status' }] });
     await replyOf(noId, /Add the recording's id/);

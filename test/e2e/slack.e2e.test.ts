@@ -1,55 +1,35 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBots, type RunningBots } from '../../bot/bots.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
-import { startSlackFake, type FakeSlackMessage, type FakeSlackUser, type SlackCall, type SlackFake } from '../fakes/slack-fake.js';
-import { freePort } from '../helpers/http.js';
-import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
-import { startForbiddenTarget, startLinkServer } from '../helpers/link-servers.js';
+import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
+import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 
+let bot: ChatBotFixture<SlackFake>;
 let fake: SlackFake;
-let h: PipelineHarness;
 let core: Core;
-let bots: RunningBots;
-let video: Buffer;
-let links: { url: string; close(): Promise<void> };
 let forbidden: { url: string; connections: number; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let admin: FakeSlackUser;
 
 beforeAll(async () => {
-  fake = await startSlackFake();
+  bot = await startSlackBotFixture({ MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES) });
+  forbidden = await startForbiddenTarget();
+  fake = bot.fake;
+  core = bot.h.core;
   alice = fake.addUser({ id: 'U0ALICE', name: 'alice' });
   bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
   admin = fake.addUser({ id: 'U0ADMIN', name: 'admin', isAdmin: true });
-  const port = await freePort();
-  h = await startPipelineHarness({
-    MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES),
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_SIGNING_SECRET: fake.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
-    SLACK_PORT: String(port),
-  });
-  core = h.core;
-  video = await readFile(h.video);
-  [links, forbidden] = await Promise.all([startLinkServer(video), startForbiddenTarget()]);
-  fake.eventsUrl = `http://127.0.0.1:${port}/slack/events`;
-
-  // Wired as bot/main.ts does: progress and todo streams → notifier → Slack; ticks → todo service.
-  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
 });
 
 afterAll(async () => {
-  await bots?.stop();
-  await Promise.all([links?.close(), forbidden?.close(), fake?.close()]);
-  await h?.close();
+  await Promise.all([bot?.close(), forbidden?.close()]);
 });
 
 /** Every text in a message's blocks, joined: what a person reads. */
@@ -108,7 +88,7 @@ describe('a video dropped in a channel', () => {
   let before: Checkboxes;
 
   it('gets a thread whose status message is edited through the stages, then the summary and todos as checkboxes', async () => {
-    const file = fake.uploadFile({ name: 'standup.mp4', mimetype: 'video/mp4', bytes: video, user: alice.id });
+    const file = fake.uploadFile({ name: 'standup.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
     const drop = await fake.fileShare({ user: alice, files: [file], stub: true });
     expect(drop).toMatchObject({ via: 'http', status: 200 });
 
@@ -142,7 +122,7 @@ describe('a video dropped in a channel', () => {
     expect(edits.some((c) => /▓*░+ \d+%/.test(shown(c.args)))).toBe(true);
     const final = edits.at(-1)!.args;
     expect(shown(final)).toMatch(/✅ Done/);
-    expect(JSON.stringify(final.blocks)).toContain(JSON.stringify(statusPageUrl(h.config.web.publicBaseUrl, sessionId, h.config.web.linkSecret!)));
+    expect(JSON.stringify(final.blocks)).toContain(JSON.stringify(statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)));
 
     // In the thread: the summary, then every todo as an unticked checkbox.
     const todos = await storedTodos(sessionId);
@@ -212,7 +192,7 @@ describe('a video dropped in a channel', () => {
 describe('/whisper <link>', () => {
   it('is acknowledged at once, then runs in a thread under a new status message, to checkboxes', async () => {
     const before = fake.calls.length;
-    const command = await fake.slashCommand({ user: alice, text: `<${links.url}/standup.mp4>` }); // as Slack wraps links
+    const command = await fake.slashCommand({ user: alice, text: `<${bot.links.url}/standup.mp4>` }); // as Slack wraps links
     expect(command).toMatchObject({ status: 200, body: '' });
 
     const post = await postedSince(before);
@@ -242,7 +222,7 @@ describe('bad input', () => {
   });
 
   it('refuses a video over the size cap with a clear reply in its thread, before downloading it', async () => {
-    const big = fake.uploadFile({ name: 'allhands.mp4', mimetype: 'video/mp4', bytes: video, size: 5_000_000_000 });
+    const big = fake.uploadFile({ name: 'allhands.mp4', mimetype: 'video/mp4', bytes: bot.video, size: 5_000_000_000 });
     const drop = await fake.fileShare({ user: alice, files: [big] });
     const reply = await fake.waitForCall((c) => isPost(c) && c.args.thread_ts === drop.ts);
     expect(reply.args.text).toMatch(/allhands\.mp4: This file is 5\.0 GB; the limit is 3\.0 MB/);
@@ -259,7 +239,7 @@ describe('bad input', () => {
 
   it('answers a dead link in its thread', async () => {
     const before = fake.calls.length;
-    await fake.slashCommand({ user: bob, text: `${links.url}/gone.mp4` });
+    await fake.slashCommand({ user: bob, text: `${bot.links.url}/gone.mp4` });
     const post = await postedSince(before);
     await fake.waitFor(() => /❌ Nothing was found at that link \(HTTP 404\)/.test(shown(statusMessage(postedTs(post)))));
   });
@@ -272,7 +252,7 @@ describe('bad input', () => {
   });
 
   it('asks to be invited when /whisper is used in a channel the bot is not in', async () => {
-    const command = await fake.slashCommand({ user: bob, text: `${links.url}/standup.mp4`, channelId: fake.outsideChannelId });
+    const command = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4`, channelId: fake.outsideChannelId });
     await responseTo(command.responseId, /I can't post in this channel\. Add me with `\/invite @Whisper Notes`/);
     const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: bob.id });
     expect(mine.some((s) => s.origin.channelId === fake.outsideChannelId)).toBe(false);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -11,12 +10,12 @@ import { buildDocuments, type MeetingNotes } from '../../core/domain/todos.js';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
 import { signSessionToken } from '../../core/links.js';
 import { createLogger } from '../../core/logger.js';
-import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp, type WebOptions } from '../../web/app.js';
 import { testConfig } from '../helpers/config.js';
 import { makeToneVideo, tempDir } from '../helpers/media.js';
 import { startS3 } from '../helpers/s3-server.js';
 import { removeQueuesAndKeys } from '../helpers/cleanup.js';
+import { storeOriginal, uploadingSession } from '../helpers/sessions.js';
 
 /** What the LLM "wrote" for a fixture meeting; tests override parts (e.g. with markup). */
 export const NOTES: MeetingNotes = {
@@ -80,26 +79,10 @@ export async function startWebFixture(options: Partial<WebOptions> = {}, env: Re
     redis,
     token: (id) => signSessionToken(id, linkSecret),
     async processingSession() {
-      const id = randomUUID();
-      await core.sessions.create({
-        id,
-        userId,
-        filename: 'weekly-sync.mp4',
-        origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
-        sourceKind: 'upload',
-        options: DEFAULT_OPTIONS,
-      });
-      const ref = core.layout.original(id, 'mp4');
-      await core.store.upload(ref, createReadStream(video), { contentType: 'video/mp4' });
-      const session = await core.sessions.transition(id, ['UPLOADING'], {
-        status: 'PROCESSING',
-        stage: 'queued',
-        videoPath: refPath(ref),
-        contentType: 'video/mp4',
-        durationSeconds: 4,
-      });
+      const { id } = await uploadingSession(core, userId);
+      const session = await storeOriginal(core, id, video, 4);
       await core.progress.report(id, 'PROCESSING', 'queued', 0, 'Waiting for a processor');
-      return session!;
+      return session;
     },
     async complete(id, notes = NOTES, lines = LINES) {
       const docs = buildDocuments(id, notes, new Date());

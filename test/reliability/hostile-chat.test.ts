@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBots, type RunningBots } from '../../bot/bots.js';
 import type { Core } from '../../core/app.js';
 import { displayName, MAX_DISPLAY_NAME } from '../../core/domain/display-name.js';
-import type { Session } from '../../core/domain/session.js';
-import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
-import { startSlackFake, type FakeSlackFile, type FakeSlackUser, type SlackCall, type SlackFake } from '../fakes/slack-fake.js';
-import { freePort } from '../helpers/http.js';
-import { startLinkServer } from '../helpers/link-servers.js';
-import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import type { FakeSlackFile, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { sessionObjects } from '../helpers/s3-server.js';
+import { holdSessions, type HeldSessions } from '../helpers/sessions.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -21,41 +15,23 @@ import { until } from '../helpers/until.js';
 
 const LIMIT = 2;
 
+let bot: ChatBotFixture<SlackFake>;
 let fake: SlackFake;
-let h: PipelineHarness;
 let core: Core;
-let bots: RunningBots;
-let video: Buffer;
-let links: { url: string; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let carol: FakeSlackUser;
 let dave: FakeSlackUser;
 
 beforeAll(async () => {
-  fake = await startSlackFake();
+  bot = await startSlackBotFixture({ MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT) });
+  fake = bot.fake;
+  core = bot.h.core;
   const person = (name: string) => fake.addUser({ id: `U0${name.toUpperCase()}`, name });
   [alice, bob, carol, dave] = [person('alice'), person('bob'), person('carol'), person('dave')];
-  const port = await freePort();
-  h = await startPipelineHarness({
-    MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT),
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_SIGNING_SECRET: fake.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
-    SLACK_PORT: String(port),
-  });
-  core = h.core;
-  video = await readFile(h.video);
-  links = await startLinkServer(video);
-  fake.eventsUrl = `http://127.0.0.1:${port}/slack/events`;
-  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
 });
 
-afterAll(async () => {
-  await bots?.stop();
-  await Promise.all([links?.close(), fake?.close()]);
-  await h?.close();
-});
+afterAll(() => bot?.close());
 
 const slackUser = (u: FakeSlackUser) => ({ platform: 'slack', workspaceId: fake.teamId, externalId: u.id });
 const sessionsOf = (u: FakeSlackUser) => core.sessionService.listForUser(slackUser(u), 100);
@@ -76,7 +52,7 @@ describe('a file with a hostile name', () => {
 
   it('is shown cleaned and escaped, stored under the session id only, and processed', async () => {
     expect(clean.startsWith('passwd <!channel> @everyone gpj.xxx')).toBe(true);
-    const file = fake.uploadFile({ name: raw, mimetype: 'video/mp4', bytes: video, user: dave.id });
+    const file = fake.uploadFile({ name: raw, mimetype: 'video/mp4', bytes: bot.video, user: dave.id });
     const post = await dropAndWait(dave, file, 'passwd &lt;!channel&gt; @everyone gpj.');
 
     // The status message: escaped (no `<!channel>` markup left to ping anyone), verbatim, nothing invisible.
@@ -93,13 +69,13 @@ describe('a file with a hostile name', () => {
     });
     expect(session!.filename).toBe(clean);
     expect(Array.from(session!.filename!)).toHaveLength(MAX_DISPLAY_NAME);
-    const done = await h.finalState(session!.id, 30_000);
+    const done = await bot.h.finalState(session!.id, 30_000);
     expect(done.status).toBe('COMPLETED');
 
     // Object keys come from the session id and the sniffed type, never from the name.
-    const { videos, transcripts } = h.config.s3.buckets;
+    const { videos, transcripts } = bot.h.config.s3.buckets;
     expect(done.videoPath).toBe(`${videos}/${session!.id}/original.mp4`);
-    expect(await sessionObjects(h.config.s3, session!.id)).toEqual(
+    expect(await sessionObjects(bot.h.config.s3, session!.id)).toEqual(
       [`${videos}/${session!.id}/original.mp4`, ...['summary', 'todos', 'transcript'].map((n) => `${transcripts}/${session!.id}/${n}.json`)].sort(),
     );
     // Every edit of the status message showed it escaped too.
@@ -112,7 +88,7 @@ describe('a file with a hostile name', () => {
 
 describe('a signed event delivered again', () => {
   it('starts one session, whether replayed within the signature window or retried by Slack; another event still works', async () => {
-    const file = fake.uploadFile({ name: 'replayed.mp4', mimetype: 'video/mp4', bytes: video, user: alice.id });
+    const file = fake.uploadFile({ name: 'replayed.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
     await dropAndWait(alice, file, 'replayed.mp4');
     const original = fake.posted.at(-1)!;
 
@@ -121,7 +97,7 @@ describe('a signed event delivered again', () => {
     expect([replay.status, retry.status]).toEqual([200, 200]); // acknowledged, so Slack stops retrying
 
     // A different event after them is handled: by then the deliveries before it have been too.
-    const other = fake.uploadFile({ name: 'another.mp4', mimetype: 'video/mp4', bytes: video, user: alice.id });
+    const other = fake.uploadFile({ name: 'another.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
     await dropAndWait(alice, other, 'another.mp4');
 
     expect(statusPostsFor('replayed.mp4')).toHaveLength(1);
@@ -135,13 +111,13 @@ describe('a signed event delivered again', () => {
 
   it('a replayed `/whisper <link>` starts one session too', async () => {
     const before = fake.calls.length;
-    const command = await fake.slashCommand({ user: bob, text: `${links.url}/standup.mp4` });
+    const command = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4` });
     expect(command.status).toBe(200);
     const original = fake.posted.at(-1)!;
     await until('the first session', async () => (await sessionsOf(bob)).length === 1);
     await fake.postSigned(original.body, original.contentType, { timestamp: original.timestamp });
 
-    const again = await fake.slashCommand({ user: bob, text: `${links.url}/standup.mp4` }); // a new command, typed again
+    const again = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4` }); // a new command, typed again
     expect(again.status).toBe(200);
     await until('the second command’s session', async () => (await sessionsOf(bob)).length >= 2);
     await fake.waitFor(() => fake.calls.slice(before).filter(isPost).length >= 2);
@@ -152,27 +128,22 @@ describe('a signed event delivered again', () => {
 });
 
 describe('a person with too many recordings in progress', () => {
-  let held: Session[];
+  let held: HeldSessions;
 
   beforeAll(async () => {
     // Two sessions still uploading (as a slow upload leaves them): carol is at the limit.
-    const userId = await core.users.resolve(slackUser(carol));
     const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId: fake.channelId, threadRef: null, statusMessageRef: null };
-    held = await Promise.all(
-      Array.from({ length: LIMIT }, (_, i) => core.sessions.create({ id: randomUUID(), userId, filename: `held-${i}.mp4`, origin, sourceKind: 'upload', options: DEFAULT_OPTIONS })),
-    );
+    held = await holdSessions(core, await core.users.resolve(slackUser(carol)), origin, LIMIT);
   });
 
-  afterAll(async () => {
-    for (const s of held) await core.sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' });
-  });
+  afterAll(() => held?.release());
 
   const sentence =
     `You already have ${LIMIT} recordings in progress, as many as one person may have at once. ` +
     'Wait for one to finish, or stop one with `/whisper cancel &lt;id&gt;` (`/whisper list` shows them), then try again.';
 
   it('sees why a dropped file was not started, in its status message', async () => {
-    const file = fake.uploadFile({ name: 'one-too-many.mp4', mimetype: 'video/mp4', bytes: video, user: carol.id });
+    const file = fake.uploadFile({ name: 'one-too-many.mp4', mimetype: 'video/mp4', bytes: bot.video, user: carol.id });
     const post = await dropAndWait(carol, file, 'one-too-many.mp4');
     await fake.waitFor(() => statusBlocks(post).includes(`❌ ${sentence}`));
     expect(statusBlocks(post)).not.toMatch(/▓|░/); // no progress bar: nothing is running
@@ -181,7 +152,7 @@ describe('a person with too many recordings in progress', () => {
   });
 
   it('is told why `/whisper <link>` did not start, in the reply only they see', async () => {
-    const command = await fake.slashCommand({ user: carol, text: `${links.url}/standup.mp4` });
+    const command = await fake.slashCommand({ user: carol, text: `${bot.links.url}/standup.mp4` });
     const { body } = await fake.waitFor(() => fake.responses.find((r) => r.id === command.responseId));
     expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sentence}` });
     expect(await sessionsOf(carol)).toHaveLength(LIMIT);

@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REST, type Message } from 'discord.js';
-import { startBots, type RunningBots } from '../../bot/bots.js';
 import { restOptions } from '../../bot/discord/client.js';
 import type { DiscordContext } from '../../bot/discord/context.js';
 import { DiscordPlatform } from '../../bot/discord/discord.platform.js';
@@ -10,11 +7,9 @@ import { handleFileDrop } from '../../bot/discord/handlers/file-drop.js';
 import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { Core } from '../../core/app.js';
 import { displayName } from '../../core/domain/display-name.js';
-import type { Session } from '../../core/domain/session.js';
-import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
-import { startDiscordFake, type DiscordAttachment, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
-import { startLinkServer } from '../helpers/link-servers.js';
-import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
+import type { DiscordAttachment, DiscordFake, FakeMessage, FakeUser, RecordedCall } from '../fakes/discord-fake.js';
+import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
+import { holdSessions, type HeldSessions } from '../helpers/sessions.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -26,32 +21,17 @@ const LIMIT = 2;
 const alice: FakeUser = { id: '300000000000000001', username: 'alice' };
 const carol: FakeUser = { id: '300000000000000003', username: 'carol' };
 
-let h: PipelineHarness;
-let core: Core;
+let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
-let bots: RunningBots;
-let video: Buffer;
-let links: { url: string; close(): Promise<void> };
+let core: Core;
 
 beforeAll(async () => {
-  fake = await startDiscordFake();
-  h = await startPipelineHarness({
-    MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT),
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.applicationId,
-    DISCORD_API_URL: fake.apiUrl,
-  });
-  core = h.core;
-  video = await readFile(h.video);
-  links = await startLinkServer(video);
-  bots = (await startBots(core, { minEditIntervalMs: 100 }))!;
+  bot = await startDiscordBotFixture({ MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT) });
+  fake = bot.fake;
+  core = bot.h.core;
 });
 
-afterAll(async () => {
-  await bots?.stop();
-  await Promise.all([links?.close(), fake?.close()]);
-  await h?.close();
-});
+afterAll(() => bot?.close());
 
 const bodyOf = (c: RecordedCall) => (c.body ?? {}) as { content?: string; name?: string; allowed_mentions?: unknown; message_reference?: { message_id: string } };
 const discordUser = (u: FakeUser) => ({ platform: 'discord', workspaceId: fake.guildId, externalId: u.id });
@@ -62,7 +42,7 @@ const sessionsOf = (u: FakeUser) => core.sessionService.listForUser(discordUser(
  * second replica is its handler, wired as bot/discord/index.ts wires it, given the same message.)
  */
 function secondReplica(): DiscordContext {
-  const rest = new REST(restOptions(h.config.discord)).setToken(fake.token);
+  const rest = new REST(restOptions(bot.h.config.discord)).setToken(fake.token);
   return {
     linkFor: () => null,
     todos: core.todos.service,
@@ -71,7 +51,7 @@ function secondReplica(): DiscordContext {
     platform: new DiscordPlatform(rest, core.log),
     rest,
     claims: new ChatEventClaims(core.knex),
-    maxMediaBytes: h.config.ingest.maxMediaBytes,
+    maxMediaBytes: bot.h.config.ingest.maxMediaBytes,
     log: core.log,
   };
 }
@@ -101,7 +81,7 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
   let attachment: DiscordAttachment;
 
   it('starts one session: the second replica starts nothing for it, yet handles a new message', async () => {
-    attachment = fake.upload({ name: raw, bytes: video, contentType: 'video/mp4' });
+    attachment = fake.upload({ name: raw, bytes: bot.video, contentType: 'video/mp4' });
     drop = fake.messageCreate({ author: alice, attachments: [attachment] });
     await fake.waitForCall((c) => bodyOf(c).message_reference?.message_id === drop.id);
     await until('the first session', async () => (await sessionsOf(alice)).length === 1);
@@ -112,7 +92,7 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
     expect(await sessionsOf(alice)).toHaveLength(1);
 
     const other = { ...drop, id: `${BigInt(drop.id) + 1_000_000n}` };
-    await handleFileDrop(replicaB, asMessage(other, [fake.upload({ name: 'another.mp4', bytes: video, contentType: 'video/mp4' })]));
+    await handleFileDrop(replicaB, asMessage(other, [fake.upload({ name: 'another.mp4', bytes: bot.video, contentType: 'video/mp4' })]));
     expect(repliesTo(other.id)).toHaveLength(1);
     expect((await sessionsOf(alice)).map((s) => s.filename).sort()).toEqual(['another.mp4', clean].sort());
   });
@@ -126,7 +106,7 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
     expect(bodyOf(thread).name).toBe(clean);
 
     const session = (await sessionsOf(alice)).find((s) => s.filename === clean)!;
-    expect((await h.finalState(session.id, 30_000)).status).toBe('COMPLETED');
+    expect((await bot.h.finalState(session.id, 30_000)).status).toBe('COMPLETED');
     // Every message the bot posted or edited in a channel said: no mentions.
     const messages = fake.calls.filter((c) => /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH'));
     expect(messages.length).toBeGreaterThan(3);
@@ -135,22 +115,17 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
 });
 
 describe('a person with too many recordings in progress', () => {
-  let held: Session[];
+  let held: HeldSessions;
 
   beforeAll(async () => {
-    const userId = await core.users.resolve(discordUser(carol));
     const origin = { platform: 'discord' as const, workspaceId: fake.guildId, channelId: fake.channelId, threadRef: null, statusMessageRef: null };
-    held = await Promise.all(
-      Array.from({ length: LIMIT }, (_, i) => core.sessions.create({ id: randomUUID(), userId, filename: `held-${i}.mp4`, origin, sourceKind: 'upload', options: DEFAULT_OPTIONS })),
-    );
+    held = await holdSessions(core, await core.users.resolve(discordUser(carol)), origin, LIMIT);
   });
 
-  afterAll(async () => {
-    for (const s of held) await core.sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' });
-  });
+  afterAll(() => held?.release());
 
   it('is told why `/whisper link:` did not start, privately, and the status message says so too', async () => {
-    const command = fake.slashCommand({ user: carol, options: [{ name: 'link', type: 3, value: `${links.url}/standup.mp4` }] });
+    const command = fake.slashCommand({ user: carol, options: [{ name: 'link', type: 3, value: `${bot.links.url}/standup.mp4` }] });
     const reply = await replyOf(command, /❌/);
     expect(bodyOf(reply)).toMatchObject({
       content:

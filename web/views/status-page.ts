@@ -5,6 +5,7 @@ import type { Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
+import { renderDocument } from './layout.js';
 
 /** `SPEAKER_01` → `Speaker 2`; any other label as it is. */
 export function speakerName(label: string): string {
@@ -28,23 +29,9 @@ function seekLink(media: Media | null, seconds: number, label: string): SafeHtml
   return html`<a class="ts" href="${`${media.url}#t=${seconds}`}" data-seek="${seconds}" aria-label="${`Play from ${label}`}">${label}</a>`;
 }
 
+/** A page under /s/: the assets are one level up. */
 function document(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${title} · Whisper Notes</title>
-<link rel="stylesheet" href="../assets/status.css">
-<script src="../assets/status.js" defer></script>
-</head>
-<body>
-${body}
-</body>
-</html>
-`.value;
+  return renderDocument({ title, assets: '../assets/', script: 'status.js', noindex: true }, body);
 }
 
 /** The whole page. The final state is complete without JavaScript; the script only adds live updates. */

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './html.js';
+import { renderDocument } from './layout.js';
 
 export interface UploadPageState {
   /** The largest recording accepted, as a sentence fragment ("2.1 GB"), and in bytes for the script's early check. */
@@ -18,18 +19,9 @@ export interface UploadPageState {
  */
 export function renderUploadPage(state: UploadPageState): string {
   const { error } = state;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Upload a recording · Whisper Notes</title>
-<link rel="stylesheet" href="assets/status.css">
-<script src="assets/upload.js" defer></script>
-</head>
-<body>
-<main id="page" class="upload-page">
+  return renderDocument(
+    { title: 'Upload a recording', assets: 'assets/', script: 'upload.js' },
+    html`<main id="page" class="upload-page">
 <header>
 <p class="brand">Whisper Notes</p>
 <h1>Turn a meeting recording into notes</h1>
@@ -38,10 +30,8 @@ export function renderUploadPage(state: UploadPageState): string {
 <section id="upload-error" class="card failed" role="alert"${error ? null : html` hidden`}><p id="upload-error-text">${error ?? ''}</p></section>
 ${renderFileForm(state)}
 ${renderLinkForm(state)}
-</main>
-</body>
-</html>
-`.value;
+</main>`,
+  );
 }
 
 function renderFileForm({ maxLabel, maxBytes }: UploadPageState): SafeHtml {

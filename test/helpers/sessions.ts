@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Core } from '../../core/app.js';
+import type { ChatOrigin, Session } from '../../core/domain/session.js';
+import { refPath } from '../../core/domain/storage-layout.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+
+const CLI_ORIGIN: ChatOrigin = { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null };
+
+/** A session as an upload opens it: UPLOADING, nothing stored yet. */
+export function uploadingSession(core: Core, userId: string, { filename = 'weekly-sync.mp4', origin = CLI_ORIGIN } = {}): Promise<Session> {
+  return core.sessions.create({ id: randomUUID(), userId, filename, origin, sourceKind: 'upload', options: DEFAULT_OPTIONS });
+}
+
+/** Stores `video` (an MP4) as the session's original and moves the session to PROCESSING, as a finished upload does. */
+export async function storeOriginal(core: Core, sessionId: string, video: string, durationSeconds: number): Promise<Session> {
+  const ref = core.layout.original(sessionId, 'mp4');
+  await core.store.upload(ref, createReadStream(video), { contentType: 'video/mp4' });
+  const session = await core.sessions.transition(sessionId, ['UPLOADING'], {
+    status: 'PROCESSING',
+    stage: 'queued',
+    videoPath: refPath(ref),
+    contentType: 'video/mp4',
+    durationSeconds,
+  });
+  return session!;
+}
+
+export interface HeldSessions {
+  /** Cancels the held sessions, freeing the person's places. */
+  release(): Promise<void>;
+}
+
+/** `count` sessions of one person left uploading, as slow uploads leave them: they count towards the person's limit. */
+export async function holdSessions(core: Core, userId: string, origin: ChatOrigin, count: number): Promise<HeldSessions> {
+  const held = await Promise.all(Array.from({ length: count }, (_, i) => uploadingSession(core, userId, { filename: `held-${i}.mp4`, origin })));
+  return {
+    async release() {
+      for (const s of held) await core.sessions.transition(s.id, ['UPLOADING'], { status: 'CANCELLED' });
+    },
+  };
+}

@@ -32,6 +32,7 @@ describe('withLinkSecret', () => {
     const file = path.join(DATA_DIR, 'link-secret');
     expect((await readFile(file, 'utf8')).trim()).toBe(a.web.linkSecret);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(DATA_DIR)).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a kept secret that is too short, naming the file', async () => {

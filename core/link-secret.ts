@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, type Config } from './config.js';
+import { ensureDataDir } from './data-dir.js';
 
 const MIN_LENGTH = 32;
 
@@ -13,7 +14,7 @@ const MIN_LENGTH = 32;
 export async function withLinkSecret(config: Config): Promise<Config> {
   if (config.web.linkSecret) return config;
   const file = path.join(config.dataDir, 'link-secret');
-  await mkdir(config.dataDir, { recursive: true });
+  await ensureDataDir(config.dataDir);
   try {
     await writeFile(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {

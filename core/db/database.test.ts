@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { testConfig } from '../../test/helpers/config.js';
@@ -119,6 +120,30 @@ describe('openDatabase', () => {
     expect(output).toContain('USERS=2');
     expect(output).toContain(SERVED_ELSEWHERE);
     expect(output).not.toContain(SERVED_HERE);
+  });
+
+  it('serves only clients that send the password of its advert, which its owner alone can read', async () => {
+    const dataDir = await embeddedDataDir();
+    const user = await addUser(await open(dataDir));
+    const advertDir = join(dataDir, 'postgres.server');
+    const advertFile = join(advertDir, '1.json');
+    expect((await stat(advertDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(advertFile)).mode & 0o777).toBe(0o600);
+    const { port, password } = JSON.parse(await readFile(advertFile, 'utf8')) as { port: number; password: string };
+
+    const query = async (password: string | undefined) => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', password });
+      try {
+        await client.connect();
+        return (await client.query<{ external_id: string }>('select external_id from users')).rows.map((r) => r.external_id);
+      } finally {
+        await client.end();
+      }
+    };
+    for (const wrong of [undefined, 'postgres', password.toUpperCase()]) {
+      await expect(query(wrong)).rejects.toMatchObject({ code: '28P01' });
+    }
+    expect(await query(password)).toEqual([user]);
   });
 
   it('`npm run migrate` on a directory in use goes through its server', async () => {

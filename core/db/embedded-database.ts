@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
 import { createKnex, freeMigrationLock, migrateLatest, type Knex } from './knex.js';
 import { PgliteServer } from './pglite-server.js';
-import { claimAdvert, currentAdvert, liveness, type Current } from './server-advert.js';
+import { claimAdvert, currentAdvert, liveness, type Current, type ServerAddress } from './server-advert.js';
 
 /** Connections one process keeps; all share one backend, so more would only wait longer. */
 const POOL_SIZE = 5;
@@ -15,16 +15,16 @@ const MAX_CONNECTIONS = 64;
 /** How long to wait for a server whose process lives but does not answer (it is starting or closing). */
 const BUSY_WAIT_MS = 15_000;
 
-interface Served {
-  port: number;
+interface Served extends ServerAddress {
   close(): Promise<void>;
 }
 
 /**
  * PostgreSQL embedded as PGlite, its files in `<dataDir>/postgres`. The first process to need it opens the
  * files, migrates them and serves them on loopback (advertised in `<dataDir>/postgres.server`); every other
- * process connects to that server. Each new connection asks where the server is, so when the serving
- * process exits another process takes over: the one that next connects.
+ * process connects to that server, with the password the advert holds (each server makes its own). Each new
+ * connection asks where the server is, so when the serving process exits another process takes over: the
+ * one that next connects.
  */
 export async function openEmbeddedDatabase(dataDir: string, log: Logger): Promise<Database> {
   const locator = new ServerLocator(resolve(dataDir), log);
@@ -56,7 +56,7 @@ class ServerLocator {
   private readonly databaseDir: string;
   private readonly advertDir: string;
   private served: Served | null = null;
-  private locating: Promise<number> | null = null;
+  private locating: Promise<ServerAddress> | null = null;
   private port: number | null = null;
   /** Bumped when a connection is lost: the next one locates the server again before connecting. */
   private losses = 0;
@@ -71,9 +71,9 @@ class ServerLocator {
   }
 
   async connection(): Promise<Knex.PgConnectionConfig> {
-    const port = await (this.locating ??= this.locate().finally(() => (this.locating = null)));
+    const { port, password } = await (this.locating ??= this.locate().finally(() => (this.locating = null)));
     const losses = this.losses;
-    return { host: '127.0.0.1', port, user: 'postgres', database: 'postgres', expirationChecker: () => this.losses !== losses };
+    return { host: '127.0.0.1', port, password, user: 'postgres', database: 'postgres', expirationChecker: () => this.losses !== losses };
   }
 
   lost(): void {
@@ -87,8 +87,8 @@ class ServerLocator {
     this.served = null;
   }
 
-  private async locate(): Promise<number> {
-    if (this.served) return this.served.port;
+  private async locate(): Promise<ServerAddress> {
+    if (this.served) return this.served;
     const deadline = Date.now() + BUSY_WAIT_MS;
     for (;;) {
       if (this.closed) throw new Error('The embedded database was closed.');
@@ -101,23 +101,23 @@ class ServerLocator {
         continue;
       }
       const served = await this.serve((current?.n ?? 0) + 1);
-      if (served) return served.port;
+      if (served) return served;
     }
   }
 
-  private connectingTo(current: Current): number {
-    const port = current.advert.port!;
+  private connectingTo(current: Current): ServerAddress {
+    const { pid, port, password } = current.advert;
     if (port !== this.port) {
-      this.log.info({ engine: 'pglite', dataDir: this.dataDir, servedBy: current.advert.pid, port }, 'database: embedded PGlite, served by another process');
+      this.log.info({ engine: 'pglite', dataDir: this.dataDir, servedBy: pid, port }, 'database: embedded PGlite, served by another process');
     }
     this.port = port;
-    return port;
+    return { port: port!, password: password! };
   }
 
   /** Opens the files and serves them, unless another process claims advert `n` first (then null). */
   private async serve(n: number): Promise<Served | null> {
     const server = await PgliteServer.listen(MAX_CONNECTIONS);
-    const claim = await claimAdvert(this.advertDir, n, server.port);
+    const claim = await claimAdvert(this.advertDir, n, { port: server.port, password: server.password });
     if (!claim) {
       await server.close();
       return null;
@@ -144,6 +144,7 @@ class ServerLocator {
     this.port = server.port;
     this.served = {
       port: server.port,
+      password: server.password,
       close: async () => {
         await server.close();
         await opened.close();
@@ -161,7 +162,7 @@ class ServerLocator {
 async function migrate(db: PGlite): Promise<string[]> {
   const server = await PgliteServer.listen(1);
   server.serve(db);
-  const knex = createKnex(`postgres://postgres@127.0.0.1:${server.port}/postgres`, { min: 0, max: 1 });
+  const knex = createKnex(`postgres://postgres:${server.password}@127.0.0.1:${server.port}/postgres`, { min: 0, max: 1 });
   try {
     await freeMigrationLock(knex);
     return await migrateLatest(knex);

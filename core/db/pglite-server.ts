@@ -1,9 +1,16 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
+
+/** How long a client may take to start up and authenticate (PostgreSQL's authentication_timeout). */
+const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
 /**
  * Serves one PGlite database to many PostgreSQL wire-protocol connections on loopback, so pg and knex use
  * it exactly as they use a real server.
+ *
+ * Loopback is open to every user of the machine, so a client must first send `password`, a secret made
+ * for this server; nothing it sends reaches PGlite before that.
  *
  * PGlite is a single backend: all connections share its one session. A connection therefore holds the
  * backend for a whole protocol unit (a simple Query, or extended-protocol messages up to their Sync) and,
@@ -14,6 +21,10 @@ import type { PGlite } from '@electric-sql/pglite';
 export class PgliteServer {
   private readonly connections = new Set<Connection>();
   private readonly backend = new Backend();
+  /** The password clients send, new for each server; pass it on only to whom may use the database. */
+  readonly password = randomBytes(24).toString('base64url');
+  /** The body of the PasswordMessage that authenticates: the password, NUL-terminated. */
+  private readonly passwordBody = Buffer.from(`${this.password}\0`);
 
   private constructor(
     private readonly server: Server,
@@ -21,8 +32,11 @@ export class PgliteServer {
     readonly port: number,
   ) {}
 
-  /** Listens on 127.0.0.1 (any free port); connections wait until `serve` hands over the database. */
-  static async listen(maxConnections: number): Promise<PgliteServer> {
+  /**
+   * Listens on 127.0.0.1 (any free port); connections wait until `serve` hands over the database. A client
+   * not authenticated within `authenticationTimeoutMs` is disconnected.
+   */
+  static async listen(maxConnections: number, authenticationTimeoutMs = AUTHENTICATION_TIMEOUT_MS): Promise<PgliteServer> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,7 +46,7 @@ export class PgliteServer {
       });
     });
     const self = new PgliteServer(server, (server.address() as { port: number }).port);
-    server.on('connection', (socket) => self.accept(socket, maxConnections));
+    server.on('connection', (socket) => self.accept(socket, maxConnections, authenticationTimeoutMs));
     return self;
   }
 
@@ -51,13 +65,12 @@ export class PgliteServer {
     await stopped;
   }
 
-  private accept(socket: Socket, maxConnections: number): void {
+  private accept(socket: Socket, maxConnections: number, authenticationTimeoutMs: number): void {
     if (this.connections.size >= maxConnections) {
-      const refusal = errorResponse('53300', `too many connections to the embedded database (at most ${maxConnections})`);
-      socket.end(refusal, () => socket.destroy());
+      refuse(socket, '53300', `too many connections to the embedded database (at most ${maxConnections})`);
       return;
     }
-    const connection = new Connection(socket, this.backend);
+    const connection = new Connection(socket, this.backend, this.passwordBody, authenticationTimeoutMs);
     this.connections.add(connection);
     void connection.finished.then(() => this.connections.delete(connection));
   }
@@ -105,31 +118,49 @@ class Backend {
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
-const CANCEL_REQUEST = 80877102;
+const PROTOCOL_3 = 3;
+const PASSWORD = 0x70; // 'p'
 const SYNC = 0x53; // 'S'
 const QUERY = 0x51; // 'Q'
 const TERMINATE = 0x58; // 'X'
+/** The longest message taken before authentication (PostgreSQL's limit on a startup packet). */
+const MAX_UNAUTHENTICATED_LENGTH = 10_000;
 
-/** One client socket: frames its messages and runs them in order on the backend, in its turn. */
+/**
+ * Where a connection is: `startup` until its StartupMessage, `password` until its PasswordMessage, then
+ * `authenticated` (its messages run on the backend), or `closing` (anything more it sends is ignored).
+ */
+type Phase = 'startup' | 'password' | 'authenticated' | 'closing';
+
+/** One client socket: authenticates it, then frames its messages and runs them in order on the backend, in its turn. */
 class Connection {
   readonly finished: Promise<void>;
   private buffer: Buffer = Buffer.alloc(0);
-  private started = false;
+  private phase: Phase = 'startup';
+  /** Passed to PGlite once the client has authenticated. */
+  private startupMessage: Buffer | null = null;
   /** Extended-protocol messages ran and their Sync has not come yet. */
   private midUnit = false;
   private closed = false;
   private queue: Promise<void> = Promise.resolve();
+  /** Disconnects a client still not authenticated then (a timer, not an idle timeout: trickling bytes does not help). */
+  private readonly authenticationDeadline: NodeJS.Timeout;
 
   constructor(
     private readonly socket: Socket,
     private readonly backend: Backend,
+    /** The body of the PasswordMessage that authenticates. */
+    private readonly passwordBody: Buffer,
+    authenticationTimeoutMs: number,
   ) {
+    this.authenticationDeadline = setTimeout(() => this.drop(), authenticationTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', () => socket.destroy());
     this.finished = new Promise((resolve) =>
       socket.once('close', () => {
         this.closed = true;
+        clearTimeout(this.authenticationDeadline);
         // After what is running: a backend left mid-unit or inside a transaction is made idle again.
         this.queue = this.queue.then(() => this.leave()).catch(() => undefined).then(resolve);
       }),
@@ -143,29 +174,67 @@ class Connection {
 
   private receive(chunk: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    for (;;) {
-      // Startup-phase messages have no type byte: length, then a code.
-      const header = this.started ? 5 : 8;
-      if (this.buffer.length < header) return;
-      const length = this.started ? 1 + this.buffer.readInt32BE(1) : this.buffer.readInt32BE(0);
-      if (this.buffer.length < length) return;
-      const message = this.buffer.subarray(0, length);
-      this.buffer = this.buffer.subarray(length);
-      if (this.started) {
-        if (message[0] === TERMINATE) return void this.socket.end();
-        this.enqueue(message, message[0] === SYNC || message[0] === QUERY);
-        continue;
-      }
-      const code = message.readInt32BE(4);
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
-        this.socket.write('N'); // no encryption on loopback: the client goes on in plain text
-      } else if (code === CANCEL_REQUEST) {
-        return void this.socket.destroy(); // one backend, running one message at a time: nothing to cancel
-      } else {
-        this.started = true;
-        this.enqueue(message, true);
+    while (this.phase !== 'closing') {
+      const message = this.nextMessage();
+      if (!message) return;
+      if (this.phase === 'startup') this.startup(message);
+      else if (this.phase === 'password') this.authenticate(message);
+      else if (message[0] !== TERMINATE) this.enqueue(message, message[0] === SYNC || message[0] === QUERY);
+      else {
+        this.phase = 'closing';
+        this.socket.end();
       }
     }
+  }
+
+  /** Takes the next whole message off the buffer: null while it is incomplete, or when it cannot be one (then the connection is dropped). */
+  private nextMessage(): Buffer | null {
+    // Startup-phase messages have no type byte: length, then a code.
+    const typed = this.phase !== 'startup';
+    const header = typed ? 5 : 8;
+    if (this.buffer.length < header) return null;
+    const length = typed ? 1 + this.buffer.readInt32BE(1) : this.buffer.readInt32BE(0);
+    if (length < header || (this.phase !== 'authenticated' && length > MAX_UNAUTHENTICATED_LENGTH)) {
+      this.drop();
+      return null;
+    }
+    if (this.buffer.length < length) return null;
+    const message = this.buffer.subarray(0, length);
+    this.buffer = this.buffer.subarray(length);
+    return message;
+  }
+
+  private startup(message: Buffer): void {
+    const code = message.readInt32BE(4);
+    if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
+      this.socket.write('N'); // no encryption on loopback: the client goes on in plain text
+    } else if (code >> 16 === PROTOCOL_3) {
+      this.startupMessage = message;
+      this.phase = 'password';
+      this.socket.write(AUTHENTICATION_CLEARTEXT_PASSWORD); // cleartext: it never leaves the machine
+    } else {
+      this.drop(); // a CancelRequest (one backend, running one message at a time: nothing to cancel), or not PostgreSQL
+    }
+  }
+
+  private authenticate(message: Buffer): void {
+    const body = message.subarray(5);
+    // Compared in constant time, so the time taken tells nothing of how much of it was right.
+    const right = message[0] === PASSWORD && body.length === this.passwordBody.length && timingSafeEqual(body, this.passwordBody);
+    if (!right) {
+      this.phase = 'closing';
+      refuse(this.socket, '28P01', 'password authentication failed');
+      return;
+    }
+    this.phase = 'authenticated';
+    clearTimeout(this.authenticationDeadline);
+    this.enqueue(this.startupMessage!, true);
+  }
+
+  /** Disconnects at once, saying nothing: the client sent what no PostgreSQL client sends here, or took too long. */
+  private drop(): void {
+    this.phase = 'closing';
+    this.socket.destroy();
   }
 
   private enqueue(message: Buffer, endsUnit: boolean): void {
@@ -208,8 +277,11 @@ function message(type: number, body: Buffer): Uint8Array {
   return new Uint8Array(Buffer.concat([header, body]));
 }
 
-/** A FATAL ErrorResponse, as a server sends before closing a connection it refuses. */
-function errorResponse(sqlState: string, text: string): Uint8Array {
+/** AuthenticationCleartextPassword: 'R', length 8, code 3. */
+const AUTHENTICATION_CLEARTEXT_PASSWORD = message(0x52 /* 'R' */, Buffer.from([0, 0, 0, 3]));
+
+/** Sends a FATAL ErrorResponse, as a server does before closing a connection it refuses, and closes. */
+function refuse(socket: Socket, sqlState: string, text: string): void {
   const fields = Buffer.from(`SFATAL\0VFATAL\0C${sqlState}\0M${text}\0\0`);
-  return message(0x45 /* 'E' */, fields);
+  socket.end(message(0x45 /* 'E' */, fields), () => socket.destroy());
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -7,8 +7,8 @@ import { join } from 'node:path';
  * Which process serves the embedded database of a data directory, so that exactly one process ever opens
  * its files (two PGlite instances on one directory corrupt it) and the others connect to that one.
  *
- * Adverts are numbered files `<dir>/<n>.json` saying `{"pid", "port"}`; the highest number is the current
- * one. A process that finds none, or finds the current one stale, claims number n + 1 by creating that
+ * Adverts are numbered files `<dir>/<n>.json` saying `{"pid", "port", "password"}`; the highest number is
+ * the current one. The password lets a process in, so the directory and the files are the owner's alone. A process that finds none, or finds the current one stale, claims number n + 1 by creating that
  * file exclusively: of processes racing for it exactly one succeeds. The current advert is never deleted
  * (a closed server marks it `"port": null`), so numbers only grow and a late claim of an old number is
  * seen to be behind and withdrawn.
@@ -18,6 +18,14 @@ export interface Advert {
   pid: number;
   /** null once its server has closed. */
   port: number | null;
+  /** What its server's clients send; null once it has closed. */
+  password: string | null;
+}
+
+/** Where a server listens and the password it asks for. */
+export interface ServerAddress {
+  port: number;
+  password: string;
 }
 
 export interface Current {
@@ -46,7 +54,7 @@ export async function currentAdvert(dir: string): Promise<Current | null> {
     return { n, file, advert: parseAdvert(await readFile(file, 'utf8')) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return currentAdvert(dir); // withdrawn meanwhile
-    return { n, file, advert: { pid: 0, port: null } }; // unreadable: no server answers through it
+    return { n, file, advert: { pid: 0, port: null, password: null } }; // unreadable: no server answers through it
   }
 }
 
@@ -59,14 +67,14 @@ export async function liveness(current: Current): Promise<Liveness> {
 }
 
 /**
- * Claims number `n` for a server on `port`; null when another process got there first. The claim is
- * withdrawn when a higher number exists (this process had looked at an advert that was since replaced).
+ * Claims number `n` for `server`; null when another process got there first. The claim is withdrawn when a
+ * higher number exists (this process had looked at an advert that was since replaced).
  */
-export async function claimAdvert(dir: string, n: number, port: number): Promise<Claim | null> {
-  await mkdir(dir, { recursive: true });
+export async function claimAdvert(dir: string, n: number, server: ServerAddress): Promise<Claim | null> {
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+  await chmod(dir, PRIVATE_DIR); // mkdir leaves a directory that exists as it is (earlier versions made it open to all)
   const file = advertFile(dir, n);
-  const draft = `${file}.${randomBytes(6).toString('hex')}.draft`;
-  await writeFile(draft, JSON.stringify({ pid: process.pid, port } satisfies Advert));
+  const draft = await writeDraft(file, { pid: process.pid, port: server.port, password: server.password });
   try {
     await link(draft, file); // atomic and exclusive, and the file is complete when it appears
   } catch (err) {
@@ -85,15 +93,23 @@ export async function claimAdvert(dir: string, n: number, port: number): Promise
   return {
     file,
     release: async () => {
-      const closing = `${file}.${randomBytes(6).toString('hex')}.draft`;
-      await writeFile(closing, JSON.stringify({ pid: process.pid, port: null } satisfies Advert));
-      await rename(closing, file);
+      await rename(await writeDraft(file, { pid: process.pid, port: null, password: null }), file);
       written.delete(file);
     },
   };
 }
 
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
 const advertFile = (dir: string, n: number) => join(dir, `${n}.json`);
+
+/** Writes `advert` beside `file`, readable by this user alone from the start, and returns its path. */
+async function writeDraft(file: string, advert: Advert): Promise<string> {
+  const draft = `${file}.${randomBytes(6).toString('hex')}.draft`;
+  await writeFile(draft, JSON.stringify(advert), { mode: PRIVATE_FILE, flag: 'wx' });
+  return draft;
+}
 
 async function numbers(dir: string): Promise<number[]> {
   try {
@@ -105,9 +121,11 @@ async function numbers(dir: string): Promise<number[]> {
 }
 
 function parseAdvert(text: string): Advert {
-  const { pid, port } = JSON.parse(text) as Partial<Advert>;
-  if (typeof pid !== 'number' || (port !== null && typeof port !== 'number')) throw new Error('not an advert');
-  return { pid, port };
+  const { pid, port, password } = JSON.parse(text) as Partial<Advert>;
+  if (typeof pid !== 'number') throw new Error('not an advert');
+  if (port === null) return { pid, port, password: null };
+  if (typeof port !== 'number' || typeof password !== 'string') throw new Error('not an advert');
+  return { pid, port, password };
 }
 
 function processExists(pid: number): boolean {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -94,6 +94,10 @@ describe('npm start on a fresh machine (embedded engines under DATA_DIR)', () =>
       ['queue', 'table', 'set AMQP_URL to use RabbitMQ'],
       ['progress', 'memory', 'set REDIS_URL to use Redis'],
     ]);
+  });
+
+  it('keeps DATA_DIR to its owner', async () => {
+    expect((await stat(env.DATA_DIR!)).mode & 0o777).toBe(0o700);
   });
 
   it('offers the upload form, as no chat token is set', async () => {

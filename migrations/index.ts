@@ -4,6 +4,7 @@ import * as chatMessages from './20261125010000_chat_messages.js';
 import * as jobTable from './20261126000000_job_table.js';
 import * as progressTables from './20261126010000_progress_tables.js';
 import * as chatEventDedupe from './20261126020000_chat_event_dedupe.js';
+import * as jobClaims from './20261126030000_job_claims.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -15,4 +16,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261126000000_job_table', jobTable],
   ['20261126010000_progress_tables', progressTables],
   ['20261126020000_chat_event_dedupe', chatEventDedupe],
+  ['20261126030000_job_claims', jobClaims],
 ];

@@ -1,4 +1,5 @@
 import type { Core } from '../core/app.js';
+import { JobClaims } from '../core/db/job-claims.repository.js';
 import type { Consumer } from '../core/queue/job-queue.js';
 import { startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
 import type { TodoGenerator } from './engines/todo-generator.js';
@@ -13,6 +14,11 @@ export interface Engines {
   extractAudio: AudioExtractor;
 }
 
+export interface ProcessorOptions {
+  /** How long a job's claim lasts between renewals (JobClaims' default when absent). */
+  claimLeaseMs?: number;
+}
+
 export interface RunningProcessor {
   /** Stops consuming; jobs in hand finish or go back to the queue. */
   stop(): Promise<void>;
@@ -22,12 +28,13 @@ export interface RunningProcessor {
  * Consumes both queues, and fails sessions whose upload was abandoned. Run as many processes as the GPU
  * and the LLM endpoint can take.
  */
-export async function startProcessor(core: Core, engines: Engines): Promise<RunningProcessor> {
+export async function startProcessor(core: Core, engines: Engines, options: ProcessorOptions = {}): Promise<RunningProcessor> {
   const { sessions, progress, store, layout, queue } = core;
   const log = core.log.child({ component: 'processor' });
+  const claims = new JobClaims(core.knex, options.claimLeaseMs);
   const consumers: Consumer[] = [
-    await queue.consume('transcribe', transcribeJob({ sessions, progress, log, store, layout, queue, ...engines })),
-    await queue.consume('todos', todosJob({ sessions, progress, log, store, layout, generator: engines.generator })),
+    await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, log, store, layout, queue, ...engines })),
+    await queue.consume('todos', todosJob({ sessions, claims, progress, log, store, layout, generator: engines.generator })),
   ];
   const reaper = startStaleUploadReaper({ sessions, progress, log }, core.config.ingest.uploadTimeoutMs);
   return {

@@ -1,5 +1,5 @@
 import { AppError, toAppError, type ErrorCode } from '../errors.js';
-import type { JobContext } from './job-queue.js';
+import { DeferJob, type JobContext } from './job-queue.js';
 import type { DeadReason as ConsumerDeadReason } from './topology.js';
 
 /**
@@ -22,6 +22,8 @@ export interface DeadLetter {
 export type FailureOutcome =
   /** Interrupted by a stop or a lost delivery, not failed: back to the queue without using an attempt. */
   | { action: 'requeue' }
+  /** The handler threw DeferJob: back to the queue after `delayMs`, on the same attempt. */
+  | { action: 'defer'; delayMs: number }
   | { action: 'retry'; nextAttempt: number; delayMs: number }
   | { action: 'dead'; letter: DeadLetter };
 
@@ -34,6 +36,7 @@ export function retryDelayFor(retryDelaysMs: readonly number[], failedAttempt: n
 
 export function failureOutcome(err: unknown, ctx: JobContext, retryDelaysMs: readonly number[]): FailureOutcome {
   if (ctx.signal.aborted) return { action: 'requeue' };
+  if (err instanceof DeferJob) return { action: 'defer', delayMs: err.delayMs };
   const error = toAppError(err);
   const letter = { attempt: ctx.attempt, code: error.code, detail: describeError(err).slice(0, MAX_DETAIL_CHARS) };
   if (!error.retryable) return { action: 'dead', letter: { ...letter, reason: 'not-retryable' } };

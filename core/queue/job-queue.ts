@@ -11,9 +11,24 @@ export interface JobContext {
 
 /**
  * A job handler resolves when the work is stored (then the message is acked). A thrown AppError that is not
- * retryable dead-letters the message at once; any other error is retried with a delay until attempts run out.
+ * retryable dead-letters the message at once; a thrown DeferJob puts it back to run after its delay without
+ * using an attempt; any other error is retried with a delay until attempts run out.
  */
 export type JobHandler = (job: JobMessage, ctx: JobContext) => Promise<void>;
+
+/**
+ * Not a failure: the job cannot run now (another processor is working on the same session), so it goes
+ * back to the queue to be delivered again after about `delayMs`, on the same attempt.
+ */
+export class DeferJob extends Error {
+  override name = 'DeferJob';
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
 
 export interface Consumer {
   /** Stops taking new messages and waits for the ones in hand to finish or be requeued. */

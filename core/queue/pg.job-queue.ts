@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
 import type { Logger } from '../logger.js';
-import { failureOutcome, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
+import { describeError, failureOutcome, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
 import { JobTable, type ClaimedJob } from './job-table.js';
 import { DELIVERY_LIMIT } from './topology.js';
@@ -199,13 +199,22 @@ class TableConsumer implements Consumer {
         );
         await this.settle(log, table.bury(job.id, owner, outcome.letter));
         return;
+      case 'defer':
+        log.debug({ delayMs: outcome.delayMs, reason: describeError(err) }, 'job deferred');
+        await this.runLater(job, job.attempt, outcome.delayMs, log);
+        return;
       case 'retry':
         log.warn({ err, delayMs: outcome.delayMs }, 'job failed; retrying after a delay');
-        await this.settle(log, table.retry(job.id, owner, outcome.nextAttempt, outcome.delayMs));
-        // Most likely this consumer runs the retry: look for it when it falls due rather than at a later poll.
-        setTimeout(() => this.wakeup.wake(), outcome.delayMs).unref();
+        await this.runLater(job, outcome.nextAttempt, outcome.delayMs, log);
         return;
     }
+  }
+
+  /** Ready again after `delayMs` as attempt `attempt`. */
+  private async runLater(job: ClaimedJob, attempt: number, delayMs: number, log: Logger): Promise<void> {
+    await this.settle(log, this.deps.table.retry(job.id, this.deps.owner, attempt, delayMs));
+    // Most likely this consumer runs it again: look for it when it falls due rather than at a later poll.
+    setTimeout(() => this.wakeup.wake(), delayMs).unref();
   }
 
   /** Awaits a settle statement; one that found the job leased to someone else is logged, not thrown. */

@@ -12,18 +12,10 @@ import {
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
-import { AppError, toAppError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { describeError, failureOutcome, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
-import {
-  assertTopology,
-  HEADERS,
-  retryQueueFor,
-  topologyNames,
-  type DeadReason,
-  type QueueNames,
-  type TopologyNames,
-} from './topology.js';
+import { assertTopology, HEADERS, retryQueueFor, topologyNames, type QueueNames, type TopologyNames } from './topology.js';
 
 type AmqpConfig = Config['amqp'];
 
@@ -37,20 +29,6 @@ const DEFAULT_RECONNECT_WAIT_MS = 30_000;
 const PING_WAIT_MS = 5_000;
 /** Reconnection backoff; at start-up it gives up after ~15 s so a wrong AMQP_URL fails the deployment. */
 const RECOVERY = { initialDelay: 250, maxDelay: 10_000, factor: 2, jitter: 0.2, initialMaxRetries: 6 } as const;
-/** Detail stored on a dead letter: enough for an operator, bounded so headers stay small. */
-const MAX_DETAIL_CHARS = 1_000;
-
-function queueUnavailable(cause: unknown): AppError {
-  return new AppError(
-    'QUEUE_UNAVAILABLE',
-    'The job queue cannot be reached right now, so this recording could not be queued. Please try again in a few minutes.',
-    true,
-    { cause },
-  );
-}
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 /** Resolves like `promise`, or rejects after `ms`; `onLate` receives a value that arrives after the deadline. */
 async function within<T>(promise: Promise<T>, ms: number, onLate?: (value: T) => void): Promise<T> {
   const deadline = new AbortController();
@@ -127,7 +105,7 @@ function parseJob(content: Buffer): { job: JobMessage } | { invalid: string } {
   try {
     json = JSON.parse(content.toString('utf8'));
   } catch (err) {
-    return { invalid: `not JSON: ${describe(err)}` };
+    return { invalid: `not JSON: ${describeError(err)}` };
   }
   const parsed = jobMessageSchema.safeParse(json);
   return parsed.success ? { job: parsed.data } : { invalid: z.prettifyError(parsed.error) };
@@ -142,11 +120,17 @@ function carried(msg: ConsumeMessage): Options.Publish {
   };
 }
 
-interface DeadLetter {
-  reason: DeadReason;
-  attempt: number;
-  code?: ErrorCode;
-  detail: string;
+/**
+ * For a deferral: the retry queue whose fixed delay comes closest to `delayMs` without passing it, or the
+ * shortest when every one does, so a deferred job is back about when asked rather than much later.
+ */
+function retryQueueWithin(names: QueueNames, retryDelaysMs: readonly number[], delayMs: number): string {
+  let best = 0;
+  for (const [i, ms] of retryDelaysMs.entries()) {
+    const bestMs = retryDelaysMs[best]!;
+    if (bestMs > delayMs ? ms < bestMs : ms <= delayMs && ms > bestMs) best = i;
+  }
+  return names.retries[best]!;
 }
 
 interface ConsumerDeps {
@@ -270,29 +254,40 @@ class RabbitConsumer implements Consumer {
   }
 
   private async settleFailure(channel: ConfirmChannel, msg: ConsumeMessage, err: unknown, ctx: JobContext, log: Logger) {
-    if (ctx.signal.aborted) {
-      // Interrupted, not failed: back to the queue without using up an attempt.
-      log.info({ err }, 'job interrupted; requeued');
-      channel.nack(msg, false, true);
-      return;
+    const outcome = failureOutcome(err, ctx, this.deps.amqp.retryDelaysMs);
+    switch (outcome.action) {
+      case 'requeue':
+        log.info({ err }, 'job interrupted; requeued');
+        channel.nack(msg, false, true);
+        return;
+      case 'dead':
+        log.error(
+          { err },
+          outcome.letter.reason === 'not-retryable'
+            ? 'job failed permanently; dead-lettered'
+            : 'job failed on its last attempt; dead-lettered',
+        );
+        await this.deadLetter(channel, msg, outcome.letter);
+        return;
+      case 'defer': {
+        const retryQueue = retryQueueWithin(this.deps.names, this.deps.amqp.retryDelaysMs, outcome.delayMs);
+        log.debug({ retryQueue, delayMs: outcome.delayMs, reason: describeError(err) }, 'job deferred');
+        await this.sendBackLater(channel, msg, retryQueue, ctx.attempt);
+        return;
+      }
+      case 'retry': {
+        const retryQueue = retryQueueFor(this.deps.names, ctx.attempt);
+        log.warn({ err, retryQueue, delayMs: outcome.delayMs }, 'job failed; retrying after a delay');
+        await this.sendBackLater(channel, msg, retryQueue, outcome.nextAttempt);
+        return;
+      }
     }
-    const error = toAppError(err);
-    const letter = { attempt: ctx.attempt, code: error.code, detail: describe(err) };
-    if (!error.retryable) {
-      log.error({ err }, 'job failed permanently; dead-lettered');
-      await this.deadLetter(channel, msg, { ...letter, reason: 'not-retryable' });
-    } else if (ctx.isLastAttempt) {
-      log.error({ err }, 'job failed on its last attempt; dead-lettered');
-      await this.deadLetter(channel, msg, { ...letter, reason: 'attempts-exhausted' });
-    } else {
-      const retryQueue = retryQueueFor(this.deps.names, ctx.attempt);
-      log.warn({ err, retryQueue }, 'job failed; retrying after a delay');
-      await publishConfirmed(channel, this.deps.exchange, retryQueue, msg.content, {
-        ...carried(msg),
-        headers: { [HEADERS.attempt]: ctx.attempt + 1 },
-      });
-      channel.ack(msg);
-    }
+  }
+
+  /** The retry queue's message TTL is the delay: the broker sends the copy back when it falls due. */
+  private async sendBackLater(channel: ConfirmChannel, msg: ConsumeMessage, retryQueue: string, attempt: number): Promise<void> {
+    await publishConfirmed(channel, this.deps.exchange, retryQueue, msg.content, { ...carried(msg), headers: { [HEADERS.attempt]: attempt } });
+    channel.ack(msg);
   }
 
   private async deadLetter(channel: ConfirmChannel, msg: ConsumeMessage, letter: DeadLetter): Promise<void> {
@@ -358,7 +353,7 @@ export class RabbitJobQueue implements JobQueue {
     try {
       await connection.waitForConnect();
     } catch (err) {
-      throw new Error(`Could not connect to RabbitMQ (AMQP_URL): ${describe(err)}`, { cause: err });
+      throw new Error(`Could not connect to RabbitMQ (AMQP_URL): ${describeError(err)}`, { cause: err });
     }
     const reconnectWaitMs = options.reconnectWaitMs ?? DEFAULT_RECONNECT_WAIT_MS;
     return new RabbitJobQueue(connection, amqp, topologyNames(amqp), log, reconnectWaitMs);

@@ -1,16 +1,24 @@
+import type { JobClaims } from '../../core/db/job-claims.repository.js';
 import type { SessionsRepository } from '../../core/db/sessions.repository.js';
-import type { JobMessage } from '../../core/domain/job.js';
-import { isFinal, type Session, type Stage } from '../../core/domain/session.js';
+import type { JobMessage, QueueName } from '../../core/domain/job.js';
+import { isFinal, STAGES, type Session, type Stage } from '../../core/domain/session.js';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ProgressReporter } from '../../core/progress/progress-reporter.js';
-import type { JobContext } from '../../core/queue/job-queue.js';
+import { DeferJob, type JobContext } from '../../core/queue/job-queue.js';
+import { holdClaim } from './job-claim.js';
 
 export interface SessionJobDeps {
   sessions: SessionsRepository;
+  claims: JobClaims;
   progress: ProgressReporter;
   log: Logger;
 }
+
+/** The stage the step after each queue's work starts in: a session there has no use for that queue's job. */
+const STAGE_AFTER: Record<QueueName, Stage> = { transcribe: 'todos', todos: 'done' };
+/** The least a copy of a job waits for another's claim (one that was just released comes back at once). */
+const MIN_DEFER_MS = 250;
 
 /**
  * Lets the work say which stage it is in, so a failure is reported where it happened, and notice at each
@@ -27,12 +35,13 @@ export type SessionWork = (session: Session, stages: StageMarker, signal: AbortS
 
 /**
  * The frame every queue job runs in: skips sessions that are gone or already final (a redelivered or
- * duplicated message does nothing), counts attempts, stops quietly when the session is cancelled midway
- * (the message is acked, not retried), and on a failure that will not be retried marks the session FAILED
- * with the error's code and sentence before the queue dead-letters the message.
+ * duplicated message does nothing), lets one copy of a session's job on a queue run at a time (the claim),
+ * counts attempts, stops quietly when the session is cancelled midway (the message is acked, not retried),
+ * and on a failure that will not be retried marks the session FAILED with the error's code and sentence
+ * before the queue dead-letters the message.
  */
-export async function runSessionJob(deps: SessionJobDeps, job: JobMessage, ctx: JobContext, work: SessionWork): Promise<void> {
-  const { sessions, progress, log } = deps;
+export async function runSessionJob(deps: SessionJobDeps, queue: QueueName, job: JobMessage, ctx: JobContext, work: SessionWork): Promise<void> {
+  const { sessions, claims, log } = deps;
   const session = await sessions.get(job.sessionId);
   if (!session) {
     log.info({ sessionId: job.sessionId }, 'session no longer exists; job dropped');
@@ -43,6 +52,43 @@ export async function runSessionJob(deps: SessionJobDeps, job: JobMessage, ctx: 
     return;
   }
 
+  // The same job may be in the queue twice (a publish repeated after a lost confirm, a lease that ran out
+  // while its holder was slow): only the copy holding the claim works on it.
+  const claim = await holdClaim(claims, session.id, queue, log.child({ sessionId: session.id, queue }));
+  if (!claim) return leaveToHolder(deps, queue, session.id);
+  try {
+    await runClaimed(deps, queue, session, ctx, claim.lost, work);
+  } finally {
+    await claim.release();
+  }
+}
+
+/**
+ * Another copy of this job holds the claim. This one is dropped when the session has moved past the
+ * queue's work; otherwise it is deferred until the holder's claim could run out, so that it runs if the
+ * holder died (nothing lost), or finds the work done, or defers again while the holder still works.
+ */
+async function leaveToHolder(deps: SessionJobDeps, queue: QueueName, sessionId: string): Promise<void> {
+  const session = await deps.sessions.get(sessionId);
+  if (!session || isFinal(session.status) || STAGES.indexOf(session.stage) >= STAGES.indexOf(STAGE_AFTER[queue])) {
+    deps.log.info({ sessionId, queue, status: session?.status, stage: session?.stage }, 'another copy of this job did its work; copy dropped');
+    return;
+  }
+  const delayMs = Math.max(MIN_DEFER_MS, (await deps.claims.remainingMs(sessionId, queue)) ?? 0);
+  deps.log.info({ sessionId, queue, delayMs }, 'another copy of this job is being worked on; copy deferred');
+  throw new DeferJob(delayMs, `another processor is working on the ${queue} job of session ${sessionId}`);
+}
+
+/** The work itself, while this copy holds the claim (`lost` aborts when another copy took it over). */
+async function runClaimed(
+  deps: SessionJobDeps,
+  queue: QueueName,
+  session: Session,
+  ctx: JobContext,
+  lost: AbortSignal,
+  work: SessionWork,
+): Promise<void> {
+  const { sessions, progress, log } = deps;
   let stage: Stage = session.stage;
   const stopped = new AbortController();
   const stop = (): never => {
@@ -61,9 +107,10 @@ export async function runSessionJob(deps: SessionJobDeps, job: JobMessage, ctx: 
   };
 
   try {
-    await work(session, stages, AbortSignal.any([ctx.signal, stopped.signal]));
+    await work(session, stages, AbortSignal.any([ctx.signal, stopped.signal, lost]));
   } catch (err) {
     if (ctx.signal.aborted) throw err; // shutting down: the message goes back to the queue untouched
+    if (lost.aborted) return leaveToHolder(deps, queue, session.id);
     // Cancelled meanwhile, noticed or not: nothing to report or retry. (A database that cannot say is no answer.)
     const gone = stopped.signal.aborted || (await sessions.get(session.id).then((s) => s?.status !== 'PROCESSING', () => false));
     if (gone) {

@@ -26,7 +26,7 @@ const NO_SPEECH: MeetingNotes = {
 export function todosJob(deps: TodosJobDeps): JobHandler {
   const { store, layout, sessions, progress, generator } = deps;
   return (job, ctx) =>
-    runSessionJob(deps, job, ctx, async (session, stages, signal) => {
+    runSessionJob(deps, 'todos', job, ctx, async (session, stages, signal) => {
       const id = session.id;
       const todosRef = layout.todos(id);
       const summaryRef = layout.summary(id);

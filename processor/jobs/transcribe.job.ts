@@ -37,7 +37,7 @@ const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.fl
 /** `transcribe` queue: original → 16 kHz mono audio → transcriber → transcript.json → `todos` job. */
 export function transcribeJob(deps: TranscribeJobDeps): JobHandler {
   return (job, ctx) =>
-    runSessionJob(deps, job, ctx, async (session, stages, signal) => {
+    runSessionJob(deps, 'transcribe', job, ctx, async (session, stages, signal) => {
       const transcriptRef = deps.layout.transcript(session.id);
       // A redelivered job resumes: the transcript is only written once complete.
       if (!(await deps.store.exists(transcriptRef))) {

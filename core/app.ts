@@ -11,6 +11,7 @@ import { probeMedia } from './media/ffmpeg.js';
 import { createProgress, type EventStreams, type ProgressBus, type ProgressFeed } from './progress/index.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
 import { engineChoices } from './engines.js';
+import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SessionService } from './sessions/session.service.js';
@@ -46,7 +47,9 @@ export interface Core {
  * or the embedded ones under DATA_DIR. Nothing above this function knows which.
  */
 export async function createCore(config: Config, log: Logger, overrides: { probe?: MediaProbe } = {}): Promise<Core> {
-  for (const choice of engineChoices(config)) log.info(choice, `${choice.part}: ${choice.engine}`);
+  const choices = engineChoices(config);
+  for (const choice of choices) log.info(choice, `${choice.part}: ${choice.engine}`);
+  if (choices.some((c) => c.embedded)) await ensureDataDir(config.dataDir);
   const database = await openDatabase(config, log.child({ component: 'database' }));
   const { knex } = database;
   const sessions = new SessionsRepository(knex);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
 import { AppError } from '../errors.js';
-import type { JobContext, JobHandler, JobQueue } from './job-queue.js';
+import { DeferJob, type JobContext, type JobHandler, type JobQueue } from './job-queue.js';
 
 /**
  * The behaviour every JobQueue engine owes the processors (job-queue.ts, DESIGN §5), as one suite that each
@@ -142,6 +142,32 @@ export function describeJobQueueContract(open: OpenQueueUnderTest): void {
       await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 10_000 });
       // A lower bound only (a slow machine may take longer), with room for timer granularity.
       expect(startedAt[1]! - startedAt[0]!).toBeGreaterThanOrEqual(550);
+    });
+
+    it('runs a deferred job again later without spending an attempt, even past the attempt limit', async () => {
+      const q = await open({ JOB_MAX_ATTEMPTS: '2', JOB_RETRY_DELAYS_MS: '100,200' });
+      const startedAt: number[] = [];
+      const { calls, handler } = recorder(() => {
+        startedAt.push(Date.now());
+        // Another processor holds this session's claim: come back later.
+        if (startedAt.length <= 3) throw new DeferJob(300, 'another processor holds this job');
+      });
+      await q.queue.consume('transcribe', handler);
+      const job = newJob();
+      await q.queue.publish('transcribe', job);
+
+      await vi.waitFor(() => expect(calls).toHaveLength(4), { timeout: 10_000 });
+      expect(calls.map((c) => [c.attempt, c.isLastAttempt])).toEqual([
+        [1, false],
+        [1, false],
+        [1, false],
+        [1, false],
+      ]);
+      expect(calls.every((c) => c.job.sessionId === job.sessionId)).toBe(true);
+      // Later, not at once (a lower bound only: the broker rounds to its retry delays).
+      expect(startedAt[1]! - startedAt[0]!).toBeGreaterThanOrEqual(90);
+      await vi.waitFor(async () => expect(await q.backlog('transcribe')).toBe(0));
+      expect(await q.deadLetters('transcribe')).toEqual([]);
     });
 
     it('dead-letters a job whose attempts run out, with the reason', async () => {

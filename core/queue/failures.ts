@@ -1,4 +1,5 @@
 import { AppError, toAppError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { DeferJob, type JobContext } from './job-queue.js';
 import type { DeadReason as ConsumerDeadReason } from './topology.js';
 
@@ -42,6 +43,23 @@ export function failureOutcome(err: unknown, ctx: JobContext, retryDelaysMs: rea
   if (!error.retryable) return { action: 'dead', letter: { ...letter, reason: 'not-retryable' } };
   if (ctx.isLastAttempt) return { action: 'dead', letter: { ...letter, reason: 'attempts-exhausted' } };
   return { action: 'retry', nextAttempt: ctx.attempt + 1, delayMs: retryDelayFor(retryDelaysMs, ctx.attempt) };
+}
+
+/** One log line per failed job, the same on every engine; `where` adds engine detail (e.g. the retry queue). */
+export function logFailure(log: Logger, err: unknown, outcome: FailureOutcome, where: Record<string, unknown> = {}): void {
+  switch (outcome.action) {
+    case 'requeue':
+      return log.info({ err, ...where }, 'job interrupted; requeued');
+    case 'defer':
+      return log.debug({ ...where, delayMs: outcome.delayMs, reason: describeError(err) }, 'job deferred');
+    case 'retry':
+      return log.warn({ err, ...where, delayMs: outcome.delayMs }, 'job failed; retrying after a delay');
+    case 'dead':
+      return log.error(
+        { err, ...where },
+        outcome.letter.reason === 'not-retryable' ? 'job failed permanently; dead-lettered' : 'job failed on its last attempt; dead-lettered',
+      );
+  }
 }
 
 /** What publish, depth and ping throw when the queue's store cannot be reached. */

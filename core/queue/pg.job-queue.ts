@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
 import type { Logger } from '../logger.js';
-import { describeError, failureOutcome, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
+import { failureOutcome, logFailure, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
 import { JobTable, type ClaimedJob } from './job-table.js';
 import { DELIVERY_LIMIT } from './topology.js';
@@ -185,28 +185,16 @@ class TableConsumer implements Consumer {
   private async settleFailure(job: ClaimedJob, err: unknown, ctx: JobContext, log: Logger): Promise<void> {
     const { table, owner, amqp } = this.deps;
     const outcome = failureOutcome(err, ctx, amqp.retryDelaysMs);
+    logFailure(log, err, outcome);
     switch (outcome.action) {
       case 'requeue':
-        log.info({ err }, 'job interrupted; requeued');
-        await this.settle(log, table.release(job.id, owner));
-        return;
+        return this.settle(log, table.release(job.id, owner));
       case 'dead':
-        log.error(
-          { err },
-          outcome.letter.reason === 'not-retryable'
-            ? 'job failed permanently; dead-lettered'
-            : 'job failed on its last attempt; dead-lettered',
-        );
-        await this.settle(log, table.bury(job.id, owner, outcome.letter));
-        return;
+        return this.settle(log, table.bury(job.id, owner, outcome.letter));
       case 'defer':
-        log.debug({ delayMs: outcome.delayMs, reason: describeError(err) }, 'job deferred');
-        await this.runLater(job, job.attempt, outcome.delayMs, log);
-        return;
+        return this.runLater(job, job.attempt, outcome.delayMs, log);
       case 'retry':
-        log.warn({ err, delayMs: outcome.delayMs }, 'job failed; retrying after a delay');
-        await this.runLater(job, outcome.nextAttempt, outcome.delayMs, log);
-        return;
+        return this.runLater(job, outcome.nextAttempt, outcome.delayMs, log);
     }
   }
 

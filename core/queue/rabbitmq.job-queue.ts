@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
 import type { Logger } from '../logger.js';
-import { describeError, failureOutcome, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
+import { describeError, failureOutcome, logFailure, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
 import { assertTopology, HEADERS, retryQueueFor, topologyNames, type QueueNames, type TopologyNames } from './topology.js';
 
@@ -257,29 +257,21 @@ class RabbitConsumer implements Consumer {
     const outcome = failureOutcome(err, ctx, this.deps.amqp.retryDelaysMs);
     switch (outcome.action) {
       case 'requeue':
-        log.info({ err }, 'job interrupted; requeued');
+        logFailure(log, err, outcome);
         channel.nack(msg, false, true);
         return;
       case 'dead':
-        log.error(
-          { err },
-          outcome.letter.reason === 'not-retryable'
-            ? 'job failed permanently; dead-lettered'
-            : 'job failed on its last attempt; dead-lettered',
-        );
-        await this.deadLetter(channel, msg, outcome.letter);
-        return;
+        logFailure(log, err, outcome);
+        return this.deadLetter(channel, msg, outcome.letter);
       case 'defer': {
         const retryQueue = retryQueueWithin(this.deps.names, this.deps.amqp.retryDelaysMs, outcome.delayMs);
-        log.debug({ retryQueue, delayMs: outcome.delayMs, reason: describeError(err) }, 'job deferred');
-        await this.sendBackLater(channel, msg, retryQueue, ctx.attempt);
-        return;
+        logFailure(log, err, outcome, { retryQueue });
+        return this.sendBackLater(channel, msg, retryQueue, ctx.attempt);
       }
       case 'retry': {
         const retryQueue = retryQueueFor(this.deps.names, ctx.attempt);
-        log.warn({ err, retryQueue, delayMs: outcome.delayMs }, 'job failed; retrying after a delay');
-        await this.sendBackLater(channel, msg, retryQueue, outcome.nextAttempt);
-        return;
+        logFailure(log, err, outcome, { retryQueue });
+        return this.sendBackLater(channel, msg, retryQueue, outcome.nextAttempt);
       }
     }
   }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TranscriptionOptions } from '../../core/domain/session.js';
 import { whisperxResultSchema } from '../../core/domain/transcript.js';
 import { createLogger } from '../../core/logger.js';
@@ -88,6 +88,11 @@ async function health(w: WorkerProcess) {
   return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
 }
 
+/** Resolves once the worker has let go of its last request (it frees the slot just after answering). */
+async function untilIdle(w: WorkerProcess): Promise<void> {
+  await expect.poll(async () => (await health(w)).body.busy, { timeout: 10_000 }).toBe(false);
+}
+
 /** Through the processor's client, as a job would call it. */
 function transcribe(w: WorkerProcess, audioPath: string, opts: TranscriptionOptions = options(), busyWaitMs?: number) {
   const progress: [TranscribeStage, number][] = [];
@@ -110,6 +115,9 @@ async function callsDuring(w: WorkerProcess, work: () => Promise<unknown>): Prom
 const batchSizes = (calls: StubCall[]) => calls.filter((c) => c.fn === 'transcribe').map((c) => c.batch_size);
 
 describe('the WhisperX worker', () => {
+  // Each test starts on an idle worker, whatever the one before it left running.
+  beforeEach(() => untilIdle(worker));
+
   it('loads the speech model and the diarization pipeline once, at start, and says it is ready', async () => {
     expect(await health(worker)).toEqual({
       status: 200,
@@ -187,6 +195,7 @@ describe('the WhisperX worker', () => {
     const noise = path.join(media.dir, 'noise.flac');
     await writeFile(noise, randomBytes(4096));
     await expectFailure(transcribe(worker, noise).result, 'TRANSCRIPTION_FAILED', false, /could not decode the audio/);
+    await untilIdle(worker); // the raw request below is not the client, which would wait for a busy worker
     const { lines } = await postLines(worker, 'language=en', noise);
     expect(lines).toEqual([{ type: 'error', code: 'bad_audio', message: expect.stringMatching(/^the audio could not be decoded/) }]);
     expect(JSON.stringify(lines)).not.toContain(media.dir);
@@ -222,7 +231,7 @@ describe('the WhisperX worker', () => {
     abandoned.body.destroy();
     await writeFile(release, '');
 
-    await expect.poll(async () => (await health(worker)).body.busy, { timeout: 10_000 }).toBe(false);
+    await untilIdle(worker);
     await expect(transcribe(worker, speech).result).resolves.toMatchObject({ language: 'en' });
   });
 

@@ -87,6 +87,8 @@ async function transcribe(
       return t;
     };
     tracker('transcribe');
+    // Recorded before the engine is called, so a failure to reach it is reported at this stage.
+    await transitions;
     const raw = await transcriber.transcribe({
       audioPath,
       durationSeconds,

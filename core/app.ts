@@ -47,9 +47,9 @@ export interface Core {
  * or the embedded ones under DATA_DIR. Nothing above this function knows which.
  */
 export async function createCore(config: Config, log: Logger, overrides: { probe?: MediaProbe } = {}): Promise<Core> {
-  const choices = engineChoices(config);
-  for (const choice of choices) log.info(choice, `${choice.part}: ${choice.engine}`);
-  if (choices.some((c) => c.embedded)) await ensureDataDir(config.dataDir);
+  for (const choice of engineChoices(config)) log.info(choice, `${choice.part}: ${choice.engine}`);
+  // Only these two keep files there; the job table and the progress tables live in the database.
+  if (config.engines.database === 'pglite' || config.engines.objects === 'local') await ensureDataDir(config.dataDir);
   const database = await openDatabase(config, log.child({ component: 'database' }));
   const { knex } = database;
   const sessions = new SessionsRepository(knex);

@@ -7,10 +7,10 @@ describe('engineChoices', () => {
   it('names each embedded engine, where it keeps its data and the variable that switches it', () => {
     const choices = engineChoices(loadConfig({ DATA_DIR: '/srv/wn' }));
     expect(choices).toEqual([
-      { part: 'database', engine: 'pglite', embedded: true, where: path.resolve('/srv/wn/postgres'), switch: 'set DATABASE_URL to use PostgreSQL' },
-      { part: 'objects', engine: 'local', embedded: true, where: path.resolve('/srv/wn/objects'), switch: 'set S3_ENDPOINT to use S3 / MinIO' },
-      { part: 'queue', engine: 'table', embedded: true, where: 'a job table in the database', switch: 'set AMQP_URL to use RabbitMQ' },
-      { part: 'progress', engine: 'memory', embedded: true, where: 'in this process, latest state in the database', switch: 'set REDIS_URL to use Redis' },
+      { part: 'database', engine: 'pglite', where: path.resolve('/srv/wn/postgres'), switch: 'set DATABASE_URL to use PostgreSQL' },
+      { part: 'objects', engine: 'local', where: path.resolve('/srv/wn/objects'), switch: 'set S3_ENDPOINT to use S3 / MinIO' },
+      { part: 'queue', engine: 'table', where: 'a job table in the database', switch: 'set AMQP_URL to use RabbitMQ' },
+      { part: 'progress', engine: 'memory', where: 'in this process, latest state in the database', switch: 'set REDIS_URL to use Redis' },
     ]);
   });
 
@@ -29,7 +29,7 @@ describe('engineChoices', () => {
       ['queue', 'rabbitmq', 'mq.internal:5672'],
       ['progress', 'redis', 'cache.internal:6379'],
     ]);
-    expect(choices.every((c) => c.switch.startsWith('unset ') && !c.embedded)).toBe(true);
+    expect(choices.every((c) => c.switch.startsWith('unset '))).toBe(true);
     expect(JSON.stringify(choices)).not.toMatch(/secret/);
   });
 });

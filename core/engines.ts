@@ -4,8 +4,6 @@ import { ENGINE_SWITCHES, type Config, type Engines } from './config.js';
 export interface EngineChoice {
   part: keyof Engines;
   engine: Engines[keyof Engines];
-  /** Kept under DATA_DIR by this process (or another on the same directory). */
-  embedded: boolean;
   /** Where its data is: a directory for an embedded engine, the server's host for a distributed one. */
   where: string;
   /** How to switch it: the variable, and what setting it does. */
@@ -24,7 +22,6 @@ export function engineChoices(config: Config): EngineChoice[] {
   const choice = (part: keyof Engines, where: string, real: string): EngineChoice => ({
     part,
     engine: engines[part],
-    embedded: embedded(part),
     where,
     switch: embedded(part) ? `set ${ENGINE_SWITCHES[part]} to use ${real}` : `unset ${ENGINE_SWITCHES[part]} for the embedded engine`,
   });

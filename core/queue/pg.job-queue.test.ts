@@ -8,7 +8,7 @@ import { createKnex, type Knex } from '../db/knex.js';
 import { QUEUES, type QueueName } from '../domain/job.js';
 import { createLogger } from '../logger.js';
 import { testEnv } from '../../test/helpers/config.js';
-import { embeddedDataDir } from '../../test/helpers/database.js';
+import { embeddedDataDir, removeScratchDataDirs } from '../../test/helpers/database.js';
 import { until } from '../../test/helpers/until.js';
 import { aborted, deadLettersOf, describeJobQueueContract, latch, newJob, recorder, type QueueUnderTest } from './job-queue.contract.js';
 import { JOB_TABLE, JobTable } from './job-table.js';
@@ -56,6 +56,7 @@ describe.each(engines)('PgJobQueue on $engine', ({ env }) => {
 
   afterAll(async () => {
     await db?.close();
+    await removeScratchDataDirs();
   });
 
   /** Another pool on the same database, as a second process has; closed when the test ends. */

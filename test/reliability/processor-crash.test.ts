@@ -1,3 +1,6 @@
+import { readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Session } from '../../core/domain/session.js';
@@ -26,6 +29,11 @@ afterAll(async () => {
   for (const p of running) await p.kill('SIGKILL');
   await h?.close();
 });
+
+async function removeTempDirsOf(sessionId: string): Promise<void> {
+  const left = (await readdir(os.tmpdir())).filter((name) => name.startsWith(`wn-${sessionId}-`));
+  await Promise.all(left.map((name) => rm(path.join(os.tmpdir(), name), { recursive: true, force: true })));
+}
 
 async function processor(): Promise<ProcessorProcess> {
   const p = await startProcessorProcess(h.env);
@@ -71,6 +79,8 @@ describe('a processor that dies or stops mid-job', () => {
 
     expect(await stopped(first, 'SIGKILL')).toBeNull();
     expect((await h.core.sessions.get(session.id))?.status).toBe('PROCESSING');
+    // What a killed process leaves: its audio in a temp directory its `finally` never removed.
+    await removeTempDirsOf(session.id);
 
     const second = await processor();
     const done = await h.finalState(session.id);

@@ -64,6 +64,9 @@ export function benchConfig(databaseUrl: string, s3Endpoint: string, extra: Reco
     S3_SECRET_KEY: 'S3RVER',
     ...extra,
   });
-  if (Object.values(config.engines).join() !== 'postgres,s3,rabbitmq,redis') throw new Error(`not all distributed: ${JSON.stringify(config.engines)}`);
+  const { database, objects, queue, progress } = config.engines;
+  if (database !== 'postgres' || objects !== 's3' || queue !== 'rabbitmq' || progress !== 'redis') {
+    throw new Error(`not every part on its distributed engine: ${JSON.stringify(config.engines)}`);
+  }
   return config;
 }

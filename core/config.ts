@@ -112,7 +112,7 @@ export interface Engines {
 
 /**
  * The variable that switches each part from its embedded default (kept under DATA_DIR) to the distributed
- * engine. Only being set counts: the address defaults below are those docker-compose uses.
+ * engine. Being set (not empty) is what counts; the address defaults are never used while it is unset.
  */
 export const ENGINE_SWITCHES = {
   database: 'DATABASE_URL',

@@ -7,7 +7,7 @@ import { required } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { parseRefPath } from '../core/domain/storage-layout.js';
 import { verifySessionToken } from '../core/links.js';
-import { localObjectStore } from '../core/storage/index.js';
+import { LocalObjectStore } from '../core/storage/local.object-store.js';
 import { S3ObjectStore } from '../core/storage/s3.object-store.js';
 import { localMediaLink, registerLocalMedia } from './local-media.js';
 import { WebMetrics } from './metrics.js';
@@ -68,7 +68,7 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
   const { s3, web } = core.config;
   // The local store has no server of its own: this process serves its recordings (web/local-media.ts),
   // under PUBLIC_BASE_URL, which the CSP names beside 'self' in case the page was reached another way.
-  const localStore = core.config.engines.objects === 'local' ? localObjectStore(core.config) : null;
+  const localStore = core.store instanceof LocalObjectStore ? core.store : null;
   const mediaLink = localStore
     ? localMediaLink(web.publicBaseUrl, options.linkSecret)
     : presignedMediaLink(

@@ -5,7 +5,8 @@ import type { Session } from '../core/domain/session.js';
 import { describeSession } from './commands.js';
 import { statusMessage as discordStatus } from './discord/components/status-message.js';
 import { discordLink, escapeMarkdown } from './discord/components/text.js';
-import { ellipsize, receivingView } from './render.js';
+import { clip } from '../core/domain/text.js';
+import { receivingView } from './render.js';
 import { statusMessage as slackStatus } from './slack/blocks/status-message.js';
 import { escapeMrkdwn, mrkdwnText, slackLink } from './slack/blocks/text.js';
 
@@ -61,7 +62,7 @@ describe('a file name in Discord', () => {
 
 describe('clipping for chat limits', () => {
   it('never leaves half a surrogate pair', () => {
-    const clipped = ellipsize('😀'.repeat(120), 101);
+    const clipped = clip('😀'.repeat(120), 101);
     expect(broken(clipped)).toBe(false);
     expect(clipped.length).toBeLessThanOrEqual(101);
     expect(clipped.endsWith('😀…')).toBe(true);

@@ -29,8 +29,6 @@ export function refusedView(title: string, error: AppError): StatusView {
   return { ...receivingView(title), status: 'FAILED', error: { code: error.code, message: error.userMessage } };
 }
 
-/** `text` within `max` UTF-16 units (what chat limits count), ending in `…` when cut. */
-export { clip as ellipsize } from '../core/domain/todos.js';
 
 /** `▓▓▓▓░░░░░░ 40%`: reads the same in Slack mrkdwn and Discord markdown. */
 export function progressBar(percent: number, width = 10): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundNotes, buildDocuments, clip, NOTE_LIMITS, todosDocumentSchema, type MeetingNotes } from './todos.js';
+import { boundNotes, buildDocuments, NOTE_LIMITS, todosDocumentSchema, type MeetingNotes } from './todos.js';
+import { clip } from './text.js';
 
 const long = (n: number) => 'x'.repeat(n);
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clip } from './text.js';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -70,12 +71,6 @@ export const NOTE_LIMITS = {
   itemChars: 500,
 } as const;
 
-/** `text` within `max` UTF-16 units, ending in `…` when cut (never between the halves of a surrogate pair). */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
-}
 
 /** The notes within NOTE_LIMITS: the first todos and list items, each text clipped. */
 export function boundNotes(notes: MeetingNotes): MeetingNotes {

@@ -2,8 +2,9 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
-import { discordLink, MAX_CONTENT, NO_MENTIONS, truncate } from './text.js';
+import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
 import { todoButtonId } from './todo-button.js';
+import { clip } from '../../../core/domain/text.js';
 
 /** Discord allows 5 buttons per row and 5 rows per message. */
 const BUTTONS_PER_ROW = 5;
@@ -47,12 +48,12 @@ function summaryMessage(view: ResultsView): DiscordMessage {
   if (summary.decisions.length) lines.push('', '**Decisions**', ...summary.decisions.map((d) => `• ${d}`));
   if (view.todos.todos.length === 0) lines.push('', 'No todos came up in this meeting.');
   const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
-  return { content: truncate(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
+  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
 }
 
 function todoLine(todo: Todo, n: number, completed: boolean): string {
-  const task = truncate(todo.task, 300);
-  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${truncate(todoDetails(todo), 150)}`;
+  const task = clip(todo.task, 300);
+  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${clip(todoDetails(todo), 150)}`;
 }
 
 function paginate(todos: Todo[]): Array<Array<{ todo: Todo; n: number }>> {

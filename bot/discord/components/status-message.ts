@@ -1,13 +1,14 @@
 import { isFinal } from '../../../core/domain/session.js';
 import type { StatusView } from '../../chat-platform.js';
 import { progressBar, statusLine } from '../../render.js';
-import { discordLink, escapeMarkdown, MAX_CONTENT, NO_MENTIONS, truncate } from './text.js';
+import { discordLink, escapeMarkdown, MAX_CONTENT, NO_MENTIONS } from './text.js';
+import { clip } from '../../../core/domain/text.js';
 
 /** The status message at the top of a session's thread, as sent and as edited. */
 export function statusMessage(view: StatusView) {
-  const lines = [`🎙️ **${escapeMarkdown(truncate(view.title, 200))}**`];
+  const lines = [`🎙️ **${escapeMarkdown(clip(view.title, 200))}**`];
   if (!isFinal(view.status)) lines.push(progressBar(view.percent));
   lines.push(statusLine(view));
   if (view.link) lines.push(discordLink(view.link, 'Open the status page'));
-  return { content: truncate(lines.join('\n'), MAX_CONTENT), allowed_mentions: NO_MENTIONS };
+  return { content: clip(lines.join('\n'), MAX_CONTENT), allowed_mentions: NO_MENTIONS };
 }

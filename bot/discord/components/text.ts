@@ -11,7 +11,6 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\*_~`|>#\-[\]()<@:]/g, '\\$&');
 }
 
-export { ellipsize as truncate } from '../../render.js';
 
 /** Mentions in our messages are never meant to ping anyone (a filename could contain `@everyone`). */
 export const NO_MENTIONS = { parse: [] as never[] };

@@ -6,10 +6,10 @@ import { isAppError } from '../../../core/errors.js';
 import type { MediaSource } from '../../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../../core/sessions/session.service.js';
 import { statusMessage } from '../components/status-message.js';
-import { truncate } from '../components/text.js';
 import type { DiscordContext } from '../context.js';
 import { formatMessageRef } from '../message-ref.js';
 import { receivingView, refusedView } from '../../render.js';
+import { clip } from '../../../core/domain/text.js';
 
 const threadSchema = z.object({ id: z.string() });
 
@@ -44,7 +44,7 @@ export async function startInThread(ctx: DiscordContext, req: SessionRequest): P
     : threadSchema.parse(
         await ctx.rest.post(Routes.threads(req.channelId, status.messageId), {
           // Thread names are plain text (no markdown): the cleaned name as it is.
-          body: { name: truncate(title, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay },
+          body: { name: clip(title, 100), auto_archive_duration: ThreadAutoArchiveDuration.OneDay },
         }),
       ).id;
   try {

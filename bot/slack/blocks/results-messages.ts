@@ -3,7 +3,8 @@ import type { Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { linkButton, type SlackMessage } from './status-message.js';
-import { clip, LIMITS, mrkdwnText } from './text.js';
+import { clip } from '../../../core/domain/text.js';
+import { LIMITS, mrkdwnText } from './text.js';
 import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
 
 /**

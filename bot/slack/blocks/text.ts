@@ -1,4 +1,4 @@
-import { ellipsize } from '../../render.js';
+import { clip } from '../../../core/domain/text.js';
 
 /** Block Kit limits this bot runs into (api.slack.com/reference/block-kit). */
 export const LIMITS = {
@@ -15,11 +15,9 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export { ellipsize as clip } from '../../render.js';
-
 /** User text as mrkdwn within `max` characters, never cutting an escape in half. */
 export function mrkdwnText(text: string, max: number): string {
-  return ellipsize(escapeMrkdwn(text), max).replace(/&[a-z]{0,3}…$/, '…');
+  return clip(escapeMrkdwn(text), max).replace(/&[a-z]{0,3}…$/, '…');
 }
 
 /** `<url|label>`: the link format of Slack's mrkdwn. */

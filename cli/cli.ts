@@ -11,6 +11,8 @@ import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
 import type { StartedSession } from '../core/sessions/session.service.js';
+import { configuredModels } from '../core/models/index.js';
+import { modelsCommand } from './models.js';
 import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
 
 export interface CliIo {
@@ -23,7 +25,8 @@ export const USAGE = `Usage:
                        [--min-speakers n] [--max-speakers n]
   whisper-notes status <session-id> [--json]
   whisper-notes cancel <session-id>
-  whisper-notes delete <session-id>`;
+  whisper-notes delete <session-id>
+  whisper-notes models pull | status`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,6 +58,8 @@ export async function runCli(argv: string[], core: Core, io: CliIo, pollMs = 500
       return cancel(core, io, target);
     case 'delete':
       return remove(core, io, target);
+    case 'models':
+      return modelsCommand(target, configuredModels(core.config, core.log), io);
     default:
       io.err(`Unknown command "${command}".\n${USAGE}`);
       return 2;

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
 /** Raised when the environment is missing or has an invalid variable; its message is one line naming it. */
@@ -72,13 +74,21 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: optionalString,
   DISCORD_API_URL: optionalUrl(['http:', 'https:']),
 
-  TRANSCRIBER: z.enum(['whisperx', 'openai']).default('whisperx'),
-  WHISPERX_URL: url(['http:', 'https:']).default('http://127.0.0.1:8000'),
+  TRANSCRIBER: optionalString.pipe(z.enum(['local', 'whisperx', 'openai']).optional()),
+  WHISPERX_URL: engineUrl(['http:', 'https:'], 'http://127.0.0.1:8000'),
   TRANSCRIBE_MODEL: optionalString,
   OPENAI_BASE_URL: optionalUrl(['http:', 'https:']),
   OPENAI_API_KEY: optionalString,
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   LLM_CHUNK_SECONDS: positiveInt.default(1200),
+
+  MODELS_DIR: optionalString,
+  LOCAL_WHISPER_MODEL: z.string().trim().min(1).default('base'),
+  LOCAL_LLM_MODEL: z.string().trim().min(1).default('qwen2.5-1.5b'),
+  LOCAL_THREADS: positiveInt.max(256).optional(),
+  LOCAL_LLM_CONTEXT: positiveInt.min(2048).max(131072).default(8192),
+  LOCAL_IDLE_SECONDS: positiveInt.default(600),
+  MODELS_DOWNLOAD_URL: url(['http:', 'https:']).default('https://huggingface.co'),
 
   WEB_PORT: port.default(8080),
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:8080'),
@@ -144,8 +154,25 @@ export interface Config {
   };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; port: number; apiUrl?: string };
   discord: { token?: string; applicationId?: string; apiUrl?: string };
-  transcriber: { engine: 'whisperx' | 'openai'; whisperxUrl: string; model?: string };
-  llm: { baseUrl?: string; apiKey?: string; model: string; chunkSeconds: number };
+  transcriber: { engine: 'local' | 'whisperx' | 'openai'; whisperxUrl: string; model?: string };
+  llm: { engine: 'local' | 'openai'; baseUrl?: string; apiKey?: string; model: string; chunkSeconds: number };
+  /** The in-process engines (whisper.cpp, llama.cpp) and their models. */
+  local: {
+    /** Where named models are downloaded to, and where copied-in models are looked for. */
+    modelsDir: string;
+    /** A whisper.cpp model name (`base`, `large-v3-turbo`…) or the path of a ggml `.bin`. */
+    whisperModel: string;
+    /** A model name from the catalogue, `hf:owner/repo/file.gguf`, an https URL, or the path of a `.gguf`. */
+    llmModel: string;
+    /** CPU threads per engine; more threads than cores slows inference down sharply. */
+    threads: number;
+    /** Where named models come from (a Hugging Face mirror works). */
+    downloadBaseUrl: string;
+    /** A model unused this long is unloaded, giving its memory back. */
+    idleMs: number;
+    /** The LLM's context window in tokens; transcript windows are sized to fit it. */
+    llmContextTokens: number;
+  };
   web: { port: number; publicBaseUrl: string; linkSecret?: string };
   ingest: {
     maxMediaBytes: number;
@@ -208,8 +235,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.SLACK_API_URL,
     },
     discord: { token: e.DISCORD_TOKEN, applicationId: e.DISCORD_APPLICATION_ID, apiUrl: e.DISCORD_API_URL },
-    transcriber: { engine: e.TRANSCRIBER, whisperxUrl: e.WHISPERX_URL, model: e.TRANSCRIBE_MODEL },
-    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, chunkSeconds: e.LLM_CHUNK_SECONDS },
+    transcriber: { engine: e.TRANSCRIBER ?? (isSet('WHISPERX_URL') ? 'whisperx' : 'local'), whisperxUrl: e.WHISPERX_URL, model: e.TRANSCRIBE_MODEL },
+    llm: {
+      engine: isSet('OPENAI_BASE_URL') || isSet('OPENAI_API_KEY') ? 'openai' : 'local',
+      baseUrl: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY,
+      model: e.LLM_MODEL,
+      chunkSeconds: e.LLM_CHUNK_SECONDS,
+    },
+    local: {
+      modelsDir: e.MODELS_DIR ?? path.join(e.DATA_DIR, 'models'),
+      whisperModel: e.LOCAL_WHISPER_MODEL,
+      llmModel: e.LOCAL_LLM_MODEL,
+      threads: e.LOCAL_THREADS ?? os.availableParallelism(),
+      downloadBaseUrl: e.MODELS_DOWNLOAD_URL,
+      idleMs: e.LOCAL_IDLE_SECONDS * 1000,
+      llmContextTokens: e.LOCAL_LLM_CONTEXT,
+    },
     web: { port: e.WEB_PORT, publicBaseUrl: e.PUBLIC_BASE_URL, linkSecret: e.LINK_SECRET },
     ingest: {
       maxMediaBytes: e.MAX_MEDIA_BYTES,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { modelStates, type LocalModels } from './models/index.js';
 
 export interface HealthServer {
   port: number;
@@ -10,25 +11,20 @@ export interface HealthServer {
  * `/healthz` (the process is alive) and `/readyz` (every dependency answers) for processes that have no
  * web server of their own. Orchestrators restart on the first and route on the second.
  */
-export async function startHealthServer(port: number, checks: Record<string, () => Promise<void>>, host = '0.0.0.0'): Promise<HealthServer> {
+export async function startHealthServer(
+  port: number,
+  checks: Record<string, () => Promise<void>>,
+  models: LocalModels = { speech: null, llm: null },
+  host = '0.0.0.0',
+): Promise<HealthServer> {
   const server = http.createServer(async (req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
     if (req.url === '/readyz') {
-      const results = await Promise.all(
-        Object.entries(checks).map(async ([name, check]) => {
-          try {
-            await check();
-            return [name, 'ok'] as const;
-          } catch {
-            return [name, 'down'] as const;
-          }
-        }),
-      );
-      const ready = results.every(([, s]) => s === 'ok');
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready, checks: Object.fromEntries(results) }));
+      const report = await readinessReport(checks, models);
+      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
       return;
     }
     res.writeHead(404).end();
@@ -38,4 +34,24 @@ export async function startHealthServer(port: number, checks: Record<string, () 
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, 'ok' | 'down'>;
+  /** Each local engine's model: present, downloading or missing (a missing one is fetched on first need). */
+  models: Record<string, string>;
+}
+
+/** What /readyz answers, on the health port and on the web server alike. */
+export async function readinessReport(checks: Record<string, () => Promise<void>>, models: LocalModels): Promise<ReadinessReport> {
+  const results = await Promise.all(
+    Object.entries(checks).map(([name, check]) =>
+      check().then(
+        () => [name, 'ok'] as const,
+        () => [name, 'down'] as const,
+      ),
+    ),
+  );
+  return { ready: results.every(([, s]) => s === 'ok'), checks: Object.fromEntries(results), models: await modelStates(models) };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, required } from '../core/config.js';
 
@@ -7,7 +8,9 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/whisper_notes');
     expect(c.s3.buckets).toEqual({ videos: 'video-files', transcripts: 'transcripts' });
-    expect(c.transcriber.engine).toBe('whisperx');
+    expect(c.transcriber.engine).toBe('local');
+    expect(c.llm.engine).toBe('local');
+    expect(c.local).toMatchObject({ modelsDir: 'data/models', whisperModel: 'base', llmModel: 'qwen2.5-1.5b', downloadBaseUrl: 'https://huggingface.co' });
     expect(c.ingest.allowAddresses).toEqual([]);
     expect(c.amqp.retryDelaysMs).toEqual([5000, 30000, 120000]);
     expect(c.ingest.maxActivePerUser).toBe(3);
@@ -30,8 +33,32 @@ describe('configuration', () => {
     expect(distributed.redis.url).toBe('redis://cache:6379');
   });
 
+  it('picks the speech and notes engines as the other parts do: a remote one once its variable is set, local otherwise', () => {
+    const engines = (env: Record<string, string>) => {
+      const c = loadConfig(env);
+      return [c.transcriber.engine, c.llm.engine];
+    };
+    expect(engines({})).toEqual(['local', 'local']);
+    expect(engines({ WHISPERX_URL: '', OPENAI_BASE_URL: ' ' })).toEqual(['local', 'local']);
+    expect(engines({ WHISPERX_URL: 'http://whisperx:8000' })).toEqual(['whisperx', 'local']);
+    expect(engines({ OPENAI_API_KEY: 'sk-x' })).toEqual(['local', 'openai']);
+    expect(engines({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' })).toEqual(['local', 'openai']);
+    // TRANSCRIBER, when set, wins over WHISPERX_URL (compose sets the URL for every service).
+    expect(engines({ TRANSCRIBER: 'openai', WHISPERX_URL: 'http://whisperx:8000', OPENAI_API_KEY: 'sk-x' })).toEqual(['openai', 'openai']);
+    expect(engines({ TRANSCRIBER: 'local', WHISPERX_URL: 'http://whisperx:8000' })).toEqual(['local', 'local']);
+
+    const local = loadConfig({ DATA_DIR: '/srv/wn', LOCAL_THREADS: '3', LOCAL_IDLE_SECONDS: '60' }).local;
+    expect(local).toMatchObject({ modelsDir: '/srv/wn/models', threads: 3, idleMs: 60_000, llmContextTokens: 8192 });
+    expect(loadConfig({ MODELS_DIR: '/models' }).local.modelsDir).toBe('/models');
+    // Threads default to the cores there are: more than that made generation 20 times slower on 2 cores.
+    expect(loadConfig({}).local.threads).toBe(os.availableParallelism());
+  });
+
   it.each([
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ LOCAL_THREADS: '0' }, 'LOCAL_THREADS'],
+    [{ LOCAL_LLM_CONTEXT: '512' }, 'LOCAL_LLM_CONTEXT'],
+    [{ MODELS_DOWNLOAD_URL: 'ftp://mirror' }, 'MODELS_DOWNLOAD_URL'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
     [{ MAX_ACTIVE_SESSIONS_PER_USER: '0' }, 'MAX_ACTIVE_SESSIONS_PER_USER'],
     [{ TRANSCRIBER: 'vosk' }, 'TRANSCRIBER'],

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Core } from '../core/app.js';
 import { required } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
+import { readinessReport } from '../core/health.js';
 import { parseRefPath } from '../core/domain/storage-layout.js';
 import { verifySessionToken } from '../core/links.js';
 import { LocalObjectStore } from '../core/storage/local.object-store.js';
@@ -118,17 +119,8 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const checks = core.readiness;
-    const results = await Promise.all(
-      Object.entries(checks).map(([name, check]) =>
-        check().then(
-          () => [name, 'ok'] as const,
-          () => [name, 'down'] as const,
-        ),
-      ),
-    );
-    const ready = results.every(([, s]) => s === 'ok');
-    return reply.code(ready ? 200 : 503).send({ ready, checks: Object.fromEntries(results) });
+    const report = await readinessReport(core.readiness, core.models);
+    return reply.code(report.ready ? 200 : 503).send(report);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
   app.get('/assets/:name', async (request, reply) => {

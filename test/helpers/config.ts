@@ -32,6 +32,8 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     FETCH_ALLOW_HOSTS: '127.0.0.1',
     JOB_RETRY_DELAYS_MS: '100,200,400',
     LINK_SECRET: 'test-link-secret-0123456789abcdef0123',
+    // Named models are never fetched from the internet in a test: port 9 on loopback refuses at once.
+    MODELS_DOWNLOAD_URL: 'http://127.0.0.1:9/',
     ...env,
   };
 }

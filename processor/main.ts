@@ -5,8 +5,8 @@ import { startProcessor } from './processor.js';
 
 await runRole('processor', {
   start: async (core) => {
-    const processor = await startProcessor(core, createEngines(core.config, core.log));
-    const health = await startHealthServer(core.config.healthPort, core.readiness);
+    const processor = await startProcessor(core, createEngines(core));
+    const health = await startHealthServer(core.config.healthPort, core.readiness, core.models);
     core.log.info({ transcriber: core.config.transcriber.engine, healthPort: health.port }, 'processor consuming');
     return async () => {
       await processor.stop();

@@ -12,6 +12,8 @@ export interface Engines {
   transcriber: Transcriber;
   generator: TodoGenerator;
   extractAudio: AudioExtractor;
+  /** Ends what the engines run in this process (the local engines' child processes). */
+  close?(): Promise<void>;
 }
 
 export interface ProcessorOptions {
@@ -29,15 +31,21 @@ export interface RunningProcessor {
  * and the LLM endpoint can take.
  */
 export async function startProcessor(core: Core, engines: Engines, options: ProcessorOptions = {}): Promise<RunningProcessor> {
-  const { sessions, progress, store, layout, queue } = core;
+  const { sessions, progress, feed, store, layout, queue } = core;
   const log = core.log.child({ component: 'processor' });
   const claims = new JobClaims(core.knex, options.claimLeaseMs);
   const consumers: Consumer[] = [
-    await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, log, store, layout, queue, ...engines })),
-    await queue.consume('todos', todosJob({ sessions, claims, progress, log, store, layout, generator: engines.generator })),
+    await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, feed, log, store, layout, queue, ...engines })),
+    await queue.consume('todos', todosJob({ sessions, claims, progress, feed, log, store, layout, generator: engines.generator })),
   ];
+  // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.
+  core.models.speech?.prefetch();
+  core.models.llm?.prefetch();
   const reaper = startStaleUploadReaper({ sessions, progress, log }, core.config.ingest.uploadTimeoutMs);
   return {
-    stop: async () => void (await Promise.all([reaper.stop(), ...consumers.map((c) => c.stop())])),
+    stop: async () => {
+      await Promise.all([reaper.stop(), ...consumers.map((c) => c.stop())]);
+      await engines.close?.();
+    },
   };
 }

@@ -59,6 +59,8 @@ export interface StoredTranscript {
   model: string | null;
   duration: number;
   language: string;
+  /** Why no segment names a speaker, when the engine cannot tell them apart. */
+  speaker_note?: string;
   segments: Segment[];
   word_segments: Word[];
 }
@@ -79,6 +81,7 @@ export const storedTranscriptSchema: z.ZodType<StoredTranscript> = z.object({
   model: z.string().nullable(),
   duration: z.number(),
   language: z.string(),
+  speaker_note: z.string().optional(),
   segments: z.array(
     z.object({
       id: z.number().int(),
@@ -107,7 +110,7 @@ function normaliseWord(w: z.infer<typeof wordSchema>): Word {
 /** Turns engine output into the stored transcript: ids added, times rounded, sorted, empty text dropped. */
 export function normaliseTranscript(
   raw: WhisperxResult,
-  meta: { sessionId: string; engine: string; model: string | null; duration: number; language: string | null; now: Date },
+  meta: { sessionId: string; engine: string; model: string | null; duration: number; language: string | null; now: Date; speakerNote?: string },
 ): StoredTranscript {
   const segments = raw.segments
     .filter((s) => s.text.trim() !== '')
@@ -132,6 +135,7 @@ export function normaliseTranscript(
     model: meta.model,
     duration: round3(meta.duration),
     language: meta.language ?? raw.language ?? 'und',
+    ...(meta.speakerNote && { speaker_note: meta.speakerNote }),
     segments,
     word_segments: wordSegments,
   };

@@ -1,23 +1,64 @@
-import type { Config } from '../../core/config.js';
-import type { Logger } from '../../core/logger.js';
+import type { Core } from '../../core/app.js';
 import { extractAudio } from '../../core/media/ffmpeg.js';
 import type { Engines } from '../processor.js';
+import { InferenceHost } from './local/inference-host.js';
+import { LlamaCppTodoGenerator } from './local/llama-cpp.todo-generator.js';
+import type { LlamaAnswer, LlamaProgress, LlamaTask } from './local/llama.protocol.js';
+import { WhisperCppTranscriber } from './local/whisper-cpp.transcriber.js';
+import type { WhisperProgress, WhisperResult, WhisperTask } from './local/whisper.protocol.js';
 import { OpenAITodoGenerator } from './openai.todo-generator.js';
 import { OpenAITranscriber } from './openai.transcriber.js';
+import type { TodoGenerator } from './todo-generator.js';
+import type { Transcriber } from './transcriber.js';
 import { WhisperxTranscriber } from './whisperx.transcriber.js';
 
-/** The engines chosen by configuration (TRANSCRIBER, WHISPERX_URL, OPENAI_BASE_URL, LLM_MODEL…). */
-export function createEngines(config: Config, log: Logger): Engines {
-  const { transcriber: t, llm } = config;
-  const transcriber =
-    t.engine === 'whisperx'
-      ? new WhisperxTranscriber({ url: t.whisperxUrl, model: t.model ?? null }, log.child({ engine: 'whisperx' }))
-      : new OpenAITranscriber({ baseURL: llm.baseUrl, apiKey: llm.apiKey, model: t.model ?? 'whisper-1' }, log.child({ engine: 'openai-stt' }));
-  const generator = new OpenAITodoGenerator(
-    { baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds },
-    log.child({ engine: 'llm' }),
-  );
+/**
+ * The engines chosen by configuration: WhisperX (WHISPERX_URL), an OpenAI-compatible endpoint
+ * (TRANSCRIBER=openai, OPENAI_BASE_URL / OPENAI_API_KEY) or the local whisper.cpp and llama.cpp engines,
+ * each in a child process of its own.
+ */
+export function createEngines({ config, log, models }: Pick<Core, 'config' | 'log' | 'models'>): Engines {
+  const { transcriber: t, llm, local } = config;
+  const hosts: Array<InferenceHost<never, unknown, unknown>> = [];
+  const host = <T, R, P>(name: string, entry: URL) => {
+    const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }) });
+    hosts.push(h as unknown as InferenceHost<never, unknown, unknown>);
+    return h;
+  };
+
+  let transcriber: Transcriber;
+  if (t.engine === 'whisperx') {
+    transcriber = new WhisperxTranscriber({ url: t.whisperxUrl, model: t.model ?? null }, log.child({ engine: 'whisperx' }));
+  } else if (t.engine === 'openai') {
+    transcriber = new OpenAITranscriber({ baseURL: llm.baseUrl, apiKey: llm.apiKey, model: t.model ?? 'whisper-1' }, log.child({ engine: 'openai-stt' }));
+  } else {
+    transcriber = new WhisperCppTranscriber(
+      models.speech!,
+      host<WhisperTask, WhisperResult, WhisperProgress>('whisper.cpp', new URL('./local/whisper.worker.ts', import.meta.url)),
+      { threads: local.threads },
+      log.child({ engine: 'whisper.cpp' }),
+    );
+  }
+
+  const generator: TodoGenerator =
+    llm.engine === 'openai'
+      ? new OpenAITodoGenerator(
+          { baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds },
+          log.child({ engine: 'llm' }),
+        )
+      : new LlamaCppTodoGenerator(
+          models.llm!,
+          host<LlamaTask, LlamaAnswer, LlamaProgress>('llama.cpp', new URL('./local/llama.worker.ts', import.meta.url)),
+          { contextTokens: local.llmContextTokens, threads: local.threads, chunkSeconds: llm.chunkSeconds },
+          log.child({ engine: 'llama.cpp' }),
+        );
+
   // The probed length comes from the container and may lie; this bounds what extraction can write.
   const maxSeconds = config.ingest.maxMediaSeconds;
-  return { transcriber, generator, extractAudio: (input, outPath, opts) => extractAudio(input, outPath, { ...opts, maxSeconds }) };
+  return {
+    transcriber,
+    generator,
+    extractAudio: (input, outPath, opts) => extractAudio(input, outPath, { ...opts, maxSeconds }),
+    close: async () => void (await Promise.all(hosts.map((h) => h.close()))),
+  };
 }

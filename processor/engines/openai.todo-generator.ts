@@ -4,23 +4,19 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import type { AutoParseableResponseFormat } from 'openai/lib/parser';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { NOTE_LIMITS, type MeetingNotes } from '../../core/domain/todos.js';
+import type { MeetingNotes } from '../../core/domain/todos.js';
 import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { writeMeetingNotes } from './meeting-notes.js';
 import {
-  chunkTranscript,
-  mergeTodos,
   missingCitations,
   notesAnswerSchema,
-  notesPrompt,
   NOTES_FORMAT_NAME,
   withOnlyRealCitations,
   overviewAnswerSchema,
-  overviewPrompt,
   OVERVIEW_FORMAT_NAME,
   type ChatPrompt,
   type NotesAnswer,
-  type OverviewAnswer,
   type TranscriptChunk,
 } from './meeting-prompt.js';
 import { createOpenAIClient, toServiceError, type OpenAIConnection, type ServiceErrors } from './openai-client.js';
@@ -44,15 +40,12 @@ const LLM_ERRORS: ServiceErrors = {
   endpoint: 'the LLM endpoint (OPENAI_BASE_URL)',
 };
 
-const NOTHING_SAID: OverviewAnswer = { summary: '', key_points: [], decisions: [], estimated_time: null };
-
 /** Why an answer could not be used; told back to the model when it is asked again. */
 class InvalidAnswer extends Error {}
 
 /**
- * Notes from any OpenAI-compatible chat endpoint with structured output. Long meetings are cut into parts
- * (map); todos are merged without duplicates and, with several parts, one more call merges the summaries
- * (reduce). Parts run one after another: a small account's rate limit is the usual bottleneck.
+ * Notes from any OpenAI-compatible chat endpoint with structured output (map/reduce: writeMeetingNotes);
+ * an unusable answer is asked for again with the reason.
  */
 export class OpenAITodoGenerator implements TodoGenerator {
   private readonly client: OpenAI;
@@ -66,36 +59,23 @@ export class OpenAITodoGenerator implements TodoGenerator {
     this.maxInvalidAnswers = options.maxInvalidAnswers ?? 3;
   }
 
-  async generate({ transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
-    const chunks = chunkTranscript(transcript, { maxSeconds: this.options.chunkSeconds, maxChars: this.options.chunkChars ?? 40_000 });
-    const steps = chunks.length > 1 ? chunks.length + 1 : chunks.length;
-    const answers: NotesAnswer[] = [];
-    for (const [index, chunk] of chunks.entries()) {
-      const prompt = notesPrompt(chunk, { index, count: chunks.length, language: transcript.language });
-      const answer = await this.ask(prompt, notesFormat, signal, {
-        check: (a) => checkCitations(a, chunk),
-        // A model that keeps citing lines that do not exist (a transcript can tell it to) loses those
-        // todos, not the meeting's notes.
-        salvage: (a) => withOnlyRealCitations(a, chunk),
-      });
-      // Bounds the merge below; what is stored is bounded again (NOTE_LIMITS).
-      answers.push({ ...answer, todos: answer.todos.slice(0, NOTE_LIMITS.todos) });
-      onProgress(Math.round(((index + 1) / steps) * 100));
-    }
-
-    const todos = mergeTodos(answers.flatMap((a) => a.todos), transcript);
-    let overview: OverviewAnswer = answers[0] ?? NOTHING_SAID;
-    if (answers.length > 1) {
-      overview = await this.ask(overviewPrompt(answers, todos, transcript.language), overviewFormat, signal);
-      onProgress(100);
-    }
-    return {
-      summary: overview.summary,
-      keyPoints: overview.key_points,
-      decisions: overview.decisions,
-      estimatedTime: overview.estimated_time,
-      todos,
-    };
+  generate({ transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+    const limits = { maxSeconds: this.options.chunkSeconds, maxChars: this.options.chunkChars ?? 40_000 };
+    return writeMeetingNotes(
+      transcript,
+      limits,
+      {
+        notes: (prompt, chunk) =>
+          this.ask(prompt, notesFormat, signal, {
+            check: (a) => checkCitations(a, chunk),
+            // A model that keeps citing lines that do not exist (a transcript can tell it to) loses those
+            // todos, not the meeting's notes.
+            salvage: (a) => withOnlyRealCitations(a, chunk),
+          }),
+        overview: (prompt) => this.ask(prompt, overviewFormat, signal),
+      },
+      onProgress,
+    );
   }
 
   /**

@@ -3,7 +3,8 @@ import type { StoredTranscript } from '../../core/domain/transcript.js';
 
 export interface TodoRequest {
   transcript: StoredTranscript;
-  onProgress: (percent: number) => void;
+  /** `message` replaces the stage's usual words, e.g. while a local model is downloaded first. */
+  onProgress: (percent: number, message?: string) => void;
   signal?: AbortSignal;
 }
 

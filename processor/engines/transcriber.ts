@@ -8,7 +8,8 @@ export interface TranscribeRequest {
   audioPath: string;
   durationSeconds: number;
   options: TranscriptionOptions;
-  onProgress: (stage: TranscribeStage, percent: number) => void;
+  /** `message` replaces the stage's usual words, e.g. while a local model is downloaded first. */
+  onProgress: (stage: TranscribeStage, percent: number, message?: string) => void;
   signal?: AbortSignal;
 }
 
@@ -16,5 +17,7 @@ export interface TranscribeRequest {
 export interface Transcriber {
   readonly engine: string;
   readonly model: string | null;
+  /** Set by an engine that never names speakers: shown with its transcripts, so no page implies otherwise. */
+  readonly speakerNote?: string;
   transcribe(request: TranscribeRequest): Promise<WhisperxResult>;
 }

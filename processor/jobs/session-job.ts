@@ -4,6 +4,7 @@ import type { JobMessage, QueueName } from '../../core/domain/job.js';
 import { isFinal, STAGES, type Session, type Stage } from '../../core/domain/session.js';
 import { AppError, toAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import type { ProgressFeed } from '../../core/progress/progress-bus.js';
 import type { ProgressReporter } from '../../core/progress/progress-reporter.js';
 import { DeferJob, type JobContext } from '../../core/queue/job-queue.js';
 import { holdClaim } from './job-claim.js';
@@ -12,6 +13,8 @@ export interface SessionJobDeps {
   sessions: SessionsRepository;
   claims: JobClaims;
   progress: ProgressReporter;
+  /** Live progress: a cancel announced there stops the work at once (see runClaimed). */
+  feed: ProgressFeed;
   log: Logger;
 }
 
@@ -91,11 +94,17 @@ async function runClaimed(
   const { sessions, progress, log } = deps;
   let stage: Stage = session.stage;
   const stopped = new AbortController();
+  const cancelled = () => new AppError('CANCELLED', 'Processing of this recording was cancelled.');
   const stop = (): never => {
-    const reason = new AppError('CANCELLED', 'Processing of this recording was cancelled.');
+    const reason = cancelled();
     stopped.abort(reason);
     throw reason;
   };
+  // A cancel stops the work when it is announced, not at the next stage boundary: a transcription on a
+  // local engine can run for many minutes, and the engine stops within a second of its signal.
+  const unsubscribe = deps.feed.subscribe(session.id, (event) => {
+    if (event.status === 'CANCELLED') stopped.abort(cancelled());
+  });
   const stages: StageMarker = {
     enter: async (next) => {
       stage = next;
@@ -127,5 +136,7 @@ async function runClaimed(
       await progress.report(session.id, 'PROCESSING', stage, 0, `A temporary problem interrupted this step; retrying (attempt ${ctx.attempt + 1}).`);
     }
     throw error;
+  } finally {
+    unsubscribe();
   }
 }

@@ -94,9 +94,10 @@ async function transcribe(
       durationSeconds,
       options,
       signal,
-      onProgress: (stage, percent) => {
+      onProgress: (stage, percent, engineMessage) => {
         const message =
-          stage === 'transcribe' ? `Transcribing (${clock((durationSeconds * percent) / 100)} of ${clock(durationSeconds)})` : undefined;
+          engineMessage ??
+          (stage === 'transcribe' ? `Transcribing (${clock((durationSeconds * percent) / 100)} of ${clock(durationSeconds)})` : undefined);
         tracker(stage).update(percent / 100, message);
       },
     });
@@ -109,6 +110,7 @@ async function transcribe(
       model: options.model ?? transcriber.model,
       duration: durationSeconds,
       language: options.language,
+      speakerNote: transcriber.speakerNote,
       now: (deps.now ?? (() => new Date()))(),
     });
     const ref = layout.transcript(id);

@@ -77,6 +77,14 @@ describe('the status page', () => {
     expect(page).toMatch(/href="http:\/\/127\.0\.0\.1:9000\/video-files\/x\/original\.mp4\?X-Amz-Signature=a&amp;X-Amz-Date=b[^"]*#t=65"/);
   });
 
+  it('says why a transcript names no speakers when its engine cannot tell them apart, and says nothing otherwise', () => {
+    const state = completedState('plain words');
+    expect(renderStatusPage(state, 'token')).not.toContain('speaker-note');
+    const note = 'Speakers are not identified: the local speech engine (whisper.cpp) does not tell voices apart.';
+    const local = { ...state, results: { ...state.results!, transcript: { ...state.results!.transcript!, speaker_note: note } } };
+    expect(renderStatusPage(local, 'token')).toContain(`<p class="note" id="speaker-note">${note}</p>`);
+  });
+
   it('names speakers readably and reads todo timestamps', () => {
     expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
     expect(speakerName('SPEAKER_11')).toBe('Speaker 12');

@@ -125,6 +125,7 @@ ${
 </section>
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
+${results?.transcript?.speaker_note ? html`<p class="note" id="speaker-note">${results.transcript.speaker_note}</p>` : null}
 <ol class="transcript">${segments.map((s) => renderSegment(s, media))}</ol>
 </section>`;
 }

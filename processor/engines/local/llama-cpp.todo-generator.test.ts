@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { StoredTranscript } from '../../../core/domain/transcript.js';
+import { AppError } from '../../../core/errors.js';
+import { createLogger } from '../../../core/logger.js';
+import type { LocalModel } from '../../../core/models/catalog.js';
+import { ModelProvider } from '../../../core/models/model-provider.js';
+import { closeServer } from '../../../test/helpers/http.js';
+import { tempDir, type MediaDir } from '../../../test/helpers/media.js';
+import { microLlamaModel } from '../../../test/helpers/models/local-models.js';
+import { notesAnswerSchema } from '../meeting-prompt.js';
+import { InferenceHost } from './inference-host.js';
+import { LlamaCppTodoGenerator } from './llama-cpp.todo-generator.js';
+import type { LlamaAnswer, LlamaProgress, LlamaTask } from './llama.protocol.js';
+
+/** The local LLM for real: llama.cpp in its child process, on a random-weight GGUF (its words are noise). */
+
+const log = createLogger('silent');
+let work: MediaDir;
+let modelPath: string;
+let hosts: Array<InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>> = [];
+
+const LINES = [
+  'Anna, can you write the release notes before Friday?',
+  'Sure, I will have them ready by Thursday evening.',
+  'Ben will ship the login fixes to staging tomorrow.',
+  'We agreed to move the launch to next Tuesday.',
+];
+
+/** `count` lines of a meeting, 6 s apart. */
+function transcript(count: number): StoredTranscript {
+  const segments = Array.from({ length: count }, (_, id) => ({ id, start: id * 6, end: id * 6 + 5, text: LINES[id % LINES.length]!, words: [] }));
+  return {
+    session_id: '00000000-0000-4000-8000-000000000001',
+    generated_at: '2026-12-04T00:00:00Z',
+    engine: 'whisper.cpp',
+    model: 'micro',
+    duration: count * 6,
+    language: 'en',
+    segments,
+    word_segments: [],
+  };
+}
+
+function generator(model: LocalModel) {
+  const host = new InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>({
+    name: 'llama.cpp',
+    entry: new URL('./llama.worker.ts', import.meta.url),
+    idleMs: 60_000,
+    log,
+  });
+  hosts.push(host);
+  // One thread: two would oversubscribe this machine's two cores while other test files run.
+  const engine = new LlamaCppTodoGenerator(new ModelProvider(model, log), host, { contextTokens: 4096, threads: 1, chunkSeconds: 1200 }, log);
+  return { host, engine };
+}
+
+const local = (file: string): LocalModel => ({ kind: 'llm', name: file, path: file, source: null });
+
+beforeAll(async () => {
+  work = await tempDir('wn-llama-cpp-');
+  modelPath = await microLlamaModel();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.close()));
+  hosts = [];
+  await work?.cleanup();
+});
+
+describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
+  it('writes notes under the schema grammar: valid, bounded, citing only real lines; long meetings mapped in parts, then reduced', async () => {
+    const { engine, host } = generator(local(modelPath));
+    const runs = vi.spyOn(host, 'run');
+    const meeting = transcript(60); // about 3,300 characters: more than one part fits a 4,096-token context
+    const progress: number[] = [];
+    const notes = await engine.generate({ transcript: meeting, onProgress: (p) => progress.push(p) });
+
+    const parts = runs.mock.calls.length - 1; // the last call merges the parts' overviews
+    expect(parts).toBeGreaterThanOrEqual(2);
+    for (const [task] of runs.mock.calls) {
+      expect(task.threads).toBe(1);
+      expect(task.contextTokens).toBe(4096);
+    }
+    // Each part's prompt carries only its own lines, and the grammar lets it cite only those.
+    const partPrompts = runs.mock.calls.slice(0, parts).map(([task]) => task.user);
+    expect(partPrompts.every((p) => p.length < 4096 * 2.5)).toBe(true);
+    const ids = new Set(meeting.segments.map((s) => s.id));
+    for (const todo of notes.todos) {
+      expect(todo.segments.length).toBeGreaterThan(0);
+      expect(todo.segments.every((id) => ids.has(id))).toBe(true);
+      expect(todo.timestamp).toMatch(/^\d{2}:\d{2}:\d{2}$/);
+      expect([...todo.task].length).toBeLessThanOrEqual(150); // the grammar counts characters, not UTF-16 units
+    }
+    expect(notes.summary.length).toBeLessThanOrEqual(1000);
+    expect(notes.keyPoints.length).toBeLessThanOrEqual(5);
+    expect(progress.at(-1)).toBe(100);
+  }, 120_000);
+
+  it('answers JSON that the notes schema accepts for a short meeting in one part', async () => {
+    const { engine, host } = generator(local(modelPath));
+    const runs = vi.spyOn(host, 'run');
+    await engine.generate({ transcript: transcript(4), onProgress: () => {} });
+    expect(runs).toHaveBeenCalledTimes(1);
+    const answer = (await runs.mock.results[0]!.value) as LlamaAnswer;
+    expect(answer.cutOff).toBe(false);
+    expect(notesAnswerSchema.safeParse(JSON.parse(answer.text)).success).toBe(true);
+    expect(answer.generatedTokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('stops within a second of a cancel and frees the model', async () => {
+    const { engine, host } = generator(local(modelPath));
+    const controller = new AbortController();
+    let generating = false;
+    const original = host.run.bind(host);
+    vi.spyOn(host, 'run').mockImplementation((task, opts) =>
+      original(task, { ...opts, onProgress: (p) => ((generating = true), opts?.onProgress?.(p)) }),
+    );
+    const running = engine.generate({ transcript: transcript(60), onProgress: () => {}, signal: controller.signal });
+    await expect.poll(() => generating, { timeout: 30_000 }).toBe(true);
+    const cancelledAt = Date.now();
+    controller.abort(new AppError('CANCELLED', 'cancelled'));
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(Date.now() - cancelledAt).toBeLessThan(1000);
+    expect(host.loaded).toBe(false);
+  }, 60_000);
+
+  it('fetches a named model once, saying how far the download is, then uses it', async () => {
+    const body = await readFile(modelPath);
+    let served = 0;
+    const server = http.createServer((req, res) => {
+      served++;
+      res.writeHead(200, { 'content-length': body.length, 'content-type': 'application/octet-stream' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/models/llama-micro.gguf`;
+      const model: LocalModel = {
+        kind: 'llm',
+        name: url,
+        path: path.join(work.dir, 'models', 'llama-micro.gguf'),
+        source: { label: 'the language model', file: 'llama-micro.gguf', url, sha256: createHash('sha256').update(body).digest('hex') },
+      };
+      const { engine } = generator(model);
+      const messages: string[] = [];
+      await engine.generate({ transcript: transcript(4), onProgress: (_p, message) => void (message && messages.push(message)) });
+      await engine.generate({ transcript: transcript(4), onProgress: () => {} });
+      expect(served).toBe(1);
+      expect(messages.some((m) => /^Downloading the language model: 100 % of \d+ MB$/.test(m))).toBe(true);
+      expect(messages.at(-1)).toBe('Writing the summary and todos');
+    } finally {
+      await closeServer(server);
+    }
+  }, 60_000);
+
+  it('says which file is missing, and fails a file that is no model as an engine failure', async () => {
+    const missing = path.join(work.dir, 'nowhere.gguf');
+    await expect(generator(local(missing)).engine.generate({ transcript: transcript(4), onProgress: () => {} })).rejects.toMatchObject({
+      code: 'MODEL_UNAVAILABLE',
+      userMessage: expect.stringContaining(missing),
+    });
+    const notModel = path.join(work.dir, 'not-a-model.gguf');
+    await writeFile(notModel, 'GGUF but not really');
+    await expect(generator(local(notModel)).engine.generate({ transcript: transcript(4), onProgress: () => {} })).rejects.toMatchObject({
+      code: 'LLM_UNAVAILABLE',
+      retryable: false,
+    });
+  }, 60_000);
+});

@@ -104,9 +104,9 @@ function entryOf(s: Service): string {
 describe('docker-compose.yml', () => {
   it('runs the whole product', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['bot', 'migrate', 'minio', 'postgres', 'processor', 'rabbitmq', 'redis', 'web', 'whisperx', 'whisperx-cpu'].sort(),
+      ['bot', 'migrate', 'minio', 'postgres', 'processor', 'processor-local', 'rabbitmq', 'redis', 'web', 'whisperx', 'whisperx-cpu'].sort(),
     );
-    expect(nodeServices.map(([name]) => name).sort()).toEqual(['bot', 'migrate', 'processor', 'web']);
+    expect(nodeServices.map(([name]) => name).sort()).toEqual(['bot', 'migrate', 'processor', 'processor-local', 'web']);
   });
 
   it.each(nodeServices)('gives %s only variables core/config.ts reads, with values it accepts', (_name, s) => {
@@ -117,6 +117,19 @@ describe('docker-compose.yml', () => {
     expect(config.transcriber.whisperxUrl).toBe('http://whisperx:8000');
     // Compose runs the distributed engines: an embedded one here would keep data in one container only.
     expect(config.engines).toEqual({ database: 'postgres', objects: 's3', queue: 'rabbitmq', progress: 'redis' });
+  });
+
+  it('runs the local engines in the `local` profile: models on a volume the image lets its user write', () => {
+    const local = service('processor-local');
+    expect(local.profiles).toEqual(['local']);
+    const config = loadConfig(local.environment);
+    expect([config.transcriber.engine, config.local.modelsDir]).toEqual(['local', '/models']);
+    expect(local.volumes).toEqual(['local-models:/models']);
+    expect(compose.volumes).toHaveProperty('local-models');
+    const run = dockerfile(NODE_DOCKERFILE).filter((i) => i.keyword === 'RUN').map((i) => i.args.join(' '));
+    expect(run).toContain('mkdir /models && chown node:node /models');
+    // The default (GPU) profile keeps WhisperX.
+    expect(loadConfig(service('processor').environment).transcriber.engine).toBe('whisperx');
   });
 
   it('points the Node services at the credentials the infrastructure is started with', () => {
@@ -139,7 +152,7 @@ describe('docker-compose.yml', () => {
   it.each(nodeServices)('runs %s with the entry its npm script runs, from the image', (name, s) => {
     const scripts = z.object({ scripts: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json'))).scripts;
     const entry = entryOf(s);
-    expect(scripts[name === 'migrate' ? 'migrate' : `start:${name}`]).toBe(`tsx ${entry}`);
+    expect(scripts[name === 'migrate' ? 'migrate' : `start:${name.replace(/-local$/, '')}`]).toBe(`tsx ${entry}`);
     expect(existsSync(path.join(ROOT, entry)), entry).toBe(true);
     const copied = dockerfile(NODE_DOCKERFILE).filter((i) => i.keyword === 'COPY' && !i.args[0]!.startsWith('--from'));
     expect(copied.some((i) => i.args.slice(0, -1).includes(entry.split('/')[0]!)), `${entry} is not copied into the image`).toBe(true);

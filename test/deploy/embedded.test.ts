@@ -93,6 +93,8 @@ describe('npm start on a fresh machine (embedded engines under DATA_DIR)', () =>
       ['objects', 'local', 'set S3_ENDPOINT to use S3 / MinIO'],
       ['queue', 'table', 'set AMQP_URL to use RabbitMQ'],
       ['progress', 'memory', 'set REDIS_URL to use Redis'],
+      ['transcriber', 'whisperx', 'unset WHISPERX_URL and TRANSCRIBER for the local whisper.cpp engine'],
+      ['llm', 'openai', 'unset OPENAI_BASE_URL and OPENAI_API_KEY for the local llama.cpp engine'],
     ]);
   });
 

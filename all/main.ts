@@ -22,9 +22,9 @@ await runRole('whisper-notes', {
   start: async (core) => {
     const { config, log } = core;
     const parts: RunningPart[] = [];
-    const processor = await startProcessor(core, createEngines(config, log));
+    const processor = await startProcessor(core, createEngines(core));
     parts.push({ name: 'processor', stop: () => processor.stop() });
-    const health = await startHealthServer(config.healthPort, core.readiness);
+    const health = await startHealthServer(config.healthPort, core.readiness, core.models);
     parts.push({ name: 'health', stop: () => health.close() });
     const web = await startWeb(core, config.web.port);
     parts.push({ name: `web (:${web.port})`, stop: () => web.close() });

@@ -22,11 +22,12 @@ await runRole('whisper-notes', {
   start: async (core) => {
     const { config, log } = core;
     const parts: RunningPart[] = [];
-    const processor = await startProcessor(core, createEngines(core));
+    const engines = await createEngines(core);
+    const processor = await startProcessor(core, engines);
     parts.push({ name: 'processor', stop: () => processor.stop() });
-    const health = await startHealthServer(config.healthPort, core.readiness, core.models);
+    const health = await startHealthServer(config.healthPort, core.readiness, engines.models);
     parts.push({ name: 'health', stop: () => health.close() });
-    const web = await startWeb(core, config.web.port);
+    const web = await startWeb(core, config.web.port, { models: engines.models });
     parts.push({ name: `web (:${web.port})`, stop: () => web.close() });
     const bots = await startBots(core);
     if (bots) parts.push({ name: `bots (${bots.platforms.join(', ')})`, stop: () => bots.stop() });

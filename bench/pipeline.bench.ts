@@ -43,7 +43,7 @@ const config = infrastructure
   : loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: path.join(media.dir, 'data'), ...settings });
 const log = createLogger('silent');
 const core = await createCore(config, log);
-const processor = await startProcessor(core, createEngines({ config, log, models: core.models }));
+const processor = await startProcessor(core, await createEngines(core));
 
 /** Each job comes from its own person, as a burst from a team would (one person is limited to a few at once). */
 async function runOne(person: number): Promise<{ ms: number; session: Session }> {

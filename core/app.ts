@@ -10,8 +10,7 @@ import type { Logger } from './logger.js';
 import { probeMedia } from './media/ffmpeg.js';
 import { createProgress, type EventStreams, type ProgressBus, type ProgressFeed } from './progress/index.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
-import { aiEngineChoices, engineChoices } from './engines.js';
-import { localModels, modelStates, type LocalModels } from './models/index.js';
+import { engineChoices } from './engines.js';
 import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
@@ -38,8 +37,6 @@ export interface Core {
   progress: ProgressReporter;
   todos: Todos;
   sessionService: SessionService;
-  /** The models of the parts on local engines (whisper.cpp, llama.cpp). */
-  models: LocalModels;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -51,12 +48,6 @@ export interface Core {
  */
 export async function createCore(config: Config, log: Logger, overrides: { probe?: MediaProbe } = {}): Promise<Core> {
   for (const choice of engineChoices(config)) log.info(choice, `${choice.part}: ${choice.engine}`);
-  const models = localModels(config, log);
-  const states = await modelStates(models);
-  for (const choice of aiEngineChoices(config, { speech: models.speech?.model.path, llm: models.llm?.model.path })) {
-    const state = states[choice.part === 'transcriber' ? 'speech' : 'llm'];
-    log.info({ ...choice, ...(state && { state }) }, `${choice.part}: ${choice.engine}`);
-  }
   // Only these two keep files there; the job table and the progress tables live in the database.
   if (config.engines.database === 'pglite' || config.engines.objects === 'local') await ensureDataDir(config.dataDir);
   const database = await openDatabase(config, log.child({ component: 'database' }));
@@ -98,7 +89,6 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     progress,
     todos,
     sessionService,
-    models,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),
@@ -106,8 +96,6 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
       [config.engines.progress]: () => bus.ping(),
     },
     async close() {
-      models.speech?.close();
-      models.llm?.close();
       // The embedded progress engine reads the database until it is closed.
       await Promise.allSettled([queue.close(), events.close()]);
       await database.close();

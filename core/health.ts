@@ -14,7 +14,7 @@ export interface HealthServer {
 export async function startHealthServer(
   port: number,
   checks: Record<string, () => Promise<void>>,
-  models: LocalModels = { speech: null, llm: null },
+  models?: LocalModels,
   host = '0.0.0.0',
 ): Promise<HealthServer> {
   const server = http.createServer(async (req, res) => {
@@ -39,12 +39,12 @@ export async function startHealthServer(
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, 'ok' | 'down'>;
-  /** Each local engine's model: present, downloading or missing (a missing one is fetched on first need). */
-  models: Record<string, string>;
+  /** Each local engine's model, where this process runs one: present, downloading or missing (fetched on first need). */
+  models?: Record<string, string>;
 }
 
 /** What /readyz answers, on the health port and on the web server alike. */
-export async function readinessReport(checks: Record<string, () => Promise<void>>, models: LocalModels): Promise<ReadinessReport> {
+export async function readinessReport(checks: Record<string, () => Promise<void>>, models?: LocalModels): Promise<ReadinessReport> {
   const results = await Promise.all(
     Object.entries(checks).map(([name, check]) =>
       check().then(
@@ -53,5 +53,7 @@ export async function readinessReport(checks: Record<string, () => Promise<void>
       ),
     ),
   );
-  return { ready: results.every(([, s]) => s === 'ok'), checks: Object.fromEntries(results), models: await modelStates(models) };
+  const report = { ready: results.every(([, s]) => s === 'ok'), checks: Object.fromEntries(results) };
+  const states = models ? await modelStates(models) : {};
+  return Object.keys(states).length > 0 ? { ...report, models: states } : report;
 }

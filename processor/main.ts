@@ -5,8 +5,9 @@ import { startProcessor } from './processor.js';
 
 await runRole('processor', {
   start: async (core) => {
-    const processor = await startProcessor(core, createEngines(core));
-    const health = await startHealthServer(core.config.healthPort, core.readiness, core.models);
+    const engines = await createEngines(core);
+    const processor = await startProcessor(core, engines);
+    const health = await startHealthServer(core.config.healthPort, core.readiness, engines.models);
     core.log.info({ transcriber: core.config.transcriber.engine, healthPort: health.port }, 'processor consuming');
     return async () => {
       await processor.stop();

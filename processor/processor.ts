@@ -1,5 +1,6 @@
 import type { Core } from '../core/app.js';
 import { JobClaims } from '../core/db/job-claims.repository.js';
+import type { LocalModels } from '../core/models/index.js';
 import type { Consumer } from '../core/queue/job-queue.js';
 import { startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
 import type { TodoGenerator } from './engines/todo-generator.js';
@@ -12,6 +13,8 @@ export interface Engines {
   transcriber: Transcriber;
   generator: TodoGenerator;
   extractAudio: AudioExtractor;
+  /** The local engines' models (none for remote engines): fetched at start, reported on /readyz. */
+  models?: LocalModels;
   /** Ends what the engines run in this process (the local engines' child processes). */
   close?(): Promise<void>;
 }
@@ -39,8 +42,8 @@ export async function startProcessor(core: Core, engines: Engines, options: Proc
     await queue.consume('todos', todosJob({ sessions, claims, progress, feed, log, store, layout, generator: engines.generator })),
   ];
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.
-  core.models.speech?.prefetch();
-  core.models.llm?.prefetch();
+  engines.models?.speech?.prefetch();
+  engines.models?.llm?.prefetch();
   const reaper = startStaleUploadReaper({ sessions, progress, log }, core.config.ingest.uploadTimeoutMs);
   return {
     stop: async () => {

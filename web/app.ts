@@ -6,6 +6,7 @@ import type { Core } from '../core/app.js';
 import { required } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { readinessReport } from '../core/health.js';
+import type { LocalModels } from '../core/models/index.js';
 import { parseRefPath } from '../core/domain/storage-layout.js';
 import { verifySessionToken } from '../core/links.js';
 import { LocalObjectStore } from '../core/storage/local.object-store.js';
@@ -26,6 +27,8 @@ export interface WebOptions {
   mediaLinkSeconds?: number;
   /** How long a link upload may take to be refused before the browser goes to its status page (web/upload.ts). */
   linkWaitMs?: number;
+  /** The local engines' models, reported on /readyz when this process runs them (`npm start`). */
+  models?: LocalModels;
 }
 
 /** One answer for an unknown session, a missing token and a wrong one: the link reveals nothing. */
@@ -119,7 +122,7 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const report = await readinessReport(core.readiness, core.models);
+    const report = await readinessReport(core.readiness, options.models);
     return reply.code(report.ready ? 200 : 503).send(report);
   });
   app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
@@ -242,8 +245,8 @@ export interface RunningWeb {
 }
 
 /** Builds the app with the configured LINK_SECRET and listens on `port` (0: any free port). */
-export async function startWeb(core: Core, port: number, host = '0.0.0.0'): Promise<RunningWeb> {
-  const app = buildWebApp(core, { linkSecret: required(core.config.web.linkSecret, 'LINK_SECRET') });
-  await app.listen({ port, host });
+export async function startWeb(core: Core, port: number, options: Pick<WebOptions, 'models'> & { host?: string } = {}): Promise<RunningWeb> {
+  const app = buildWebApp(core, { linkSecret: required(core.config.web.linkSecret, 'LINK_SECRET'), models: options.models });
+  await app.listen({ port, host: options.host ?? '0.0.0.0' });
   return { app, port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }

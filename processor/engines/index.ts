@@ -1,4 +1,6 @@
 import type { Core } from '../../core/app.js';
+import { aiEngineChoices } from '../../core/engines.js';
+import { localModels, modelStates } from '../../core/models/index.js';
 import { extractAudio } from '../../core/media/ffmpeg.js';
 import type { Engines } from '../processor.js';
 import { InferenceHost } from './local/inference-host.js';
@@ -17,8 +19,14 @@ import { WhisperxTranscriber } from './whisperx.transcriber.js';
  * (TRANSCRIBER=openai, OPENAI_BASE_URL / OPENAI_API_KEY) or the local whisper.cpp and llama.cpp engines,
  * each in a child process of its own.
  */
-export function createEngines({ config, log, models }: Pick<Core, 'config' | 'log' | 'models'>): Engines {
+export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'>): Promise<Engines> {
   const { transcriber: t, llm, local } = config;
+  const models = localModels(config, log);
+  const states = await modelStates(models);
+  for (const choice of aiEngineChoices(config, { speech: models.speech?.model.path, llm: models.llm?.model.path })) {
+    const state = states[choice.part === 'transcriber' ? 'speech' : 'llm'];
+    log.info({ ...choice, ...(state && { state }) }, `${choice.part}: ${choice.engine}`);
+  }
   const hosts: Array<InferenceHost<never, unknown, unknown>> = [];
   const host = <T, R, P>(name: string, entry: URL) => {
     const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }) });
@@ -59,6 +67,11 @@ export function createEngines({ config, log, models }: Pick<Core, 'config' | 'lo
     transcriber,
     generator,
     extractAudio: (input, outPath, opts) => extractAudio(input, outPath, { ...opts, maxSeconds }),
-    close: async () => void (await Promise.all(hosts.map((h) => h.close()))),
+    models,
+    close: async () => {
+      models.speech?.close();
+      models.llm?.close();
+      await Promise.all(hosts.map((h) => h.close()));
+    },
   };
 }

@@ -80,7 +80,7 @@ export async function startPipelineHarness(env: Record<string, string> = {}, opt
   const config = loadConfig(harnessEnv);
   const log = createLogger(config.logLevel, undefined, options.logDestination);
   const core = await createCore(config, log);
-  const processor = await startProcessor(core, createEngines({ config, log, models: core.models }));
+  const processor = await startProcessor(core, await createEngines(core));
   const redis = new Redis(config.redis.url);
 
   return {

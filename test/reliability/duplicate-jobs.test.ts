@@ -95,7 +95,7 @@ describe.each(engines)('a job in the queue twice, on $engine', ({ env, leftovers
   beforeAll(async () => {
     h = await startPipelineHarness({ LOG_LEVEL: 'info', ...env }, { logDestination: capture });
     await h.processor.stop(); // only this file's processors consume here
-    gated = gatedTranscriber(createEngines(h.core));
+    gated = gatedTranscriber(await createEngines(h.core));
   });
 
   afterEach(async () => {

@@ -109,7 +109,7 @@ beforeAll(async () => {
   await h.processor.stop(); // only the counted processor consumes here
   const log = createLogger(h.config.logLevel);
   processorCore = await createCore(h.config, log);
-  const wrapped = counted(createEngines({ ...h.core, log }));
+  const wrapped = counted(await createEngines({ ...h.core, log }));
   counts = wrapped.counts;
   processor = await startProcessor(processorCore, wrapped.engines);
   // RabbitMQ 3.10 writes which quorum queues exist (ra's names.dets) on a clean shutdown or every few

@@ -139,6 +139,8 @@ export class InferenceHost<T, R, P> {
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => log.debug({ engine: name }, line));
     }
+    // A message sent as the child dies fails here; the task learns of it from the exit.
+    child.on('error', (err) => log.warn({ engine: name, err }, 'local engine process error'));
     child.once('exit', (code, killedBy) => {
       if (this.child === child) this.child = null;
       log.debug({ engine: name, code, signal: killedBy }, 'local engine process exited');

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TranscriptionOptions } from '../../../core/domain/session.js';
 import { AppError } from '../../../core/errors.js';
@@ -15,6 +17,7 @@ import type { WhisperProgress, WhisperResult, WhisperTask } from './whisper.prot
 /** The local speech engine for real: whisper.cpp in its child process, on a random-weight ggml model. */
 
 const log = createLogger('silent');
+const exec = promisify(execFile);
 const options: TranscriptionOptions = { language: null, diarize: true, minSpeakers: null, maxSpeakers: null, prompt: null, model: null };
 let work: MediaDir;
 let modelPath: string;
@@ -33,7 +36,8 @@ function transcriber(file = modelPath, idleMs = 60_000) {
     log,
   });
   hosts.push(host);
-  return { host, engine: new WhisperCppTranscriber(new ModelProvider(speechModel(file), log), host, { threads: 2 }, log) };
+  // One thread: two would oversubscribe this machine's two cores while other test files run.
+  return { host, engine: new WhisperCppTranscriber(new ModelProvider(speechModel(file), log), host, { threads: 1 }, log) };
 }
 
 beforeAll(async () => {
@@ -126,6 +130,21 @@ describe('WhisperCppTranscriber (whisper.cpp on a random-weight model)', () => {
 
     const after = await engine.transcribe({ audioPath: short, durationSeconds: 5, options, onProgress: () => {} });
     expect(after.segments.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('fails a job whose engine process dies (a crash, the OOM killer) as retryable, and starts a new engine for the next', async () => {
+    const { engine, host } = transcriber();
+    let reported = 0;
+    const running = engine.transcribe({ audioPath: long, durationSeconds: 1800, options, onProgress: () => void reported++ });
+    await expect.poll(() => reported, { timeout: 60_000 }).toBeGreaterThan(0);
+    const { stdout } = await exec('ps', ['--ppid', String(process.pid), '-o', 'pid=,args=']);
+    const pids = stdout.split('\n').filter((l) => l.includes('whisper.worker.ts')).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await expect(running).rejects.toMatchObject({ code: 'TRANSCRIPTION_FAILED', retryable: true });
+    expect(host.loaded).toBe(false);
+    const after = await engine.transcribe({ audioPath: short, durationSeconds: 5, options, onProgress: () => {} });
+    expect(after.language).toMatch(/^[a-z]{2,3}$/);
   }, 120_000);
 
   it('unloads the model after the idle time', async () => {

@@ -97,7 +97,7 @@ export async function writeWhisperGgml(
       if (w.pending > FLUSH_AT) await w.flush();
     }
 
-    for (const [index, t] of tensorSpecs(hp).entries()) {
+    for (const [index, t] of tensorSpecs(hp, scale).entries()) {
       const asF16 = f16 && t.ne.length >= 2 && !t.keepF32;
       const name = Buffer.from(t.name, 'utf8');
       w.i32(t.ne.length);
@@ -106,7 +106,7 @@ export async function writeWhisperGgml(
       for (const d of t.ne) w.i32(d);
       w.bytes(name);
       await w.flush(); // tensor data then starts at offset 0 of the chunk: aligned typed-array views
-      await writeTensorData(w, t, asF16, mix(seed, index), scale);
+      await writeTensorData(w, t, asF16, mix(seed, index));
     }
 
     await w.flush();
@@ -116,7 +116,7 @@ export async function writeWhisperGgml(
   }
 }
 
-interface ResolvedShape extends Required<WhisperShape> {}
+type ResolvedShape = Required<WhisperShape>;
 
 function resolveShape(shape: WhisperShape): ResolvedShape {
   const hp: ResolvedShape = {
@@ -126,7 +126,7 @@ function resolveShape(shape: WhisperShape): ResolvedShape {
     nTextCtx: 448,
     ...shape,
   };
-  for (const [k, v] of Object.entries(hp)) {
+  for (const [k, v] of Object.entries(hp) as Array<[string, number]>) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`whisper shape: ${k} must be a positive integer, got ${v}`);
   }
   // whisper.cpp only assert()s this; both stacks share one residual width.
@@ -141,10 +141,8 @@ function resolveShape(shape: WhisperShape): ResolvedShape {
 // ---------------------------------------------------------------------------------------------
 // Tensors
 
-type Init =
-  | 'weight' // uniform ±scale
-  | 'norm_weight' // 1 ± scale: layer norms that keep the signal's size
-  | 'sinusoids'; // encoder.positional_embedding is a fixed sinusoid table in Whisper, not learned
+/** Values uniform in center ± halfWidth, or Whisper's fixed sinusoid table (encoder.positional_embedding is not learned). */
+type Fill = { center: number; halfWidth: number } | 'sinusoids';
 
 interface TensorSpec {
   name: string;
@@ -152,19 +150,20 @@ interface TensorSpec {
   ne: number[];
   /** The converter keeps conv biases and positional embeddings f32 although they are 2-D. */
   keepF32?: boolean;
-  init: Init;
+  fill: Fill;
 }
 
 /** The PyTorch state_dict order (parameters, then buffers, then child modules). */
-function tensorSpecs(hp: ResolvedShape): TensorSpec[] {
+function tensorSpecs(hp: ResolvedShape, scale: number): TensorSpec[] {
   const specs: TensorSpec[] = [];
+  const rand: Fill = { center: 0, halfWidth: scale };
   const lin = (name: string, nIn: number, nOut: number, bias = true) => {
-    specs.push({ name: `${name}.weight`, ne: [nIn, nOut], init: 'weight' });
-    if (bias) specs.push({ name: `${name}.bias`, ne: [nOut], init: 'weight' });
+    specs.push({ name: `${name}.weight`, ne: [nIn, nOut], fill: rand });
+    if (bias) specs.push({ name: `${name}.bias`, ne: [nOut], fill: rand });
   };
   const norm = (name: string, n: number) => {
-    specs.push({ name: `${name}.weight`, ne: [n], init: 'norm_weight' });
-    specs.push({ name: `${name}.bias`, ne: [n], init: 'weight' });
+    specs.push({ name: `${name}.weight`, ne: [n], fill: { center: 1, halfWidth: scale } });
+    specs.push({ name: `${name}.bias`, ne: [n], fill: rand });
   };
   const attn = (name: string, n: number) => {
     lin(`${name}.query`, n, n);
@@ -179,12 +178,12 @@ function tensorSpecs(hp: ResolvedShape): TensorSpec[] {
   };
 
   const na = hp.nAudioState;
-  specs.push({ name: 'encoder.positional_embedding', ne: [na, hp.nAudioCtx], keepF32: true, init: 'sinusoids' });
+  specs.push({ name: 'encoder.positional_embedding', ne: [na, hp.nAudioCtx], keepF32: true, fill: 'sinusoids' });
   // Conv1d weight [out, in, k] -> ne [k, in, out]; bias reshaped by the converter to [n, 1] -> ne [1, n].
-  specs.push({ name: 'encoder.conv1.weight', ne: [3, hp.nMels, na], init: 'weight' });
-  specs.push({ name: 'encoder.conv1.bias', ne: [1, na], keepF32: true, init: 'weight' });
-  specs.push({ name: 'encoder.conv2.weight', ne: [3, na, na], init: 'weight' });
-  specs.push({ name: 'encoder.conv2.bias', ne: [1, na], keepF32: true, init: 'weight' });
+  specs.push({ name: 'encoder.conv1.weight', ne: [3, hp.nMels, na], fill: rand });
+  specs.push({ name: 'encoder.conv1.bias', ne: [1, na], keepF32: true, fill: rand });
+  specs.push({ name: 'encoder.conv2.weight', ne: [3, na, na], fill: rand });
+  specs.push({ name: 'encoder.conv2.bias', ne: [1, na], keepF32: true, fill: rand });
   for (let i = 0; i < hp.nAudioLayer; i++) {
     const p = `encoder.blocks.${i}`;
     attn(`${p}.attn`, na);
@@ -194,8 +193,8 @@ function tensorSpecs(hp: ResolvedShape): TensorSpec[] {
   norm('encoder.ln_post', na);
 
   const nt = hp.nTextState;
-  specs.push({ name: 'decoder.positional_embedding', ne: [nt, hp.nTextCtx], keepF32: true, init: 'weight' });
-  specs.push({ name: 'decoder.token_embedding.weight', ne: [nt, hp.nVocab], init: 'weight' }); // also the output projection
+  specs.push({ name: 'decoder.positional_embedding', ne: [nt, hp.nTextCtx], keepF32: true, fill: rand });
+  specs.push({ name: 'decoder.token_embedding.weight', ne: [nt, hp.nVocab], fill: rand }); // also the output projection
   for (let i = 0; i < hp.nTextLayer; i++) {
     const p = `decoder.blocks.${i}`;
     attn(`${p}.attn`, nt);
@@ -208,15 +207,15 @@ function tensorSpecs(hp: ResolvedShape): TensorSpec[] {
   return specs;
 }
 
-async function writeTensorData(w: ChunkWriter, t: TensorSpec, asF16: boolean, seed: number, scale: number) {
+async function writeTensorData(w: ChunkWriter, t: TensorSpec, asF16: boolean, seed: number) {
   const total = t.ne.reduce((a, b) => a * b, 1);
-  if (t.init === 'sinusoids') {
+  if (t.fill === 'sinusoids') {
     const data = sinusoids(t.ne[1]!, t.ne[0]!);
     if (asF16) throw new Error('sinusoids are always f32');
     await w.writeAll(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return;
   }
-  const offset = t.init === 'norm_weight' ? 1 : 0;
+  const { center: offset, halfWidth: scale } = t.fill;
   const rng = new Sfc32(seed);
   const perChunk = w.capacity / 4; // elements per chunk (either type), chunk starts aligned
   let done = 0;

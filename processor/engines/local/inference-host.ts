@@ -6,7 +6,7 @@ import type { Logger } from '../../../core/logger.js';
 import type { HostReply, HostRequest } from './host-protocol.js';
 
 export interface InferenceHostOptions {
-  /** For logs and errors: "speech", "llm". */
+  /** For logs and errors: "whisper.cpp", "llama.cpp". */
   name: string;
   /** The child's entry module (see `serveInference`). */
   entry: URL;

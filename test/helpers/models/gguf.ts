@@ -7,6 +7,7 @@
  * The file is streamed to disk tensor by tensor; no buffer is ever larger than a few MiB.
  */
 import { open } from 'node:fs/promises';
+import { toHalf } from './half-float.js';
 
 export interface LlamaShape {
   embedding: number;
@@ -281,25 +282,6 @@ function fillTensorChunk(buf: Buffer, n: number, t: TensorSpec, rng: Uint32Array
       return;
     }
   }
-}
-
-const f32 = new Float32Array(1);
-const f32Bits = new Uint32Array(f32.buffer);
-/** IEEE 754 binary16 bits of `v`, rounded to nearest. */
-function toHalf(v: number): number {
-  f32[0] = v;
-  const x = f32Bits[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
-  const mant = x & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - exp;
-    return sign | ((m >>> shift) + ((m >>> (shift - 1)) & 1));
-  }
-  return (sign | (exp << 10) | (mant >>> 13)) + ((mant >>> 12) & 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

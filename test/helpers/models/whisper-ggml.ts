@@ -18,6 +18,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { toHalf } from './half-float.js';
 
 export interface WhisperShape {
   nAudioState: number;
@@ -270,34 +271,6 @@ function f16Table(scale: number, offset: number): Uint16Array {
   return table;
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-/** IEEE-754 binary32 -> binary16, round to nearest even (finite inputs). */
-function toHalf(value: number): number {
-  f32Scratch[0] = value;
-  const x = u32Scratch[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && (half & 1))) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++; // a carry into the exponent is still right
-  return sign | half;
-}
-
 /** sfc32: small, fast, good-quality 32-bit PRNG. */
 class Sfc32 {
   private a: number;
@@ -405,11 +378,14 @@ function vocabulary(n: number): Buffer[] {
   const syllables: string[] = [];
   for (const o of ONSETS) for (const v of VOWELS) for (const c of CODAS) syllables.push(o + v + c);
   for (const s of syllables) for (const v of [` ${s}`, s, ` ${cap(s)}`]) add(v);
-  // Two-syllable words until the vocabulary is full (~7.5k syllables squared is plenty).
-  outer: for (let i = 0; i < syllables.length; i++) {
-    for (let j = 0; j < syllables.length; j++) {
-      if (list.length >= n) break outer;
-      add(` ${syllables[(i * 7919 + j) % syllables.length]}${syllables[j]}`);
+  // Two-syllable words until the vocabulary is full: round r pairs every syllable i with a scattered
+  // partner j (no "foofoo" doubles); a duplicate string is skipped by `add`.
+  const L = syllables.length;
+  for (let r = 0; list.length < n && r < L; r++) {
+    for (let k = 0; list.length < n && k < L; k++) {
+      const i = (k * 7919) % L;
+      const j = (i * 104729 + r * 7727 + 1) % L;
+      if (i !== j) add(k % 5 === 0 ? `${syllables[i]}${syllables[j]}` : ` ${syllables[i]}${syllables[j]}`);
     }
   }
   if (list.length < n) throw new Error(`vocabulary: only ${list.length} of ${n} tokens`);

@@ -285,6 +285,7 @@ describe('the WhisperX worker without diarization set up', () => {
     const refused = await start({ HF_TOKEN: 'hf_not_accepted' });
     expect(refused.log()).toMatch(/diarization unavailable/);
     await expectFailure(transcribe(refused, speech).result, 'TRANSCRIPTION_FAILED', false, /Hugging Face token/);
+    await untilIdle(refused);
     const { lines } = await postLines(refused, 'language=en&diarize=true', speech);
     expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'diarization_auth' });
     expect(JSON.stringify(lines) + refused.log()).not.toContain('hf_not_accepted');
@@ -294,6 +295,7 @@ describe('the WhisperX worker without diarization set up', () => {
     const offline = await start({ HF_TOKEN: 'hf_stub_offline' });
     expect((await health(offline)).body).toMatchObject({ ready: true, diarization: false });
     await expectFailure(transcribe(offline, speech).result, 'TRANSCRIPTION_FAILED', true, /^Transcription failed on the transcription server\.$/);
+    await untilIdle(offline); // the raw request below is not the client, which would wait for a busy worker
     const { lines } = await postLines(offline, 'language=en&diarize=true', speech);
     expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'internal_error', message: expect.stringMatching(/couldn't connect/) });
   });

@@ -5,14 +5,14 @@
  * small SSE stream run while an engine works (this process stands in for the web process on the same machine).
  *
  * No weights can be downloaded here, so the models have real shapes and RANDOM weights: they load and compute like
- * trained models, but what they say is noise. Under the notes grammar a random LLM fills every string to its bound,
- * so LLM answers are as long as an answer can be: a worst case. A random whisper model's decoder rarely finds a
- * confident text either, which whisper.cpp answers with temperature fallback (decoding a window again): speech
- * figures lean towards the worst case too.
+ * trained models, but what they write is noise, and how long it is differs from what a trained model would write.
+ * Encoding and reading a prompt cost what they would; decoding does not: see SPEECH_NOTE and LLM_NOTE, and the
+ * worst-case figures (every answer as long as ANSWER_TOKENS allows) reported beside the measured ones.
  *
- * BENCH_LONG=1 also runs the notes of a 2-hour meeting (about 40 minutes); otherwise they are estimated from the
- * measured answers.
+ * BENCH_LONG=1 also runs the notes of a 2-hour meeting (about 20 minutes more); otherwise they are estimated from
+ * the measured answers.
  */
+import { rmSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,11 +24,10 @@ import { createLogger } from '../core/logger.js';
 import type { LocalModel } from '../core/models/catalog.js';
 import { ModelProvider } from '../core/models/model-provider.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
-import { chunkTranscript, notesPrompt } from '../processor/engines/meeting-prompt.js';
 import { InferenceHost, type RunOptions } from '../processor/engines/local/inference-host.js';
 import { LlamaCppTodoGenerator, type LlamaCppTodoGeneratorOptions } from '../processor/engines/local/llama-cpp.todo-generator.js';
 import type { LlamaAnswer, LlamaProgress, LlamaTask } from '../processor/engines/local/llama.protocol.js';
-import { ANSWER_TOKENS, notesGrammarSchema, overviewGrammarSchema } from '../processor/engines/local/notes-grammar.js';
+import { ANSWER_TOKENS, overviewGrammarSchema } from '../processor/engines/local/notes-grammar.js';
 import { WhisperCppTranscriber } from '../processor/engines/local/whisper-cpp.transcriber.js';
 import type { WhisperProgress, WhisperResult, WhisperTask } from '../processor/engines/local/whisper.protocol.js';
 import { run, tempDir } from '../test/helpers/media.js';
@@ -36,19 +35,33 @@ import { LLAMA_SHAPES, writeLlamaGguf } from '../test/helpers/models/gguf.js';
 import { WHISPER_SHAPES, writeWhisperGgml } from '../test/helpers/models/whisper-ggml.js';
 import { percentile, report } from './lib.js';
 
-/** This machine's cores: what LOCAL_THREADS defaults to here. */
+/** What LOCAL_THREADS defaults to (os.availableParallelism()) on the 2-core machine this is sized for. */
 const THREADS = 2;
+/** The defaults of LOCAL_LLM_CONTEXT and LLM_CHUNK_SECONDS. */
 const LLM: LlamaCppTodoGeneratorOptions = { contextTokens: 8192, threads: THREADS, chunkSeconds: 1200 };
-const RECORDING_SECONDS = 600;
 const LONG = process.env.BENCH_LONG === '1';
-/** 3b generates at a few tokens a second: a whole worst-case answer would take most of the run's time. */
-const CAPPED_3B_TOKENS = 256;
+/** 3b generates at about 5 tokens a second: a whole worst-case answer would take most of the run's time. */
+const CAPPED_3B_TOKENS = 512;
+/** A recording taking longer than this many times its length is stopped there (figures from the parts done). */
+const MAX_RTF = 1.5;
 const SSE_INTERVAL_MS = 100;
-const LLM_NOTE = 'random weights: the notes grammar makes every string as long as it may be, so answers are a worst case';
-const SPEECH_NOTE = 'random weights: the decoder falls back to higher temperatures (re-decodes) more than a trained model would';
+const LLM_NOTE =
+  'random weights: under the notes grammar the model fills the summary to its 1,000 characters and leaves every list empty ' +
+  '(about 350 tokens); a trained model listing todos writes more, up to ANSWER_TOKENS: see worstCaseSeconds';
+const SPEECH_NOTE =
+  'random weights: decoding time depends on what the model writes, unlike a trained one; secondsPer30s comes from the ' +
+  "engine's 60-s parts of a recording, the product's path; a lone 30-s recording (one window) runs faster. " +
+  "whisper.cpp's threads spin at barriers: with other processes on the cores it slows far more than the load suggests";
 
 const log = createLogger('silent');
 const work = await tempDir('wn-bench-local-');
+// The models take gigabytes of the temp dir: an interrupted run removes them too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    rmSync(work.dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const progress = (message: string) => process.stderr.write(`[local ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 const loadavg = () => os.loadavg().map((n) => round(n));
@@ -104,7 +117,8 @@ async function watchEventLoop(): Promise<() => Promise<Record<string, unknown>>>
       const now = performance.now();
       const events = (buffered + chunk).split('\n\n');
       buffered = events.pop()!;
-      for (const event of events) lateness.push(now - Number(event.slice('data: '.length)));
+      // Timers may fire a fraction of a millisecond early: such an event was not late.
+      for (const event of events) lateness.push(Math.max(0, now - Number(event.slice('data: '.length))));
     });
   });
   client.on('error', () => {}); // destroyed when the measurement stops
@@ -116,10 +130,10 @@ async function watchEventLoop(): Promise<() => Promise<Record<string, unknown>>>
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     // The histogram counts the 10-ms sampling interval itself; what is left is how late the loop was.
-    const late = (p: number) => round(Math.max(0, delay.percentile(p) / 1e6 - 10));
+    const late = (ns: number) => round(Math.max(0, ns / 1e6 - 10));
     return {
       seconds: Math.round(since(started)),
-      loopDelayMs: { p50: late(50), p99: late(99), max: round(Math.max(0, delay.max / 1e6 - 10)) },
+      loopDelayMs: { p50: late(delay.percentile(50)), p99: late(delay.percentile(99)), max: late(delay.max) },
       sseLatenessMs: { events: lateness.length, ...stats(lateness) },
     };
   };
@@ -134,15 +148,25 @@ const SPEECH_TEXT =
   'Ben will ship the login fixes to staging tomorrow, and we agreed to move the launch to next Tuesday. ' +
   'The customer asked for an export to spreadsheets; Carla will estimate it for the next sprint. ';
 
-async function audio(wav: string, seconds: number, name: string): Promise<string> {
-  const out = path.join(work.dir, name);
+/** `seconds` of the speech in `wav`, looped, as the processor's 16 kHz mono FLAC. */
+async function audio(wav: string, seconds: number): Promise<Audio> {
+  const out = path.join(work.dir, `speech-${seconds}s.flac`);
   await run('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', wav, '-t', String(seconds), '-ar', '16000', '-ac', '1', out]);
-  return out;
+  return { path: out, seconds };
 }
 
 type SpeechShape = keyof Omit<typeof WHISPER_SHAPES, 'micro'>;
 
-async function speech(shape: SpeechShape, clips: { warm: string; window: string; recording: string }, watchLoop: boolean) {
+interface Audio {
+  path: string;
+  seconds: number;
+}
+
+/**
+ * One speech model: loaded on a 5-s recording, then a lone 30-s recording (one window), then `recording` end to end,
+ * its parts timed. Returns the event loop's figures during the recording when `watchLoop`.
+ */
+async function speech(shape: SpeechShape, clips: { warm: Audio; window: Audio; recording: Audio }, watchLoop: boolean) {
   const file = path.join(work.dir, `ggml-${shape}.bin`);
   await writeWhisperGgml(file, WHISPER_SHAPES[shape]);
   const host = new InferenceHost<WhisperTask, WhisperResult, WhisperProgress>({
@@ -152,44 +176,53 @@ async function speech(shape: SpeechShape, clips: { warm: string; window: string;
     log,
   });
   const engine = new WhisperCppTranscriber(new ModelProvider(localModel('speech', file), log), host, { threads: THREADS }, log);
-  const transcribe = async (audioPath: string, durationSeconds: number, onPart?: (percent: number) => void) => {
+  const transcribe = async ({ path: audioPath, seconds: durationSeconds }: Audio, onPart?: (percent: number) => void, signal?: AbortSignal) => {
     const started = performance.now();
-    await engine.transcribe({ audioPath, durationSeconds, options: DEFAULT_OPTIONS, onProgress: (_stage, percent) => onPart?.(percent) });
+    await engine.transcribe({ audioPath, durationSeconds, options: DEFAULT_OPTIONS, signal, onProgress: (_stage, percent) => onPart?.(percent) });
     return since(started);
   };
+  // Read while the engine's process lives: a capped recording ends with it killed.
+  let peakRssMb = 0;
+  const notePeak = async () => void (peakRssMb = Math.max(peakRssMb, await enginePeakRssMb()));
   try {
-    progress(`speech ${shape}: loading (a 5-s clip)`);
-    const loadSeconds = await transcribe(clips.warm, 5);
-    progress(`speech ${shape}: a 30-s window`);
-    const windowSeconds = await transcribe(clips.window, 30);
-    progress(`speech ${shape}: ${round(windowSeconds, 1)} s for 30 s of audio`);
-    let recording: Record<string, unknown> | undefined;
-    let eventLoop: Record<string, unknown> | undefined;
-    if (shape !== 'small') {
-      progress(`speech ${shape}: a ${RECORDING_SECONDS / 60}-minute recording`);
-      // The engine reports after each part (at most 60 s of audio): seconds it took per 30 s of audio.
-      const perWindow: number[] = [];
-      let last = { at: performance.now(), audio: 0 };
-      const onPart = (percent: number) => {
-        const now = { at: performance.now(), audio: (percent / 100) * RECORDING_SECONDS };
-        perWindow.push(((now.at - last.at) / 1000 / (now.audio - last.audio)) * 30);
-        last = now;
-        progress(`speech ${shape}: ${Math.round(now.audio)} s of ${RECORDING_SECONDS} s`);
-      };
-      const stopWatching = watchLoop ? await watchEventLoop() : null;
-      const seconds = await transcribe(clips.recording, RECORDING_SECONDS, onPart);
-      eventLoop = await stopWatching?.();
-      recording = { seconds: round(seconds, 1), rtf: round(seconds / RECORDING_SECONDS, 3), secondsPer30sPart: stats(perWindow) };
-    }
+    progress(`speech ${shape}: loading (a 5-s recording)`);
+    const loadSeconds = await transcribe(clips.warm);
+    progress(`speech ${shape}: a 30-s recording`);
+    const windowSeconds = await transcribe(clips.window);
+
+    const length = clips.recording.seconds;
+    progress(`speech ${shape}: a ${length / 60}-minute recording`);
+    // The engine reports after each part (at most 60 s of audio): seconds it took per 30 s of audio.
+    const per30s: number[] = [];
+    const started = performance.now();
+    let last = { at: started, audio: 0 };
+    const onPart = (percent: number) => {
+      const now = { at: performance.now(), audio: (percent / 100) * length };
+      per30s.push(((now.at - last.at) / 1000 / (now.audio - last.audio)) * 30);
+      last = now;
+      progress(`speech ${shape}: ${Math.round(now.audio)} s of ${length} s`);
+      void notePeak();
+    };
+    const stopWatching = watchLoop ? await watchEventLoop() : null;
+    const cap = AbortSignal.timeout(length * MAX_RTF * 1000);
+    const capped = await transcribe(clips.recording, onPart, cap).then(
+      () => false,
+      (err: unknown) => (cap.aborted ? true : Promise.reject(err)),
+    );
+    const seconds = ((capped ? last.at : performance.now()) - started) / 1000;
+    const eventLoop = await stopWatching?.();
+    await notePeak();
     report({
       bench: `local-speech-${shape}`,
       modelMb: await fileMb(file),
       threads: THREADS,
       loadSeconds: round(loadSeconds),
-      windowSeconds: round(windowSeconds),
-      windowRtf: round(windowSeconds / 30, 3),
-      ...(recording && { recording10min: recording }),
-      enginePeakRssMb: await enginePeakRssMb(),
+      secondsPer30s: stats(per30s),
+      recording: capped
+        ? { minutes: length / 60, capped, audioSecondsDone: Math.round(last.audio), seconds: round(seconds, 1), rtf: round(seconds / last.audio, 3) }
+        : { minutes: length / 60, seconds: round(seconds, 1), rtf: round(seconds / length, 3) },
+      recording30s: { seconds: round(windowSeconds, 1), rtf: round(windowSeconds / 30, 3) },
+      enginePeakRssMb: peakRssMb,
       loadavg: loadavg(),
       note: SPEECH_NOTE,
     });
@@ -256,20 +289,26 @@ function meeting(minutes: number): StoredTranscript {
 interface AnswerTiming {
   promptTokens: number;
   generatedTokens: number;
+  cutOff: boolean;
   seconds: number;
   promptSeconds: number;
-  generationSeconds: number;
-  cutOff: boolean;
+  /** Tokens a second while generating. */
+  generationRate: number;
 }
+
+/** The answer's time had it been as long as the grammar allows (ANSWER_TOKENS), at the rates measured. */
+const worstCase = (a: AnswerTiming) => a.promptSeconds + ANSWER_TOKENS / a.generationRate;
 
 /**
  * The LLM's host, timing each answer: the worker reports every 16 generated tokens, so the first report
  * separates reading the prompt from generating (generation before it is counted at the rate after it).
  */
 class TimedLlamaHost extends InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress> {
+  readonly tasks: LlamaTask[] = [];
   readonly answers: AnswerTiming[] = [];
 
   override async run(task: LlamaTask, options: RunOptions<LlamaProgress> = {}): Promise<LlamaAnswer> {
+    this.tasks.push(task);
     const started = performance.now();
     const reports: Array<{ at: number; tokens: number }> = [];
     const answer = await super.run(task, {
@@ -284,14 +323,8 @@ class TimedLlamaHost extends InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress
     const last = reports.at(-1);
     const rate = first && last && last.tokens > first.tokens ? (last.tokens - first.tokens) / ((last.at - first.at) / 1000) : Number.NaN;
     const promptSeconds = first ? (first.at - started) / 1000 - first.tokens / rate : Number.NaN;
-    this.answers.push({
-      promptTokens: answer.promptTokens,
-      generatedTokens: answer.generatedTokens,
-      seconds,
-      promptSeconds,
-      generationSeconds: seconds - promptSeconds,
-      cutOff: answer.cutOff,
-    });
+    const { promptTokens, generatedTokens, cutOff } = answer;
+    this.answers.push({ promptTokens, generatedTokens, cutOff, seconds, promptSeconds, generationRate: rate });
     progress(`llm: answered ${answer.generatedTokens} tokens on a ${answer.promptTokens}-token prompt in ${round(seconds, 1)} s`);
     return answer;
   }
@@ -303,91 +336,125 @@ const speeds = (a: AnswerTiming) => ({
   cutOff: a.cutOff,
   seconds: round(a.seconds, 1),
   promptTokensPerSecond: round(a.promptTokens / a.promptSeconds, 1),
-  generationTokensPerSecond: round(a.generatedTokens / a.generationSeconds, 1),
+  generationTokensPerSecond: round(a.generationRate, 1),
+  worstCaseSeconds: Math.round(worstCase(a)),
 });
+const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
 
-const EMPTY_ANSWER = JSON.stringify({ summary: '', key_points: [], decisions: [], estimated_time: null, todos: [] });
+const failure = (err: Error) => `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`;
 
 /** How many parts the generator cuts `transcript` into: the product's own chunking, run against an instant host. */
 async function partsOf(transcript: StoredTranscript, modelPath: string): Promise<number> {
   let answers = 0;
-  const instant = {
-    run: async () => (answers++, { text: EMPTY_ANSWER, promptTokens: 0, generatedTokens: 0, cutOff: false }),
-  } as unknown as InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>;
+  const answer: LlamaAnswer = {
+    text: JSON.stringify({ summary: '', key_points: [], decisions: [], estimated_time: null, todos: [] }),
+    promptTokens: 0,
+    generatedTokens: 0,
+    cutOff: false,
+  };
+  const instant = { run: async () => ((answers += 1), answer) } as unknown as InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>;
   await new LlamaCppTodoGenerator(new ModelProvider(localModel('llm', modelPath), log), instant, LLM, log).generate({ transcript, onProgress: () => {} });
   return answers > 1 ? answers - 1 : answers; // several parts take one more answer that merges them
 }
 
-async function llm(shape: '1b' | '3b', watchLoop: boolean) {
+/** Writes the `shape` model, loads it in its host (timed), hands both to `use`, then frees and deletes them. */
+async function withLlama<T>(shape: '1b' | '3b', use: (host: TimedLlamaHost, file: string, figures: Record<string, unknown>) => Promise<T>): Promise<T> {
   const file = path.join(work.dir, `llama-${shape}-q4_0.gguf`);
   await writeLlamaGguf(file, LLAMA_SHAPES[shape], { weights: 'q4_0' });
   const host = new TimedLlamaHost({ name: 'llama.cpp', entry: new URL('../processor/engines/local/llama.worker.ts', import.meta.url), idleMs: 3_600_000, log });
-  const task = { modelPath: file, contextTokens: LLM.contextTokens, threads: LLM.threads };
-  const halfHour = meeting(30);
-  let eventLoop: Record<string, unknown> | undefined;
   try {
     progress(`llm ${shape}: loading`);
-    let started = performance.now();
-    await host.run({ ...task, system: 'Answer in JSON.', user: 'Hello.', schema: overviewGrammarSchema(), maxTokens: 1 });
+    const started = performance.now();
+    await host.run({ modelPath: file, contextTokens: LLM.contextTokens, threads: LLM.threads, system: 'Answer in JSON.', user: 'Hello.', schema: overviewGrammarSchema(), maxTokens: 1 });
     const loadSeconds = since(started);
+    host.tasks.length = 0;
     host.answers.length = 0;
-
-    const result: Record<string, unknown> = { bench: `local-llm-${shape}`, modelMb: await fileMb(file), ...LLM, loadSeconds: round(loadSeconds, 1) };
-    if (shape === '3b') {
-      progress(`llm ${shape}: one notes answer, generation capped at ${CAPPED_3B_TOKENS} tokens`);
-      const chunks = chunkTranscript(halfHour, { maxSeconds: LLM.chunkSeconds, maxChars: Number.POSITIVE_INFINITY });
-      const chunk = chunkTranscript({ ...halfHour, segments: chunks[0]!.segments }, { maxSeconds: LLM.chunkSeconds, maxChars: firstPartChars })[0]!;
-      const prompt = notesPrompt(chunk, { index: 0, count: 2, language: 'en' });
-      await host.run({ ...task, ...prompt, schema: notesGrammarSchema(chunk.segments.map((s) => s.id)), maxTokens: CAPPED_3B_TOKENS });
-      const answer = speeds(host.answers[0]!);
-      // A whole answer as long as 1b's worst case, at the rates measured.
-      const wholeSeconds = answer.promptTokens / answer.promptTokensPerSecond + worstAnswerTokens / answer.generationTokensPerSecond;
-      Object.assign(result, { answer, generationCappedAt: CAPPED_3B_TOKENS, wholeAnswerSecondsEstimated: Math.round(wholeSeconds), wholeAnswerTokens: worstAnswerTokens });
-    } else {
-      progress(`llm ${shape}: notes of a 30-minute meeting`);
-      const engine = new LlamaCppTodoGenerator(new ModelProvider(localModel('llm', file), log), host, LLM, log);
-      const stopWatching = watchLoop ? await watchEventLoop() : null;
-      started = performance.now();
-      const error = await engine.generate({ transcript: halfHour, onProgress: () => {} }).then(() => undefined, (err: Error) => `${err.message} (${String(err.cause)})`);
-      const notesSeconds = since(started);
-      eventLoop = await stopWatching?.();
-      const parts = host.answers.length > 1 ? host.answers.slice(0, -1) : host.answers;
-      const overview = host.answers.length > 1 ? host.answers.at(-1)! : undefined;
-      worstAnswerTokens = Math.max(...parts.map((a) => a.generatedTokens));
-      firstPartChars = Math.floor((LLM.contextTokens - ANSWER_TOKENS) * 2.5);
-      Object.assign(result, {
-        answer: speeds(parts[0]!),
-        notes30min: { seconds: Math.round(notesSeconds), answers: host.answers.length, parts: parts.length, ...(error && { error }) },
-      });
-      const perPart = parts.reduce((sum, a) => sum + a.seconds, 0) / parts.length;
-      const twoHours = meeting(120);
-      const longParts = await partsOf(twoHours, file);
-      if (LONG) {
-        progress(`llm ${shape}: notes of a 2-hour meeting`);
-        host.answers.length = 0;
-        started = performance.now();
-        const longError = await engine.generate({ transcript: twoHours, onProgress: () => {} }).then(() => undefined, (err: Error) => `${err.message} (${String(err.cause)})`);
-        Object.assign(result, { notes2h: { seconds: Math.round(since(started)), answers: host.answers.length, parts: longParts, estimated: false, ...(longError && { error: longError }) } });
-      } else {
-        // The merging answer's prompt grows with the parts (their summaries and todos): scaled from the 30-minute one.
-        const overviewPromptTokens = overview ? Math.round((overview.promptTokens * longParts) / parts.length) : 0;
-        const overviewSeconds = overview ? overviewPromptTokens / (overview.promptTokens / overview.promptSeconds) + overview.generationSeconds : 0;
-        Object.assign(result, {
-          notes2h: { seconds: Math.round(longParts * perPart + overviewSeconds), parts: longParts, overviewPromptTokens, estimated: true },
-        });
-      }
-    }
-    report({ ...result, enginePeakRssMb: await enginePeakRssMb(), loadavg: loadavg(), note: LLM_NOTE });
-    return eventLoop;
+    return await use(host, file, { bench: `local-llm-${shape}`, modelMb: await fileMb(file), ...LLM, loadSeconds: round(loadSeconds, 1) });
   } finally {
     await host.close();
     await rm(file, { force: true });
   }
 }
 
-// Set by the 1b run, read by the 3b run.
-let worstAnswerTokens = ANSWER_TOKENS;
-let firstPartChars = Number.POSITIVE_INFINITY;
+/**
+ * 1b: the notes of a 30-minute meeting through LlamaCppTodoGenerator (its first answer gives the token rates),
+ * and of a 2-hour one, run with BENCH_LONG=1 or else estimated from the answers measured. Returns the first
+ * part's task and answer length for the 3b run, and the event loop's figures while the notes were written.
+ */
+function notes1b() {
+  return withLlama('1b', async (host, file, figures) => {
+    progress('llm 1b: notes of a 30-minute meeting');
+    const engine = new LlamaCppTodoGenerator(new ModelProvider(localModel('llm', file), log), host, LLM, log);
+    const stopWatching = await watchEventLoop();
+    let started = performance.now();
+    const error = await engine.generate({ transcript: meeting(30), onProgress: () => {} }).then(() => undefined, failure);
+    const seconds = since(started);
+    const eventLoop = await stopWatching();
+    const answers = [...host.answers];
+    const parts = answers.length > 1 ? answers.slice(0, -1) : answers;
+    const overview = answers.length > 1 ? answers.at(-1) : undefined;
+
+    const twoHours = meeting(120);
+    const longParts = await partsOf(twoHours, file);
+    let notes2h: Record<string, unknown>;
+    if (LONG) {
+      progress('llm 1b: notes of a 2-hour meeting');
+      host.answers.length = 0;
+      started = performance.now();
+      const longError = await engine.generate({ transcript: twoHours, onProgress: () => {} }).then(() => undefined, failure);
+      notes2h = { seconds: Math.round(since(started)), answers: host.answers.length, parts: longParts, estimated: false, ...(longError && { error: longError }) };
+    } else {
+      // Parts as long as the 30-minute meeting's on average; the merging answer's prompt grows with the parts
+      // (their summaries and todos), so it is scaled from the 30-minute one.
+      const scale = longParts / parts.length;
+      const overviewPromptTokens = overview ? Math.round(overview.promptTokens * scale) : 0;
+      const overviewSeconds = overview ? overview.promptSeconds * scale + overview.generatedTokens / overview.generationRate : 0;
+      const overviewWorst = overview ? overview.promptSeconds * scale + ANSWER_TOKENS / overview.generationRate : 0;
+      notes2h = {
+        seconds: Math.round(sum(parts.map((a) => a.seconds)) * scale + overviewSeconds),
+        worstCaseSeconds: Math.round(sum(parts.map(worstCase)) * scale + overviewWorst),
+        parts: longParts,
+        overviewPromptTokens,
+        estimated: true,
+      };
+    }
+    report({
+      ...figures,
+      answer: speeds(parts[0]!),
+      notes30min: {
+        seconds: Math.round(seconds),
+        parts: parts.length,
+        answerSeconds: answers.map((a) => Math.round(a.seconds)),
+        worstCaseSeconds: Math.round(sum(answers.map(worstCase))),
+        ...(error && { error }),
+      },
+      notes2h,
+      enginePeakRssMb: await enginePeakRssMb(),
+      loadavg: loadavg(),
+      note: LLM_NOTE,
+    });
+    return { eventLoop, partTask: host.tasks[0]!, partTokens: parts[0]!.generatedTokens };
+  });
+}
+
+/** 3b: the same part's answer, its generation capped (CAPPED_3B_TOKENS); if cut off, estimated at 1b's length. */
+function answer3b(partTask: LlamaTask, partTokens: number) {
+  return withLlama('3b', async (host, file, figures) => {
+    progress(`llm 3b: a notes answer, generation capped at ${CAPPED_3B_TOKENS} tokens`);
+    await host.run({ ...partTask, modelPath: file, maxTokens: CAPPED_3B_TOKENS });
+    const timing = host.answers[0]!;
+    report({
+      ...figures,
+      answer: { ...speeds(timing), generationCappedAt: CAPPED_3B_TOKENS },
+      ...(timing.cutOff && {
+        wholeAnswer: { tokens: partTokens, seconds: Math.round(timing.promptSeconds + partTokens / timing.generationRate), estimated: true },
+      }),
+      enginePeakRssMb: await enginePeakRssMb(),
+      loadavg: loadavg(),
+      note: LLM_NOTE,
+    });
+  });
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -396,19 +463,23 @@ try {
   progress('audio: espeak-ng speech looped by ffmpeg');
   const wav = path.join(work.dir, 'speech.wav');
   await run('espeak-ng', ['-w', wav, SPEECH_TEXT]);
-  const clips = { warm: await audio(wav, 5, 'warm.flac'), window: await audio(wav, 30, 'window.flac'), recording: await audio(wav, RECORDING_SECONDS, 'recording.flac') };
+  const warm = await audio(wav, 5);
+  const halfMinute = await audio(wav, 30);
+  const twoMinutes = await audio(wav, 120);
+  const tenMinutes = await audio(wav, 600);
 
   progress('event loop: idle for 20 s');
   const stopIdle = await watchEventLoop();
   await new Promise((resolve) => setTimeout(resolve, 20_000));
   const idle = await stopIdle();
 
-  await speech('tiny', clips, false);
-  const transcribing = await speech('base', clips, true);
-  await speech('small', clips, false);
-  const notes = await llm('1b', true);
-  await llm('3b', false);
-  report({ bench: 'local-event-loop', idle, transcribingBase10min: transcribing, notes1b30min: notes, loadavg: loadavg() });
+  await speech('tiny', { warm, window: halfMinute, recording: tenMinutes }, false);
+  const transcribing = await speech('base', { warm, window: halfMinute, recording: tenMinutes }, true);
+  // `small` runs at about real time here: two minutes keep the run short.
+  await speech('small', { warm, window: halfMinute, recording: twoMinutes }, false);
+  const notes = await notes1b();
+  await answer3b(notes.partTask, notes.partTokens);
+  report({ bench: 'local-event-loop', idle, transcribingBase10min: transcribing, notes1b30min: notes.eventLoop, loadavg: loadavg() });
   progress(`done in ${Math.round(since(benchStarted) / 60)} minutes`);
 } finally {
   await work.cleanup();

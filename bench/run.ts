@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startChild } from './lib.js';
 
+// `local` (the local AI engines, bench/local-ai.bench.ts) takes about 25 minutes, so it runs only when named: BENCH_ONLY=local.
 const only = new Set((process.env.BENCH_ONLY ?? 'ingest,pipeline,audio,sse').split(','));
 const results: Record<string, unknown>[] = [];
 
@@ -38,6 +39,7 @@ if (only.has('pipeline')) {
   await run('bench/pipeline.bench.ts', ['embedded']);
 }
 if (only.has('sse')) await run('bench/sse.bench.ts');
+if (only.has('local')) await run('bench/local-ai.bench.ts');
 
 console.log('\n| bench | result |\n| --- | --- |');
 for (const r of results) {

@@ -26,6 +26,7 @@ export interface WhisperShape {
   nAudioLayer: number;
   nTextState: number;
   nTextHead: number;
+  /** Not 2 (with nVocab != 51866): whisper.cpp takes that for distil-whisper and forces no_timestamps. */
   nTextLayer: number;
   /** 80, or 128 for large-v3. */
   nMels?: number;

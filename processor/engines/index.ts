@@ -3,7 +3,7 @@ import { aiEngineChoices } from '../../core/engines.js';
 import { localModels, modelStates } from '../../core/models/index.js';
 import { extractAudio } from '../../core/media/ffmpeg.js';
 import type { Engines } from '../processor.js';
-import { InferenceHost } from './local/inference-host.js';
+import { InferenceHost, Turns } from './local/inference-host.js';
 import { LlamaCppTodoGenerator } from './local/llama-cpp.todo-generator.js';
 import type { LlamaAnswer, LlamaProgress, LlamaTask } from './local/llama.protocol.js';
 import { WhisperCppTranscriber } from './local/whisper-cpp.transcriber.js';
@@ -28,8 +28,10 @@ export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'
     log.info({ ...choice, ...(state && { state }) }, `${choice.part}: ${choice.engine}`);
   }
   const hosts: Array<InferenceHost<never, unknown, unknown>> = [];
+  // Speech and notes take turns: each engine uses all LOCAL_THREADS cores.
+  const turns = new Turns();
   const host = <T, R, P>(name: string, entry: URL) => {
-    const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }) });
+    const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }), turns });
     hosts.push(h as unknown as InferenceHost<never, unknown, unknown>);
     return h;
   };

@@ -13,6 +13,32 @@ export interface InferenceHostOptions {
   /** The child exits (and its model's memory is freed) after this long without work. */
   idleMs: number;
   log: Logger;
+  /**
+   * Whose turn it is to compute, shared by the engines of one process: each uses every core it is given,
+   * and two at once run far slower than one after the other (whisper.cpp's threads spin at barriers).
+   */
+  turns?: Turns;
+}
+
+/** One task at a time across the engines that share it; the others wait in order. */
+export class Turns {
+  private last: Promise<void> = Promise.resolve();
+
+  /** Resolves with a release once the tasks before are done; rejects at once when `signal` aborts first. */
+  take(signal: AbortSignal | undefined): Promise<() => void> {
+    const before = this.last;
+    let release!: () => void;
+    this.last = new Promise((resolve) => (release = resolve));
+    // A task cancelled while waiting hands its turn on only when the one before it is done.
+    const handOn = () => void before.then(release);
+    return waitFor(before, signal).then(
+      () => handOn,
+      (err: unknown) => {
+        handOn();
+        throw err;
+      },
+    );
+  }
 }
 
 export interface RunOptions<P> {
@@ -36,13 +62,15 @@ const TSX_LOADER = import.meta.resolve('tsx');
  */
 export class InferenceHost<T, R, P> {
   private child: ChildProcess | null = null;
-  private turn: Promise<void> = Promise.resolve();
+  private readonly turns: Turns;
   private waiting = 0;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(private readonly options: InferenceHostOptions) {}
+  constructor(private readonly options: InferenceHostOptions) {
+    this.turns = options.turns ?? new Turns();
+  }
 
   /** Whether the engine's process (and its model) is in memory now. */
   get loaded(): boolean {
@@ -54,19 +82,19 @@ export class InferenceHost<T, R, P> {
     return this.waiting;
   }
 
-  run(task: T, { signal, onProgress }: RunOptions<P> = {}): Promise<R> {
+  async run(task: T, { signal, onProgress }: RunOptions<P> = {}): Promise<R> {
     this.waiting++;
     this.clearIdle();
-    const before = this.turn;
-    let release!: () => void;
-    this.turn = new Promise((resolve) => (release = resolve));
-    return waitFor(before, signal)
-      .then(() => this.runNow(task, signal, onProgress))
-      .finally(() => {
-        // A task cancelled while waiting hands its turn on only when the one before it is done.
-        void before.then(release);
-        this.finished();
-      });
+    try {
+      const release = await this.turns.take(signal);
+      try {
+        return await this.runNow(task, signal, onProgress);
+      } finally {
+        release();
+      }
+    } finally {
+      this.finished();
+    }
   }
 
   async close(): Promise<void> {

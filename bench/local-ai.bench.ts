@@ -46,8 +46,8 @@ const CAPPED_3B_TOKENS = 512;
 const MAX_RTF = 1.5;
 const SSE_INTERVAL_MS = 100;
 const LLM_NOTE =
-  'random weights: under the notes grammar the model fills the summary to its 1,000 characters and leaves every list empty ' +
-  '(about 350 tokens); a trained model listing todos writes more, up to ANSWER_TOKENS: see worstCaseSeconds';
+  "random weights: an answer's length is not a trained model's (1b fills the summary to its 1,000 characters and leaves " +
+  'every list empty: about 350 tokens); worstCaseSeconds is an answer as long as ANSWER_TOKENS allows, at the rates measured';
 const SPEECH_NOTE =
   'random weights: decoding time depends on what the model writes, unlike a trained one; secondsPer30s comes from the ' +
   "engine's 60-s parts of a recording, the product's path; a lone 30-s recording (one window) runs faster. " +
@@ -379,7 +379,7 @@ async function withLlama<T>(shape: '1b' | '3b', use: (host: TimedLlamaHost, file
 /**
  * 1b: the notes of a 30-minute meeting through LlamaCppTodoGenerator (its first answer gives the token rates),
  * and of a 2-hour one, run with BENCH_LONG=1 or else estimated from the answers measured. Returns the first
- * part's task and answer length for the 3b run, and the event loop's figures while the notes were written.
+ * part's task for the 3b run, and the event loop's figures while the notes were written.
  */
 function notes1b() {
   return withLlama('1b', async (host, file, figures) => {
@@ -433,22 +433,18 @@ function notes1b() {
       loadavg: loadavg(),
       note: LLM_NOTE,
     });
-    return { eventLoop, partTask: host.tasks[0]!, partTokens: parts[0]!.generatedTokens };
+    return { eventLoop, partTask: host.tasks[0]! };
   });
 }
 
-/** 3b: the same part's answer, its generation capped (CAPPED_3B_TOKENS); if cut off, estimated at 1b's length. */
-function answer3b(partTask: LlamaTask, partTokens: number) {
+/** 3b: the same part's answer, its generation capped (CAPPED_3B_TOKENS). */
+function answer3b(partTask: LlamaTask) {
   return withLlama('3b', async (host, file, figures) => {
     progress(`llm 3b: a notes answer, generation capped at ${CAPPED_3B_TOKENS} tokens`);
     await host.run({ ...partTask, modelPath: file, maxTokens: CAPPED_3B_TOKENS });
-    const timing = host.answers[0]!;
     report({
       ...figures,
-      answer: { ...speeds(timing), generationCappedAt: CAPPED_3B_TOKENS },
-      ...(timing.cutOff && {
-        wholeAnswer: { tokens: partTokens, seconds: Math.round(timing.promptSeconds + partTokens / timing.generationRate), estimated: true },
-      }),
+      answer: { ...speeds(host.answers[0]!), generationCappedAt: CAPPED_3B_TOKENS },
       enginePeakRssMb: await enginePeakRssMb(),
       loadavg: loadavg(),
       note: LLM_NOTE,
@@ -478,7 +474,7 @@ try {
   // `small` runs at about real time here: two minutes keep the run short.
   await speech('small', { warm, window: halfMinute, recording: twoMinutes }, false);
   const notes = await notes1b();
-  await answer3b(notes.partTask, notes.partTokens);
+  await answer3b(notes.partTask);
   report({ bench: 'local-event-loop', idle, transcribingBase10min: transcribing, notes1b30min: notes.eventLoop, loadavg: loadavg() });
   progress(`done in ${Math.round(since(benchStarted) / 60)} minutes`);
 } finally {

@@ -44,7 +44,7 @@ export async function writeMeetingNotes(
   const todos = mergeTodos(answers.flatMap((a) => a.todos), transcript);
   let overview: OverviewAnswer = answers[0] ?? NOTHING_SAID;
   if (answers.length > 1) {
-    overview = await model.overview(overviewPrompt(answers, todos, transcript.language));
+    overview = await mergeOverviews(answers, todos, transcript.language, limits.maxChars, model);
     onProgress(100);
   }
   return {
@@ -54,4 +54,29 @@ export async function writeMeetingNotes(
     estimatedTime: overview.estimated_time,
     todos,
   };
+}
+
+/**
+ * One overview from several parts' notes, in prompts no longer than a part's: when all of them do not fit
+ * (a long meeting on a small context), each half is merged first and the two halves then. The todo list is
+ * there for the effort estimate only, and is left out of a prompt it would overflow.
+ */
+async function mergeOverviews(
+  parts: OverviewAnswer[],
+  todos: MeetingNotes['todos'],
+  language: string,
+  maxChars: number,
+  model: NotesModel,
+): Promise<OverviewAnswer> {
+  const length = (p: ChatPrompt) => p.user.length;
+  const prompt = overviewPrompt(parts, todos, language);
+  if (length(prompt) <= maxChars) return model.overview(prompt);
+  const withoutTodos = overviewPrompt(parts, [], language);
+  if (length(withoutTodos) <= maxChars || parts.length < 3) return model.overview(withoutTodos);
+  const half = Math.ceil(parts.length / 2);
+  const halves = [
+    await mergeOverviews(parts.slice(0, half), [], language, maxChars, model),
+    await mergeOverviews(parts.slice(half), [], language, maxChars, model),
+  ];
+  return mergeOverviews(halves, todos, language, maxChars, model);
 }

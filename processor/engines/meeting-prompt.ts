@@ -133,7 +133,7 @@ export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count
 }
 
 /** The prompt merging the notes of several parts into one summary, key points, decisions and effort estimate. */
-export function overviewPrompt(parts: NotesAnswer[], todos: MeetingNotes['todos'], language: string): ChatPrompt {
+export function overviewPrompt(parts: Array<Pick<NotesAnswer, 'summary' | 'key_points' | 'decisions'>>, todos: MeetingNotes['todos'], language: string): ChatPrompt {
   const system = [
     'You merge the notes of consecutive parts of one meeting into notes for the whole meeting:',
     'one summary, key points and decisions without repetition, and a rough estimate of the total effort of the todo list.',

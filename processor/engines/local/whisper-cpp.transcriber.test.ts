@@ -129,7 +129,7 @@ describe('WhisperCppTranscriber (whisper.cpp on a random-weight model)', () => {
     expect(reported).toBeLessThan(10); // far from the 30 parts of the half hour
 
     const after = await engine.transcribe({ audioPath: short, durationSeconds: 5, options, onProgress: () => {} });
-    expect(after.segments.length).toBeGreaterThan(0);
+    expect(after.language).toMatch(/^[a-z]{2,3}$/); // it ran (a random model may hear no word in 5 s)
   }, 120_000);
 
   it('fails a job whose engine process dies (a crash, the OOM killer) as retryable, and starts a new engine for the next', async () => {

@@ -57,7 +57,7 @@ describe('whisper-notes models', () => {
     expect(await modelsCommand('pull', models, pulled.io)).toBe(1);
     expect(pulled.err[0]).toMatch(/^Could not download the speech model ggml-base\.bin from http:\/\/127\.0\.0\.1:\d+\/ggerganov\/whisper\.cpp\/resolve\/main\/ggml-base\.bin: HTTP 404/);
     expect(pulled.err[0]).toContain(`copy it to ${path.join(dir, 'ggml-base.bin')}`);
-    expect(pulled.err.slice(1).at(-1)).toBe('Downloading the language model: 100 % of 3 MB');
+    expect(pulled.err.slice(1).at(-1)).toBe('Downloading the language model: 100 % of 3.0 MB');
     expect(pulled.out).toEqual([`llm: ${path.join(dir, 'notes.gguf')}`]);
 
     const after = io();

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
+import { formatBytes } from '../ingest/byte-limit.js';
 import type { Logger } from '../logger.js';
 import { MODEL_LABELS, MODEL_VARIABLES, type LocalModel } from './catalog.js';
 import { ensureModel, modelState, ModelUnavailableError, type DownloadProgress } from './model-download.js';
@@ -93,15 +94,9 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
   });
 }
 
-/** "Downloading the speech model: 35 % of 142 MB", for the session's progress and the page. */
+/** "Downloading the speech model: 35 % of 148.0 MB", for the session's progress and the page. */
 export function downloadMessage(label: string, p: DownloadProgress): string {
   const size = p.totalBytes === null ? '' : ` of ${formatBytes(p.totalBytes)}`;
   const percent = p.percent === null ? formatBytes(p.receivedBytes) : `${Math.floor(p.percent)} %`;
   return `Downloading ${label}: ${percent}${size}`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
 }

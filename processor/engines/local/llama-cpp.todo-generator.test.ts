@@ -150,7 +150,7 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
       await engine.generate({ transcript: transcript(4), onProgress: (_p, message) => void (message && messages.push(message)) });
       await engine.generate({ transcript: transcript(4), onProgress: () => {} });
       expect(served).toBe(1);
-      expect(messages.some((m) => /^Downloading the language model: 100 % of \d+ MB$/.test(m))).toBe(true);
+      expect(messages.some((m) => /^Downloading the language model: 100 % of \d+\.\d MB$/.test(m))).toBe(true);
       expect(messages.at(-1)).toBe('Writing the summary and todos');
     } finally {
       await closeServer(server);

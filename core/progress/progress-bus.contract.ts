@@ -32,7 +32,7 @@ export function collector() {
   };
 }
 
-/** What every progress engine must do (DESIGN §4), whichever one runs. */
+/** What every progress engine must do (docs/architecture.md#progress-events), whichever one runs. */
 export function progressEngineContract(engine: string, setup: () => Promise<ProgressEngineHarness>): void {
   describe(`${engine} progress engine (contract)`, () => {
     let h: ProgressEngineHarness;

@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { DeferJob, type JobContext, type JobHandler, type JobQueue } from './job-queue.js';
 
 /**
- * The behaviour every JobQueue engine owes the processors (job-queue.ts, DESIGN §5), as one suite that each
+ * The behaviour every JobQueue engine owes the processors (job-queue.ts, docs/architecture.md#job-queue), as one suite that each
  * engine's test file runs over its own factory, so an engine cannot drift from the others unnoticed.
  */
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
-import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { createKnex, type Knex } from '../db/knex.js';
 import { createLogger } from '../logger.js';
 import { EventLog } from './event-log.js';
 import { streamNames } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
 import { MemoryProgressBus, MemoryProgressFeed } from './memory.progress-bus.js';
+import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { parseProgressEvent } from './progress-bus.js';
 
 const logger = createLogger('silent');

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
-import { eventStreamContract, parseNumber } from '../../test/contracts/event-stream.contract.js';
 import { createLogger } from '../logger.js';
+import { eventStreamContract, parseNumber } from '../../test/contracts/event-stream.contract.js';
 import { RedisStreamConsumer } from './redis.stream-consumer.js';
 
 const log = createLogger('silent');

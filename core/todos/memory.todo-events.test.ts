@@ -1,9 +1,9 @@
 import { testConfig } from '../../test/helpers/config.js';
-import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 import { createKnex } from '../db/knex.js';
 import { EventLog } from '../progress/event-log.js';
 import { streamNames } from '../progress/event-stream.js';
 import { createProgress } from '../progress/index.js';
+import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 
 todoEventsContract('embedded', async (log) => {
   const config = testConfig();

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
-import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 import { createKnex } from '../db/knex.js';
 import { createProgress } from '../progress/index.js';
 import { todoNames } from './redis.todo-events.js';
+import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 
 todoEventsContract('Redis', async (log) => {
   const config = testConfig();

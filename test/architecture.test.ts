@@ -14,7 +14,7 @@ const PRODUCTION_DIRS = ['core', 'bot', 'processor', 'web', 'cli', 'all', 'migra
 
 /**
  * Lowest first; a file may import from its own layer and those below. A file belongs to the longest entry
- * that matches it: a folder (`dir/`), or a file name where `*` stands for any part of one name.
+ * that matches it: the file itself, or a folder (`dir/`) it is in.
  */
 const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
   { name: 'domain', paths: ['core/domain/', 'core/errors.ts', 'core/json.ts'] },
@@ -28,8 +28,6 @@ const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
       'core/storage/',
       'core/queue/',
       'core/progress/',
-      // The todo-event bus and its engines, built beside the progress bus they ride on.
-      'core/todos/*todo-events.ts',
       'core/media/',
       'core/models/',
       'core/ingest/',
@@ -98,9 +96,7 @@ function importGraph(): Graph {
 }
 
 function matches(entry: string, file: string): boolean {
-  if (entry.endsWith('/')) return file.startsWith(entry);
-  const pattern = entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
-  return new RegExp(`^${pattern}$`).test(file);
+  return entry.endsWith('/') ? file.startsWith(entry) : file === entry;
 }
 
 function layerOf(file: string): number | undefined {

@@ -5,7 +5,7 @@ import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { collector, progressEngineContract, update } from './progress-bus.contract.js';
+import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { parseProgressEvent, progressNames, PROGRESS_STREAM_FIELD, RedisProgressBus, RedisProgressFeed } from './redis.progress-bus.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

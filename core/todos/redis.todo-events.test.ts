@@ -4,7 +4,7 @@ import { testConfig } from '../../test/helpers/config.js';
 import { createKnex } from '../db/knex.js';
 import { createProgress } from '../progress/index.js';
 import { todoNames } from './redis.todo-events.js';
-import { todoEventsContract } from './todo-events.contract.js';
+import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 
 todoEventsContract('Redis', async (log) => {
   const config = testConfig();

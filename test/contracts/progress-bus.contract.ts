@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
-import type { Logger } from '../logger.js';
-import type { ProgressBus, ProgressFeed } from './progress-bus.js';
+import type { ProgressEvent, ProgressUpdate } from '../../core/domain/progress.js';
+import type { Logger } from '../../core/logger.js';
+import type { ProgressBus, ProgressFeed } from '../../core/progress/progress-bus.js';
 
 /** One engine as the contract drives it; everything it opens is closed by `cleanup`. */
 export interface ProgressEngineHarness {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { until } from '../../test/helpers/until.js';
-import type { Logger } from '../logger.js';
-import type { ProgressEngine } from '../progress/index.js';
-import type { TodoEvent } from './todo-events.js';
+import type { Logger } from '../../core/logger.js';
+import type { ProgressEngine } from '../../core/progress/index.js';
+import type { TodoEvent } from '../../core/todos/todo-events.js';
+import { until } from '../helpers/until.js';
 
 /** An engine built by createProgress, with what the contract needs to look inside it. */
 export interface TodoEventsHarness {

@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { z } from 'zod';
 import type { Core } from '../core/app.js';
 import { required } from '../core/config.js';
-import { isAppError } from '../core/errors.js';
+import { isAppError, type ErrorCode } from '../core/errors.js';
 import { readinessReport } from '../core/health.js';
 import type { LocalModels } from '../core/models/index.js';
 import { parseRefPath } from '../core/domain/storage-layout.js';
@@ -33,6 +33,8 @@ export interface WebOptions {
 
 /** One answer for an unknown session, a missing token and a wrong one: the link reveals nothing. */
 const NOT_FOUND_MESSAGE = 'Nothing here. The link may be incomplete, or the recording was deleted.';
+/** Why a todo cannot be ticked: each answers as not found. */
+const TODO_REFUSALS = new Set<ErrorCode>(['SESSION_NOT_FOUND', 'TODOS_NOT_READY', 'TODO_NOT_FOUND']);
 const NOT_FOUND_BODY = { error: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE } };
 
 const assets: Record<string, { type: string; body: string }> = {
@@ -182,7 +184,7 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
       const todo = await todos.service.setCompleted(sessionId, params.data.todoId, body.data.completed, null);
       return { todo };
     } catch (err) {
-      if (isAppError(err) && err.code === 'SESSION_NOT_FOUND') return reply.code(404).send({ error: { code: 'NOT_FOUND', message: err.userMessage } });
+      if (isAppError(err) && TODO_REFUSALS.has(err.code)) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: err.userMessage } });
       throw err;
     }
   });
@@ -202,7 +204,7 @@ export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
       try {
         await todos.service.setCompleted(sessionId, todoId, now, null);
       } catch (err) {
-        if (!(isAppError(err) && err.code === 'SESSION_NOT_FOUND')) throw err;
+        if (!(isAppError(err) && TODO_REFUSALS.has(err.code))) throw err;
       }
     }
     const token = tokenQuery.parse(request.query).t!;

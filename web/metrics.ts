@@ -16,6 +16,7 @@ export class WebMetrics {
     this.viewers--;
   }
 
+  /** An event stream's response: left to the stream, which counts its request when it ends. */
   countsItself(response: ServerResponse): boolean {
     return this.streams.has(response);
   }

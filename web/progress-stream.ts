@@ -4,7 +4,7 @@ import type { Core } from '../core/app.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal } from '../core/domain/session.js';
 import type { Logger } from '../core/logger.js';
-import type { TodoEvent, TodoFeed } from '../core/todos/todo-events.js';
+import type { TodoEvent } from '../core/todos/todo-events.js';
 import type { WebMetrics } from './metrics.js';
 import { currentProgress } from './session-state.js';
 
@@ -17,9 +17,9 @@ export interface StreamRequest {
 }
 
 export interface ProgressStreamsDeps {
-  sessions: Pick<Core, 'sessionService' | 'bus' | 'feed'>;
-  todoFeed: TodoFeed;
+  sessions: Pick<Core, 'sessionService' | 'bus' | 'feed' | 'todos'>;
   metrics: WebMetrics;
+  /** Comment lines on idle streams, so proxies and browsers keep them open. */
   heartbeatMs: number;
   log: Logger;
 }
@@ -42,11 +42,11 @@ export class ProgressStreams {
 
   /** Answers the request: 404 when the session is gone, 204 when a final state was already seen, else a stream. */
   async serve(reply: FastifyReply, { sessionId, lastEventId, followTodos }: StreamRequest, notFound: () => FastifyReply): Promise<void> {
-    const { sessions, todoFeed, metrics, heartbeatMs, log } = this.deps;
+    const { sessions, metrics, heartbeatMs, log } = this.deps;
     const buffered: Item[] = [];
     let deliver: (item: Item) => void = (item) => void buffered.push(item);
     const stops = [sessions.feed.subscribe(sessionId, (event) => deliver({ kind: 'progress', event }))];
-    if (followTodos) stops.push(todoFeed.subscribe(sessionId, (event) => deliver({ kind: 'todo', event })));
+    if (followTodos) stops.push(sessions.todos.feed.subscribe(sessionId, (event) => deliver({ kind: 'todo', event })));
     const unsubscribe = () => stops.forEach((stop) => stop());
 
     let current: ProgressEvent;

@@ -1,27 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import type { Core } from '../../core/app.js';
-import type { Logger } from '../../core/logger.js';
-import type { WebMetrics } from '../metrics.js';
 import { notFoundJson } from '../not-found.js';
 import { sessionParams, tokenQuery } from '../plugins/authorize.js';
-import { ProgressStreams, ROUTE } from '../progress-stream.js';
+import { ProgressStreams, ROUTE, type ProgressStreamsDeps } from '../progress-stream.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
-export interface ProgressOptions {
-  sessions: Pick<Core, 'sessionService' | 'bus' | 'feed' | 'todos'>;
-  metrics: WebMetrics;
-  /** Comment lines on idle streams, so proxies and browsers keep them open. */
-  heartbeatMs: number;
-  log: Logger;
-}
+/** `?follow=todos` keeps the stream open after COMPLETED for todo ticks (the page's script asks for it). */
+const querystring = tokenQuery.extend({ follow: z.unknown().optional() });
 
-/** The session's live progress as Server-Sent Events (web/progress-stream.ts). */
-export const progressRoutes: FastifyPluginAsync<ProgressOptions> = async (app, { sessions, metrics, heartbeatMs, log }) => {
-  const streams = new ProgressStreams({ sessions, todoFeed: sessions.todos.feed, metrics, heartbeatMs, log });
+/** The session's live progress as Server-Sent Events (web/progress-stream.ts); streams end when the server closes. */
+export const progressRoutes: FastifyPluginAsync<ProgressStreamsDeps> = async (app, deps) => {
+  const streams = new ProgressStreams(deps);
   app.addHook('preClose', async () => streams.closeAll());
 
-  const querystring = tokenQuery.extend({ follow: z.unknown().optional() });
   app
     .withTypeProvider<ZodTypeProvider>()
     .get(ROUTE, { schema: { params: sessionParams, querystring }, preHandler: app.authorize(notFoundJson) }, async (request, reply) => {

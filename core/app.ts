@@ -15,8 +15,9 @@ import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SessionService } from './sessions/session.service.js';
+import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
-import { createObjectStore } from './storage/index.js';
+import { createMediaLinks, createObjectStore } from './storage/index.js';
 import { createTodos, type Todos } from './todos/index.js';
 
 /** Every adapter a process needs, wired once from the configuration. */
@@ -27,6 +28,8 @@ export interface Core {
   sessions: SessionsRepository;
   users: UsersRepository;
   store: ObjectStore;
+  /** How browsers reach the stored recordings (the status page's player). */
+  mediaLinks: MediaLinks;
   layout: StorageLayout;
   queue: JobQueue;
   bus: ProgressBus;
@@ -56,6 +59,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const users = new UsersRepository(knex);
   const store = createObjectStore(config);
   await store.ensureBuckets();
+  const mediaLinks = createMediaLinks(config, store);
   const layout = storageLayout(config.s3.buckets);
   const queue = await connectJobQueue(config, knex, log.child({ component: 'queue' }));
   const events = createProgress(config, knex, log);
@@ -81,6 +85,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     sessions,
     users,
     store,
+    mediaLinks,
     layout,
     queue,
     bus,

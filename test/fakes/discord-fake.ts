@@ -249,7 +249,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, sock, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== '/gateway' && path !== '/resume') return sock.destroy();
+    if (path !== '/gateway' && path !== '/resume') {
+      sock.destroy();
+      return;
+    }
     wss.handleUpgrade(req, sock, head, (ws) => {
       gateway.connections.push(path);
       socket?.terminate();

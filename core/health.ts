@@ -17,7 +17,11 @@ export async function startHealthServer(
   models?: LocalModels,
   host = '0.0.0.0',
 ): Promise<HealthServer> {
-  const server = http.createServer(async (req, res) => {
+  // A failed readiness report answers 500 instead of leaving the request open and the rejection unhandled.
+  const server = http.createServer((req, res) => {
+    answer(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(500).end()));
+  });
+  const answer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -28,7 +32,7 @@ export async function startHealthServer(
       return;
     }
     res.writeHead(404).end();
-  });
+  };
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return {
     port: (server.address() as AddressInfo).port,

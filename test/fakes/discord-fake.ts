@@ -258,7 +258,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       socket?.terminate();
       socket = ws;
       live = false;
-      ws.on('message', (data) => onGatewayMessage(ws, JSON.parse(String(data)) as { op: number; d: Record<string, unknown> }));
+      ws.on('message', (data) => onGatewayMessage(ws, JSON.parse((data as Buffer).toString()) as { op: number; d: Record<string, unknown> }));
       ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 1000 }, s: null, t: null }));
     });
   });

@@ -1,24 +1,9 @@
 import type { Core } from '../core/app.js';
 import { statusPageUrl } from '../core/links.js';
-import type { ChatPlatform } from './chat-platform.js';
+import type { BotOptions, RunningBot } from './chat-platform.js';
 import { startDiscordBot } from './discord/index.js';
 import { startSlackBot } from './slack/index.js';
 import { ThreadNotifier } from './thread-notifier.js';
-
-/** What every platform's bot gets from the wiring. */
-export interface BotOptions {
-  /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
-  linkFor: (sessionId: string) => string | null;
-  /** Saves ticks without losing concurrent ones (TodoService). */
-  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
-  /** Re-renders a session's posted results. */
-  todosChanged: (sessionId: string) => Promise<void>;
-}
-
-export interface RunningBot {
-  platform: ChatPlatform;
-  stop(): Promise<void>;
-}
 
 export interface RunningBots {
   platforms: string[];

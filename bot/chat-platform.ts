@@ -33,3 +33,18 @@ export interface ChatPlatform {
   /** Re-renders the posted results (a todo was ticked somewhere). */
   updateResults(session: Session, view: ResultsView): Promise<void>;
 }
+
+/** What every platform's bot gets from the wiring. */
+export interface BotOptions {
+  /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
+  linkFor: (sessionId: string) => string | null;
+  /** Saves ticks without losing concurrent ones (TodoService). */
+  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
+  /** Re-renders a session's posted results. */
+  todosChanged: (sessionId: string) => Promise<void>;
+}
+
+export interface RunningBot {
+  platform: ChatPlatform;
+  stop(): Promise<void>;
+}

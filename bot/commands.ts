@@ -1,4 +1,4 @@
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import type { Session } from '../core/domain/session.js';
 import type { CancelResult, SessionService } from '../core/sessions/session.service.js';
 import { stageLabel } from '../core/domain/progress-text.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Core } from '../core/app.js';
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session, type TranscriptionOptions } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
@@ -12,13 +12,9 @@ import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
 import type { StartedSession } from '../core/sessions/session.service.js';
 import { configuredModels } from '../core/models/index.js';
+import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
 import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
-
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
 
 export const USAGE = `Usage:
   whisper-notes submit <file-or-url> [--wait] [--json] [--language xx] [--no-diarize]

@@ -4,7 +4,7 @@ import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core/app.js';
 import type { Config } from '../core/config.js';
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ChatOrigin, Session } from '../core/domain/session.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { formatBytes, tooLarge } from '../core/ingest/byte-limit.js';

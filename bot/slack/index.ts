@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Core } from '../../core/app.js';
 import { required } from '../../core/config.js';
 import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
-import type { BotOptions, RunningBot } from '../bots.js';
+import type { BotOptions, RunningBot } from '../chat-platform.js';
 import { createSlackApp } from './app.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackPlatform } from './slack.platform.js';

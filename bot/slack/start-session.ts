@@ -1,4 +1,4 @@
-import type { ChatUser } from '../../core/db/users.repository.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import { isAppError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../core/sessions/session.service.js';

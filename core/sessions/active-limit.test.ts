@@ -6,7 +6,7 @@ import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import { createCore, type Core } from '../app.js';
-import type { ChatUser } from '../db/users.repository.js';
+import type { ChatUser } from '../domain/chat-user.js';
 import type { ChatOrigin } from '../domain/session.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';

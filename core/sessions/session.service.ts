@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
-import type { ChatUser, UsersRepository } from '../db/users.repository.js';
+import type { UsersRepository } from '../db/users.repository.js';
+import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';

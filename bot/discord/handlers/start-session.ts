@@ -1,6 +1,6 @@
 import { Routes, ThreadAutoArchiveDuration } from 'discord.js';
 import { z } from 'zod';
-import type { ChatUser } from '../../../core/db/users.repository.js';
+import type { ChatUser } from '../../../core/domain/chat-user.js';
 import { displayName } from '../../../core/domain/display-name.js';
 import { isAppError } from '../../../core/errors.js';
 import type { MediaSource } from '../../../core/ingest/ingest.service.js';

@@ -1,14 +1,14 @@
 import type { Config } from '../config.js';
 import type { Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { MemoryTodoEventBus, MemoryTodoFeed } from '../todos/memory.todo-events.js';
+import { DbTodoEventBus, DbTodoFeed } from '../todos/db.todo-events.js';
 import { RedisTodoEventBus, RedisTodoFeed, TODO_STREAM_FIELD } from '../todos/redis.todo-events.js';
 import { parseTodoEvent, type TodoEventBus, type TodoFeed } from '../todos/todo-events.js';
 import { DbEventStream } from './db.event-stream.js';
 import { EventLog } from './event-log.js';
 import { streamNames, type EventStreams } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
-import { MemoryProgressBus, MemoryProgressFeed } from './memory.progress-bus.js';
+import { DbProgressBus, DbProgressFeed } from './db.progress-bus.js';
 import { parseProgressEvent, type ProgressBus, type ProgressFeed } from './progress-bus.js';
 import { PROGRESS_STREAM_FIELD, RedisProgressBus, RedisProgressFeed } from './redis.progress-bus.js';
 import { RedisStreamConsumer } from './redis.stream-consumer.js';
@@ -37,7 +37,7 @@ export interface ProgressEngine {
  * and the bots' group under REDIS_KEY_PREFIX (empty in production), which keeps test runs apart.
  */
 export function createProgress(config: Config, knex: Knex, log: Logger): ProgressEngine {
-  const engine = config.engines.progress === 'redis' ? redisEngine(config.redis, log) : memoryEngine(config.redis.keyPrefix, knex, log);
+  const engine = config.engines.progress === 'redis' ? redisEngine(config.redis, log) : embeddedEngine(config.redis.keyPrefix, knex, log);
   return {
     ...engine,
     async close() {
@@ -68,7 +68,7 @@ function redisEngine(redis: Config['redis'], log: Logger): Parts {
   };
 }
 
-function memoryEngine(prefix: string, knex: Knex, log: Logger): Parts {
+function embeddedEngine(prefix: string, knex: Knex, log: Logger): Parts {
   const names = streamNames(prefix);
   const eventLog = new EventLog(knex, log.child({ component: 'event-log' }));
   const feedLog = log.child({ component: 'progress-feed' });
@@ -76,10 +76,10 @@ function memoryEngine(prefix: string, knex: Knex, log: Logger): Parts {
   const streamsLog = log.child({ component: 'event-streams' });
   const reader = <T>(stream: string, parse: (raw: string) => T | null) => new DbEventStream(eventLog, { stream, group: names.group, parse }, streamsLog);
   return {
-    bus: new MemoryProgressBus(eventLog, names.progress, log.child({ component: 'progress' })),
-    feed: new MemoryProgressFeed(logFeed, names.progress, feedLog),
-    todoEvents: new MemoryTodoEventBus(eventLog, names.todos),
-    todoFeed: new MemoryTodoFeed(logFeed, names.todos, log.child({ component: 'todos' })),
+    bus: new DbProgressBus(eventLog, names.progress, log.child({ component: 'progress' })),
+    feed: new DbProgressFeed(logFeed, names.progress, feedLog),
+    todoEvents: new DbTodoEventBus(eventLog, names.todos),
+    todoFeed: new DbTodoFeed(logFeed, names.todos, log.child({ component: 'todos' })),
     streams: {
       progress: reader(names.progress, parseProgressEvent),
       todos: reader(names.todos, parseTodoEvent),

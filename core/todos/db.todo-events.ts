@@ -5,7 +5,7 @@ import type { Unsubscribe } from '../progress/progress-bus.js';
 import { parseTodoEvent, type TodoEvent, type TodoEventBus, type TodoFeed } from './todo-events.js';
 
 /** Ticks of the embedded engine: appended to the event log's todo stream, for the bots and for viewers. */
-export class MemoryTodoEventBus implements TodoEventBus {
+export class DbTodoEventBus implements TodoEventBus {
   constructor(
     private readonly log: EventLog,
     /** The event log stream the bots read (`todo-events`). */
@@ -25,7 +25,7 @@ export class MemoryTodoEventBus implements TodoEventBus {
 }
 
 /** Todo events of a session, carried by the process's log feed (which progress viewers share). */
-export class MemoryTodoFeed implements TodoFeed {
+export class DbTodoFeed implements TodoFeed {
   constructor(
     private readonly feed: LogFeed,
     private readonly stream: string,

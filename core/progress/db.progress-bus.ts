@@ -6,7 +6,7 @@ import type { LogFeed } from './log-feed.js';
 import { parseOnce } from './parse-once.js';
 import { parseProgressEvent, stampUpdate, type ProgressBus, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
 
-export interface MemoryProgressBusOptions {
+export interface DbProgressBusOptions {
   clock?: () => Date;
 }
 
@@ -16,7 +16,7 @@ export interface MemoryProgressBusOptions {
  * a bot that was down still gets the final state. Unlike Redis nothing expires: a session's row goes when
  * the session is deleted (`forget`).
  */
-export class MemoryProgressBus implements ProgressBus {
+export class DbProgressBus implements ProgressBus {
   private readonly clock: () => Date;
 
   constructor(
@@ -24,7 +24,7 @@ export class MemoryProgressBus implements ProgressBus {
     /** The event log stream the bots read (`progress-events`). */
     private readonly stream: string,
     private readonly logger: Logger,
-    options: MemoryProgressBusOptions = {},
+    options: DbProgressBusOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
   }
@@ -74,7 +74,7 @@ export class MemoryProgressBus implements ProgressBus {
 }
 
 /** Live progress of the embedded engine: the progress stream of the process's log feed. */
-export class MemoryProgressFeed implements ProgressFeed {
+export class DbProgressFeed implements ProgressFeed {
   private readonly parse = parseOnce(parseProgressEvent, (payload) =>
     this.logger.warn({ bytes: payload.length }, 'malformed progress message ignored'),
   );

@@ -113,7 +113,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Which implementation each part runs on; see ENGINE_SWITCHES. */
-export interface Engines {
+export interface InfrastructureEngines {
   database: 'postgres' | 'pglite';
   objects: 's3' | 'local';
   queue: 'rabbitmq' | 'table';
@@ -129,13 +129,13 @@ export const ENGINE_SWITCHES = {
   objects: 'S3_ENDPOINT',
   queue: 'AMQP_URL',
   progress: 'REDIS_URL',
-} as const satisfies Record<keyof Engines, keyof Env>;
+} as const satisfies Record<keyof InfrastructureEngines, keyof Env>;
 
 export interface Config {
   env: string;
   /** Where the embedded engines keep their data. */
   dataDir: string;
-  engines: Engines;
+  engines: InfrastructureEngines;
   logLevel: Env['LOG_LEVEL'];
   databaseUrl: string;
   redis: { url: string; keyPrefix: string };

@@ -9,7 +9,7 @@ import type { AudioExtractor } from './jobs/transcribe.job.js';
 import { todosJob } from './jobs/todos.job.js';
 import { transcribeJob } from './jobs/transcribe.job.js';
 
-export interface Engines {
+export interface ProcessorEngines {
   transcriber: Transcriber;
   generator: TodoGenerator;
   extractAudio: AudioExtractor;
@@ -33,7 +33,7 @@ export interface RunningProcessor {
  * Consumes both queues, and fails sessions whose upload was abandoned. Run as many processes as the GPU
  * and the LLM endpoint can take.
  */
-export async function startProcessor(core: Core, engines: Engines, options: ProcessorOptions = {}): Promise<RunningProcessor> {
+export async function startProcessor(core: Core, engines: ProcessorEngines, options: ProcessorOptions = {}): Promise<RunningProcessor> {
   const { sessions, progress, feed, store, layout, queue } = core;
   const log = core.log.child({ component: 'processor' });
   const claims = new JobClaims(core.knex, options.claimLeaseMs);

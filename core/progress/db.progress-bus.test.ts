@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { createKnex, type Knex } from '../db/knex.js';
 import { createLogger } from '../logger.js';
-import { DbProgressBus, DbProgressFeed } from './db.progress-bus.js';
+import { DbProgressBus } from './db.progress-bus.js';
 import { EventLog } from './event-log.js';
 import { streamNames } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
+import { LogStreamFeed } from './log-stream-feed.js';
 import { collector, progressEngineContract, update } from './progress-bus.contract.js';
 import { parseProgressEvent } from './progress-bus.js';
 
@@ -21,7 +22,7 @@ function processOn(databaseUrl: string, stream: string, pollMs?: number) {
     knex,
     log,
     bus: new DbProgressBus(log, stream, logger),
-    feed: new DbProgressFeed(logFeed, stream, logger),
+    feed: new LogStreamFeed(logFeed, stream, parseProgressEvent, logger, 'progress message'),
     close: async () => {
       await logFeed.close();
       await knex.destroy();
@@ -44,7 +45,7 @@ progressEngineContract('embedded', async () => {
     newFeed: (feedLogger = logger) => {
       const logFeed = new LogFeed(log, feedLogger);
       feeds.push(logFeed);
-      return new DbProgressFeed(logFeed, stream, feedLogger);
+      return new LogStreamFeed(logFeed, stream, parseProgressEvent, feedLogger, 'progress message');
     },
     streamed: async () => (await knex('event_log').where({ stream }).orderBy('id').pluck('payload')).map((p: string) => parseProgressEvent(p)!),
     injectRaw: (sessionId, raw) => log.write((_trx, append) => append(stream, sessionId, raw)),

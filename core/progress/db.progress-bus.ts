@@ -2,9 +2,7 @@ import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
 import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './event-log.js';
-import type { LogFeed } from './log-feed.js';
-import { parseOnce } from './parse-once.js';
-import { parseProgressEvent, stampUpdate, type ProgressBus, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
+import { parseProgressEvent, stampUpdate, type ProgressBus } from './progress-bus.js';
 
 export interface DbProgressBusOptions {
   clock?: () => Date;
@@ -71,29 +69,4 @@ export class DbProgressBus implements ProgressBus {
 
   /** The database belongs to the process; there is nothing of the bus's own to close. */
   async close(): Promise<void> {}
-}
-
-/** Live progress of the embedded engine: the progress stream of the process's log feed. */
-export class DbProgressFeed implements ProgressFeed {
-  private readonly parse = parseOnce(parseProgressEvent, (payload) =>
-    this.logger.warn({ bytes: payload.length }, 'malformed progress message ignored'),
-  );
-
-  constructor(
-    private readonly feed: LogFeed,
-    private readonly stream: string,
-    private readonly logger: Logger,
-  ) {}
-
-  subscribe(sessionId: string, listener: (event: ProgressEvent) => void): Unsubscribe {
-    return this.feed.subscribe(this.stream, sessionId, (payload) => {
-      const event = this.parse(payload);
-      if (event) listener(event);
-    });
-  }
-
-  /** Closes the process's log feed, which todo events ride too (as they ride Redis' subscriber). */
-  close(): Promise<void> {
-    return this.feed.close();
-  }
 }

@@ -1,14 +1,15 @@
 import type { Config } from '../config.js';
 import type { Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { DbTodoEventBus, DbTodoFeed } from '../todos/db.todo-events.js';
+import { DbTodoEventBus } from '../todos/db.todo-events.js';
 import { RedisTodoEventBus, RedisTodoFeed, TODO_STREAM_FIELD } from '../todos/redis.todo-events.js';
 import { parseTodoEvent, type TodoEventBus, type TodoFeed } from '../todos/todo-events.js';
 import { DbEventStream } from './db.event-stream.js';
+import { DbProgressBus } from './db.progress-bus.js';
 import { EventLog } from './event-log.js';
 import { streamNames, type EventStreams } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
-import { DbProgressBus, DbProgressFeed } from './db.progress-bus.js';
+import { LogStreamFeed } from './log-stream-feed.js';
 import { parseProgressEvent, type ProgressBus, type ProgressFeed } from './progress-bus.js';
 import { PROGRESS_STREAM_FIELD, RedisProgressBus, RedisProgressFeed } from './redis.progress-bus.js';
 import { RedisStreamConsumer } from './redis.stream-consumer.js';
@@ -77,9 +78,9 @@ function embeddedEngine(prefix: string, knex: Knex, log: Logger): Parts {
   const reader = <T>(stream: string, parse: (raw: string) => T | null) => new DbEventStream(eventLog, { stream, group: names.group, parse }, streamsLog);
   return {
     bus: new DbProgressBus(eventLog, names.progress, log.child({ component: 'progress' })),
-    feed: new DbProgressFeed(logFeed, names.progress, feedLog),
+    feed: new LogStreamFeed(logFeed, names.progress, parseProgressEvent, feedLog, 'progress message'),
     todoEvents: new DbTodoEventBus(eventLog, names.todos),
-    todoFeed: new DbTodoFeed(logFeed, names.todos, log.child({ component: 'todos' })),
+    todoFeed: new LogStreamFeed(logFeed, names.todos, parseTodoEvent, log.child({ component: 'todos' }), 'todo event'),
     streams: {
       progress: reader(names.progress, parseProgressEvent),
       todos: reader(names.todos, parseTodoEvent),

@@ -8,7 +8,8 @@ import { IngestService, type MediaProbe } from './ingest/ingest.service.js';
 import { createSafeFetcher } from './ingest/safe-fetch.js';
 import type { Logger } from './logger.js';
 import { probeMedia } from './media/ffmpeg.js';
-import { createProgress, type EventStreams, type ProgressBus, type ProgressFeed } from './progress/index.js';
+import type { ProgressEvent } from './domain/progress.js';
+import { createProgress, type EventStream, type ProgressBus, type ProgressFeed } from './progress/index.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
 import { engineChoices } from './engines.js';
 import { ensureDataDir } from './data-dir.js';
@@ -17,7 +18,13 @@ import type { JobQueue } from './queue/job-queue.js';
 import { SessionService } from './sessions/session.service.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createObjectStore } from './storage/index.js';
-import { createTodos, type Todos } from './todos/index.js';
+import { createTodos, type TodoEvent, type Todos } from './todos/index.js';
+
+/** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
+export interface EventStreams {
+  progress: EventStream<ProgressEvent>;
+  todos: EventStream<TodoEvent>;
+}
 
 /** Every adapter a process needs, wired once from the configuration. */
 export interface Core {
@@ -59,7 +66,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const layout = storageLayout(config.s3.buckets);
   const queue = await connectJobQueue(config, knex, log.child({ component: 'queue' }));
   const events = createProgress(config, knex, log);
-  const { bus, feed, streams } = events;
+  const { bus, feed } = events;
   const progress = new ProgressReporter(bus, log);
   const fetcher = createSafeFetcher({ allowAddresses: config.ingest.allowAddresses, timeoutMs: config.ingest.fetchTimeoutMs });
   const ingest = new IngestService({
@@ -72,7 +79,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     log,
   });
   const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
-  const todos = createTodos({ knex, sessions, store, layout, events: events.todoEvents, feed: events.todoFeed, log });
+  const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
 
   return {
     config,
@@ -85,7 +92,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     queue,
     bus,
     feed,
-    streams,
+    streams: { progress: events.stream, todos: todos.stream },
     progress,
     todos,
     sessionService,
@@ -97,7 +104,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     },
     async close() {
       // The embedded progress engine reads the database until it is closed.
-      await Promise.allSettled([queue.close(), events.close()]);
+      await Promise.allSettled([queue.close(), todos.close(), events.close()]);
       await database.close();
     },
   };

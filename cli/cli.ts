@@ -152,9 +152,11 @@ async function status(core: Core, io: CliIo, id: string, json: boolean): Promise
   return 0;
 }
 
-/** Whoever runs the CLI holds the service's credentials: an operator, who may cancel anyone's session. */
+/** Whoever runs the CLI holds the service's credentials: an operator, who may cancel and delete anyone's session. */
+const OPERATOR = true;
+
 async function cancel(core: Core, io: CliIo, id: string): Promise<number> {
-  const result = UUID.test(id) ? await core.sessionService.cancel(id, cliUser(), true) : { outcome: 'not-found' as const };
+  const result = UUID.test(id) ? await core.sessionService.cancel(id, cliUser(), OPERATOR) : { outcome: 'not-found' as const };
   if (result.outcome === 'cancelled') {
     io.out(`Cancelled ${id}`);
     return 0;
@@ -174,7 +176,8 @@ function cliUser(): ChatUser {
 }
 
 async function remove(core: Core, io: CliIo, id: string): Promise<number> {
-  if (!UUID.test(id) || !(await core.sessionService.delete(id))) {
+  const result = UUID.test(id) ? await core.sessionService.delete(id, cliUser(), OPERATOR) : { outcome: 'not-found' as const };
+  if (result.outcome !== 'deleted') {
     io.err(`No session ${id}`);
     return 1;
   }

@@ -47,6 +47,12 @@ export type CancelResult =
   /** Already COMPLETED, FAILED or CANCELLED: nothing to stop. */
   | { outcome: 'finished'; session: Session };
 
+export type DeleteResult =
+  | { outcome: 'deleted'; session: Session }
+  | { outcome: 'not-found' }
+  /** Only the person who started it, or an admin, may delete a session. */
+  | { outcome: 'forbidden'; session: Session };
+
 const CANCELLED_MESSAGE = 'This recording was cancelled.';
 
 export const DEFAULT_OPTIONS: TranscriptionOptions = {
@@ -186,14 +192,18 @@ export class SessionService {
     return { outcome: 'cancelled', session: cancelled };
   }
 
-  /** Removes the session's objects, its row and its Redis keys. Objects go first: a row never outlives them unnoticed. */
-  async delete(id: string): Promise<boolean> {
+  /**
+   * Removes the session's objects, its row and its Redis keys, for the person who started it or an admin.
+   * Objects go first: a row never outlives them unnoticed.
+   */
+  async delete(id: string, user: ChatUser, isAdmin: boolean): Promise<DeleteResult> {
     const { sessions, bus } = this.deps;
     const session = await sessions.get(id);
-    if (!session) return false;
+    if (!session) return { outcome: 'not-found' };
+    if (!isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
     await this.deleteObjects(id);
     await bus.forget(id);
-    return sessions.delete(id);
+    return (await sessions.delete(id)) ? { outcome: 'deleted', session } : { outcome: 'not-found' };
   }
 
   private async deleteObjects(id: string): Promise<void> {

@@ -11,6 +11,7 @@ import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
 import type { StartedSession } from '../core/sessions/session.service.js';
+import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
@@ -91,8 +92,9 @@ async function submit(
   } catch (err) {
     if (source.kind === 'stream') source.body.destroy(); // never read
     // Refused before anything started (too many at once): the sentence says what to do.
-    if (!isAppError(err)) throw err;
-    io.err(`Refused (${err.code}): ${err.userMessage}`);
+    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne('or stop one with `whisper-notes cancel <id>`') : err;
+    if (!isAppError(refusal)) throw refusal;
+    io.err(`Refused (${refusal.code}): ${refusal.userMessage}`);
     return 1;
   }
   const { session, uploaded } = started;

@@ -186,7 +186,7 @@ class Uploads {
     return { session };
   }
 
-  /** The sentence core writes points to chat commands; here everyone shares one limit and has no chat. */
+  /** The page's own words for TOO_MANY_ACTIVE: here everyone shares one limit and has no chat. */
   private tooManyActive(): string {
     const n = this.options.core.config.ingest.maxActivePerUser;
     return `${n === 1 ? 'A recording' : `${n} recordings`} uploaded from this page ${n === 1 ? 'is' : 'are'} already being processed, as many as this page takes at once. Wait a few minutes for ${n === 1 ? 'it' : 'one'} to finish, then try again.`;

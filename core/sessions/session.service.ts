@@ -15,6 +15,7 @@ import type { ProgressBus } from '../progress/progress-bus.js';
 import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { TooManyActiveError } from './too-many-active.js';
 
 export interface StartSession {
   user: ChatUser;
@@ -78,22 +79,6 @@ export interface SessionServiceDeps {
   maxActivePerUser: number;
 }
 
-/** How each way in lets a person stop a recording of theirs, for the sentence that refuses one more. */
-const CANCEL_HINT: Record<ChatOrigin['platform'], string> = {
-  slack: 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)',
-  discord: 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)',
-  cli: 'or stop one with `whisper-notes cancel <id>`',
-  web: 'or cancel one of them',
-};
-
-function tooManyActive(active: number, platform: ChatOrigin['platform']): AppError {
-  const recordings = active === 1 ? '1 recording' : `${active} recordings`;
-  return new AppError(
-    'TOO_MANY_ACTIVE',
-    `You already have ${recordings} in progress, as many as one person may have at once. Wait for one to finish, ${CANCEL_HINT[platform]}, then try again.`,
-  );
-}
-
 /**
  * The one way into the pipeline: chat bots, the CLI and the web page all start, read and delete sessions
  * here, never touching storage or the queue themselves.
@@ -105,7 +90,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   /**
-   * Records the session and starts its upload. Throws TOO_MANY_ACTIVE, creating nothing and leaving a
+   * Records the session and starts its upload. Throws TooManyActiveError, creating nothing and leaving a
    * stream source unread (its caller closes it), when the person already has `maxActivePerUser` sessions
    * uploading or processing.
    */
@@ -125,7 +110,7 @@ export class SessionService {
       },
       maxActivePerUser,
     );
-    if (!created.session) throw tooManyActive(created.active, input.origin.platform);
+    if (!created.session) throw new TooManyActiveError(created.active);
     const { session } = created;
     await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
     const abort = new AbortController();

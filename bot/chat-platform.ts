@@ -1,3 +1,4 @@
+import type { Core } from '../core/app.js';
 import type { SessionStatus, Session, Stage } from '../core/domain/session.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
 
@@ -33,6 +34,9 @@ export interface ChatPlatform {
   /** Re-renders the posted results (a todo was ticked somewhere). */
   updateResults(session: Session, view: ResultsView): Promise<void>;
 }
+
+/** What each platform's bot uses of the core. */
+export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims'>;
 
 /** What every platform's bot gets from the wiring. */
 export interface BotOptions {

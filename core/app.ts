@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
+import { ChatEventClaims } from './db/chat-event-claims.repository.js';
 import { openDatabase } from './db/database.js';
+import { JobClaims } from './db/job-claims.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { UsersRepository } from './db/users.repository.js';
@@ -33,6 +35,10 @@ export interface Core {
   knex: Knex;
   sessions: SessionsRepository;
   users: UsersRepository;
+  /** Chat deliveries acted on once, whichever bot process receives them. */
+  chatEventClaims: ChatEventClaims;
+  /** Which processor works on a session's job; a redelivered copy waits for the lease. */
+  jobClaims: JobClaims;
   store: ObjectStore;
   layout: StorageLayout;
   queue: JobQueue;
@@ -61,6 +67,8 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const { knex } = database;
   const sessions = new SessionsRepository(knex);
   const users = new UsersRepository(knex);
+  const chatEventClaims = new ChatEventClaims(knex);
+  const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
   await store.ensureBuckets();
   const layout = storageLayout(config.s3.buckets);
@@ -87,6 +95,8 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     knex,
     sessions,
     users,
+    chatEventClaims,
+    jobClaims,
     store,
     layout,
     queue,

@@ -110,7 +110,9 @@ describe.each(engines)('a job in the queue twice, on $engine', ({ env, leftovers
 
   /** Two processors, each taking one job at a time: two copies of a job can run at once. */
   async function twoProcessors(): Promise<void> {
-    for (let i = 0; i < 2; i++) processors.push(await startProcessor(h.core, gated.engines, { claimLeaseMs: CLAIM_LEASE_MS }));
+    for (let i = 0; i < 2; i++) {
+      processors.push(await startProcessor({ ...h.core, jobClaims: new JobClaims(h.core.knex, CLAIM_LEASE_MS) }, gated.engines));
+    }
   }
 
   const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

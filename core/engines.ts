@@ -15,7 +15,7 @@ const EMBEDDED: InfrastructureEngines = { database: 'pglite', objects: 'local', 
 /** Only the host: a URL's credentials never reach the log. */
 const hostOf = (url: string) => new URL(url).host;
 
-/** What each part runs on, for the start-up log (issue 8: "which engine it uses and which variable switches it"). */
+/** What each part runs on, for the start-up log: which engine each part uses and which variable switches it. */
 export function engineChoices(config: Config): EngineChoice[] {
   const { engines, dataDir } = config;
   const embedded = (part: keyof InfrastructureEngines) => engines[part] === EMBEDDED[part];
@@ -44,7 +44,7 @@ export interface AiEngineChoice {
 
 const OPENAI_HOST = 'api.openai.com';
 
-/** Which engine transcribes and which writes the notes, with the model and how to switch (issue 12). */
+/** Which engine transcribes and which writes the notes, with the model and how to switch, for the start-up log. */
 export function aiEngineChoices(config: Config, modelPaths: { speech?: string; llm?: string }): AiEngineChoice[] {
   const { transcriber, llm, local } = config;
   const openaiHost = llm.baseUrl ? hostOf(llm.baseUrl) : OPENAI_HOST;

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Capability links (DESIGN §9): a session's status page is reachable by whoever holds its token, an
+ * Capability links (docs/architecture.md#status-page-links): a session's status page is reachable by whoever holds its token, an
  * HMAC-SHA256 of the session id under LINK_SECRET. Nothing is stored; rotating the secret revokes every link.
  */
 export function signSessionToken(sessionId: string, secret: string): string {

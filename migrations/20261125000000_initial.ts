@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 
 /**
- * The seed's `sessions` table kept column for column, with what the product needs beside it.
- * Timestamps are `timestamptz` rather than the seed's `timestamp`: sessions are created by processes in
+ * `sessions` keeps its original columns (id to todos_path) one for one, with what the product needs beside them.
+ * Timestamps are `timestamptz` rather than the original schema's `timestamp`: sessions are created by processes in
  * different time zones and compared across them.
  */
 export async function up(knex: Knex): Promise<void> {

@@ -2,14 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseTranscript } from '../core/domain/transcript.js';
+import type { DestinationStream } from '../core/logger.js';
 import { topologyNames } from '../core/queue/topology.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { startPipelineHarness, type PipelineHarness } from '../test/helpers/pipeline-harness.js';
+import { until } from '../test/helpers/until.js';
 
 let h: PipelineHarness;
+const logLines: string[] = [];
+const capture: DestinationStream = { write: (line: string) => void logLines.push(line) };
+
+/** Whether the processor logged `msg` about `sessionId`. */
+const logged = (msg: string, sessionId: string) =>
+  logLines.some((line) => {
+    const entry = JSON.parse(line) as { msg?: string; sessionId?: string };
+    return entry.msg === msg && entry.sessionId === sessionId;
+  });
 
 beforeAll(async () => {
-  h = await startPipelineHarness({ JOB_MAX_ATTEMPTS: '3', JOB_RETRY_DELAYS_MS: '50,100' });
+  h = await startPipelineHarness({ JOB_MAX_ATTEMPTS: '3', JOB_RETRY_DELAYS_MS: '50,100', LOG_LEVEL: 'info' }, { logDestination: capture });
 });
 afterAll(async () => h?.close());
 
@@ -43,7 +54,8 @@ describe('the processor', () => {
 
     // A duplicate delivery after completion (e.g. the ack was lost) changes nothing.
     await h.core.queue.publish('todos', job(session.id));
-    await new Promise((r) => setTimeout(r, 500));
+    // Only once the duplicate was consumed does "nothing changed" prove anything.
+    await until('the duplicate todos job to be dropped', async () => logged('session already final; job dropped', session.id));
     expect(first.status).toBe('COMPLETED');
     expect(h.openai.requests.length).toBe(chatCalls);
     expect(await h.core.store.getJson(h.core.layout.todos(session.id))).toEqual(todosBefore);

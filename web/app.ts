@@ -61,7 +61,7 @@ function contentSecurityPolicy(mediaSources: string): string {
   ].join('; ');
 }
 
-/** The status page, its JSON API and event stream, health and metrics (DESIGN §9). */
+/** The status page, its JSON API and event stream, health and metrics (docs/architecture.md#the-web-server). */
 export function buildWebApp(core: Core, options: WebOptions): FastifyInstance {
   const log = core.log.child({ component: 'web' });
   const loggerInstance: FastifyBaseLogger = log;

@@ -12,7 +12,7 @@ export interface StreamRequest {
   sessionId: string;
   /** From the Last-Event-ID header: events up to this seq were seen before the reconnect. */
   lastEventId: number;
-  /** Keep the stream open after COMPLETED for todo ticks (the page uses this; DESIGN's plain stream closes). */
+  /** Keep the stream open after COMPLETED for todo ticks (the page uses this; without it the stream closes at the final state). */
   followTodos: boolean;
 }
 

@@ -46,7 +46,7 @@ async function* received(file: Readable): AsyncGenerator<Buffer> {
   }
 }
 
-/** Uploads on the status page only where nobody can send recordings from chat (issue 8). */
+/** Uploads on the status page only where nobody can send recordings from chat (a chat install has no open upload endpoint). */
 export function uploadsEnabled(config: Config): boolean {
   return !config.slack.botToken && !config.discord.token;
 }

@@ -32,7 +32,7 @@ describe('overall progress', () => {
 });
 
 describe('storage layout', () => {
-  it('puts each file where DESIGN §2 says', () => {
+  it('puts each file where the storage layout says', () => {
     const layout = storageLayout({ videos: 'video-files', transcripts: 'transcripts' });
     expect(refPath(layout.original(id, 'mp4'))).toBe(`video-files/${id}/original.mp4`);
     expect(refPath(layout.transcript(id))).toBe(`transcripts/${id}/transcript.json`);
@@ -44,7 +44,7 @@ describe('storage layout', () => {
 });
 
 describe('todos document', () => {
-  it('has the seed shape with numbered ids and counts', () => {
+  it('has the todos.json shape with numbered ids and counts', () => {
     const docs = buildDocuments(
       id,
       {

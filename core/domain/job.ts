@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The message on the `transcribe` and `todos` queues (DESIGN §5). Versioned so old messages stay readable. */
+/** The message on the `transcribe` and `todos` queues (docs/architecture.md#job-queue). Versioned so old messages stay readable. */
 export const jobMessageSchema = z.object({
   v: z.literal(1),
   sessionId: z.uuid(),

@@ -1,4 +1,4 @@
-/** Object keys of DESIGN §2. Buckets come from configuration; keys are fixed here, in one place. */
+/** Object keys (docs/architecture.md#storage-layout). Buckets come from configuration; keys are fixed here, in one place. */
 export interface ObjectRef {
   bucket: string;
   key: string;

@@ -20,7 +20,7 @@ export const todoSchema = z.object({
 });
 export type Todo = z.infer<typeof todoSchema>;
 
-/** `transcripts/{id}/todos.json` (the seed's shape, DESIGN §7). */
+/** `transcripts/{id}/todos.json` (docs/architecture.md#stored-results). */
 export const todosDocumentSchema = z.object({
   generated_at: z.string(),
   session_id: z.uuid(),

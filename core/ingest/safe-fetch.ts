@@ -7,7 +7,7 @@ import { formatLength } from '../media/media-length.js';
 import { forbiddenReason, isAllowedAddress } from './address-rule.js';
 
 /**
- * Opens links that users send, without letting a link reach our own network (DESIGN §8 "Links").
+ * Opens links that users send, without letting a link reach our own network (docs/architecture.md#links-users-send).
  *
  * The check sits in the one place every connection passes through: undici's connector. It resolves the
  * host, refuses unless every resolved address is allowed, then connects to exactly an address it checked,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSilenceBomb, makeSpeechVideo, makeToneVideo, run, tempDir, type MediaDir } from '../../test/helpers/media.js';
-import { extractAudio, probeMedia } from './ffmpeg.js';
+import { extractAudio, probeMedia, runFfmpeg } from './ffmpeg.js';
 import { expectAppError } from '../../test/helpers/assertions.js';
 
 /** `cut-media-read`: after the first request, reads of the first half (the media data, not the index at the end) are cut. */
@@ -234,5 +234,20 @@ describe('audio extraction', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('runFfmpeg', () => {
+  it('rejects with the exit and the tail of stderr when ffmpeg fails', async () => {
+    const run = runFfmpeg(['-hide_banner', '-loglevel', 'error', '-i', 'file:/nonexistent/input.flac', '-f', 'null', '-']);
+    await expect(run).rejects.toThrow(/^ffmpeg exited with \d+: .*No such file or directory/);
+  });
+
+  it('kills ffmpeg when the signal aborts and rejects with its reason', async () => {
+    const controller = new AbortController();
+    // Endless silence at real-time speed: only the kill ends it.
+    const run = runFfmpeg(['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'anullsrc', '-f', 'null', '-'], { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('stop')), 200);
+    await expect(run).rejects.toThrow('stop');
   });
 });

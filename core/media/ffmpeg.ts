@@ -124,6 +124,16 @@ export async function extractAudio(input: string, outPath: string, opts: Extract
   }
 }
 
+/**
+ * Runs ffmpeg with `args` to the end, the one way the product starts it. Aborting kills it; the promise then
+ * rejects with the signal's reason once the process is gone. A failed run rejects with its exit and the
+ * tail of its stderr.
+ */
+export async function runFfmpeg(args: string[], { signal }: { signal?: AbortSignal } = {}): Promise<void> {
+  const run = await runTool('ffmpeg', args, { signal });
+  if (run.code !== 0) throw exitError('ffmpeg', run);
+}
+
 interface ToolRun {
   code: number | null;
   killedBy: NodeJS.Signals | null;
@@ -170,9 +180,15 @@ const NO_AUDIO = /matches no streams|does not contain any stream/i;
 const NETWORK_FAILURE =
   /Connection refused|Connection reset|timed out|Stream ends prematurely|Server returned|Input\/output error|Broken pipe|Network is unreachable|Failed to resolve hostname/i;
 
+/** What a failed run said, for logs; `input` is redacted from it. */
+function exitError(tool: string, run: ToolRun, input?: string): Error {
+  const stderr = run.stderr.trim();
+  return new Error(`${tool} exited with ${run.code ?? run.killedBy}: ${input === undefined ? stderr : redactInput(stderr, input)}`);
+}
+
 /** Turns a failed ffmpeg/ffprobe run into the error a user should see; the detail goes in the cause. */
 function toolFailure(tool: string, run: ToolRun, input: string): Error {
-  const detail = new Error(`${tool} exited with ${run.code ?? run.killedBy}: ${redactInput(run.stderr.trim(), input)}`);
+  const detail = exitError(tool, run, input);
   if (NO_AUDIO.test(run.stderr)) return new AppError('NO_AUDIO', NO_AUDIO_SENTENCE, false, { cause: detail });
   if (isUrl(input) && NETWORK_FAILURE.test(run.stderr)) return new AppError('STORAGE_UNAVAILABLE', STORAGE_SENTENCE, true, { cause: detail });
   // Killed by someone else (out of memory, shutdown) or our own file missing: not the recording's fault.

@@ -5,7 +5,7 @@ import { createKnex, type Knex } from '../db/knex.js';
 import { createLogger } from '../logger.js';
 import { DbEventStream } from './db.event-stream.js';
 import { EventLog } from './event-log.js';
-import { eventStreamContract, parseNumber } from './event-stream.contract.js';
+import { eventStreamContract, parseNumber } from '../../test/contracts/event-stream.contract.js';
 
 const log = createLogger('silent');
 const SESSION = '3f1c0b7e-2a51-4c8e-9b1d-6a0e4f2d7c55';

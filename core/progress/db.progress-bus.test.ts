@@ -8,7 +8,7 @@ import { EventLog } from './event-log.js';
 import { streamNames } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
 import { LogStreamFeed } from './log-stream-feed.js';
-import { collector, progressEngineContract, update } from './progress-bus.contract.js';
+import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { parseProgressEvent } from './progress-bus.js';
 
 const logger = createLogger('silent');

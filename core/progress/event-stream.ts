@@ -46,7 +46,7 @@ export async function handleTaken<T>(
   );
 }
 
-/** Stream and group names (DESIGN §4) under a prefix: REDIS_KEY_PREFIX, empty in production. */
+/** Stream and group names (docs/architecture.md#progress-events) under a prefix: REDIS_KEY_PREFIX, empty in production. */
 export function streamNames(prefix: string) {
   return { progress: `${prefix}progress-events`, todos: `${prefix}todo-events`, group: `${prefix}bots` };
 }

@@ -2,7 +2,7 @@ import { progressEventSchema, type ProgressEvent, type ProgressUpdate } from '..
 import { parseJsonAs } from '../json.js';
 
 /**
- * Progress events (DESIGN §4): the latest state per session, live delivery per session and the capped
+ * Progress events (docs/architecture.md#progress-events): the latest state per session, live delivery per session and the capped
  * `progress-events` stream that bots read in a consumer group. Engines: Redis, or the embedded one (in
  * process, kept in the database).
  */

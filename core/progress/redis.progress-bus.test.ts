@@ -5,7 +5,7 @@ import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { collector, progressEngineContract, update } from './progress-bus.contract.js';
+import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { parseProgressEvent, progressNames, PROGRESS_STREAM_FIELD, RedisProgressBus, RedisProgressFeed } from './redis.progress-bus.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -66,13 +66,13 @@ describe('Redis progress engine specifics', () => {
       .filter((name) => name.startsWith(redisConfig.keyPrefix));
   }
 
-  it('stores events as DESIGN §4 writes them, in the stream under its field', async () => {
+  it('stores events in their documented shape, in the stream under its field', async () => {
     const sessionId = randomUUID();
     const bus = newBus({ clock: () => new Date('2026-11-25T10:30:00.000Z') });
     const failed = await bus.publish(
       update(sessionId, 12, { status: 'FAILED', stage: 'audio', error: { code: 'NO_AUDIO', message: 'The recording has no sound.' } }),
     );
-    // Stored in DESIGN §4's field order, as other readers see it.
+    // Stored in the documented field order (docs/architecture.md#progress-events), as other readers see it.
     expect(await admin.get(names.latest(sessionId))).toBe(
       `{"sessionId":"${sessionId}","seq":1,"status":"FAILED","stage":"audio","percent":12,"message":"Transcribing 12%",` +
         `"etaSeconds":null,"at":"2026-11-25T10:30:00.000Z","error":{"code":"NO_AUDIO","message":"The recording has no sound."}}`,

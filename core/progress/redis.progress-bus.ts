@@ -11,7 +11,7 @@ export { parseProgressEvent };
 
 const DAY_SECONDS = 24 * 60 * 60;
 
-/** Key, channel and stream names of DESIGN §4, under the configured prefix (empty in production). */
+/** Key, channel and stream names (docs/architecture.md#progress-events), under the configured prefix (empty in production). */
 export function progressNames(keyPrefix: string) {
   const latest = (sessionId: string) => `${keyPrefix}progress:${sessionId}`;
   return {

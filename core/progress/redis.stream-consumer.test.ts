@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { createLogger } from '../logger.js';
-import { eventStreamContract, parseNumber } from './event-stream.contract.js';
+import { eventStreamContract, parseNumber } from '../../test/contracts/event-stream.contract.js';
 import { RedisStreamConsumer } from './redis.stream-consumer.js';
 
 const log = createLogger('silent');

@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js';
 import { testEnv } from '../../test/helpers/config.js';
 import { embeddedDataDir, removeScratchDataDirs } from '../../test/helpers/database.js';
 import { until } from '../../test/helpers/until.js';
-import { aborted, deadLettersOf, describeJobQueueContract, latch, newJob, recorder, type QueueUnderTest } from './job-queue.contract.js';
+import { aborted, deadLettersOf, describeJobQueueContract, latch, newJob, recorder, type QueueUnderTest } from '../../test/contracts/job-queue.contract.js';
 import { JOB_TABLE, JobTable } from './job-table.js';
 import { PgJobQueue, type PgJobQueueOptions } from './pg.job-queue.js';
 import { DELIVERY_LIMIT } from './topology.js';

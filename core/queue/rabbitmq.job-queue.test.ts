@@ -14,7 +14,7 @@ import {
   recorder,
   type QueueUnderTest,
   type SeenDeadLetter,
-} from './job-queue.contract.js';
+} from '../../test/contracts/job-queue.contract.js';
 import { RabbitJobQueue, type RabbitJobQueueOptions } from './rabbitmq.job-queue.js';
 import { deleteTopology, HEADERS, topologyNames } from './topology.js';
 

@@ -297,7 +297,7 @@ class RabbitConsumer implements Consumer {
 }
 
 /**
- * The job queue on RabbitMQ (DESIGN §5). The connection recovers by itself (amqplib's recovery): every
+ * The job queue on RabbitMQ (docs/architecture.md#job-queue). The connection recovers by itself (amqplib's recovery): every
  * (re)connection declares the topology first, consumers resubscribe, and calls made during an outage wait
  * for the connection to come back, up to `reconnectWaitMs`.
  */

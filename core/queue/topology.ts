@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { QUEUES, type QueueName } from '../domain/job.js';
 
 /**
- * RabbitMQ names and arguments of DESIGN §5, under `amqp.queuePrefix` (empty in production).
+ * RabbitMQ names and arguments (docs/architecture.md#job-queue), under `amqp.queuePrefix` (empty in production).
  *
  *   exchange `whisper-notes` (direct) ── routing key = queue name ──> every queue below
  *   `transcribe`, `todos`           quorum; the broker dead-letters to `<queue>.dead` after DELIVERY_LIMIT

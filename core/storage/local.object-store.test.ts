@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { describeObjectStoreContract, streamOf } from '../../test/contracts/object-store.contract.js';
 import { storageLayout, type Buckets, type ObjectRef, type StorageLayout } from '../domain/storage-layout.js';
 import { createObjectStore } from './index.js';
 import { LocalObjectStore } from './local.object-store.js';
-import { describeObjectStoreContract, streamOf } from './object-store.contract.js';
 import { S3ObjectStore } from './s3.object-store.js';
 
 const MiB = 1024 * 1024;

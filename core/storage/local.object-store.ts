@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Buckets, ObjectRef } from '../domain/storage-layout.js';
 import type { ObjectStore, UploadOptions } from './object-store.js';
 import { storageUnavailable } from './storage-unavailable.js';
+import { UploadSource } from './upload-source.js';
 
 /**
  * The embedded object store: `<root>/<bucket>/<key>`, the buckets' layout on disk. Objects appear whole or
@@ -38,48 +39,32 @@ export class LocalObjectStore implements ObjectStore {
     let target: string;
     try {
       target = this.pathOf(ref);
-      signal?.throwIfAborted();
     } catch (err) {
       body.destroy();
       throw err;
     }
-    let bytes = 0;
-    let sourceError: unknown;
-    // Reading through our own generator tells a failing source apart from a failing disk.
-    async function* source() {
-      try {
-        for await (const chunk of body as AsyncIterable<Buffer | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      } catch (err) {
-        sourceError = err;
-        throw err;
-      }
-    }
-    const cancel = () => body.destroy(signal?.reason as Error);
-    signal?.addEventListener('abort', cancel, { once: true });
-
+    const source = UploadSource.open(body, signal);
     let pending: PendingFile | undefined;
     let committed = false;
     try {
       pending = await this.pendingFile(ref, target);
       // One chunk at a time: the source is read only as fast as the disk takes it, so memory stays bounded.
-      for await (const data of source()) {
+      for await (const data of source.chunks()) {
         await pending.write(data);
-        bytes += data.length;
-        onProgress?.(bytes);
+        onProgress?.(source.bytes);
       }
       await pending.commit();
       committed = true;
       // An abort that came after the last byte was written still cancels: the object goes.
       signal?.throwIfAborted();
-      return { bytes };
+      return { bytes: source.bytes };
     } catch (err) {
-      const failure: unknown = signal?.aborted ? signal.reason : sourceError !== undefined ? sourceError : storageUnavailable(err);
-      body.destroy();
+      const failure = source.failure(err);
       await pending?.discard();
       if (committed) await rm(target, { force: true }).catch(() => undefined);
       throw failure;
     } finally {
-      signal?.removeEventListener('abort', cancel);
+      source.close();
     }
   }
 

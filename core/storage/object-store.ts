@@ -11,7 +11,7 @@ export interface UploadOptions {
 
 /**
  * Object storage: S3 (MinIO), or a directory under DATA_DIR (see index.ts), which pass the same contract
- * suite (object-store.contract.ts). Files are kept until a user deletes them.
+ * suite (test/contracts/object-store.contract.ts). Files are kept until a user deletes them.
  */
 export interface ObjectStore {
   /** Creates the configured buckets when they are missing. */

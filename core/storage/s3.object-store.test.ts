@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { freePort } from '../../test/helpers/http.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
+import { describeObjectStoreContract, streamOf } from '../../test/contracts/object-store.contract.js';
 import { storageLayout, type StorageLayout } from '../domain/storage-layout.js';
 import { AppError } from '../errors.js';
-import { describeObjectStoreContract, streamOf } from './object-store.contract.js';
 import { createS3Client, S3ObjectStore } from './s3.object-store.js';
 
 const MiB = 1024 * 1024;

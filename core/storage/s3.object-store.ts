@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { ObjectRef } from '../domain/storage-layout.js';
 import type { ObjectStore, UploadOptions } from './object-store.js';
 import { storageUnavailable } from './storage-unavailable.js';
+import { UploadSource } from './upload-source.js';
 
 const MiB = 1024 * 1024;
 
@@ -81,33 +82,13 @@ export class S3ObjectStore implements ObjectStore {
 
   async upload(ref: ObjectRef, body: Readable, options: UploadOptions = {}): Promise<{ bytes: number }> {
     const { signal, onProgress } = options;
-    if (signal?.aborted) {
-      body.destroy();
-      throw signal.reason;
-    }
-    let bytes = 0;
-    let sourceError: unknown;
-    // Reading through our own generator tells a failing source apart from a failing store.
-    async function* countedSource() {
-      try {
-        for await (const chunk of body as AsyncIterable<Buffer | string>) {
-          const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          bytes += data.length;
-          yield data;
-        }
-      } catch (err) {
-        sourceError = err;
-        throw err;
-      }
-    }
     // Cancelling ends the source: Upload then finishes the parts in flight and stops, so nothing is
     // still writing when we clean up (its own abort() returns while parts are still being sent).
-    const cancel = () => body.destroy(signal?.reason as Error);
-    signal?.addEventListener('abort', cancel, { once: true });
+    const source = UploadSource.open(body, signal);
 
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: ref.bucket, Key: ref.key, Body: Readable.from(countedSource()), ContentType: options.contentType },
+      params: { Bucket: ref.bucket, Key: ref.key, Body: Readable.from(source.chunks()), ContentType: options.contentType },
       partSize: this.partSize,
       queueSize: this.queueSize,
       // We abort it ourselves: Upload's own abort, refused by s3rver, would hide the store's real error.
@@ -123,15 +104,13 @@ export class S3ObjectStore implements ObjectStore {
       await upload.done();
       // An abort that came after the last byte was read still cancels: the object goes.
       signal?.throwIfAborted();
-      return { bytes };
+      return { bytes: source.bytes };
     } catch (err) {
-      // Decided before tearing down: destroying the body below may fail the source's read late.
-      const failure: unknown = signal?.aborted ? signal.reason : sourceError !== undefined ? sourceError : storageUnavailable(err);
-      body.destroy();
+      const failure = source.failure(err);
       await this.discard(ref, upload.uploadId);
       throw failure;
     } finally {
-      signal?.removeEventListener('abort', cancel);
+      source.close();
     }
   }
 

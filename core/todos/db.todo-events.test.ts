@@ -3,8 +3,8 @@ import { createKnex } from '../db/knex.js';
 import { EventLog } from '../progress/event-log.js';
 import { streamNames } from '../progress/event-stream.js';
 import { createProgress } from '../progress/index.js';
+import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 import { createTodoEvents } from './todo-event-engine.js';
-import { todoEventsContract } from './todo-events.contract.js';
 
 todoEventsContract('embedded', async (log) => {
   const config = testConfig();

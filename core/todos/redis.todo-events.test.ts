@@ -5,7 +5,7 @@ import { createKnex } from '../db/knex.js';
 import { createProgress } from '../progress/index.js';
 import { createTodoEvents } from './todo-event-engine.js';
 import { todoNames } from './redis.todo-events.js';
-import { todoEventsContract } from './todo-events.contract.js';
+import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 
 todoEventsContract('Redis', async (log) => {
   const config = testConfig();

@@ -7,7 +7,7 @@ import type { ChannelFeed } from '../progress/redis.progress-bus.js';
 import { parseTodoEvent, type TodoEvent, type TodoEventBus, type TodoFeed } from './todo-events.js';
 import { FAIL_FAST } from '../progress/redis.progress-bus.js';
 
-/** Channel and stream names beside DESIGN §4's progress names, under the configured prefix. */
+/** Channel and stream names beside the progress names (docs/architecture.md#todo-events), under the configured prefix. */
 export function todoNames(keyPrefix: string) {
   return {
     channel: (sessionId: string) => `${keyPrefix}todos:${sessionId}`,

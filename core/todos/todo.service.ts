@@ -19,7 +19,7 @@ export interface TodoServiceDeps {
 }
 
 /**
- * Ticking todos, for the status page and both chat platforms. todos.json holds the state (DESIGN §7); an
+ * Ticking todos, for the status page and both chat platforms. todos.json holds the state (docs/architecture.md#stored-results); an
  * object store has no compare-and-swap, so each session's read-modify-write runs under a PostgreSQL advisory
  * lock and two people ticking at once never lose an update, whichever process serves them.
  */

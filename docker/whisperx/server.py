@@ -1,4 +1,4 @@
-"""WhisperX worker: keeps the models loaded and transcribes one recording at a time (DESIGN §6).
+"""WhisperX worker: keeps the models loaded and transcribes one recording at a time (docs/architecture.md#whisperx-worker-contract).
 
     POST /v1/transcribe?language=en&diarize=true&min_speakers=2&max_speakers=4   (body: FLAC or WAV)
         200 application/x-ndjson, one event a line:

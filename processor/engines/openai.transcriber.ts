@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +8,7 @@ import { z } from 'zod';
 import type { WhisperxResult } from '../../core/domain/transcript.js';
 import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { runFfmpeg } from '../../core/media/ffmpeg.js';
 import { createOpenAIClient, toServiceError, type OpenAIConnection, type ServiceErrors } from './openai-client.js';
 import type { TranscribeRequest, Transcriber } from './transcriber.js';
 
@@ -194,17 +194,13 @@ function languageCode(language: string | null | undefined): string | null {
 }
 
 /** Cuts [start, end) of the audio into a 16 kHz mono FLAC file; asynchronous so the event loop keeps going. */
-function cutSlice(input: string, slice: Slice, output: string, signal?: AbortSignal): Promise<void> {
+async function cutSlice(input: string, slice: Slice, output: string, signal?: AbortSignal): Promise<void> {
   const args = ['-hide_banner', '-loglevel', 'error', '-y', '-ss', slice.start.toFixed(3), '-t', (slice.end - slice.start).toFixed(3)];
   args.push('-i', input, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'flac', output);
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'], signal });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-    child.on('error', (err) => reject(signal?.aborted ? new AppError('CANCELLED', 'Processing of this recording was cancelled.', false) : err));
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new AppError('TRANSCRIPTION_FAILED', 'We could not cut the audio into parts for the transcription service.', false, { cause: new Error(stderr) }));
-    });
-  });
+  try {
+    await runFfmpeg(args, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'Processing of this recording was cancelled.', false, { cause: err });
+    throw new AppError('TRANSCRIPTION_FAILED', 'We could not cut the audio into parts for the transcription service.', false, { cause: err });
+  }
 }

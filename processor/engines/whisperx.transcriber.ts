@@ -12,7 +12,7 @@ import type { Logger } from '../../core/logger.js';
 import type { TranscribeRequest, Transcriber } from './transcriber.js';
 
 /**
- * Client of the WhisperX worker (docker/whisperx, DESIGN §6): the audio goes up as the request body,
+ * Client of the WhisperX worker (docker/whisperx, docs/architecture.md#whisperx-worker-contract): the audio goes up as the request body,
  * progress and the result come back as NDJSON lines.
  */
 

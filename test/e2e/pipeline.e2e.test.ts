@@ -133,7 +133,7 @@ describe('a recording submitted from the command line', () => {
     expect(transcript.segments.flatMap((s) => s.words).some((w) => w.start === undefined)).toBe(true);
     expect(transcript.segments.some((s) => s.speaker === undefined)).toBe(true);
 
-    // todos.json has the seed's shape; every todo cites segments that exist, at their real time.
+    // todos.json has its documented shape (docs/architecture.md#stored-results); every todo cites segments that exist, at their real time.
     const todos = todosDocumentSchema.parse(await core.store.getJson(parseRefPath(session.todosPath!)));
     const summary = summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(id)));
     expect(todos.session_id).toBe(id);

@@ -5,7 +5,7 @@ import { audioDuration } from './openai-fake.js';
 import { closeServer, readBody } from '../helpers/http.js';
 
 /**
- * A fake WhisperX worker on 127.0.0.1 speaking the worker contract (DESIGN §6): `POST /v1/transcribe` with
+ * A fake WhisperX worker on 127.0.0.1 speaking the worker contract (docs/architecture.md#whisperx-worker-contract): `POST /v1/transcribe` with
  * FLAC or WAV as the body answers NDJSON progress lines, then a result in WhisperX's real shape — with its
  * quirks on purpose — made from a script of what was "said", timed evenly over the audio's duration.
  */

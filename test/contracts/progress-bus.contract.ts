@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
-import type { Logger } from '../logger.js';
-import type { ProgressBus, ProgressFeed } from './progress-bus.js';
+import type { ProgressEvent, ProgressUpdate } from '../../core/domain/progress.js';
+import type { Logger } from '../../core/logger.js';
+import type { ProgressBus, ProgressFeed } from '../../core/progress/progress-bus.js';
 
 /** One engine as the contract drives it; everything it opens is closed by `cleanup`. */
 export interface ProgressEngineHarness {
@@ -32,7 +32,7 @@ export function collector() {
   };
 }
 
-/** What every progress engine must do (DESIGN §4), whichever one runs. */
+/** What every progress engine must do (docs/architecture.md#progress-events), whichever one runs. */
 export function progressEngineContract(engine: string, setup: () => Promise<ProgressEngineHarness>): void {
   describe(`${engine} progress engine (contract)`, () => {
     let h: ProgressEngineHarness;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { until } from '../../test/helpers/until.js';
-import type { EventStream } from './event-stream.js';
+import type { EventStream } from '../../core/progress/event-stream.js';
+import { until } from '../helpers/until.js';
 
 /** One engine's stream as the contract drives it; everything it opens is closed by `cleanup`. */
 export interface EventStreamHarness {

@@ -4,11 +4,11 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeToneVideo, tempDir, type MediaDir } from '../../test/helpers/media.js';
-import { storageLayout, type Buckets, type ObjectRef, type StorageLayout } from '../domain/storage-layout.js';
-import { AppError } from '../errors.js';
-import { extractAudio, probeMedia } from '../media/ffmpeg.js';
-import type { ObjectStore } from './object-store.js';
+import { storageLayout, type Buckets, type ObjectRef, type StorageLayout } from '../../core/domain/storage-layout.js';
+import { AppError } from '../../core/errors.js';
+import { extractAudio, probeMedia } from '../../core/media/ffmpeg.js';
+import type { ObjectStore } from '../../core/storage/object-store.js';
+import { makeToneVideo, tempDir, type MediaDir } from '../helpers/media.js';
 
 /**
  * What every ObjectStore must do, whichever engine is behind it: the suite runs against S3 (s3rver) and

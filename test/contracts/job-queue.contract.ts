@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
-import { AppError } from '../errors.js';
-import { DeferJob, type JobContext, type JobHandler, type JobQueue } from './job-queue.js';
+import { jobMessageSchema, type JobMessage, type QueueName } from '../../core/domain/job.js';
+import { AppError } from '../../core/errors.js';
+import { DeferJob, type JobContext, type JobHandler, type JobQueue } from '../../core/queue/job-queue.js';
 
 /**
- * The behaviour every JobQueue engine owes the processors (job-queue.ts, DESIGN §5), as one suite that each
+ * The behaviour every JobQueue engine owes the processors (job-queue.ts, docs/architecture.md#job-queue), as one suite that each
  * engine's test file runs over its own factory, so an engine cannot drift from the others unnoticed.
  */
 

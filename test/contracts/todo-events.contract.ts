@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { until } from '../../test/helpers/until.js';
-import type { Logger } from '../logger.js';
-import type { TodoEvents } from './todo-event-engine.js';
-import type { TodoEvent } from './todo-events.js';
+import type { Logger } from '../../core/logger.js';
+import type { TodoEvents } from '../../core/todos/todo-event-engine.js';
+import type { TodoEvent } from '../../core/todos/todo-events.js';
+import { until } from '../helpers/until.js';
 
 /** Todo events built by createTodoEvents on a progress engine, with what the contract needs to look inside it. */
 export interface TodoEventsHarness {

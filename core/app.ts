@@ -18,8 +18,9 @@ import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SessionService } from './sessions/session.service.js';
+import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
-import { createObjectStore } from './storage/index.js';
+import { createMediaLinks, createObjectStore } from './storage/index.js';
 import { createTodos, type TodoEvent, type Todos } from './todos/index.js';
 
 /** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
@@ -40,6 +41,8 @@ export interface Core {
   /** Which processor works on a session's job; a redelivered copy waits for the lease. */
   jobClaims: JobClaims;
   store: ObjectStore;
+  /** How browsers reach the stored recordings (the status page's player). */
+  mediaLinks: MediaLinks;
   layout: StorageLayout;
   queue: JobQueue;
   bus: ProgressBus;
@@ -71,6 +74,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
   await store.ensureBuckets();
+  const mediaLinks = createMediaLinks(config, store);
   const layout = storageLayout(config.s3.buckets);
   const queue = await connectJobQueue(config, knex, log.child({ component: 'queue' }));
   const events = createProgress(config, knex, log);
@@ -98,6 +102,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     chatEventClaims,
     jobClaims,
     store,
+    mediaLinks,
     layout,
     queue,
     bus,

@@ -1,39 +1,43 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyPluginAsync } from 'fastify';
 import { modelStates, type LocalModels } from './models/index.js';
+
+export interface HealthOptions {
+  /** Named dependency checks (Core.readiness). */
+  checks: Record<string, () => Promise<void>>;
+  /** The local engines' models, reported on /readyz when this process runs them. */
+  models?: LocalModels;
+}
+
+/**
+ * `/healthz` (the process is alive) and `/readyz` (every dependency answers), on the web server and on the
+ * health port alike. Orchestrators restart on the first and route on the second (docs/operations.md#health-checks).
+ */
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { checks, models }) => {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const report = await readinessReport(checks, models);
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+};
 
 export interface HealthServer {
   port: number;
   close(): Promise<void>;
 }
 
-/**
- * `/healthz` (the process is alive) and `/readyz` (every dependency answers) for processes that have no
- * web server of their own. Orchestrators restart on the first and route on the second.
- */
+/** The health routes alone, for processes that have no web server of their own. */
 export async function startHealthServer(
   port: number,
   checks: Record<string, () => Promise<void>>,
   models?: LocalModels,
   host = '0.0.0.0',
 ): Promise<HealthServer> {
-  const server = http.createServer(async (req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      return;
-    }
-    if (req.url === '/readyz') {
-      const report = await readinessReport(checks, models);
-      res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const app = Fastify();
+  await app.register(healthRoutes, { checks, models });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send());
+  await app.listen({ port, host });
+  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }
 
 export interface ReadinessReport {
@@ -43,8 +47,8 @@ export interface ReadinessReport {
   models?: Record<string, string>;
 }
 
-/** What /readyz answers, on the health port and on the web server alike. */
-export async function readinessReport(checks: Record<string, () => Promise<void>>, models?: LocalModels): Promise<ReadinessReport> {
+/** What /readyz answers: every check, and the models where this process runs local engines. */
+async function readinessReport(checks: Record<string, () => Promise<void>>, models?: LocalModels): Promise<ReadinessReport> {
   const results = await Promise.all(
     Object.entries(checks).map(([name, check]) =>
       check().then(

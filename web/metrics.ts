@@ -1,14 +1,24 @@
+import type { ServerResponse } from 'node:http';
+
 /** The few numbers /metrics exposes, in Prometheus' text format (no client library needed for these). */
 export class WebMetrics {
   private viewers = 0;
   private readonly requests = new Map<string, number>();
+  /** Event streams, which count their own request once, however they end (viewers mostly just leave). */
+  private readonly streams = new WeakSet<ServerResponse>();
 
-  viewerJoined(): void {
+  viewerJoined(stream: ServerResponse): void {
+    this.streams.add(stream);
     this.viewers++;
   }
 
   viewerLeft(): void {
     this.viewers--;
+  }
+
+  /** An event stream's response: left to the stream, which counts its request when it ends. */
+  countsItself(response: ServerResponse): boolean {
+    return this.streams.has(response);
   }
 
   get sseViewers(): number {

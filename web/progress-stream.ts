@@ -4,7 +4,7 @@ import type { Core } from '../core/app.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal } from '../core/domain/session.js';
 import type { Logger } from '../core/logger.js';
-import type { TodoEvent, TodoFeed } from '../core/todos/todo-events.js';
+import type { TodoEvent } from '../core/todos/todo-events.js';
 import type { WebMetrics } from './metrics.js';
 import { currentProgress } from './session-state.js';
 
@@ -14,6 +14,14 @@ export interface StreamRequest {
   lastEventId: number;
   /** Keep the stream open after COMPLETED for todo ticks (the page uses this; without it the stream closes at the final state). */
   followTodos: boolean;
+}
+
+export interface ProgressStreamsDeps {
+  sessions: Pick<Core, 'sessionService' | 'bus' | 'feed' | 'todos'>;
+  metrics: WebMetrics;
+  /** Comment lines on idle streams, so proxies and browsers keep them open. */
+  heartbeatMs: number;
+  log: Logger;
 }
 
 type Item = { kind: 'progress'; event: ProgressEvent } | { kind: 'todo'; event: TodoEvent };
@@ -29,26 +37,22 @@ const MAX_BUFFERED_BYTES = 256 * 1024;
  */
 export class ProgressStreams {
   private readonly open = new Set<() => void>();
-  /** Responses this class streams; it counts them itself, once, however they end (clients mostly just leave). */
-  private readonly streamed = new WeakSet<ServerResponse>();
 
-  constructor(
-    private readonly deps: { core: Core; todoFeed: TodoFeed; metrics: WebMetrics; heartbeatMs: number; log: Logger },
-  ) {}
+  constructor(private readonly deps: ProgressStreamsDeps) {}
 
   /** Answers the request: 404 when the session is gone, 204 when a final state was already seen, else a stream. */
   async serve(reply: FastifyReply, { sessionId, lastEventId, followTodos }: StreamRequest, notFound: () => FastifyReply): Promise<void> {
-    const { core, todoFeed, metrics, heartbeatMs, log } = this.deps;
+    const { sessions, metrics, heartbeatMs, log } = this.deps;
     const buffered: Item[] = [];
     let deliver: (item: Item) => void = (item) => void buffered.push(item);
-    const stops = [core.feed.subscribe(sessionId, (event) => deliver({ kind: 'progress', event }))];
-    if (followTodos) stops.push(todoFeed.subscribe(sessionId, (event) => deliver({ kind: 'todo', event })));
+    const stops = [sessions.feed.subscribe(sessionId, (event) => deliver({ kind: 'progress', event }))];
+    if (followTodos) stops.push(sessions.todos.feed.subscribe(sessionId, (event) => deliver({ kind: 'todo', event })));
     const unsubscribe = () => stops.forEach((stop) => stop());
 
     let current: ProgressEvent;
     try {
       await Promise.all(stops.map((s) => s.ready));
-      const [session, latest] = await Promise.all([core.sessionService.get(sessionId), core.bus.latest(sessionId)]);
+      const [session, latest] = await Promise.all([sessions.sessionService.get(sessionId), sessions.bus.latest(sessionId)]);
       if (!session) {
         unsubscribe();
         await notFound();
@@ -69,14 +73,13 @@ export class ProgressStreams {
 
     reply.hijack();
     const res: ServerResponse = reply.raw;
-    this.streamed.add(res);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx: pass events through as they come
     });
-    metrics.viewerJoined();
+    metrics.viewerJoined(res);
     let lastSeq = lastEventId;
     let ended = false;
     const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
@@ -115,10 +118,6 @@ export class ProgressStreams {
     send({ kind: 'progress', event: current });
     for (const item of buffered) send(item);
     deliver = send;
-  }
-
-  isStream(res: ServerResponse): boolean {
-    return this.streamed.has(res);
   }
 
   /** Ends every stream (shutdown): viewers reconnect to another replica with their Last-Event-ID. */

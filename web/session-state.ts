@@ -2,13 +2,12 @@ import { stageLabel } from '../core/domain/progress-text.js';
 import type { Core } from '../core/app.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
-import { parseRefPath, type ObjectRef } from '../core/domain/storage-layout.js';
+import { parseRefPath } from '../core/domain/storage-layout.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
-import type { ObjectStore } from '../core/storage/object-store.js';
 
 export interface Media {
-  /** Where the browser streams the original with range requests: the store (presigned) or this server. */
+  /** Where the browser streams the original with range requests (Core.mediaLinks). */
   url: string;
   kind: 'video' | 'audio';
 }
@@ -20,14 +19,6 @@ export interface SessionState {
   /** The stored outputs, once the session is COMPLETED. */
   results: SessionResults | null;
   media: Media | null;
-}
-
-/** The address a browser fetches a session's recording from. */
-export type MediaLink = (sessionId: string, ref: ObjectRef) => Promise<string>;
-
-/** A presigned GET straight from the store (S3_PUBLIC_ENDPOINT), valid for `seconds`. */
-export function presignedMediaLink(signer: ObjectStore, seconds: number): MediaLink {
-  return (_sessionId, ref) => signer.presignGet(ref, seconds);
 }
 
 const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);
@@ -53,17 +44,16 @@ export function currentProgress(session: Session, latest: ProgressEvent | null):
   };
 }
 
+/** Reads what a session's page shows. */
 export class SessionStates {
-  constructor(
-    private readonly core: Core,
-    private readonly mediaLink: MediaLink,
-  ) {}
+  constructor(private readonly deps: Pick<Core, 'sessionService' | 'bus' | 'mediaLinks'>) {}
 
   async load(id: string): Promise<SessionState | null> {
-    const [session, latest] = await Promise.all([this.core.sessionService.get(id), this.core.bus.latest(id)]);
+    const { sessionService, bus } = this.deps;
+    const [session, latest] = await Promise.all([sessionService.get(id), bus.latest(id)]);
     if (!session) return null;
     const [results, media] = await Promise.all([
-      session.status === 'COMPLETED' ? this.core.sessionService.results(id) : null,
+      session.status === 'COMPLETED' ? sessionService.results(id) : null,
       this.media(session),
     ]);
     return { session, progress: currentProgress(session, latest), results, media };
@@ -71,7 +61,7 @@ export class SessionStates {
 
   private async media(session: Session): Promise<Media | null> {
     if (!session.videoPath) return null;
-    const url = await this.mediaLink(session.id, parseRefPath(session.videoPath));
+    const url = await this.deps.mediaLinks.recording(session.id, parseRefPath(session.videoPath));
     return { url, kind: session.contentType?.startsWith('audio/') ? 'audio' : 'video' };
   }
 }

@@ -166,10 +166,10 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
       id: pending, userId, filename: null, sourceKind: 'upload', options: DEFAULT_OPTIONS,
       origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
     });
-    expect((await expectAppError(service().setCompleted(pending, '1', true, null), 'SESSION_NOT_FOUND', false)).userMessage).toMatch(/not ready yet/);
+    expect((await expectAppError(service().setCompleted(pending, '1', true, null), 'TODOS_NOT_READY', false)).userMessage).toMatch(/not ready yet/);
 
     const listed = await sessionWithTodos(1);
-    expect((await expectAppError(service().setCompleted(listed, '7', true, null), 'SESSION_NOT_FOUND', false)).userMessage).toMatch(/not on this meeting/);
+    expect((await expectAppError(service().setCompleted(listed, '7', true, null), 'TODO_NOT_FOUND', false)).userMessage).toMatch(/not on this meeting/);
     expect(await streamedEvents(listed)).toEqual([]);
   });
 

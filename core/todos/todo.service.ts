@@ -44,10 +44,10 @@ export class TodoService {
       // Held until the transaction ends; keyed by a 64-bit hash of the session, namespaced to todos.
       await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`todos:${sessionId}`]);
       const raw = await store.getJson(ref);
-      if (raw === null) throw new AppError('SESSION_NOT_FOUND', 'The todos of this meeting are not ready yet.');
+      if (raw === null) throw new AppError('TODOS_NOT_READY', 'The todos of this meeting are not ready yet.');
       const doc = todosDocumentSchema.parse(raw);
       const todo = doc.todos.find((t) => t.id === todoId);
-      if (!todo) throw new AppError('SESSION_NOT_FOUND', 'That todo is not on this meeting’s list.');
+      if (!todo) throw new AppError('TODO_NOT_FOUND', 'That todo is not on this meeting’s list.');
       if (todo.completed === completed) return { todo, at: null };
 
       const at = this.clock().toISOString();

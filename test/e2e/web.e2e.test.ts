@@ -263,4 +263,16 @@ describe('the page', () => {
     const ready = await fetch(`${f.base}/readyz`);
     expect(await ready.json()).toEqual({ ready: true, checks: { postgres: 'ok', storage: 'ok', queue: 'ok', redis: 'ok' } });
   });
+
+  it('serves the page’s assets, and nothing else under /assets', async () => {
+    const script = await fetch(`${f.base}/assets/status.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toContain('EventSource');
+    // Names an object has by inheritance are no assets either.
+    for (const name of ['missing.js', 'constructor', '__proto__', 'toString']) {
+      const r = await fetch(`${f.base}/assets/${name}`);
+      expect([name, r.status]).toEqual([name, 404]);
+    }
+  });
 });

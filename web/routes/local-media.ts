@@ -1,47 +1,40 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ObjectRef } from '../core/domain/storage-layout.js';
-import { statusPageUrl } from '../core/links.js';
-import type { LocalObjectStore } from '../core/storage/local.object-store.js';
-import type { MediaLink } from './session-state.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/app.js';
+import { parseRefPath } from '../../core/domain/storage-layout.js';
+import type { LocalFiles } from '../../core/storage/media-links.js';
+import { notFoundPage } from '../not-found.js';
+import { sessionParams, tokenQuery } from '../plugins/authorize.js';
+import type { ZodTypeProvider } from '../zod-type-provider.js';
+
+export interface LocalMediaOptions {
+  /** Where the recordings are (Core.mediaLinks.servedByWeb). */
+  files: LocalFiles;
+  sessions: Pick<Core, 'sessionService'>;
+}
 
 /**
- * With the embedded object store no other server holds the recordings, so the web process serves them
- * itself, behind the status page's own capability token, with byte ranges so that players can seek.
+ * With the local object store no other server holds the recordings, so the web process serves them itself at
+ * the address Core.mediaLinks gives the page, behind the status page's own capability token, with byte ranges
+ * so that players can seek (docs/architecture.md#status-page-links).
  */
-export const MEDIA_ROUTE = '/s/:sessionId/media';
+export const localMediaRoutes: FastifyPluginAsync<LocalMediaOptions> = async (app, options) => {
+  app.withTypeProvider<ZodTypeProvider>().route({
+    // HEAD explicitly: fastify's own HEAD for a GET would read the whole file to throw it away.
+    method: ['GET', 'HEAD'],
+    url: '/s/:sessionId/media',
+    schema: { params: sessionParams, querystring: tokenQuery },
+    preHandler: app.authorize(notFoundPage),
+    handler: (request, reply) => serveMedia(options, request, reply),
+  });
+};
 
-/** `{status page}/media?t=TOKEN`: under PUBLIC_BASE_URL like the links posted in threads. */
-export function localMediaLink(publicBaseUrl: string, linkSecret: string): MediaLink {
-  return async (sessionId) => {
-    const url = new URL(statusPageUrl(publicBaseUrl, sessionId, linkSecret));
-    url.pathname += '/media';
-    return url.href;
-  };
-}
-
-export interface LocalMediaDeps {
-  store: LocalObjectStore;
-  /** The session id when the request carries its valid token: the page's own check. */
-  authorize(params: unknown, query: unknown): string | null;
-  /** The session's recording, or null when it has none (yet) or does not exist. */
-  recording(sessionId: string): Promise<{ ref: ObjectRef; contentType: string | null } | null>;
-  /** The page's one answer for anything not to be shown. */
-  notFound(reply: FastifyReply): FastifyReply;
-}
-
-export function registerLocalMedia(app: FastifyInstance, deps: LocalMediaDeps): void {
-  // HEAD explicitly: fastify's own HEAD for a GET would read the whole file to throw it away.
-  app.route({ method: ['GET', 'HEAD'], url: MEDIA_ROUTE, handler: (request, reply) => serveMedia(deps, request, reply) });
-}
-
-async function serveMedia(deps: LocalMediaDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const sessionId = deps.authorize(request.params, request.query);
-  const recording = sessionId && (await deps.recording(sessionId));
-  if (!recording) return deps.notFound(reply);
-  const file = await openIfPresent(deps.store.pathOf(recording.ref));
-  if (!file) return deps.notFound(reply);
+async function serveMedia({ files, sessions }: LocalMediaOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const session = await sessions.sessionService.get(request.sessionId);
+  if (!session?.videoPath) return notFoundPage(reply);
+  const file = await openIfPresent(files.pathOf(parseRefPath(session.videoPath)));
+  if (!file) return notFoundPage(reply);
 
   let size: number;
   try {
@@ -53,7 +46,7 @@ async function serveMedia(deps: LocalMediaDeps, request: FastifyRequest, reply: 
   const range = parseRange(request.headers.range, size);
   const withBody = range !== 'unsatisfiable' && request.method !== 'HEAD' && size > 0;
   if (!withBody) await file.close();
-  reply.header('accept-ranges', 'bytes').type(mediaType(recording.contentType));
+  reply.header('accept-ranges', 'bytes').type(mediaType(session.contentType));
   if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${size}`).send();
   const { start, end } = range ?? { start: 0, end: size - 1 };
   if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`);

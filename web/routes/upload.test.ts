@@ -5,15 +5,15 @@ import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Session } from '../core/domain/session.js';
-import { verifySessionToken } from '../core/links.js';
-import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
-import { startWebFixture, type WebFixture } from '../test/e2e/web-fixture.js';
-import { testConfig } from '../test/helpers/config.js';
-import { startForbiddenTarget, startLinkServer } from '../test/helpers/link-servers.js';
-import { makeToneVideo, tempDir, type MediaDir } from '../test/helpers/media.js';
-import { sessionObjects } from '../test/helpers/s3-server.js';
-import { until } from '../test/helpers/until.js';
+import type { Session } from '../../core/domain/session.js';
+import { verifySessionToken } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+import { startWebFixture, type WebFixture } from '../../test/e2e/web-fixture.js';
+import { testConfig } from '../../test/helpers/config.js';
+import { startForbiddenTarget, startLinkServer } from '../../test/helpers/link-servers.js';
+import { makeToneVideo, tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { sessionObjects } from '../../test/helpers/s3-server.js';
+import { until } from '../../test/helpers/until.js';
 import { uploadsEnabled, WEB_USER } from './upload.js';
 
 /** Small enough to go past quickly, large enough for a streamed upload of several S3 parts (5 MiB each). */

@@ -1,17 +1,18 @@
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Core } from '../core/app.js';
-import type { Config } from '../core/config.js';
-import type { ChatUser } from '../core/domain/chat-user.js';
-import type { ChatOrigin, Session } from '../core/domain/session.js';
-import { AppError, isAppError } from '../core/errors.js';
-import { formatBytes, tooLarge } from '../core/ingest/byte-limit.js';
-import type { MediaSource } from '../core/ingest/ingest.service.js';
-import { signSessionToken } from '../core/links.js';
-import { renderNotFoundPage } from './views/status-page.js';
-import { renderUploadPage } from './views/upload-page.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../../core/app.js';
+import type { Config } from '../../core/config.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
+import type { ChatOrigin, Session } from '../../core/domain/session.js';
+import { AppError, isAppError } from '../../core/errors.js';
+import { formatBytes, tooLarge } from '../../core/ingest/byte-limit.js';
+import type { MediaSource } from '../../core/ingest/ingest.service.js';
+import { signSessionToken } from '../../core/links.js';
+import { statusOfCode, statusOfError } from '../http-errors.js';
+import { renderNotFoundPage } from '../views/status-page.js';
+import { renderUploadPage } from '../views/upload-page.js';
 
 /**
  * Who a web upload belongs to. The page has no sign-in, and a client address says little behind a proxy
@@ -51,8 +52,8 @@ export function uploadsEnabled(config: Config): boolean {
   return !config.slack.botToken && !config.discord.token;
 }
 
-export interface UploadRoutesOptions {
-  core: Core;
+export interface UploadOptions {
+  sessions: Pick<Core, 'config' | 'sessionService'>;
   linkSecret: string;
   /** How long a link may take to be refused (a private address, a dead link) before the browser is sent to its status page. */
   linkWaitMs: number;
@@ -66,46 +67,41 @@ interface Refusal {
 /** A started session, or why none was started (the form says so). */
 type Outcome = { session: Session } | { refusal: Refusal };
 
-/** A refused recording's HTTP status; other refusals are 422, and our own failures 503. */
-const STATUS_BY_CODE: Record<string, number> = { MEDIA_TOO_LARGE: 413, UNSUPPORTED_MEDIA: 415 };
-
 /**
  * `GET /` and `POST /sessions`. With a chat token configured `/` only says where recordings come from and
  * `/sessions` does not exist, so a public status page never becomes an open upload endpoint.
  */
-export function registerUploadRoutes(app: FastifyInstance, options: UploadRoutesOptions): void {
-  if (!uploadsEnabled(options.core.config)) {
+export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, options) => {
+  if (!uploadsEnabled(options.sessions.config)) {
     app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderNotFoundPage(CHAT_ONLY)));
     return;
   }
-  // Its own scope: multipart parsing exists for this route only.
-  app.register(async (scope) => {
-    const { maxMediaBytes } = options.core.config.ingest;
-    await scope.register(fastifyMultipart, {
-      // A file over the cap arrives one byte too long, so the ingest's cap refuses it (MEDIA_TOO_LARGE) rather
-      // than busboy cutting it short; the form is small around it.
-      throwFileSizeLimit: false,
-      limits: { fileSize: maxMediaBytes + 1, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 8, headerPairs: 32 },
-    });
-    const uploads = new Uploads(options);
-    scope.setErrorHandler((err, request, reply) => {
-      // Whatever failed, part of the body may be unread: the connection goes with the answer.
-      reply.header('connection', 'close');
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status && status >= 400 && status < 500) return uploads.page(reply, status, NOT_UNDERSTOOD);
-      request.log.error({ err }, 'upload request failed');
-      return uploads.page(reply, isAppError(err) && err.retryable ? 503 : 500, OUR_FAULT);
-    });
-    scope.get('/', (_request, reply) => uploads.page(reply, 200, null));
-    scope.post('/sessions', (request, reply) => uploads.receive(request, reply));
+  // Multipart parsing exists in this plugin's scope only.
+  const { maxMediaBytes } = options.sessions.config.ingest;
+  await app.register(fastifyMultipart, {
+    // A file over the cap arrives one byte too long, so the ingest's cap refuses it (MEDIA_TOO_LARGE) rather
+    // than busboy cutting it short; the form is small around it.
+    throwFileSizeLimit: false,
+    limits: { fileSize: maxMediaBytes + 1, files: 1, fields: 4, fieldSize: 8 * 1024, parts: 8, headerPairs: 32 },
   });
-}
+  const uploads = new Uploads(options);
+  app.setErrorHandler((err, request, reply) => {
+    // Whatever failed, part of the body may be unread: the connection goes with the answer.
+    reply.header('connection', 'close');
+    const status = statusOfError(err);
+    if (status < 500) return uploads.page(reply, status, isAppError(err) ? err.userMessage : NOT_UNDERSTOOD);
+    request.log.error({ err }, 'upload request failed');
+    return uploads.page(reply, status, OUR_FAULT);
+  });
+  app.get('/', (_request, reply) => uploads.page(reply, 200, null));
+  app.post('/sessions', (request, reply) => uploads.receive(request, reply));
+};
 
 class Uploads {
   private readonly maxBytes: number;
 
-  constructor(private readonly options: UploadRoutesOptions) {
-    this.maxBytes = options.core.config.ingest.maxMediaBytes;
+  constructor(private readonly options: UploadOptions) {
+    this.maxBytes = options.sessions.config.ingest.maxMediaBytes;
   }
 
   page(reply: FastifyReply, status: number, error: string | null, link = ''): FastifyReply {
@@ -173,22 +169,21 @@ class Uploads {
   private async start(source: MediaSource, settled: (uploaded: Promise<Session>) => Promise<Session | null>): Promise<Outcome> {
     let started;
     try {
-      started = await this.options.core.sessionService.start({ user: WEB_USER, origin: WEB_ORIGIN, source });
+      started = await this.options.sessions.sessionService.start({ user: WEB_USER, origin: WEB_ORIGIN, source });
     } catch (err) {
-      if (isAppError(err) && err.code === 'TOO_MANY_ACTIVE') return { refusal: { status: 429, message: this.tooManyActive() } };
+      if (isAppError(err) && err.code === 'TOO_MANY_ACTIVE') return { refusal: { status: statusOfCode(err.code), message: this.tooManyActive() } };
       throw err;
     }
     const session = (await settled(started.uploaded)) ?? started.session;
     if (session.status === 'FAILED' || session.status === 'CANCELLED') {
-      const code = session.errorCode ?? 'INTERNAL';
-      return { refusal: { status: STATUS_BY_CODE[code] ?? (code === 'INTERNAL' || code.endsWith('_UNAVAILABLE') ? 503 : 422), message: session.errorMessage ?? OUR_FAULT } };
+      return { refusal: { status: statusOfCode(session.errorCode ?? 'INTERNAL'), message: session.errorMessage ?? OUR_FAULT } };
     }
     return { session };
   }
 
   /** The page's own words for TOO_MANY_ACTIVE: here everyone shares one limit and has no chat. */
   private tooManyActive(): string {
-    const n = this.options.core.config.ingest.maxActivePerUser;
+    const n = this.options.sessions.config.ingest.maxActivePerUser;
     return `${n === 1 ? 'A recording' : `${n} recordings`} uploaded from this page ${n === 1 ? 'is' : 'are'} already being processed, as many as this page takes at once. Wait a few minutes for ${n === 1 ? 'it' : 'one'} to finish, then try again.`;
   }
 
@@ -202,7 +197,7 @@ class Uploads {
     if (site !== undefined) return site !== 'same-origin';
     const origin = request.headers.origin;
     if (origin === undefined) return false;
-    if (origin === new URL(this.options.core.config.web.publicBaseUrl).origin) return false;
+    if (origin === new URL(this.options.sessions.config.web.publicBaseUrl).origin) return false;
     return !URL.canParse(origin) || new URL(origin).host !== request.host;
   }
 }

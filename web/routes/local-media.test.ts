@@ -4,18 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
-import { testConfig } from '../test/helpers/config.js';
-import { freePort } from '../test/helpers/http.js';
-import { makeToneVideo, tempDir, type MediaDir } from '../test/helpers/media.js';
-import { storeOriginal, uploadingSession } from '../test/helpers/sessions.js';
-import { createCore, type Core } from '../core/app.js';
-import type { Config } from '../core/config.js';
-import { signSessionToken } from '../core/links.js';
-import { createLogger } from '../core/logger.js';
-import { probeMedia } from '../core/media/ffmpeg.js';
-import { LocalObjectStore } from '../core/storage/local.object-store.js';
-import { buildWebApp, type SessionJson } from './app.js';
+import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
+import { testConfig } from '../../test/helpers/config.js';
+import { freePort } from '../../test/helpers/http.js';
+import { makeToneVideo, tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { storeOriginal, uploadingSession } from '../../test/helpers/sessions.js';
+import { createCore, type Core } from '../../core/app.js';
+import type { Config } from '../../core/config.js';
+import { signSessionToken } from '../../core/links.js';
+import { createLogger } from '../../core/logger.js';
+import { probeMedia } from '../../core/media/ffmpeg.js';
+import { LocalObjectStore } from '../../core/storage/local.object-store.js';
+import { buildWebApp, type SessionJson } from '../app.js';
 
 /** The player, as the page's script sees it (no DOM types here). */
 interface Player {

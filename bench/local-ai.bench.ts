@@ -352,7 +352,7 @@ async function partsOf(transcript: StoredTranscript, modelPath: string): Promise
     generatedTokens: 0,
     cutOff: false,
   };
-  const instant = { run: async () => ((answers += 1), answer) } as unknown as InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>;
+  const instant = { run: () => Promise.resolve(((answers += 1), answer)) } as unknown as InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>;
   await new LlamaCppTodoGenerator(new ModelProvider(localModel('llm', modelPath), log), instant, LLM, log).generate({ transcript, onProgress: () => {} });
   return answers > 1 ? answers - 1 : answers; // several parts take one more answer that merges them
 }

@@ -44,5 +44,5 @@ if (only.has('local')) await run('bench/local-ai.bench.ts');
 console.log('\n| bench | result |\n| --- | --- |');
 for (const r of results) {
   const { bench, ...rest } = r;
-  console.log(`| ${String(bench)} | ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')} |`);
+  console.log(`| ${String(bench)} | ${Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')} |`);
 }

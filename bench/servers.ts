@@ -36,9 +36,15 @@ const server = http.createServer((req, res) => {
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 
 process.stdout.write(`READY ${JSON.stringify({ s3: s3.endpoint, source: `http://127.0.0.1:${(server.address() as AddressInfo).port}/media.mp4` })}\n`);
-process.once('SIGTERM', async () => {
+const stop = async () => {
   server.close();
   await s3.close();
   await media.cleanup();
   process.exit(0);
+};
+process.once('SIGTERM', () => {
+  stop().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 });

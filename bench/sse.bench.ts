@@ -68,15 +68,15 @@ const connectionsBefore = await redisConnections();
 const before = heapMb();
 
 const child = spawn(process.execPath, ['--import', 'tsx', 'bench/sse-viewers.ts', String(EVENTS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
 const nextLine = async (prefix: string) => {
   for (;;) {
-    const { value, done } = await lines.next();
+    const { value, done } = (await lines.next()) as IteratorResult<string, undefined>;
     if (done) throw new Error('viewer process ended early');
-    if ((value as string).startsWith(prefix)) return (value as string).slice(prefix.length);
+    if (value.startsWith(prefix)) return value.slice(prefix.length);
   }
 };
-child.stdin!.write(`${JSON.stringify(Array.from({ length: VIEWERS }, (_, i) => {
+child.stdin.write(`${JSON.stringify(Array.from({ length: VIEWERS }, (_, i) => {
   const id = ids[i % SESSIONS]!;
   return `${base}/api/progress/${id}?t=${signSessionToken(id, linkSecret)}`;
 }))}\n`);

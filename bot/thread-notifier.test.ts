@@ -110,7 +110,7 @@ describe('thread notifier', () => {
     expect(platform.edits.length).toBeLessThan(8);
     const percents = platform.edits.map((e) => e.percent);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect(platform.edits.at(-1)).toMatchObject({ status: 'COMPLETED', percent: 100, link: expect.stringContaining(session.id) });
+    expect(platform.edits.at(-1)).toMatchObject({ status: 'COMPLETED', percent: 100, link: expect.stringContaining(session.id) as unknown });
     expect(platform.posts).toHaveLength(1);
     expect((await sessions.get(session.id))?.resultsMessageRefs).toEqual(['C1:1700000000.000200']);
 

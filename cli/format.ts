@@ -40,6 +40,7 @@ export function formatResults(r: SessionResults): string {
 }
 
 /** The `--json` shape: the session row with its results. */
+export type SessionJson = ReturnType<typeof sessionJson>;
 export function sessionJson(s: Session, r: SessionResults | null, statusPage: string | null) {
   return {
     id: s.id,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobMessage } from '../core/domain/job.js';
 import { normaliseTranscript } from '../core/domain/transcript.js';
 import type { DestinationStream } from '../core/logger.js';
 import { topologyNames } from '../core/queue/topology.js';
@@ -81,7 +82,7 @@ describe('the processor', () => {
     expect(done).toMatchObject({ status: 'FAILED', errorCode: 'TRANSCRIPTION_FAILED', stage: 'transcribe' });
     expect(done.errorMessage).toMatch(/align/i);
     const dead = (await h.deadLetters()).filter((m) => m.queue === 'transcribe');
-    expect(dead.map((m) => JSON.parse(m.body).sessionId)).toContain(session.id);
+    expect(dead.map((m) => (JSON.parse(m.body) as JobMessage).sessionId)).toContain(session.id);
     expect((await h.core.bus.latest(session.id))?.error?.code).toBe('TRANSCRIPTION_FAILED');
     // The original recording is kept: the user can fix the cause and try again.
     expect(await h.core.store.exists(h.core.layout.original(session.id, 'mp4'))).toBe(true);

@@ -96,7 +96,7 @@ describe('Socket Mode', () => {
 
     const post = await fake.waitForCall((c) => c.method === 'chat.postMessage' && c.status === 200);
     const ts = (post.response as { ts: string }).ts;
-    expect(post.args).toMatchObject({ channel: fake.channelId, text: expect.stringContaining('standup.mp4') });
+    expect(post.args).toMatchObject({ channel: fake.channelId, text: expect.stringContaining('standup.mp4') as unknown });
     expect(post.args.thread_ts).toBeUndefined(); // a new message: the root of the session's thread
     expect(fake.calls.some((c) => c.method === 'files.info' && c.args.file === video.id)).toBe(true);
 

@@ -84,7 +84,7 @@ describe('openDatabase', () => {
     const postgres = await openDatabase(testConfig(), log);
     opened.push(postgres);
     expect(postgres.engine).toBe('postgres');
-    expect((await postgres.knex.raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    expect((await postgres.knex.raw<{ rows: unknown[] }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
   });
 
   it('keeps its rows across a close and a reopen', async () => {

@@ -14,9 +14,9 @@ export function createKnex(connection: string | Knex.ConnectionConfigProvider, p
 }
 
 const migrationSource: Knex.MigrationSource<[string, Knex.Migration]> = {
-  getMigrations: async () => migrations,
+  getMigrations: () => Promise.resolve(migrations),
   getMigrationName: ([name]) => name,
-  getMigration: async ([, migration]) => migration,
+  getMigration: ([, migration]) => Promise.resolve(migration),
 };
 
 /** Runs pending migrations from `migrations/`; returns the names applied. */

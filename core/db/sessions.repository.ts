@@ -223,6 +223,6 @@ export class SessionsRepository {
     const query = this.knex<SessionRow>('sessions').where({ id });
     if (from) query.whereIn('status', from);
     const [row] = await query.update(values).returning('*');
-    return row ? toSession(row as SessionRow) : null;
+    return row ? toSession(row) : null;
   }
 }

@@ -15,7 +15,7 @@ export class UsersRepository {
       external_id: user.externalId,
       display_name: user.displayName ?? null,
     };
-    const [saved] = await this.knex('users')
+    const [saved] = await this.knex<typeof row>('users')
       .insert(row)
       .onConflict(['platform', 'workspace_id', 'external_id'])
       .merge(user.displayName ? { display_name: user.displayName } : { external_id: user.externalId })

@@ -108,7 +108,7 @@ async function download(target: string, source: ModelSource, options: EnsureMode
       knownBytes: source.bytes,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       signal,
-      onBytes: progress.update,
+      onBytes: (received, total) => progress.update(received, total),
       log: options.log,
     });
 

@@ -71,7 +71,7 @@ export class EventLog {
 
   /** Entries after `after` in the given streams, oldest first. */
   async read(streams: string[], after: number, limit: number): Promise<LogEntry[]> {
-    const rows: Array<{ id: string; stream: string; session_id: string; payload: string }> = await this.knex('event_log')
+    const rows = await this.knex<{ id: string; stream: string; session_id: string; payload: string }>('event_log')
       .select('id', 'stream', 'session_id', 'payload')
       .whereIn('stream', streams)
       .andWhere('id', '>', after)

@@ -45,7 +45,7 @@ export class LogFeed {
   subscribe(stream: string, sessionId: string, listener: Listener): Unsubscribe {
     if (this.closed) throw new Error('progress feed is closed');
     let sessions = this.channels.get(stream);
-    if (!sessions) this.channels.set(stream, (sessions = new Map()));
+    if (!sessions) this.channels.set(stream, (sessions = new Map<string, Set<{ listener: Listener }>>()));
     let listeners = sessions.get(sessionId);
     if (!listeners) sessions.set(sessionId, (listeners = new Set()));
     const entry = { listener };

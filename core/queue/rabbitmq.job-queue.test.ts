@@ -124,7 +124,7 @@ describe('RabbitJobQueue', () => {
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     expect(calls[0]!.job).toEqual(valid);
     const [dead] = await deadLettersOf(q, 'transcribe', 1);
-    expect(dead).toMatchObject({ body: '{not json', reason: 'invalid-message', detail: expect.stringMatching(/^not JSON/) });
+    expect(dead).toMatchObject({ body: '{not json', reason: 'invalid-message', detail: expect.stringMatching(/^not JSON/) as unknown });
   });
 
   describe('when connections drop', () => {
@@ -191,7 +191,7 @@ describe('RabbitJobQueue', () => {
       proxy.setAccepting(false);
       proxy.dropConnections();
 
-      const unavailable = { code: 'QUEUE_UNAVAILABLE', retryable: true, userMessage: expect.stringMatching(/job queue/) };
+      const unavailable = { code: 'QUEUE_UNAVAILABLE', retryable: true, userMessage: expect.stringMatching(/job queue/) as unknown };
       await expect(queue.publish('transcribe', newJob())).rejects.toMatchObject(unavailable);
       await expect(queue.depth('transcribe')).rejects.toMatchObject(unavailable);
       await expect(queue.ping()).rejects.toMatchObject(unavailable);

@@ -86,6 +86,7 @@ function publishConfirmed(
   return new Promise((resolve, reject) => {
     try {
       channel.publish(exchange, routingKey, content, { ...options, persistent: true }, (err: unknown) =>
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- amqplib passes an Error or null; anything else shows as it stringifies
         err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
       );
     } catch (err) {
@@ -113,7 +114,7 @@ function parseJob(content: Buffer): { job: JobMessage } | { invalid: string } {
 
 /** The properties a retried or dead-lettered copy keeps from the original. */
 function carried(msg: ConsumeMessage): Options.Publish {
-  const { messageId, contentType } = msg.properties;
+  const { messageId, contentType } = msg.properties as { messageId: unknown; contentType: unknown };
   return {
     ...(typeof messageId === 'string' ? { messageId } : {}),
     ...(typeof contentType === 'string' ? { contentType } : {}),
@@ -231,7 +232,7 @@ class RabbitConsumer implements Consumer {
 
   private async handle(channel: ConfirmChannel, msg: ConsumeMessage, signal: AbortSignal): Promise<void> {
     const attempt = attemptOf(msg);
-    const log = this.deps.log.child({ messageId: msg.properties.messageId, attempt });
+    const log = this.deps.log.child({ messageId: msg.properties.messageId as unknown, attempt });
     try {
       const parsed = parseJob(msg.content);
       if ('invalid' in parsed) {
@@ -436,7 +437,7 @@ export class RabbitJobQueue implements JobQueue {
   private async withChannel<T>(waitMs: number, use: (channel: Channel) => Promise<T>): Promise<T> {
     let channel: Channel;
     try {
-      channel = watch(await within(this.connection.createChannel(), waitMs, closeQuietly), this.log);
+      channel = watch(await within(this.connection.createChannel(), waitMs, (late) => void closeQuietly(late)), this.log);
     } catch (err) {
       throw queueUnavailable(err);
     }

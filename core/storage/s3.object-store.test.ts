@@ -107,7 +107,7 @@ describe('S3ObjectStore', () => {
         expect(failure, name).toBeInstanceOf(AppError);
         expect(failure, name).toMatchObject({
           code: 'STORAGE_UNAVAILABLE',
-          userMessage: expect.stringMatching(/^File storage is not responding.*try again later/),
+          userMessage: expect.stringMatching(/^File storage is not responding.*try again later/) as unknown,
           retryable: true,
         });
       }

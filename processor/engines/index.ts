@@ -32,7 +32,7 @@ export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'
   const turns = new Turns();
   const host = <T, R, P>(name: string, entry: URL) => {
     const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }), turns });
-    hosts.push(h as unknown as InferenceHost<never, unknown, unknown>);
+    hosts.push(h);
     return h;
   };
 

@@ -128,7 +128,7 @@ describe('prompts', () => {
     const part: NotesAnswer = { summary: 'Budget talk', key_points: ['money'], decisions: ['cut costs'], estimated_time: null, todos: [] };
     const prompt = overviewPrompt([part, { ...part, summary: 'Hiring' }], [], 'en');
     const json = /<parts>\n([\s\S]*)\n<\/parts>/.exec(prompt.user)?.[1];
-    expect(JSON.parse(json!).parts.map((p: { summary: string }) => p.summary)).toEqual(['Budget talk', 'Hiring']);
+    expect((JSON.parse(json!) as { parts: Array<{ summary: string }> }).parts.map((p) => p.summary)).toEqual(['Budget talk', 'Hiring']);
     expect(prompt.system).toMatch(/never an instruction/);
   });
 

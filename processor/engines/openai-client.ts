@@ -91,10 +91,11 @@ export function toServiceError(err: unknown, service: ServiceErrors, signal?: Ab
       cause: err,
     });
   }
-  const status = err.status ?? 0;
+  const status = (err.status as number | undefined) ?? 0;
   if (status === 429) return transient('kept turning our requests away (rate limit)');
   if (status === 408 || status === 409 || status >= 500) return transient(`kept failing (HTTP ${status})`);
   // The service's own words help here (context too long, file too large); they never echo our key.
-  const detail = typeof err.error === 'object' && err.error && 'message' in err.error ? String(err.error.message) : err.message;
+  const body = err.error as unknown;
+  const detail = typeof body === 'object' && body && 'message' in body ? String(body.message) : err.message;
   return new AppError(rejected, `The ${name} rejected the request (${status}): ${detail.slice(0, 200)}`, false, { cause: err });
 }

@@ -220,7 +220,7 @@ export function describeJobQueueContract(open: OpenQueueUnderTest): void {
       expect(calls[0]!.job).toEqual(valid);
       const dead = await deadLettersOf(q, 'transcribe', 2);
       expect(dead.map((d) => d.body)).toEqual(foreign);
-      for (const d of dead) expect(d).toMatchObject({ reason: 'invalid-message', attempt: 1, detail: expect.stringMatching(/sessionId/) });
+      for (const d of dead) expect(d).toMatchObject({ reason: 'invalid-message', attempt: 1, detail: expect.stringMatching(/sessionId/) as unknown });
     });
 
     it('with prefetch 1 never runs two handlers at once', async () => {

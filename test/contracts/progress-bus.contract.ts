@@ -14,7 +14,7 @@ export interface ProgressEngineHarness {
   /** Hands `raw` to the session's viewers the way the engine carries events (to test malformed ones). */
   injectRaw(sessionId: string, raw: string): Promise<void>;
   /** How many subscriptions the engine holds for the session, where it can tell. */
-  subscriptions?(sessionId: string): Promise<number>;
+  subscriptions?: (sessionId: string) => Promise<number>;
   cleanup(): Promise<void>;
 }
 

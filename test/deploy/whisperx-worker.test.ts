@@ -197,7 +197,7 @@ describe('the WhisperX worker', () => {
     await expectFailure(transcribe(worker, noise).result, 'TRANSCRIPTION_FAILED', false, /could not decode the audio/);
     await untilIdle(worker); // the raw request below is not the client, which would wait for a busy worker
     const { lines } = await postLines(worker, 'language=en', noise);
-    expect(lines).toEqual([{ type: 'error', code: 'bad_audio', message: expect.stringMatching(/^the audio could not be decoded/) }]);
+    expect(lines).toEqual([{ type: 'error', code: 'bad_audio', message: expect.stringMatching(/^the audio could not be decoded/) as unknown }]);
     expect(JSON.stringify(lines)).not.toContain(media.dir);
   });
 
@@ -297,7 +297,7 @@ describe('the WhisperX worker without diarization set up', () => {
     await expectFailure(transcribe(offline, speech).result, 'TRANSCRIPTION_FAILED', true, /^Transcription failed on the transcription server\.$/);
     await untilIdle(offline); // the raw request below is not the client, which would wait for a busy worker
     const { lines } = await postLines(offline, 'language=en&diarize=true', speech);
-    expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'internal_error', message: expect.stringMatching(/couldn't connect/) });
+    expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'internal_error', message: expect.stringMatching(/couldn't connect/) as unknown });
   });
 });
 
@@ -330,7 +330,7 @@ describe('the WhisperX worker process', () => {
       expect(await refused.body.json()).toMatchObject({ type: 'error', code: 'loading' });
 
       await writeFile(loaded, '');
-      await expect.poll(async () => (await request(`${url}/healthz`).then((r) => r.body.json())) as unknown, { timeout: 10_000 }).toMatchObject({ ready: true });
+      await expect.poll(async () => await request(`${url}/healthz`).then((r) => r.body.json()), { timeout: 10_000 }).toMatchObject({ ready: true });
     } finally {
       loading.child.kill('SIGTERM');
       await loading.exited;

@@ -36,7 +36,7 @@ export interface WorkerProcess {
 export interface SpawnedWorker {
   child: ChildProcess;
   callsFile: string;
-  log(): string;
+  log: () => string;
   exited: Promise<number | null>;
 }
 
@@ -64,8 +64,8 @@ export function spawnWorker(dir: string, env: Record<string, string> = {}): Spaw
     },
   });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, callsFile, log: () => output, exited };
 }

@@ -9,6 +9,7 @@ import { parseRefPath } from '../../core/domain/storage-layout.js';
 import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { runCli } from '../../cli/cli.js';
+import type { SessionJson } from '../../cli/format.js';
 import { statusPageUrl } from '../../core/links.js';
 import { replies } from '../fakes/openai-fake.js';
 import { DEFAULT_SCRIPT } from '../fakes/whisperx-fake.js';
@@ -25,7 +26,10 @@ let forbidden: { port: number; connections: number; close(): Promise<void> };
 /** Serves the media directory on 127.0.0.1 (the one allow-listed address), with a redirect and an endless route. */
 async function startLinkServer(dir: string) {
   const hits: string[] = [];
-  const server = http.createServer(async (req, res) => {
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch(() => res.destroy());
+  });
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     hits.push(url.pathname);
     if (url.pathname === '/redirect') {
@@ -49,7 +53,7 @@ async function startLinkServer(dir: string) {
     } catch {
       res.writeHead(404).end('not found');
     }
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -109,9 +113,9 @@ describe('a recording submitted from the command line', () => {
     const { code, out, err } = await cli(['submit', video, '--wait', '--json', '--language', 'en']);
     expect(err.join('\n')).not.toMatch(/Failed/);
     expect(code).toBe(0);
-    const result = JSON.parse(out.join('\n'));
+    const result = JSON.parse(out.join('\n')) as SessionJson;
     expect(result.status).toBe('COMPLETED');
-    const id: string = result.id;
+    const id = result.id;
 
     // The session row points at every file and knows what was received.
     const session = (await core.sessionService.get(id))!;
@@ -192,7 +196,7 @@ describe('a recording submitted from the command line', () => {
 describe('bad input gets a clear answer and leaves nothing behind', () => {
   async function refused(target: string) {
     const { code, out, err } = await cli(['submit', target, '--json']);
-    const result = JSON.parse(out.join('\n'));
+    const result = JSON.parse(out.join('\n')) as SessionJson;
     return { code, err, result, stored: await storedOriginals(result.id) };
   }
 
@@ -202,7 +206,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
     const r = await refused(file);
     expect(r.code).toBe(1);
     expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'UNSUPPORTED_MEDIA' } });
-    expect(r.result.error.message).toMatch(/isn't a video or audio recording/);
+    expect(r.result.error!.message).toMatch(/isn't a video or audio recording/);
     expect(r.stored).toBe(false);
   });
 
@@ -220,7 +224,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
     await writeFile(file, Buffer.concat([await readFile(video), Buffer.alloc(MAX_MEDIA_BYTES)]));
     const local = await refused(file);
     expect(local.result).toMatchObject({ status: 'FAILED', error: { code: 'MEDIA_TOO_LARGE' } });
-    expect(local.result.error.message).toMatch(/limit is 3\.0 MB/);
+    expect(local.result.error!.message).toMatch(/limit is 3\.0 MB/);
     expect(local.stored).toBe(false);
 
     const streamed = await refused(`${links.url}/big-chunked.mp4`);
@@ -242,7 +246,7 @@ describe('bad input gets a clear answer and leaves nothing behind', () => {
   ])('a link to %s outside the allow-list is refused before any connection', async (_name, link) => {
     const r = await refused(link(forbidden.port));
     expect(r.result).toMatchObject({ status: 'FAILED', error: { code: 'LINK_FORBIDDEN' } });
-    expect(r.result.error.message).not.toMatch(/127\.0\.0\.2|::1/);
+    expect(r.result.error!.message).not.toMatch(/127\.0\.0\.2|::1/);
     expect(forbidden.connections).toBe(0);
   });
 });
@@ -252,10 +256,10 @@ describe('a failing LLM', () => {
     h.openai.always('chat', replies.schemaBreaking());
     try {
       const { code, out } = await cli(['submit', video, '--wait', '--json']);
-      const result = JSON.parse(out.join('\n'));
+      const result = JSON.parse(out.join('\n')) as SessionJson;
       expect(code).toBe(1);
       expect(result).toMatchObject({ status: 'FAILED', error: { code: 'LLM_INVALID_OUTPUT' } });
-      expect(result.error.message.length).toBeGreaterThan(20);
+      expect(result.error!.message!.length).toBeGreaterThan(20);
       expect(await core.store.exists(core.layout.transcript(result.id))).toBe(true);
       expect(await core.store.exists(core.layout.todos(result.id))).toBe(false);
       const events = await h.progressOf(result.id);

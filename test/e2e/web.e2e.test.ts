@@ -16,7 +16,7 @@ afterAll(async () => {
   await f?.close();
 });
 
-const progressOf = (events: SseEvent[]) => events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data));
+const progressOf = (events: SseEvent[]) => events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data) as unknown);
 const storedTodos = async (id: string) => todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id))).todos;
 const getSession = async (url: string) => (await (await fetch(url)).json()) as SessionJson;
 const patch = (path: string, body: unknown) =>

@@ -249,13 +249,16 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, sock, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== '/gateway' && path !== '/resume') return sock.destroy();
+    if (path !== '/gateway' && path !== '/resume') {
+      sock.destroy();
+      return;
+    }
     wss.handleUpgrade(req, sock, head, (ws) => {
       gateway.connections.push(path);
       socket?.terminate();
       socket = ws;
       live = false;
-      ws.on('message', (data) => onGatewayMessage(ws, JSON.parse(String(data)) as { op: number; d: Record<string, unknown> }));
+      ws.on('message', (data) => onGatewayMessage(ws, JSON.parse((data as Buffer).toString()) as { op: number; d: Record<string, unknown> }));
       ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 1000 }, s: null, t: null }));
     });
   });

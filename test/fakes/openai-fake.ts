@@ -136,7 +136,8 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
         }
         const headers = { 'content-type': 'application/json', 'x-request-id': `req_fake_${requests.length}`, ...reply.headers };
         res.writeHead(reply.status, headers).end(JSON.stringify(reply.body));
-      });
+      })
+      .catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -378,6 +378,9 @@ export async function startSlackFake(): Promise<SlackFake> {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(response));
   }
 
+  /** A text argument: a string as sent, `fallback` when absent, anything else as its JSON. */
+  const orString = (value: unknown, fallback: string) => (typeof value === 'string' ? value : value === undefined || value === null ? fallback : JSON.stringify(value));
+
   function answer(method: string, args: Record<string, unknown>, token: string | null): Record<string, unknown> {
     const fail = (error: string) => ({ ok: false, error });
     if (!token) return fail('not_authed');
@@ -386,7 +389,7 @@ export async function startSlackFake(): Promise<SlackFake> {
       return { ok: true, url: `${origin.replace('http:', 'ws:')}/socket?ticket=${randomBytes(8).toString('hex')}` };
     }
     if (token !== fake.botToken) return fail('invalid_auth');
-    const channel = String(args.channel ?? '');
+    const channel = orString(args.channel, '');
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'whisper-notes', team_id: teamId, user_id: botUserId, bot_id: botId, is_enterprise_install: false };
@@ -398,7 +401,7 @@ export async function startSlackFake(): Promise<SlackFake> {
         const message: FakeSlackMessage = {
           channel,
           ts,
-          text: String(args.text ?? ''),
+          text: orString(args.text, ''),
           blocks: (args.blocks as unknown[] | undefined) ?? [],
           user: botUserId,
           bot_id: botId,
@@ -411,7 +414,7 @@ export async function startSlackFake(): Promise<SlackFake> {
         const message = fake.message(channel, String(args.ts));
         if (!message) return fail('message_not_found');
         if (message.user !== botUserId) return fail('cant_update_message');
-        message.text = String(args.text ?? message.text);
+        message.text = orString(args.text, message.text);
         if (args.blocks) message.blocks = args.blocks as unknown[];
         return { ok: true, channel, ts: message.ts, text: message.text, message: { type: 'message', ...message } };
       }

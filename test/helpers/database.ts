@@ -72,7 +72,7 @@ export async function embeddedDataDir(): Promise<string> {
 
 export interface DatabaseEngine {
   engine: Database['engine'];
-  open(): Promise<TestDatabase>;
+  open: () => Promise<TestDatabase>;
 }
 
 export interface TestDatabase extends Database {

@@ -16,7 +16,7 @@ export function run(cmd: string, args: string[]): Promise<void> {
 
 export interface MediaDir {
   dir: string;
-  cleanup(): Promise<void>;
+  cleanup: () => Promise<void>;
 }
 
 export async function tempDir(prefix = 'wn-media-'): Promise<MediaDir> {

@@ -36,8 +36,8 @@ export async function startNodeProcess(entry: string, env: Record<string, string
   });
   let output = '';
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
 
   const logLine = (msg: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -53,11 +53,11 @@ export async function startNodeProcess(entry: string, env: Record<string, string
       const onData = () => {
         const entry = find();
         if (entry) {
-          child.stdout!.off('data', onData);
+          child.stdout.off('data', onData);
           resolve(entry);
         }
       };
-      child.stdout!.on('data', onData);
+      child.stdout.on('data', onData);
       onData();
       void exited.then((code) => reject(new Error(`${entry} exited with ${code} before logging "${msg}":\n${output}`)));
     });

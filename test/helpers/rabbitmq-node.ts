@@ -101,8 +101,8 @@ export async function startRabbitNode(): Promise<RabbitNode> {
     const started = spawn(SERVER_SCRIPT, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-OUTPUT_TAIL_CHARS));
-    started.stdout!.on('data', keep);
-    started.stderr!.on('data', keep);
+    started.stdout.on('data', keep);
+    started.stderr.on('data', keep);
     const failed = new Promise<never>((_, reject) => {
       const fail = (why: string) => reject(new Error(`RabbitMQ node ${name} did not start (${why}):\n${output}`));
       started.once('error', (err) => fail(err.message));

@@ -5,7 +5,7 @@ import { buildDocuments, type Priority } from '../../core/domain/todos.js';
 /** Results of a made-up meeting with `count` todos, as a platform is asked to render them. */
 export function resultsView(
   count: number,
-  { task = (i: number) => `Task ${i + 1}`, summary = 'We planned the release.', priority = 'medium' as Priority } = {},
+  { task = (i: number) => `Task ${i + 1}`, summary = 'We planned the release.', priority = 'medium' }: { task?: (i: number) => string; summary?: string; priority?: Priority } = {},
 ): { sessionId: string; view: ResultsView } {
   const sessionId = randomUUID();
   const { todos, summary: summaryDoc } = buildDocuments(

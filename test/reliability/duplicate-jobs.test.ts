@@ -52,7 +52,7 @@ const onRabbitMQ: Leftovers = async (h) => {
 };
 
 const onJobTable: Leftovers = async (h) => {
-  const rows = await h.core.knex(JOB_TABLE).where('queue', 'like', `${h.config.amqp.queuePrefix}%`).select('status');
+  const rows = await h.core.knex<{ queue: string; status: string }>(JOB_TABLE).where('queue', 'like', `${h.config.amqp.queuePrefix}%`).select('status');
   return { waiting: rows.filter((r) => r.status !== 'dead').length, dead: rows.filter((r) => r.status === 'dead').length };
 };
 

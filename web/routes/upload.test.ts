@@ -90,7 +90,7 @@ async function refusal(res: Response): Promise<string> {
   return /<p id="upload-error-text">([^<]*)<\/p>/.exec(page)![1]!.replace(/&#39;/g, "'");
 }
 
-const sessionsNamed = (filename: string) => f.core.knex('sessions').where({ filename }).select('id', 'status', 'error_code');
+const sessionsNamed = (filename: string) => f.core.knex<{ id: string; filename: string; status: string; error_code: string | null }>('sessions').where({ filename }).select('id', 'status', 'error_code');
 
 describe('the upload page (no chat configured)', () => {
   it('serves a plain multipart form with its script from a file, under a strict CSP', async () => {
@@ -177,7 +177,7 @@ describe('the upload page (no chat configured)', () => {
     expect(await refusal(res)).toContain(UNSUPPORTED);
     const [row] = await sessionsNamed(filename);
     expect(row).toMatchObject({ status: 'FAILED', error_code: 'UNSUPPORTED_MEDIA' });
-    expect(await sessionObjects(f.config.s3, row.id)).toEqual([]);
+    expect(await sessionObjects(f.config.s3, row!.id)).toEqual([]);
   });
 
   it('refuses a recording over MAX_MEDIA_BYTES while streaming, storing nothing, and answers on a healthy connection', async () => {
@@ -188,7 +188,7 @@ describe('the upload page (no chat configured)', () => {
     expect(await refusal(res)).toContain('larger than 16.8 MB');
     const [row] = await sessionsNamed(filename);
     expect(row).toMatchObject({ status: 'FAILED', error_code: 'MEDIA_TOO_LARGE' });
-    expect(await sessionObjects(f.config.s3, row.id)).toEqual([]);
+    expect(await sessionObjects(f.config.s3, row!.id)).toEqual([]);
   });
 
   it('fails the session, storing nothing, when the browser goes away mid-upload', async () => {
@@ -302,7 +302,7 @@ describe('the upload page (no chat configured)', () => {
       body: body(),
       duplex: 'half',
       redirect: 'manual',
-    } as RequestInit);
+    });
     expect(clientDone).toBe(true);
     const session = await redirectedSession(res);
     expect(session).toMatchObject({ status: 'PROCESSING', sizeBytes: 44 + pcm, contentType: 'audio/wav' });

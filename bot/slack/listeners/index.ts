@@ -33,5 +33,5 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
   app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());
 
-  app.error(async (err) => ctx.log.error({ err }, 'slack listener failed'));
+  app.error((err) => Promise.resolve(ctx.log.error({ err }, 'slack listener failed')));
 }

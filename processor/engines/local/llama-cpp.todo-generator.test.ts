@@ -161,7 +161,7 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
     const missing = path.join(work.dir, 'nowhere.gguf');
     await expect(generator(local(missing)).engine.generate({ transcript: transcript(4), onProgress: () => {} })).rejects.toMatchObject({
       code: 'MODEL_UNAVAILABLE',
-      userMessage: expect.stringContaining(missing),
+      userMessage: expect.stringContaining(missing) as unknown,
     });
     const notModel = path.join(work.dir, 'not-a-model.gguf');
     await writeFile(notModel, 'GGUF but not really');

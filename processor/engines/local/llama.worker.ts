@@ -48,7 +48,7 @@ serveInference<LlamaTask, LlamaAnswer, LlamaProgress>(async (task, progress) => 
     session.dispose({ disposeSequence: false });
     return { text: result.responseText, promptTokens, generatedTokens, cutOff: result.stopReason === 'maxTokens' };
   } finally {
-    sequence.dispose();
+    await sequence.dispose();
   }
 });
 

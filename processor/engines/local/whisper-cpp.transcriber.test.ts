@@ -158,7 +158,7 @@ describe('WhisperCppTranscriber (whisper.cpp on a random-weight model)', () => {
     const missing = path.join(work.dir, 'nowhere', 'ggml-base.bin');
     await expect(transcriber(missing).engine.transcribe({ audioPath: short, durationSeconds: 5, options, onProgress: () => {} })).rejects.toMatchObject({
       code: 'MODEL_UNAVAILABLE',
-      userMessage: expect.stringContaining(missing),
+      userMessage: expect.stringContaining(missing) as unknown,
     });
     await expect(transcriber(speech).engine.transcribe({ audioPath: short, durationSeconds: 5, options, onProgress: () => {} })).rejects.toMatchObject({
       code: 'TRANSCRIPTION_FAILED',

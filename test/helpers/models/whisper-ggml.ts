@@ -128,7 +128,7 @@ function resolveShape(shape: WhisperShape): ResolvedShape {
     nTextCtx: 448,
     ...shape,
   };
-  for (const [k, v] of Object.entries(hp) as Array<[string, number]>) {
+  for (const [k, v] of Object.entries<number>(hp)) {
     if (!Number.isInteger(v) || v <= 0) throw new Error(`whisper shape: ${k} must be a positive integer, got ${v}`);
   }
   // whisper.cpp only assert()s this; both stacks share one residual width.

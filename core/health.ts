@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyPluginCallback } from 'fastify';
 import { modelStates, type LocalModels } from './models/index.js';
 
 export interface HealthOptions {
@@ -13,12 +13,13 @@ export interface HealthOptions {
  * `/healthz` (the process is alive) and `/readyz` (every dependency answers), on the web server and on the
  * health port alike. Orchestrators restart on the first and route on the second (docs/operations.md#health-checks).
  */
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { checks, models }) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginCallback<HealthOptions> = (app, { checks, models }, done) => {
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const report = await readinessReport(checks, models);
     return reply.code(report.ready ? 200 : 503).send(report);
   });
+  done();
 };
 
 export interface HealthServer {

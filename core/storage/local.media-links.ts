@@ -18,6 +18,7 @@ export class LocalMediaLinks implements MediaLinks {
     this.mediaSources = `'self' ${new URL(web.publicBaseUrl).origin}`;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async: a missing secret is a rejection, as callers of the port expect
   async recording(sessionId: string): Promise<string> {
     // Only the web asks, and it does not start without LINK_SECRET.
     const url = new URL(statusPageUrl(this.web.publicBaseUrl, sessionId, required(this.web.linkSecret, 'LINK_SECRET')));

@@ -1,24 +1,12 @@
 import type { Core } from '../core/app.js';
 import { statusPageUrl } from '../core/links.js';
-import type { ChatPlatform } from './chat-platform.js';
+import type { BotOptions, ChatBotDeps, RunningBot } from './chat-platform.js';
 import { startDiscordBot } from './discord/index.js';
 import { startSlackBot } from './slack/index.js';
 import { ThreadNotifier } from './thread-notifier.js';
 
-/** What every platform's bot gets from the wiring. */
-export interface BotOptions {
-  /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
-  linkFor: (sessionId: string) => string | null;
-  /** Saves ticks without losing concurrent ones (TodoService). */
-  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
-  /** Re-renders a session's posted results. */
-  todosChanged: (sessionId: string) => Promise<void>;
-}
-
-export interface RunningBot {
-  platform: ChatPlatform;
-  stop(): Promise<void>;
-}
+/** What the chat bots use of the core: their platforms' needs, and what the notifier reads and renders. */
+export type BotDeps = ChatBotDeps & Pick<Core, 'sessions' | 'bus' | 'streams' | 'todos'>;
 
 export interface RunningBots {
   platforms: string[];
@@ -30,12 +18,12 @@ export interface RunningBots {
  * events edit status messages, todo events (a tick on the page or in another chat) re-render results.
  * Returns null when no platform is configured.
  */
-export async function startBots(core: Core, tuning: { minEditIntervalMs?: number } = {}): Promise<RunningBots | null> {
-  const { config } = core;
-  const log = core.log.child({ component: 'bots' });
+export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: number } = {}): Promise<RunningBots | null> {
+  const { config } = deps;
+  const log = deps.log.child({ component: 'bots' });
   const starters: Array<(options: BotOptions) => Promise<RunningBot>> = [];
-  if (config.slack.botToken) starters.push((o) => startSlackBot(core, o));
-  if (config.discord.token) starters.push((o) => startDiscordBot(core, o));
+  if (config.slack.botToken) starters.push((o) => startSlackBot(deps, o));
+  if (config.discord.token) starters.push((o) => startDiscordBot(deps, o));
   if (starters.length === 0) return null;
 
   const { linkSecret, publicBaseUrl } = config.web;
@@ -44,18 +32,18 @@ export async function startBots(core: Core, tuning: { minEditIntervalMs?: number
   // what they read waits for the notifier, which needs the bots' platforms.
   let ready!: (n: ThreadNotifier) => void;
   const notifier = new Promise<ThreadNotifier>((resolve) => (ready = resolve));
-  const { progress, todos: ticks } = core.streams;
+  const { progress, todos: ticks } = deps.streams;
   progress.start(async (event) => (await notifier).handle(event));
   ticks.start(async (event) => (await notifier).todosChanged(event.sessionId));
 
-  const options: BotOptions = { linkFor, todos: core.todos.service, todosChanged: async (id) => (await notifier).todosChanged(id) };
+  const options: BotOptions = { linkFor, todos: deps.todos.service, todosChanged: async (id) => (await notifier).todosChanged(id) };
   const bots = await Promise.all(starters.map((start) => start(options)));
   ready(
     new ThreadNotifier({
       platforms: bots.map((b) => b.platform),
-      sessions: core.sessions,
-      bus: core.bus,
-      results: (id) => core.sessionService.results(id),
+      sessions: deps.sessions,
+      bus: deps.bus,
+      results: (id) => deps.sessionService.results(id),
       linkFor,
       log,
       minIntervalMs: tuning.minEditIntervalMs,

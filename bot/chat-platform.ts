@@ -1,3 +1,4 @@
+import type { Core } from '../core/app.js';
 import type { SessionStatus, Session, Stage } from '../core/domain/session.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
 
@@ -32,4 +33,22 @@ export interface ChatPlatform {
   postResults(session: Session, view: ResultsView): Promise<string[]>;
   /** Re-renders the posted results (a todo was ticked somewhere). */
   updateResults(session: Session, view: ResultsView): Promise<void>;
+}
+
+/** What each platform's bot uses of the core. */
+export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims'>;
+
+/** What every platform's bot gets from the wiring. */
+export interface BotOptions {
+  /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
+  linkFor: (sessionId: string) => string | null;
+  /** Saves ticks without losing concurrent ones (TodoService). */
+  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
+  /** Re-renders a session's posted results. */
+  todosChanged: (sessionId: string) => Promise<void>;
+}
+
+export interface RunningBot {
+  platform: ChatPlatform;
+  stop(): Promise<void>;
 }

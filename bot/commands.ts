@@ -1,6 +1,6 @@
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import type { Session } from '../core/domain/session.js';
-import type { CancelResult, SessionService } from '../core/sessions/session.service.js';
+import type { CancelResult, DeleteResult, SessionService } from '../core/sessions/session.service.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
@@ -92,14 +92,8 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     }
     case 'cancel':
       return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
-    case 'delete': {
-      const s = await ctx.sessions.get(cmd.sessionId);
-      if (!s) return `No recording \`${cmd.sessionId}\`.`;
-      const owner = await ctx.sessions.ownerOf(s, ctx.user);
-      if (!owner && !ctx.isAdmin) return 'Only the person who shared this recording, or an admin, can delete it.';
-      await ctx.sessions.delete(s.id);
-      return `Deleted \`${s.id}\` (${ctx.escapeText(s.filename ?? 'recording')}): the recording, transcript, summary and todos are gone.`;
-    }
+    case 'delete':
+      return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
   }
 }
 
@@ -113,5 +107,16 @@ function cancelReply(id: string, result: CancelResult, escapeText: CommandContex
       return `\`${id}\` has already ended (${result.session.status.toLowerCase()}): there is nothing to cancel.`;
     case 'cancelled':
       return `Cancelled \`${id}\` (${escapeText(result.session.filename ?? 'recording')}).`;
+  }
+}
+
+function deleteReply(id: string, result: DeleteResult, escapeText: CommandContext['escapeText']): string {
+  switch (result.outcome) {
+    case 'not-found':
+      return `No recording \`${id}\`.`;
+    case 'forbidden':
+      return 'Only the person who shared this recording, or an admin, can delete it.';
+    case 'deleted':
+      return `Deleted \`${id}\` (${escapeText(result.session.filename ?? 'recording')}): the recording, transcript, summary and todos are gone.`;
   }
 }

@@ -1,7 +1,7 @@
 import { isAppError } from '../core/errors.js';
 import { MODEL_LABELS, MODEL_VARIABLES } from '../core/models/catalog.js';
 import { downloadMessage, type ModelProvider } from '../core/models/model-provider.js';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './io.js';
 
 /**
  * `models status` lists the local engines' models and whether each is on disk; `models pull` fetches the

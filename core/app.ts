@@ -1,14 +1,17 @@
 import type { Config } from './config.js';
+import { ChatEventClaims } from './db/chat-event-claims.repository.js';
 import { openDatabase } from './db/database.js';
+import { JobClaims } from './db/job-claims.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { UsersRepository } from './db/users.repository.js';
+import type { ProgressEvent } from './domain/progress.js';
 import { storageLayout, type StorageLayout } from './domain/storage-layout.js';
 import { IngestService, type MediaProbe } from './ingest/ingest.service.js';
 import { createSafeFetcher } from './ingest/safe-fetch.js';
 import type { Logger } from './logger.js';
 import { probeMedia } from './media/ffmpeg.js';
-import { createProgress, type EventStreams, type ProgressBus, type ProgressFeed } from './progress/index.js';
+import { createProgress, type EventStream, type ProgressBus, type ProgressFeed } from './progress/index.js';
 import { ProgressReporter } from './progress/progress-reporter.js';
 import { engineChoices } from './engines.js';
 import { ensureDataDir } from './data-dir.js';
@@ -18,7 +21,13 @@ import { SessionService } from './sessions/session.service.js';
 import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createMediaLinks, createObjectStore } from './storage/index.js';
-import { createTodos, type Todos } from './todos/index.js';
+import { createTodos, type TodoEvent, type Todos } from './todos/index.js';
+
+/** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
+export interface EventStreams {
+  progress: EventStream<ProgressEvent>;
+  todos: EventStream<TodoEvent>;
+}
 
 /** Every adapter a process needs, wired once from the configuration. */
 export interface Core {
@@ -27,6 +36,10 @@ export interface Core {
   knex: Knex;
   sessions: SessionsRepository;
   users: UsersRepository;
+  /** Chat deliveries acted on once, whichever bot process receives them. */
+  chatEventClaims: ChatEventClaims;
+  /** Which processor works on a session's job; a redelivered copy waits for the lease. */
+  jobClaims: JobClaims;
   store: ObjectStore;
   /** How browsers reach the stored recordings (the status page's player). */
   mediaLinks: MediaLinks;
@@ -57,13 +70,15 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const { knex } = database;
   const sessions = new SessionsRepository(knex);
   const users = new UsersRepository(knex);
+  const chatEventClaims = new ChatEventClaims(knex);
+  const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
   await store.ensureBuckets();
   const mediaLinks = createMediaLinks(config, store);
   const layout = storageLayout(config.s3.buckets);
   const queue = await connectJobQueue(config, knex, log.child({ component: 'queue' }));
   const events = createProgress(config, knex, log);
-  const { bus, feed, streams } = events;
+  const { bus, feed } = events;
   const progress = new ProgressReporter(bus, log);
   const fetcher = createSafeFetcher({ allowAddresses: config.ingest.allowAddresses, timeoutMs: config.ingest.fetchTimeoutMs });
   const ingest = new IngestService({
@@ -76,7 +91,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     log,
   });
   const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
-  const todos = createTodos({ knex, sessions, store, layout, events: events.todoEvents, feed: events.todoFeed, log });
+  const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
 
   return {
     config,
@@ -84,13 +99,15 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     knex,
     sessions,
     users,
+    chatEventClaims,
+    jobClaims,
     store,
     mediaLinks,
     layout,
     queue,
     bus,
     feed,
-    streams,
+    streams: { progress: events.stream, todos: todos.stream },
     progress,
     todos,
     sessionService,
@@ -102,7 +119,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     },
     async close() {
       // The embedded progress engine reads the database until it is closed.
-      await Promise.allSettled([queue.close(), events.close()]);
+      await Promise.allSettled([queue.close(), todos.close(), events.close()]);
       await database.close();
     },
   };

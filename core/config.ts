@@ -96,7 +96,7 @@ const envSchema = z.object({
   MAX_MEDIA_BYTES: positiveInt.default(2 * 1024 ** 3),
   MAX_MEDIA_SECONDS: positiveInt.default(4 * 3600),
   FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
-  FETCH_ALLOW_HOSTS: ipList,
+  FETCH_ALLOW_ADDRESSES: ipList,
   UPLOAD_TIMEOUT_SECONDS: positiveInt.default(3600),
   MAX_ACTIVE_SESSIONS_PER_USER: positiveInt.default(3),
 
@@ -113,7 +113,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Which implementation each part runs on; see ENGINE_SWITCHES. */
-export interface Engines {
+export interface InfrastructureEngines {
   database: 'postgres' | 'pglite';
   objects: 's3' | 'local';
   queue: 'rabbitmq' | 'table';
@@ -129,13 +129,13 @@ export const ENGINE_SWITCHES = {
   objects: 'S3_ENDPOINT',
   queue: 'AMQP_URL',
   progress: 'REDIS_URL',
-} as const satisfies Record<keyof Engines, keyof Env>;
+} as const satisfies Record<keyof InfrastructureEngines, keyof Env>;
 
 export interface Config {
   env: string;
   /** Where the embedded engines keep their data. */
   dataDir: string;
-  engines: Engines;
+  engines: InfrastructureEngines;
   logLevel: Env['LOG_LEVEL'];
   databaseUrl: string;
   redis: { url: string; keyPrefix: string };
@@ -188,8 +188,14 @@ export interface Config {
   healthPort: number;
 }
 
+/** Variables renamed since they were documented: an old name still set would otherwise be ignored without a word. */
+const RENAMED: Record<string, keyof Env> = { FETCH_ALLOW_HOSTS: 'FETCH_ALLOW_ADDRESSES' };
+
 /** Parses the environment once. Throws ConfigError with one line naming the first bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  for (const [old, renamed] of Object.entries(RENAMED)) {
+    if ((source[old] ?? '').trim() !== '') throw new ConfigError(`Environment variable ${old} was renamed ${renamed}: set ${renamed} instead`);
+  }
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -257,7 +263,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxMediaBytes: e.MAX_MEDIA_BYTES,
       maxMediaSeconds: e.MAX_MEDIA_SECONDS,
       fetchTimeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
-      allowAddresses: e.FETCH_ALLOW_HOSTS,
+      allowAddresses: e.FETCH_ALLOW_ADDRESSES,
       uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,
       maxActivePerUser: e.MAX_ACTIVE_SESSIONS_PER_USER,
     },

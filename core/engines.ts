@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { ENGINE_SWITCHES, type Config, type Engines } from './config.js';
+import { ENGINE_SWITCHES, type Config, type InfrastructureEngines } from './config.js';
 
 export interface EngineChoice {
-  part: keyof Engines;
-  engine: Engines[keyof Engines];
+  part: keyof InfrastructureEngines;
+  engine: InfrastructureEngines[keyof InfrastructureEngines];
   /** Where its data is: a directory for an embedded engine, the server's host for a distributed one. */
   where: string;
   /** How to switch it: the variable, and what setting it does. */
   switch: string;
 }
 
-const EMBEDDED: Record<keyof Engines, Engines[keyof Engines]> = { database: 'pglite', objects: 'local', queue: 'table', progress: 'memory' };
+const EMBEDDED: InfrastructureEngines = { database: 'pglite', objects: 'local', queue: 'table', progress: 'memory' };
 
 /** Only the host: a URL's credentials never reach the log. */
 const hostOf = (url: string) => new URL(url).host;
@@ -18,8 +18,8 @@ const hostOf = (url: string) => new URL(url).host;
 /** What each part runs on, for the start-up log: which engine each part uses and which variable switches it. */
 export function engineChoices(config: Config): EngineChoice[] {
   const { engines, dataDir } = config;
-  const embedded = (part: keyof Engines) => engines[part] === EMBEDDED[part];
-  const choice = (part: keyof Engines, where: string, real: string): EngineChoice => ({
+  const embedded = (part: keyof InfrastructureEngines) => engines[part] === EMBEDDED[part];
+  const choice = (part: keyof InfrastructureEngines, where: string, real: string): EngineChoice => ({
     part,
     engine: engines[part],
     where,

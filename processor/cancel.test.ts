@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCommand, type CommandContext } from '../bot/commands.js';
 import { runCli } from '../cli/cli.js';
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { startPipelineHarness, type PipelineHarness } from '../test/helpers/pipeline-harness.js';
 import { sessionObjects } from '../test/helpers/s3-server.js';

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatUser } from '../core/db/users.repository.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { run } from '../test/helpers/media.js';
 import { microWhisperModel } from '../test/helpers/models/local-models.js';

@@ -1,5 +1,4 @@
 import type { Core } from '../core/app.js';
-import { JobClaims } from '../core/db/job-claims.repository.js';
 import type { LocalModels } from '../core/models/index.js';
 import type { Consumer } from '../core/queue/job-queue.js';
 import { startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
@@ -9,7 +8,7 @@ import type { AudioExtractor } from './jobs/transcribe.job.js';
 import { todosJob } from './jobs/todos.job.js';
 import { transcribeJob } from './jobs/transcribe.job.js';
 
-export interface Engines {
+export interface ProcessorEngines {
   transcriber: Transcriber;
   generator: TodoGenerator;
   extractAudio: AudioExtractor;
@@ -19,10 +18,8 @@ export interface Engines {
   close?(): Promise<void>;
 }
 
-export interface ProcessorOptions {
-  /** How long a job's claim lasts between renewals (JobClaims' default when absent). */
-  claimLeaseMs?: number;
-}
+/** What the processor uses of the core. */
+export type ProcessorDeps = Pick<Core, 'config' | 'log' | 'sessions' | 'jobClaims' | 'progress' | 'feed' | 'store' | 'layout' | 'queue'>;
 
 export interface RunningProcessor {
   /** Stops consuming; jobs in hand finish or go back to the queue. */
@@ -33,10 +30,9 @@ export interface RunningProcessor {
  * Consumes both queues, and fails sessions whose upload was abandoned. Run as many processes as the GPU
  * and the LLM endpoint can take.
  */
-export async function startProcessor(core: Core, engines: Engines, options: ProcessorOptions = {}): Promise<RunningProcessor> {
-  const { sessions, progress, feed, store, layout, queue } = core;
-  const log = core.log.child({ component: 'processor' });
-  const claims = new JobClaims(core.knex, options.claimLeaseMs);
+export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngines): Promise<RunningProcessor> {
+  const { sessions, jobClaims: claims, progress, feed, store, layout, queue } = deps;
+  const log = deps.log.child({ component: 'processor' });
   const consumers: Consumer[] = [
     await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, feed, log, store, layout, queue, ...engines })),
     await queue.consume('todos', todosJob({ sessions, claims, progress, feed, log, store, layout, generator: engines.generator })),
@@ -44,7 +40,7 @@ export async function startProcessor(core: Core, engines: Engines, options: Proc
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.
   engines.models?.speech?.prefetch();
   engines.models?.llm?.prefetch();
-  const reaper = startStaleUploadReaper({ sessions, progress, log }, core.config.ingest.uploadTimeoutMs);
+  const reaper = startStaleUploadReaper({ sessions, progress, log }, deps.config.ingest.uploadTimeoutMs);
   return {
     stop: async () => {
       await Promise.all([reaper.stop(), ...consumers.map((c) => c.stop())]);

@@ -64,7 +64,8 @@ describe('configuration', () => {
     [{ TRANSCRIBER: 'vosk' }, 'TRANSCRIBER'],
     [{ MAX_MEDIA_BYTES: '-5' }, 'MAX_MEDIA_BYTES'],
     [{ LINK_SECRET: 'short' }, 'LINK_SECRET'],
-    [{ FETCH_ALLOW_HOSTS: '127.0.0.1,example.com' }, 'FETCH_ALLOW_HOSTS'],
+    [{ FETCH_ALLOW_ADDRESSES: '127.0.0.1,example.com' }, 'FETCH_ALLOW_ADDRESSES'],
+    [{ FETCH_ALLOW_HOSTS: '127.0.0.1' }, 'renamed FETCH_ALLOW_ADDRESSES'],
     [{ WEB_PORT: '99999' }, 'WEB_PORT'],
   ])('rejects %o with one line naming the variable', (env, name) => {
     let error: unknown;

@@ -1,9 +1,7 @@
 import { once } from 'node:events';
 import { Events } from 'discord.js';
-import type { Core } from '../../core/app.js';
 import { required } from '../../core/config.js';
-import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
-import type { ChatPlatform } from '../chat-platform.js';
+import type { ChatBotDeps, ChatPlatform } from '../chat-platform.js';
 import { createDiscordClient } from './client.js';
 import type { DiscordBotOptions } from './context.js';
 import { DiscordPlatform } from './discord.platform.js';
@@ -17,18 +15,18 @@ export interface DiscordBot {
 }
 
 /** Logs in to the gateway and handles `/whisper`, file drops and todo buttons until stopped. */
-export async function startDiscordBot(core: Core, options: DiscordBotOptions): Promise<DiscordBot> {
-  const token = required(core.config.discord.token, 'DISCORD_TOKEN');
-  const log = core.log.child({ component: 'discord' });
-  const client = createDiscordClient(core.config.discord);
+export async function startDiscordBot(deps: ChatBotDeps, options: DiscordBotOptions): Promise<DiscordBot> {
+  const token = required(deps.config.discord.token, 'DISCORD_TOKEN');
+  const log = deps.log.child({ component: 'discord' });
+  const client = createDiscordClient(deps.config.discord);
   const platform = new DiscordPlatform(client.rest, log);
   registerHandlers(client, {
     ...options,
-    sessions: core.sessionService,
+    sessions: deps.sessionService,
     platform,
     rest: client.rest,
-    claims: new ChatEventClaims(core.knex),
-    maxMediaBytes: core.config.ingest.maxMediaBytes,
+    claims: deps.chatEventClaims,
+    maxMediaBytes: deps.config.ingest.maxMediaBytes,
     log,
   });
   client.on(Events.Error, (err) => log.error({ err }, 'discord client error'));

@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
-import type { ChatUser } from '../../core/db/users.repository.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
-import type { BotOptions } from '../bots.js';
+import type { BotOptions } from '../chat-platform.js';
 import type { SlackPlatform } from './slack.platform.js';
 
 /** What every listener works with. */

@@ -1,9 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Core } from '../../core/app.js';
 import { required } from '../../core/config.js';
-import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
-import type { BotOptions, RunningBot } from '../bots.js';
+import type { BotOptions, ChatBotDeps, RunningBot } from '../chat-platform.js';
 import { createSlackApp } from './app.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackPlatform } from './slack.platform.js';
@@ -18,21 +16,21 @@ export interface SlackBot extends RunningBot {
  * Checks the bot token, then serves `/whisper`, file shares and todo checkboxes until stopped: over
  * Socket Mode when `SLACK_APP_TOKEN` is set, else on `SLACK_PORT`.
  */
-export async function startSlackBot(core: Core, options: BotOptions): Promise<SlackBot> {
-  const { slack } = core.config;
+export async function startSlackBot(deps: ChatBotDeps, options: BotOptions): Promise<SlackBot> {
+  const { slack } = deps.config;
   const botToken = required(slack.botToken, 'SLACK_BOT_TOKEN');
-  const log = core.log.child({ component: 'slack' });
+  const log = deps.log.child({ component: 'slack' });
   const app = createSlackApp(slack, log);
   await app.init();
   const platform = new SlackPlatform(app.client, log);
   registerListeners(app, {
     ...options,
-    sessions: core.sessionService,
+    sessions: deps.sessionService,
     platform,
     client: app.client,
-    claims: new ChatEventClaims(core.knex),
+    claims: deps.chatEventClaims,
     botToken,
-    maxMediaBytes: core.config.ingest.maxMediaBytes,
+    maxMediaBytes: deps.config.ingest.maxMediaBytes,
     log,
   });
 

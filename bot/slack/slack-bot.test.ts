@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { startSlackFake, type FakeSlackUser, type SlackFake } from '../../test/fakes/slack-fake.js';
 import { startPipelineHarness, type PipelineHarness } from '../../test/helpers/pipeline-harness.js';
-import type { BotOptions } from '../bots.js';
+import type { BotOptions } from '../chat-platform.js';
 import { EVENTS_PATH } from './app.js';
 import { startSlackBot, type SlackBot } from './index.js';
 

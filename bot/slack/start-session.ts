@@ -1,11 +1,15 @@
-import type { ChatUser } from '../../core/db/users.repository.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import { isAppError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../core/sessions/session.service.js';
+import { TooManyActiveError } from '../../core/sessions/too-many-active.js';
 import { receivingView, refusedView } from '../render.js';
 import { statusMessage } from './blocks/status-message.js';
 import type { SlackContext } from './context.js';
 import { formatMessageRef } from './message-ref.js';
+
+/** How a person at their limit stops a recording from Slack. */
+const HOW_TO_STOP_ONE = 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)';
 
 export interface SessionRequest {
   teamId: string;
@@ -21,7 +25,7 @@ export interface SessionRequest {
 /**
  * Posts the status message, whose thread becomes the session's, then starts the session pointing at it:
  * the notifier edits that message and posts the results in its thread. A session refused at the start
- * (too many at once) leaves the status message saying why, and the refusal is rethrown.
+ * (too many at once) leaves the status message saying why, and the refusal is rethrown in Slack's words.
  */
 export async function startInThread(ctx: SlackContext, req: SessionRequest): Promise<StartedSession> {
   const title = req.filename ?? 'Recording';
@@ -34,7 +38,8 @@ export async function startInThread(ctx: SlackContext, req: SessionRequest): Pro
       filename: req.filename,
     });
   } catch (err) {
-    if (isAppError(err)) await ctx.platform.edit(status, statusMessage(refusedView(title, err)), null);
-    throw err;
+    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne(HOW_TO_STOP_ONE) : err;
+    if (isAppError(refusal)) await ctx.platform.edit(status, statusMessage(refusedView(title, refusal)), null);
+    throw refusal;
   }
 }

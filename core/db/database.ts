@@ -1,14 +1,10 @@
-import type { Config, Engines } from '../config.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Database } from './database-connection.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
-import { createKnex, type Knex } from './knex.js';
+import { createKnex } from './knex.js';
 
-/** The metadata database, on whichever engine the configuration names; the code above sees only knex. */
-export interface Database {
-  knex: Knex;
-  engine: Engines['database'];
-  close(): Promise<void>;
-}
+export type { Database } from './database-connection.js';
 
 /**
  * PostgreSQL at DATABASE_URL (migrated by `npm run migrate` or the compose `migrate` service), or, when

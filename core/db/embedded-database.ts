@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '../logger.js';
-import type { Database } from './database.js';
+import type { Database } from './database-connection.js';
 import { createKnex, freeMigrationLock, migrateLatest, type Knex } from './knex.js';
 import { PgliteServer } from './pglite-server.js';
 import { claimAdvert, currentAdvert, liveness, type Current, type ServerAddress } from './server-advert.js';

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-
-export interface ChatUser {
-  platform: string;
-  workspaceId: string | null;
-  externalId: string;
-  displayName?: string | null;
-}
+import type { ChatUser } from '../domain/chat-user.js';
 
 /** Chat users (platform + workspace + user id) mapped to stable UUIDs. */
 export class UsersRepository {

@@ -1,6 +1,4 @@
-import type { ProgressEvent } from '../domain/progress.js';
 import type { Logger } from '../logger.js';
-import type { TodoEvent } from '../todos/todo-events.js';
 
 /**
  * A durable stream read by one consumer group: every event is handed to one reader of the group and only
@@ -46,12 +44,6 @@ export async function handleTaken<T>(
       await stream.ack(id);
     }),
   );
-}
-
-/** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
-export interface EventStreams {
-  progress: EventStream<ProgressEvent>;
-  todos: EventStream<TodoEvent>;
 }
 
 /** Stream and group names (docs/architecture.md#progress-events) under a prefix: REDIS_KEY_PREFIX, empty in production. */

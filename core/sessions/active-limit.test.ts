@@ -6,11 +6,12 @@ import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import { createCore, type Core } from '../app.js';
-import type { ChatUser } from '../db/users.repository.js';
+import type { ChatUser } from '../domain/chat-user.js';
 import type { ChatOrigin } from '../domain/session.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { StartSession } from './session.service.js';
+import { TooManyActiveError } from './too-many-active.js';
 
 const LIMIT = 3;
 const workspace = `limit-${randomUUID()}`;
@@ -61,10 +62,11 @@ describe('sessions one person may have in progress at once', () => {
     expect(started).toHaveLength(LIMIT);
     expect(refused).toHaveLength(10 - LIMIT);
     for (const err of refused) {
-      expect(isAppError(err) && err.code).toBe('TOO_MANY_ACTIVE');
+      expect(err).toBeInstanceOf(TooManyActiveError);
+      expect(err).toMatchObject({ code: 'TOO_MANY_ACTIVE', active: LIMIT });
+      // No command of any way in: each adds its own (the chat tests assert theirs).
       expect(isAppError(err) && err.userMessage).toBe(
-        `You already have ${LIMIT} recordings in progress, as many as one person may have at once. ` +
-          'Wait for one to finish, or stop one with `/whisper cancel <id>` (`/whisper list` shows them), then try again.',
+        `You already have ${LIMIT} recordings in progress, as many as one person may have at once. Wait for one to finish, then try again.`,
       );
     }
     // Nothing was created for the refused ones.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
-import type { ChatUser, UsersRepository } from '../db/users.repository.js';
+import type { UsersRepository } from '../db/users.repository.js';
+import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
@@ -14,6 +15,7 @@ import type { ProgressBus } from '../progress/progress-bus.js';
 import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { TooManyActiveError } from './too-many-active.js';
 
 export interface StartSession {
   user: ChatUser;
@@ -46,6 +48,12 @@ export type CancelResult =
   /** Already COMPLETED, FAILED or CANCELLED: nothing to stop. */
   | { outcome: 'finished'; session: Session };
 
+export type DeleteResult =
+  | { outcome: 'deleted'; session: Session }
+  | { outcome: 'not-found' }
+  /** Only the person who started it, or an admin, may delete a session. */
+  | { outcome: 'forbidden'; session: Session };
+
 const CANCELLED_MESSAGE = 'This recording was cancelled.';
 
 export const DEFAULT_OPTIONS: TranscriptionOptions = {
@@ -71,22 +79,6 @@ export interface SessionServiceDeps {
   maxActivePerUser: number;
 }
 
-/** How each way in lets a person stop a recording of theirs, for the sentence that refuses one more. */
-const CANCEL_HINT: Record<ChatOrigin['platform'], string> = {
-  slack: 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)',
-  discord: 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)',
-  cli: 'or stop one with `whisper-notes cancel <id>`',
-  web: 'or cancel one of them',
-};
-
-function tooManyActive(active: number, platform: ChatOrigin['platform']): AppError {
-  const recordings = active === 1 ? '1 recording' : `${active} recordings`;
-  return new AppError(
-    'TOO_MANY_ACTIVE',
-    `You already have ${recordings} in progress, as many as one person may have at once. Wait for one to finish, ${CANCEL_HINT[platform]}, then try again.`,
-  );
-}
-
 /**
  * The one way into the pipeline: chat bots, the CLI and the web page all start, read and delete sessions
  * here, never touching storage or the queue themselves.
@@ -98,7 +90,7 @@ export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {}
 
   /**
-   * Records the session and starts its upload. Throws TOO_MANY_ACTIVE, creating nothing and leaving a
+   * Records the session and starts its upload. Throws TooManyActiveError, creating nothing and leaving a
    * stream source unread (its caller closes it), when the person already has `maxActivePerUser` sessions
    * uploading or processing.
    */
@@ -118,7 +110,7 @@ export class SessionService {
       },
       maxActivePerUser,
     );
-    if (!created.session) throw tooManyActive(created.active, input.origin.platform);
+    if (!created.session) throw new TooManyActiveError(created.active);
     const { session } = created;
     await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
     const abort = new AbortController();
@@ -185,14 +177,18 @@ export class SessionService {
     return { outcome: 'cancelled', session: cancelled };
   }
 
-  /** Removes the session's objects, its row and its Redis keys. Objects go first: a row never outlives them unnoticed. */
-  async delete(id: string): Promise<boolean> {
+  /**
+   * Removes the session's objects, its row and its Redis keys, for the person who started it or an admin.
+   * Objects go first: a row never outlives them unnoticed.
+   */
+  async delete(id: string, user: ChatUser, isAdmin: boolean): Promise<DeleteResult> {
     const { sessions, bus } = this.deps;
     const session = await sessions.get(id);
-    if (!session) return false;
+    if (!session) return { outcome: 'not-found' };
+    if (!isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
     await this.deleteObjects(id);
     await bus.forget(id);
-    return sessions.delete(id);
+    return (await sessions.delete(id)) ? { outcome: 'deleted', session } : { outcome: 'not-found' };
   }
 
   private async deleteObjects(id: string): Promise<void> {

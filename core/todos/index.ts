@@ -2,17 +2,16 @@ import type { Knex } from '../db/knex.js';
 import type { SessionsRepository } from '../db/sessions.repository.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
 import type { Logger } from '../logger.js';
+import type { EventCarrier } from '../progress/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { TodoEventBus, TodoFeed } from './todo-events.js';
+import { createTodoEvents, type TodoEvents } from './todo-event-engine.js';
 import { TodoService } from './todo.service.js';
 
 export { TodoService } from './todo.service.js';
 export type { TodoEvent, TodoEventBus, TodoFeed } from './todo-events.js';
 
-export interface Todos {
+export interface Todos extends TodoEvents {
   service: TodoService;
-  events: TodoEventBus;
-  feed: TodoFeed;
 }
 
 export interface TodosDeps {
@@ -20,16 +19,15 @@ export interface TodosDeps {
   sessions: SessionsRepository;
   store: ObjectStore;
   layout: StorageLayout;
-  /** Todo events ride the process's progress engine (core/progress createProgress), which owns them. */
-  events: TodoEventBus;
-  feed: TodoFeed;
+  /** Todo events ride the process's progress engine (core/progress createProgress). */
+  carrier: EventCarrier;
   log: Logger;
 }
 
 /** Todo ticking, announced on the process's progress engine. */
 export function createTodos(deps: TodosDeps): Todos {
   const log = deps.log.child({ component: 'todos' });
-  const { events, feed } = deps;
-  const service = new TodoService({ knex: deps.knex, sessions: deps.sessions, store: deps.store, layout: deps.layout, events, log });
-  return { service, events, feed };
+  const events = createTodoEvents(deps.carrier, log);
+  const service = new TodoService({ knex: deps.knex, sessions: deps.sessions, store: deps.store, layout: deps.layout, events: events.events, log });
+  return { ...events, service };
 }

@@ -3,6 +3,7 @@ import { removeKeys } from '../../test/helpers/cleanup.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { createKnex } from '../db/knex.js';
 import { createProgress } from '../progress/index.js';
+import { createTodoEvents } from './todo-event-engine.js';
 import { todoNames } from './redis.todo-events.js';
 import { todoEventsContract } from '../../test/contracts/todo-events.contract.js';
 
@@ -13,11 +14,13 @@ todoEventsContract('Redis', async (log) => {
   // The Redis engine never touches the database; the factory still takes the process's pool.
   const knex = createKnex(config.databaseUrl);
   const engine = createProgress(config, knex, log);
+  const todos = createTodoEvents(engine.carrier, log);
   return {
-    engine,
+    todos,
     groupCreated: async () => ((await redis.xinfo('GROUPS', names.stream).catch(() => [])) as unknown[]).length > 0,
     injectRaw: async (sessionId, raw) => void (await redis.publish(names.channel(sessionId), raw)),
     cleanup: async () => {
+      await todos.close();
       await engine.close();
       await knex.destroy();
       await removeKeys(config, redis);

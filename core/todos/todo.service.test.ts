@@ -17,6 +17,7 @@ import { RedisProgressFeed } from '../progress/redis.progress-bus.js';
 import { S3ObjectStore } from '../storage/s3.object-store.js';
 import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
 import { parseTodoEvent, type TodoEvent } from './todo-events.js';
+import { createTodos } from './index.js';
 import { TodoService } from './todo.service.js';
 import { removeKeys } from '../../test/helpers/cleanup.js';
 import { databaseEngines, removeScratchDataDirs } from '../../test/helpers/database.js';
@@ -143,9 +144,11 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
 
   it('completes ticks announced on the embedded event bus, which writes to the same database', async () => {
     const id = await sessionWithTodos(3);
-    const embedded = createProgress(testConfig({ REDIS_URL: '' }), databases[0]!.knex, log);
-    const ticking = new TodoService({ knex: databases[0]!.knex, sessions, store, layout: layout(), events: embedded.todoEvents, log });
-    await Promise.all(['1', '2', '3'].map((todoId) => ticking.setCompleted(id, todoId, true, 'anna')));
+    const { knex } = databases[0]!;
+    const embedded = createProgress(testConfig({ REDIS_URL: '' }), knex, log);
+    const ticking = createTodos({ knex, sessions, store, layout: layout(), carrier: embedded.carrier, log });
+    await Promise.all(['1', '2', '3'].map((todoId) => ticking.service.setCompleted(id, todoId, true, 'anna')));
+    await ticking.close();
     await embedded.close();
 
     expect((await storedTodos(id)).every((t) => t.completed)).toBe(true);

@@ -2,7 +2,7 @@ import type { Core } from '../../core/app.js';
 import { aiEngineChoices } from '../../core/engines.js';
 import { localModels, modelStates } from '../../core/models/index.js';
 import { extractAudio } from '../../core/media/ffmpeg.js';
-import type { Engines } from '../processor.js';
+import type { ProcessorEngines } from '../processor.js';
 import { InferenceHost, Turns } from './local/inference-host.js';
 import { LlamaCppTodoGenerator } from './local/llama-cpp.todo-generator.js';
 import type { LlamaAnswer, LlamaProgress, LlamaTask } from './local/llama.protocol.js';
@@ -19,7 +19,7 @@ import { WhisperxTranscriber } from './whisperx.transcriber.js';
  * (TRANSCRIBER=openai, OPENAI_BASE_URL / OPENAI_API_KEY) or the local whisper.cpp and llama.cpp engines,
  * each in a child process of its own.
  */
-export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'>): Promise<Engines> {
+export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'>): Promise<ProcessorEngines> {
   const { transcriber: t, llm, local } = config;
   const models = localModels(config, log);
   const states = await modelStates(models);

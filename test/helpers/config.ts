@@ -29,7 +29,7 @@ export function testEnv(env: Record<string, string> = {}): Record<string, string
     S3_SECRET_KEY: 'S3RVER',
     S3_BUCKET_VIDEOS: `video-files-${tag}`,
     S3_BUCKET_TRANSCRIPTS: `transcripts-${tag}`,
-    FETCH_ALLOW_HOSTS: '127.0.0.1',
+    FETCH_ALLOW_ADDRESSES: '127.0.0.1',
     JOB_RETRY_DELAYS_MS: '100,200,400',
     LINK_SECRET: 'test-link-secret-0123456789abcdef0123',
     // Named models are never fetched from the internet in a test: port 9 on loopback refuses at once.

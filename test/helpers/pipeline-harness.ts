@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { connect } from 'amqplib';
-import type { ChatUser } from '../../core/db/users.repository.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import { jobMessageSchema, QUEUES, type QueueName } from '../../core/domain/job.js';
 import { isFinal, type ChatOrigin, type Session } from '../../core/domain/session.js';
 import { refPath } from '../../core/domain/storage-layout.js';

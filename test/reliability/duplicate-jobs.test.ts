@@ -9,7 +9,7 @@ import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { createEngines } from '../../processor/engines/index.js';
 import { NOTES_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
 import type { TranscribeRequest } from '../../processor/engines/transcriber.js';
-import { startProcessor, type Engines, type RunningProcessor } from '../../processor/processor.js';
+import { startProcessor, type ProcessorEngines, type RunningProcessor } from '../../processor/processor.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { until } from '../helpers/until.js';
 
@@ -57,7 +57,7 @@ const onJobTable: Leftovers = async (h) => {
 };
 
 /** The engines with the transcriber counted, and held at its start while a gate is shut. */
-function gatedTranscriber(engines: Engines) {
+function gatedTranscriber(engines: ProcessorEngines) {
   const gate = { calls: 0, shut: Promise.resolve(), open: () => {} };
   const { transcriber } = engines;
   return {
@@ -110,7 +110,9 @@ describe.each(engines)('a job in the queue twice, on $engine', ({ env, leftovers
 
   /** Two processors, each taking one job at a time: two copies of a job can run at once. */
   async function twoProcessors(): Promise<void> {
-    for (let i = 0; i < 2; i++) processors.push(await startProcessor(h.core, gated.engines, { claimLeaseMs: CLAIM_LEASE_MS }));
+    for (let i = 0; i < 2; i++) {
+      processors.push(await startProcessor({ ...h.core, jobClaims: new JobClaims(h.core.knex, CLAIM_LEASE_MS) }, gated.engines));
+    }
   }
 
   const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

@@ -4,7 +4,7 @@ import { extractAudio } from '../../core/media/ffmpeg.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { OpenAITodoGenerator } from '../../processor/engines/openai.todo-generator.js';
 import { WhisperxTranscriber } from '../../processor/engines/whisperx.transcriber.js';
-import { startProcessor, type Engines, type RunningProcessor } from '../../processor/processor.js';
+import { startProcessor, type ProcessorEngines, type RunningProcessor } from '../../processor/processor.js';
 import { replies, type ChatRequest } from '../fakes/openai-fake.js';
 import type { FakeFailure } from '../fakes/whisperx-fake.js';
 import { freePort } from '../helpers/http.js';
@@ -40,7 +40,7 @@ afterEach(async () => {
 afterAll(async () => h?.close());
 
 /** The one processor: the configured fakes (or `overrides`), with short limits on silence. */
-async function startOneProcessor(overrides: Partial<Engines> = {}): Promise<void> {
+async function startOneProcessor(overrides: Partial<ProcessorEngines> = {}): Promise<void> {
   const { config, log } = h.core;
   processor = await startProcessor(h.core, {
     transcriber: new WhisperxTranscriber({ url: config.transcriber.whisperxUrl, model: null, idleTimeoutMs: IDLE_MS }, log),

@@ -84,7 +84,7 @@ beforeAll(async () => {
   otherToken = f.token(other);
   const gone = (await f.processingSession()).id;
   await f.complete(gone);
-  await f.core.sessionService.delete(gone);
+  await f.core.sessionService.delete(gone, { platform: 'cli', workspaceId: null, externalId: 'operator' }, true);
   deleted = { id: gone, token: f.token(gone) };
 });
 

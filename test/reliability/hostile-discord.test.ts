@@ -4,7 +4,6 @@ import { restOptions } from '../../bot/discord/client.js';
 import type { DiscordContext } from '../../bot/discord/context.js';
 import { DiscordPlatform } from '../../bot/discord/discord.platform.js';
 import { handleFileDrop } from '../../bot/discord/handlers/file-drop.js';
-import { ChatEventClaims } from '../../core/db/chat-event-claims.repository.js';
 import type { Core } from '../../core/app.js';
 import { displayName } from '../../core/domain/display-name.js';
 import type { DiscordAttachment, DiscordFake, FakeMessage, FakeUser, RecordedCall } from '../fakes/discord-fake.js';
@@ -50,7 +49,7 @@ function secondReplica(): DiscordContext {
     sessions: core.sessionService,
     platform: new DiscordPlatform(rest, core.log),
     rest,
-    claims: new ChatEventClaims(core.knex),
+    claims: core.chatEventClaims,
     maxMediaBytes: bot.h.config.ingest.maxMediaBytes,
     log: core.log,
   };

@@ -7,7 +7,7 @@ import type { Session } from '../../core/domain/session.js';
 import { createLogger } from '../../core/logger.js';
 import { topologyNames } from '../../core/queue/topology.js';
 import { createEngines } from '../../processor/engines/index.js';
-import { startProcessor, type Engines, type RunningProcessor } from '../../processor/processor.js';
+import { startProcessor, type ProcessorEngines, type RunningProcessor } from '../../processor/processor.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { startRabbitNode, type RabbitNode } from '../helpers/rabbitmq-node.js';
 import { until } from '../helpers/until.js';
@@ -29,7 +29,7 @@ interface EngineCounts {
   notesDone: Map<string, number>;
 }
 
-function counted(engines: Engines): { engines: Engines; counts: EngineCounts } {
+function counted(engines: ProcessorEngines): { engines: ProcessorEngines; counts: EngineCounts } {
   const counts: EngineCounts = { transcriptionsStarted: new Map(), transcriptionsDone: new Map(), notesDone: new Map() };
   const bump = (map: Map<string, number>, id: string) => map.set(id, (map.get(id) ?? 0) + 1);
   // The audio file is named by the job; the video's address (`video-files/{id}/original…`) names the session.

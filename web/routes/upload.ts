@@ -4,7 +4,7 @@ import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/app.js';
 import type { Config } from '../../core/config.js';
-import type { ChatUser } from '../../core/db/users.repository.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { ChatOrigin, Session } from '../../core/domain/session.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import { formatBytes, tooLarge } from '../../core/ingest/byte-limit.js';
@@ -181,7 +181,7 @@ class Uploads {
     return { session };
   }
 
-  /** The sentence core writes points to chat commands; here everyone shares one limit and has no chat. */
+  /** The page's own words for TOO_MANY_ACTIVE: here everyone shares one limit and has no chat. */
   private tooManyActive(): string {
     const n = this.options.sessions.config.ingest.maxActivePerUser;
     return `${n === 1 ? 'A recording' : `${n} recordings`} uploaded from this page ${n === 1 ? 'is' : 'are'} already being processed, as many as this page takes at once. Wait a few minutes for ${n === 1 ? 'it' : 'one'} to finish, then try again.`;

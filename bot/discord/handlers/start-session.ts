@@ -1,10 +1,11 @@
 import { Routes, ThreadAutoArchiveDuration } from 'discord.js';
 import { z } from 'zod';
-import type { ChatUser } from '../../../core/db/users.repository.js';
+import type { ChatUser } from '../../../core/domain/chat-user.js';
 import { displayName } from '../../../core/domain/display-name.js';
 import { isAppError } from '../../../core/errors.js';
 import type { MediaSource } from '../../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../../core/sessions/session.service.js';
+import { TooManyActiveError } from '../../../core/sessions/too-many-active.js';
 import { statusMessage } from '../components/status-message.js';
 import type { DiscordContext } from '../context.js';
 import { formatMessageRef } from '../message-ref.js';
@@ -12,6 +13,9 @@ import { receivingView, refusedView } from '../../render.js';
 import { clip } from '../../../core/domain/text.js';
 
 const threadSchema = z.object({ id: z.string() });
+
+/** How a person at their limit stops a recording from Discord. */
+const HOW_TO_STOP_ONE = 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)';
 
 export interface SessionRequest {
   guildId: string;
@@ -29,7 +33,7 @@ export interface SessionRequest {
 /**
  * Posts the status message, starts the session's thread from it, then starts the session pointing at
  * both: the notifier edits that message and posts the results in that thread. A session refused at the
- * start (too many at once) leaves the status message saying why, and the refusal is rethrown.
+ * start (too many at once) leaves the status message saying why, and the refusal is rethrown in Discord's words.
  */
 export async function startInThread(ctx: DiscordContext, req: SessionRequest): Promise<StartedSession> {
   // Named at once, so the thread's name and the status message agree from the first edit on.
@@ -55,8 +59,9 @@ export async function startInThread(ctx: DiscordContext, req: SessionRequest): P
       filename,
     });
   } catch (err) {
-    if (isAppError(err)) await ctx.platform.edit(status, statusMessage(refusedView(title, err)), null);
-    throw err;
+    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne(HOW_TO_STOP_ONE) : err;
+    if (isAppError(refusal)) await ctx.platform.edit(status, statusMessage(refusedView(title, refusal)), null);
+    throw refusal;
   }
 }
 

@@ -2,11 +2,9 @@ import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
 import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './event-log.js';
-import type { LogFeed } from './log-feed.js';
-import { parseOnce } from './parse-once.js';
-import { parseProgressEvent, stampUpdate, type ProgressBus, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
+import { parseProgressEvent, stampUpdate, type ProgressBus } from './progress-bus.js';
 
-export interface MemoryProgressBusOptions {
+export interface DbProgressBusOptions {
   clock?: () => Date;
 }
 
@@ -16,7 +14,7 @@ export interface MemoryProgressBusOptions {
  * a bot that was down still gets the final state. Unlike Redis nothing expires: a session's row goes when
  * the session is deleted (`forget`).
  */
-export class MemoryProgressBus implements ProgressBus {
+export class DbProgressBus implements ProgressBus {
   private readonly clock: () => Date;
 
   constructor(
@@ -24,7 +22,7 @@ export class MemoryProgressBus implements ProgressBus {
     /** The event log stream the bots read (`progress-events`). */
     private readonly stream: string,
     private readonly logger: Logger,
-    options: MemoryProgressBusOptions = {},
+    options: DbProgressBusOptions = {},
   ) {
     this.clock = options.clock ?? (() => new Date());
   }
@@ -71,29 +69,4 @@ export class MemoryProgressBus implements ProgressBus {
 
   /** The database belongs to the process; there is nothing of the bus's own to close. */
   async close(): Promise<void> {}
-}
-
-/** Live progress of the embedded engine: the progress stream of the process's log feed. */
-export class MemoryProgressFeed implements ProgressFeed {
-  private readonly parse = parseOnce(parseProgressEvent, (payload) =>
-    this.logger.warn({ bytes: payload.length }, 'malformed progress message ignored'),
-  );
-
-  constructor(
-    private readonly feed: LogFeed,
-    private readonly stream: string,
-    private readonly logger: Logger,
-  ) {}
-
-  subscribe(sessionId: string, listener: (event: ProgressEvent) => void): Unsubscribe {
-    return this.feed.subscribe(this.stream, sessionId, (payload) => {
-      const event = this.parse(payload);
-      if (event) listener(event);
-    });
-  }
-
-  /** Closes the process's log feed, which todo events ride too (as they ride Redis' subscriber). */
-  close(): Promise<void> {
-    return this.feed.close();
-  }
 }

@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../test/helpers/config.js';
 import { createKnex, type Knex } from '../db/knex.js';
 import { createLogger } from '../logger.js';
+import { DbProgressBus } from './db.progress-bus.js';
 import { EventLog } from './event-log.js';
 import { streamNames } from './event-stream.js';
 import { LogFeed } from './log-feed.js';
-import { MemoryProgressBus, MemoryProgressFeed } from './memory.progress-bus.js';
+import { LogStreamFeed } from './log-stream-feed.js';
 import { collector, progressEngineContract, update } from '../../test/contracts/progress-bus.contract.js';
 import { parseProgressEvent } from './progress-bus.js';
 
@@ -20,8 +21,8 @@ function processOn(databaseUrl: string, stream: string, pollMs?: number) {
   return {
     knex,
     log,
-    bus: new MemoryProgressBus(log, stream, logger),
-    feed: new MemoryProgressFeed(logFeed, stream, logger),
+    bus: new DbProgressBus(log, stream, logger),
+    feed: new LogStreamFeed(logFeed, stream, parseProgressEvent, logger, 'progress message'),
     close: async () => {
       await logFeed.close();
       await knex.destroy();
@@ -40,11 +41,11 @@ progressEngineContract('embedded', async () => {
   const log = new EventLog(knex, logger);
   const feeds: LogFeed[] = [];
   return {
-    newBus: (options) => new MemoryProgressBus(options?.streamMaxLength ? new EventLog(knex, logger, { maxLength: options.streamMaxLength }) : log, stream, logger, options),
+    newBus: (options) => new DbProgressBus(options?.streamMaxLength ? new EventLog(knex, logger, { maxLength: options.streamMaxLength }) : log, stream, logger, options),
     newFeed: (feedLogger = logger) => {
       const logFeed = new LogFeed(log, feedLogger);
       feeds.push(logFeed);
-      return new MemoryProgressFeed(logFeed, stream, feedLogger);
+      return new LogStreamFeed(logFeed, stream, parseProgressEvent, feedLogger, 'progress message');
     },
     streamed: async () => (await knex('event_log').where({ stream }).orderBy('id').pluck('payload')).map((p: string) => parseProgressEvent(p)!),
     injectRaw: (sessionId, raw) => log.write((_trx, append) => append(stream, sessionId, raw)),

@@ -95,3 +95,32 @@ describe('sessions one person may have in progress at once', () => {
     expect((await core.sessionService.get(session.id))?.filename).toBe(session.filename);
   });
 });
+
+describe('who may cancel and delete a session', () => {
+  const owner = person('dana');
+  const stranger = person('erin');
+
+  it('only its owner or an admin: a stranger is refused and the session and what it stored stay', async () => {
+    const { session } = await core.sessionService.start(upload(owner));
+    const stored = core.layout.transcript(session.id);
+    await core.store.putJson(stored, { segments: [] });
+
+    expect(await core.sessionService.cancel(session.id, stranger, false)).toMatchObject({ outcome: 'forbidden' });
+    expect(await core.sessionService.delete(session.id, stranger, false)).toMatchObject({ outcome: 'forbidden' });
+    expect((await core.sessionService.get(session.id))?.status).toBe('UPLOADING');
+    expect(await core.store.getJson(stored)).toEqual({ segments: [] });
+
+    expect(await core.sessionService.cancel(session.id, owner, false)).toMatchObject({ outcome: 'cancelled' });
+    expect(await core.sessionService.delete(session.id, owner, false)).toMatchObject({ outcome: 'deleted' });
+    expect(await core.sessionService.get(session.id)).toBeNull();
+    expect(await core.store.getJson(stored)).toBeNull();
+    expect(await core.sessionService.delete(session.id, owner, false)).toEqual({ outcome: 'not-found' });
+  });
+
+  it('an admin deletes anyone’s session', async () => {
+    const { session } = await core.sessionService.start(upload(owner));
+    await core.sessionService.cancel(session.id, owner, false);
+    expect(await core.sessionService.delete(session.id, person('admin'), true)).toMatchObject({ outcome: 'deleted' });
+    expect(await core.sessionService.get(session.id)).toBeNull();
+  });
+});

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { NOTES, startWebFixture, type WebFixture } from './web-fixture.js';
@@ -33,17 +33,27 @@ async function viewers(): Promise<number> {
   return Number(/^whisper_notes_sse_viewers (\d+)$/m.exec(metrics)?.[1]);
 }
 
-async function openPage(url: string, options: { javaScriptEnabled?: boolean; phone?: boolean } = {}): Promise<Page> {
+async function openPage(url: string, options: { javaScriptEnabled?: boolean; phone?: boolean; context?: BrowserContextOptions } = {}): Promise<Page> {
   const context = await browser.newContext({
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     viewport: options.phone ? { width: 390, height: 844 } : { width: 1000, height: 900 },
     isMobile: options.phone ?? false,
+    ...options.context,
   });
   const page = await context.newPage();
   // Loopback only: anything else the page tried to reach would fail the test here.
   await page.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
   await page.goto(url);
   return page;
+}
+
+/** A finished meeting's page, loaded (so its script has run). */
+async function completedPage(options: Parameters<typeof openPage>[1] = {}): Promise<{ id: string; page: Page }> {
+  const { id } = await f.processingSession();
+  await f.complete(id);
+  const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`, options);
+  await page.locator('#todos').waitFor();
+  return { id, page };
 }
 
 describe('the status page in Chromium', () => {
@@ -114,5 +124,27 @@ describe('the status page in Chromium', () => {
     expect(await page.locator('#todo-3').isChecked()).toBe(true);
     const stored = todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id)));
     expect(stored.todos.map((t) => t.completed)).toEqual([false, false, true]);
+  });
+
+  it('keeps focus on a todo ticked with the keyboard, so a second Space unticks it', async () => {
+    const { id, page } = await completedPage();
+    const box = page.locator('#todo-2');
+    const patched = () => page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200);
+    const stored = async () => todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id))).todos[1]!.completed;
+
+    await box.focus();
+    let saved = patched();
+    await page.keyboard.press('Space');
+    await saved;
+    await expect.poll(() => box.getAttribute('aria-disabled')).toBeNull();
+    expect(await stored()).toBe(true);
+    expect(await page.evaluate('document.activeElement.id')).toBe('todo-2');
+
+    saved = patched();
+    await page.keyboard.press('Space');
+    await saved;
+    expect(await box.isChecked()).toBe(false);
+    expect(await stored()).toBe(false);
+    await page.context().close();
   });
 });

@@ -38,11 +38,15 @@
   document.addEventListener('submit', function (e) {
     if (e.target.id === 'todo-form') e.preventDefault();
   });
+  // A box being saved ignores clicks; it stays focusable (a disabled one would drop the keyboard's focus).
+  document.addEventListener('click', function (e) {
+    if (e.target.matches && e.target.matches('.todo input[aria-disabled="true"]')) e.preventDefault();
+  });
   document.addEventListener('change', function (e) {
     var box = e.target;
     if (!box.matches || !box.matches('.todo input[type="checkbox"]')) return;
     var wanted = box.checked;
-    box.disabled = true;
+    box.setAttribute('aria-disabled', 'true');
     fetch(api('sessions/' + sessionId + '/todos/' + encodeURIComponent(box.value)), {
       method: 'PATCH',
       headers: { 'content-type': 'application/json' },
@@ -60,7 +64,7 @@
         announce('That tick was not saved; please try again.');
       })
       .then(function () {
-        box.disabled = false;
+        box.removeAttribute('aria-disabled');
       });
   });
 

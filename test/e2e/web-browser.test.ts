@@ -56,6 +56,43 @@ async function completedPage(options: Parameters<typeof openPage>[1] = {}): Prom
   return { id, page };
 }
 
+type Rgba = [r: number, g: number, b: number, a: number];
+
+/** WCAG 2 relative luminance of an sRGB colour (0–255 channels). */
+function luminance([r, g, b]: Rgba): number {
+  const linear = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+function contrast(a: Rgba, b: Rgba): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/**
+ * Every visible element with text of its own, with its text colour and the background it is drawn on. The browser
+ * composites: each ancestor's background, from the first opaque one down, then the text colour, painted on a canvas.
+ */
+const TEXT_COLOURS = `(() => {
+  const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true });
+  const paint = (colours) => {
+    ctx.clearRect(0, 0, 1, 1);
+    for (const c of colours) { ctx.fillStyle = c; ctx.fillRect(0, 0, 1, 1); }
+    return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+  };
+  return Array.from(document.querySelectorAll('body *'))
+    .filter((el) => el.checkVisibility() && Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim()))
+    .map((el) => {
+      const layers = [];
+      for (let at = el; at; at = at.parentElement) {
+        const bg = getComputedStyle(at).backgroundColor;
+        layers.unshift(bg);
+        if (paint([bg])[3] === 255) break;
+      }
+      return { text: el.textContent.trim().slice(0, 40), fg: paint([...layers, getComputedStyle(el).color]), bg: paint(layers) };
+    });
+})()`;
+
 describe('the status page in Chromium', () => {
   it('follows a recording live from PROCESSING to COMPLETED, and ticks reach storage and other viewers', async () => {
     const { id } = await f.processingSession();
@@ -145,6 +182,39 @@ describe('the status page in Chromium', () => {
     await saved;
     expect(await box.isChecked()).toBe(false);
     expect(await stored()).toBe(false);
+    await page.context().close();
+  });
+
+  it('draws all text at a contrast of at least 4.5:1, in light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page } = await completedPage({ context: { colorScheme } });
+      // The states with their own colours: a ticked todo and the segment being played.
+      const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.status() === 200);
+      await page.getByLabel('Fix the login bug').check();
+      await saved;
+      await page.locator('.todo.done').waitFor();
+      await page.evaluate('document.getElementById("seg-1").classList.add("playing")');
+
+      const texts = await page.evaluate<Array<{ text: string; fg: Rgba; bg: Rgba }>>(TEXT_COLOURS);
+      // Each kind of text the issue named is among them: priorities, timestamps, the brand line.
+      expect(texts.map((t) => t.text)).toEqual(expect.arrayContaining(['Whisper Notes', 'high', 'medium', 'low', '00:00:02']));
+      const low = texts.map((t) => ({ colorScheme, text: t.text, ratio: Math.round(contrast(t.fg, t.bg) * 100) / 100 })).filter((t) => t.ratio < 4.5);
+      expect(low).toEqual([]);
+      await page.context().close();
+    }
+  });
+
+  it('gives every control at least 24 × 24 px to tap on a phone', async () => {
+    const { page } = await completedPage({ phone: true, context: { viewport: { width: 375, height: 667 } } });
+    const targets = page.locator('input[type="checkbox"], button, a, .ts');
+    const small: Array<{ target: string; width: number; height: number }> = [];
+    for (const target of await targets.all()) {
+      if (!(await target.isVisible())) continue;
+      const box = (await target.boundingBox())!;
+      if (box.width < 24 || box.height < 24) small.push({ target: await target.evaluate((el) => (el as unknown as { outerHTML: string }).outerHTML.slice(0, 60)), width: box.width, height: box.height });
+    }
+    expect(await targets.count()).toBeGreaterThan(6);
+    expect(small).toEqual([]);
     await page.context().close();
   });
 });

@@ -217,4 +217,24 @@ describe('the status page in Chromium', () => {
     expect(small).toEqual([]);
     await page.context().close();
   });
+
+  it('highlights the segment being played in the transcript', async () => {
+    const { page } = await completedPage();
+    await page.waitForFunction('document.getElementById("player").readyState >= 1');
+    const playing = page.locator('.segment.playing');
+    const seek = (seconds: number) => page.evaluate(`document.getElementById("player").currentTime = ${seconds}`);
+
+    await seek(2.5); // inside the second segment, [2, 3)
+    await page.locator('#seg-1.playing[aria-current="time"]').waitFor();
+    expect(await playing.count()).toBe(1);
+
+    await seek(0.5);
+    await page.locator('#seg-0.playing[aria-current="time"]').waitFor();
+    expect(await page.locator('[aria-current]').count()).toBe(1);
+
+    await seek(1.5); // between segments: nothing is being said
+    await expect.poll(() => playing.count()).toBe(0);
+    expect(await page.locator('[aria-current]').count()).toBe(0);
+    await page.context().close();
+  });
 });

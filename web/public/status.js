@@ -34,6 +34,33 @@
     if (playing && playing.catch) playing.catch(function () {});
   });
 
+  // The segment being played is highlighted. Media events do not bubble, so listen in the capture phase:
+  // that also covers a player the outcome brings in later.
+  var playing = null;
+  document.addEventListener(
+    'timeupdate',
+    function (e) {
+      if (e.target.id !== 'player') return;
+      var time = e.target.currentTime;
+      var segments = document.querySelectorAll('.segment[data-start]');
+      var next = null;
+      for (var i = 0; i < segments.length && !next; i++) {
+        if (Number(segments[i].dataset.start) <= time && time < Number(segments[i].dataset.end)) next = segments[i];
+      }
+      if (next === playing) return;
+      if (playing) {
+        playing.classList.remove('playing');
+        playing.removeAttribute('aria-current');
+      }
+      if (next) {
+        next.classList.add('playing');
+        next.setAttribute('aria-current', 'time');
+      }
+      playing = next;
+    },
+    true,
+  );
+
   // Ticks are saved one todo at a time; the answer (or a live event) sets the box.
   document.addEventListener('submit', function (e) {
     if (e.target.id === 'todo-form') e.preventDefault();

@@ -77,6 +77,10 @@ describe('the status page', () => {
     expect(page).toMatch(/href="http:\/\/127\.0\.0\.1:9000\/video-files\/x\/original\.mp4\?X-Amz-Signature=a&amp;X-Amz-Date=b[^"]*#t=65"/);
   });
 
+  it('gives each segment its time span, for the script to highlight the one being played', () => {
+    expect(renderStatusPage(completedState('Ship it'), 'token')).toContain('<li class="segment" id="seg-0" data-start="65" data-end="66">');
+  });
+
   it('says why a transcript names no speakers when its engine cannot tell them apart, and says nothing otherwise', () => {
     const state = completedState('plain words');
     expect(renderStatusPage(state, 'token')).not.toContain('speaker-note');

@@ -148,5 +148,5 @@ function doneBy(todo: Todo): string {
 }
 
 function renderSegment(s: Segment, media: Media | null): SafeHtml {
-  return html`<li class="segment" id="${`seg-${s.id}`}">${seekLink(media, s.start, formatTimestamp(s.start))} <span class="speaker">${s.speaker ? speakerName(s.speaker) : ''}</span><p>${s.text}</p></li>`;
+  return html`<li class="segment" id="${`seg-${s.id}`}" data-start="${s.start}" data-end="${s.end}">${seekLink(media, s.start, formatTimestamp(s.start))} <span class="speaker">${s.speaker ? speakerName(s.speaker) : ''}</span><p>${s.text}</p></li>`;
 }

@@ -237,4 +237,15 @@ describe('the status page in Chromium', () => {
     expect(await page.locator('[aria-current]').count()).toBe(0);
     await page.context().close();
   });
+
+  it("shows when the meeting was recorded in the viewer's own time zone", async () => {
+    const { page } = await completedPage({ context: { timezoneId: 'Asia/Kathmandu', locale: 'en-US' } });
+    const time = page.locator('header time');
+    const at = new Date((await time.getAttribute('datetime'))!);
+    // Kathmandu is 5:45 ahead of UTC: its wall clock and zone name both show.
+    const clock = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kathmandu', hour: 'numeric', minute: '2-digit' }).format(at);
+    await expect.poll(() => time.textContent()).toContain('GMT+5:45');
+    expect(await time.textContent()).toContain(clock);
+    await page.context().close();
+  });
 });

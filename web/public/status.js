@@ -1,5 +1,6 @@
 /* global window, document, location, fetch, URL, CSS, DOMParser, EventSource */
-// The status page's live layer: progress over Server-Sent Events, seeking timestamps, ticking todos.
+// The status page's live layer: progress over Server-Sent Events, seeking timestamps, highlighting the segment being played,
+// ticking todos and showing times in the viewer's own zone.
 // The server renders every state completely; this script only keeps an open page current.
 (function () {
   'use strict';
@@ -14,6 +15,12 @@
   function api(path) {
     return new URL('../api/' + path + query, location.href).toString();
   }
+
+  // The server writes times in UTC; show them in the viewer's own language and time zone.
+  var localTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
+  document.querySelectorAll('time[datetime]').forEach(function (time) {
+    time.textContent = localTime.format(new Date(time.dateTime));
+  });
 
   var announcer = document.createElement('p');
   announcer.className = 'visually-hidden';

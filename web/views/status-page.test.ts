@@ -77,6 +77,11 @@ describe('the status page', () => {
     expect(page).toMatch(/href="http:\/\/127\.0\.0\.1:9000\/video-files\/x\/original\.mp4\?X-Amz-Signature=a&amp;X-Amz-Date=b[^"]*#t=65"/);
   });
 
+  it("writes when the meeting was recorded in UTC, machine-readable for the script to show in the viewer's zone", () => {
+    const page = renderStatusPage(completedState('Ship it'), 'token');
+    expect(page).toContain('<p class="meta"><time datetime="2026-11-25T10:00:00.000Z">25 Nov 2026, 10:00 UTC</time> · 00:01:10 long</p>');
+  });
+
   it('gives each segment its time span, for the script to highlight the one being played', () => {
     expect(renderStatusPage(completedState('Ship it'), 'token')).toContain('<li class="segment" id="seg-0" data-start="65" data-end="66">');
   });

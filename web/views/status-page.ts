@@ -38,16 +38,16 @@ function document(title: string, body: SafeHtml): string {
 export function renderStatusPage(state: SessionState, token: string): string {
   const { session, media } = state;
   const title = session.filename ?? 'Meeting notes';
-  const meta = [dateFormat.format(session.createdAt) + ' UTC', session.durationSeconds ? `${formatTimestamp(session.durationSeconds)} long` : null]
-    .filter(Boolean)
-    .join(' · ');
+  // In UTC here; the script shows it in the viewer's own zone.
+  const recorded = html`<time datetime="${session.createdAt.toISOString()}">${dateFormat.format(session.createdAt)} UTC</time>`;
+  const length = session.durationSeconds ? ` · ${formatTimestamp(session.durationSeconds)} long` : null;
   return document(
     title,
     html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${STAGE_LABELS_JSON}">
 <header>
 <p class="brand">Whisper Notes</p>
 <h1>${title}</h1>
-<p class="meta">${meta}</p>
+<p class="meta">${recorded}${length}</p>
 </header>
 ${media && renderPlayer(media)}
 <div id="state">

@@ -1,3 +1,4 @@
+import '../core/quiet-warnings.js';
 import { destination } from 'pino';
 import { createCore } from '../core/app.js';
 import { ConfigError, loadConfig } from '../core/config.js';

@@ -1,3 +1,4 @@
+import '../quiet-warnings.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from './database.js';

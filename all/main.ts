@@ -1,3 +1,4 @@
+import '../core/quiet-warnings.js';
 import { startHealthServer } from '../core/health.js';
 import { withLinkSecret } from '../core/link-secret.js';
 import { runRole } from '../core/run-role.js';

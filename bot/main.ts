@@ -1,3 +1,4 @@
+import '../core/quiet-warnings.js';
 import { ConfigError } from '../core/config.js';
 import { startHealthServer } from '../core/health.js';
 import { runRole } from '../core/run-role.js';

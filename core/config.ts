@@ -47,6 +47,7 @@ const ipList = z
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: engineUrl(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/whisper_notes'),
@@ -137,6 +138,8 @@ export interface Config {
   dataDir: string;
   engines: InfrastructureEngines;
   logLevel: Env['LOG_LEVEL'];
+  /** Readable lines on a terminal, JSON otherwise (`auto`), or one of them always. */
+  logFormat: Env['LOG_FORMAT'];
   databaseUrl: string;
   redis: { url: string; keyPrefix: string };
   amqp: { url: string; queuePrefix: string; maxAttempts: number; retryDelaysMs: number[]; prefetch: number };
@@ -214,6 +217,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       progress: isSet(ENGINE_SWITCHES.progress) ? 'redis' : 'memory',
     },
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     amqp: {

@@ -36,3 +36,39 @@ describe('createLogger', () => {
     expect(lines[0]).not.toMatch(/secret|tok123/);
   });
 });
+
+describe('createLogger formats', () => {
+  /** Every line written, to a stream that says whether it is a terminal. */
+  function capture(isTTY: boolean) {
+    const lines: string[] = [];
+    return { lines, destination: { isTTY, write: (line: string) => void lines.push(line) } };
+  }
+
+  it('writes readable lines with the level and the message when pretty, secrets still removed', () => {
+    const { lines, destination } = capture(false);
+    const log = createLogger('info', 'test', destination, 'pretty');
+    log.info({ sessionId: 's-1', slack: { token: 'xoxb-field-secret' } }, 'posted with key sk-proj-AbCdEfGhIjKlMnOpQrSt');
+
+    expect(lines).toHaveLength(1);
+    expect(() => JSON.parse(lines[0]!) as unknown).toThrow();
+    expect(lines[0]).toMatch(/INFO.*\(test\): posted with key \[redacted\]/);
+    expect(lines[0]).toContain('sessionId: "s-1"');
+    expect(lines[0]).not.toMatch(/xoxb-field-secret|sk-proj/);
+  });
+
+  it('writes one JSON object a line when json, even on a terminal', () => {
+    const { lines, destination } = capture(true);
+    createLogger('info', 'test', destination, 'json').info('hello');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'test', msg: 'hello' });
+  });
+
+  it.each([
+    ['a terminal', 'readable lines', true],
+    ['a pipe', 'JSON', false],
+  ])('picks by the destination when auto: %s gets %s', (_where, _what, isTTY) => {
+    const { lines, destination } = capture(isTTY);
+    createLogger('info', 'test', destination, 'auto').info('hello');
+    expect(lines[0]!.startsWith('{')).toBe(!isTTY);
+    expect(lines[0]).toContain('hello');
+  });
+});

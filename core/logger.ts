@@ -1,15 +1,23 @@
+import { isatty } from 'node:tty';
 import { destination as fileDestination, pino, type DestinationStream, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 
 export type { DestinationStream, Logger };
+
+/** `json` for log collectors, `pretty` for people; `auto` is pretty when the destination is a terminal. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/** A stream may say it is a terminal, as process.stdout does (tests set it to see what a terminal gets). */
+export type LogDestination = DestinationStream & { isTTY?: boolean };
 
 /**
  * The one logger. Secrets and signed URLs never reach its output: the redact paths cover the fields that
  * could carry them (headers, an HTTP client's request config), and every line is scrubbed of what reads as
  * a credential, because libraries log text we do not shape (Slack's client logs each request body, and a
- * status message carries the page's capability token). `destination` (stdout when absent) lets tests read
- * every line.
+ * status message carries the page's capability token); pretty lines are made from the scrubbed JSON.
+ * `destination` is a file descriptor (stdout when absent) or a stream, which lets tests read every line.
  */
-export function createLogger(level: string, name?: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, name?: string, destination: LogDestination | number = 1, format: LogFormat = 'json'): Logger {
   const options = {
     level,
     name,
@@ -21,7 +29,19 @@ export function createLogger(level: string, name?: string, destination?: Destina
       censor: '[redacted]',
     },
   };
-  return pino(options, scrubbed(destination ?? fileDestination(1)));
+  const terminal = typeof destination === 'number' ? isatty(destination) : destination.isTTY === true;
+  const out = typeof destination === 'number' ? fileDestination(destination) : destination;
+  const pretty = format === 'pretty' || (format === 'auto' && terminal);
+  return pino(options, scrubbed(pretty ? prettified(out, terminal) : out));
+}
+
+/**
+ * Human lines, written synchronously like the JSON ones (no worker thread): in order, and nothing lost
+ * when the process exits. Colours only on a terminal.
+ */
+function prettified(destination: DestinationStream, colorize: boolean): DestinationStream {
+  const prettify = prettyFactory({ colorize, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return { write: (line: string) => destination.write(prettify(line)) };
 }
 
 const REDACTED = '[redacted]';

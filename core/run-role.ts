@@ -18,7 +18,7 @@ export function runRole(name: string, role: Role): Promise<void> {
     const loaded = loadConfig();
     role.check?.(loaded);
     const config = role.prepare ? await role.prepare(loaded) : loaded;
-    const core = await createCore(config, createLogger(config.logLevel, name));
+    const core = await createCore(config, createLogger(config.logLevel, name, 1, config.logFormat));
     const stop = await role.start(core);
     return async () => {
       await stop();

@@ -27,7 +27,44 @@ afterAll(async () => h?.close());
 
 const job = (sessionId: string) => ({ v: 1 as const, sessionId, options: DEFAULT_OPTIONS });
 
+/** The keys of a JSON line's outer object as written (JSON.parse would quietly keep only the last of a pair). */
+function writtenKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let end = i + 1;
+      while (line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
+      if (depth === 1 && line[end + 1] === ':') keys.push(line.slice(i + 1, end));
+      i = end;
+    }
+  }
+  return keys;
+}
+
 describe('the processor', () => {
+  it('names the session in every line it logs while working on its job', async () => {
+    const session = await h.processingSession();
+    const from = logLines.length;
+    await h.core.queue.publish('transcribe', job(session.id));
+    expect((await h.finalState(session.id)).status).toBe('COMPLETED');
+
+    const lines = logLines.slice(from).map((line) => JSON.parse(line) as { msg: string; sessionId?: string });
+    expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['transcription started', 'transcription finished']));
+    expect(lines.filter((l) => l.sessionId !== session.id)).toEqual([]);
+  });
+
+  it('writes each key once in a line, from start-up on', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    for (const line of logLines) {
+      const keys = writtenKeys(line);
+      expect(keys, line).toEqual([...new Set(keys)]);
+    }
+  });
+
   it('resumes a redelivered job from the transcript already stored, without transcribing again', async () => {
     const session = await h.processingSession();
     const transcript = normaliseTranscript(

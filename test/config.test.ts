@@ -14,6 +14,7 @@ describe('configuration', () => {
     expect(c.ingest.allowAddresses).toEqual([]);
     expect(c.amqp.retryDelaysMs).toEqual([5000, 30000, 120000]);
     expect(c.ingest.maxActivePerUser).toBe(3);
+    expect(c.logFormat).toBe('auto');
   });
 
   it('runs every part on its embedded engine under DATA_DIR until its variable is set', () => {
@@ -67,6 +68,7 @@ describe('configuration', () => {
     [{ FETCH_ALLOW_ADDRESSES: '127.0.0.1,example.com' }, 'FETCH_ALLOW_ADDRESSES'],
     [{ FETCH_ALLOW_HOSTS: '127.0.0.1' }, 'renamed FETCH_ALLOW_ADDRESSES'],
     [{ WEB_PORT: '99999' }, 'WEB_PORT'],
+    [{ LOG_FORMAT: 'yaml' }, 'LOG_FORMAT'],
   ])('rejects %o with one line naming the variable', (env, name) => {
     let error: unknown;
     try {

@@ -1,3 +1,4 @@
+import '../core/quiet-warnings.js';
 import { required } from '../core/config.js';
 import { runRole } from '../core/run-role.js';
 import { startWeb } from './app.js';

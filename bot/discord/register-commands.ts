@@ -1,3 +1,4 @@
+import '../../core/quiet-warnings.js';
 import { pathToFileURL } from 'node:url';
 import { REST, Routes, SlashCommandBuilder, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { ConfigError, loadConfig, required } from '../../core/config.js';

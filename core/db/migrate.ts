@@ -1,3 +1,4 @@
+import '../quiet-warnings.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { openDatabase } from './database.js';
@@ -5,7 +6,7 @@ import { migrateLatest } from './knex.js';
 
 // The embedded engine migrates when it opens; on PostgreSQL this is the step that does it.
 const config = loadConfig();
-const log = createLogger(config.logLevel, 'migrate');
+const log = createLogger(config.logLevel, 'migrate', 1, config.logFormat);
 const database = await openDatabase(config, log);
 try {
   const applied = await migrateLatest(database.knex);

@@ -256,7 +256,8 @@ export class PgJobQueue implements JobQueue {
     options: PgJobQueueOptions = {},
   ) {
     this.table = new JobTable(knex);
-    this.log = logger.child({ component: 'job-queue' });
+    // The caller names the component (core/app.ts): naming it again would repeat the key in every line.
+    this.log = logger;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   }

@@ -315,8 +315,8 @@ export class RabbitJobQueue implements JobQueue {
     private readonly reconnectWaitMs: number,
   ) {}
 
-  static async connect(amqp: AmqpConfig, logger: Logger, options: RabbitJobQueueOptions = {}): Promise<RabbitJobQueue> {
-    const log = logger.child({ component: 'job-queue' });
+  // `log` comes named by the caller (core/app.ts): naming the component again would repeat the key in every line.
+  static async connect(amqp: AmqpConfig, log: Logger, options: RabbitJobQueueOptions = {}): Promise<RabbitJobQueue> {
     const connection = await connect(amqp.url, {
       timeout: 10_000,
       clientProperties: { connection_name: `whisper-notes pid ${process.pid}` },

@@ -31,7 +31,7 @@ export async function createEngines({ config, log }: Pick<Core, 'config' | 'log'
   // Speech and notes take turns: each engine uses all LOCAL_THREADS cores.
   const turns = new Turns();
   const host = <T, R, P>(name: string, entry: URL) => {
-    const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log: log.child({ engine: name }), turns });
+    const h = new InferenceHost<T, R, P>({ name, entry, idleMs: local.idleMs, log, turns }); // each line names its engine itself
     hosts.push(h);
     return h;
   };

@@ -59,20 +59,21 @@ export class OpenAITodoGenerator implements TodoGenerator {
     this.maxInvalidAnswers = options.maxInvalidAnswers ?? 3;
   }
 
-  generate({ transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+  generate({ sessionId, transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+    const log = this.logger.child({ sessionId });
     const limits = { maxSeconds: this.options.chunkSeconds, maxChars: this.options.chunkChars ?? 40_000 };
     return writeMeetingNotes(
       transcript,
       limits,
       {
         notes: (prompt, chunk) =>
-          this.ask(prompt, notesFormat, signal, {
+          this.ask(log, prompt, notesFormat, signal, {
             check: (a) => checkCitations(a, chunk),
             // A model that keeps citing lines that do not exist (a transcript can tell it to) loses those
             // todos, not the meeting's notes.
             salvage: (a) => withOnlyRealCitations(a, chunk),
           }),
-        overview: (prompt) => this.ask(prompt, overviewFormat, signal),
+        overview: (prompt) => this.ask(log, prompt, overviewFormat, signal),
       },
       onProgress,
     );
@@ -83,6 +84,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
    * parsed but failed `check`, `salvage` may turn it into a usable one instead of failing.
    */
   private async ask<T>(
+    log: Logger,
     prompt: ChatPrompt,
     format: AutoParseableResponseFormat<T>,
     signal: AbortSignal | undefined,
@@ -112,7 +114,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
         const invalid = invalidReason(err);
         if (invalid === null) throw toServiceError(err, LLM_ERRORS, signal);
         reason = invalid;
-        this.logger.warn({ attempt, reason, model: this.options.model, format: format.json_schema.name }, 'unusable LLM answer');
+        log.warn({ attempt, reason, model: this.options.model, format: format.json_schema.name }, 'unusable LLM answer');
         messages.splice(2, 1, {
           role: 'user',
           content: `Your previous answer could not be used: ${reason.slice(0, 500)}. Answer again with the complete JSON.`,
@@ -120,7 +122,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
       }
     }
     if (lastParsed !== undefined && salvage) {
-      this.logger.warn({ reason, model: this.options.model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
+      log.warn({ reason, model: this.options.model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
       return salvage(lastParsed);
     }
     throw new AppError(

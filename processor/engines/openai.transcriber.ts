@@ -90,7 +90,7 @@ export class OpenAITranscriber implements Transcriber {
         start: (durationSeconds * i) / count,
         end: (durationSeconds * (i + 1)) / count,
       }));
-      this.logger.info({ bytes: size, slices: count }, 'audio over the upload limit; transcribing in slices');
+      this.logger.child({ sessionId: request.sessionId }).info({ bytes: size, slices: count }, 'audio over the upload limit; transcribing in slices');
       const placed: Segment[][] = [];
       let language: string | null | undefined;
       let previousText = '';
@@ -138,7 +138,7 @@ export class OpenAITranscriber implements Transcriber {
     }
     const parsed = verboseSchema.safeParse(raw);
     if (!parsed.success) {
-      this.logger.warn({ issues: z.prettifyError(parsed.error) }, 'unreadable transcription answer');
+      this.logger.child({ sessionId: request.sessionId }).warn({ issues: z.prettifyError(parsed.error) }, 'unreadable transcription answer');
       throw new AppError('TRANSCRIPTION_FAILED', 'The transcription service answered in a form we could not read (is it OpenAI-compatible?).', false);
     }
     return parsed.data;

@@ -4,6 +4,8 @@ import type { WhisperxResult } from '../../core/domain/transcript.js';
 export type TranscribeStage = 'transcribe' | 'align' | 'diarize';
 
 export interface TranscribeRequest {
+  /** Whose recording: every line the engine logs about it names the session (absent outside a job). */
+  sessionId?: string;
   /** 16 kHz mono audio (FLAC or WAV) on local disk. */
   audioPath: string;
   durationSeconds: number;

@@ -55,28 +55,29 @@ export class WhisperxTranscriber implements Transcriber {
     this.model = opts.model;
   }
 
-  async transcribe({ audioPath, durationSeconds, options, onProgress, signal }: TranscribeRequest): Promise<WhisperxResult> {
+  async transcribe({ sessionId, audioPath, durationSeconds, options, onProgress, signal }: TranscribeRequest): Promise<WhisperxResult> {
+    const log = this.log.child({ sessionId });
     const { size } = await stat(audioPath);
     const started = Date.now();
-    this.log.info({ bytes: size, durationSeconds, language: options.language, diarize: options.diarize }, 'transcription started');
+    log.info({ bytes: size, durationSeconds, language: options.language, diarize: options.diarize }, 'transcription started');
     try {
       const busyUntil = started + (this.opts.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS);
       let response = await this.post(audioPath, size, options, signal);
       for (let wait = busyWait(response); wait !== null && Date.now() + wait < busyUntil; wait = busyWait(response)) {
         await response.body.dump();
-        this.log.info({ waitMs: wait }, 'transcription worker busy; waiting for it');
+        log.info({ waitMs: wait }, 'transcription worker busy; waiting for it');
         await sleep(wait, undefined, { signal });
         response = await this.post(audioPath, size, options, signal);
       }
-      if (response.statusCode !== 200) throw this.refusal(response.statusCode, response.headers['retry-after'], await response.body.text(), options);
+      if (response.statusCode !== 200) throw this.refusal(log, response.statusCode, response.headers['retry-after'], await response.body.text(), options);
 
       for await (const line of ndjsonLines(response.body)) {
-        const event = this.parseEvent(line);
+        const event = this.parseEvent(log, line);
         if (event?.type === 'progress') onProgress(event.stage, Math.min(100, Math.max(0, event.percent)));
-        else if (event?.type === 'error') throw this.workerFailure(event.code, event.message, options);
+        else if (event?.type === 'error') throw this.workerFailure(log, event.code, event.message, options);
         else if (event?.type === 'result') {
-          const result = this.readResult(event.result);
-          this.log.info({ segments: result.segments.length, elapsedMs: Date.now() - started }, 'transcription finished');
+          const result = this.readResult(log, event.result);
+          log.info({ segments: result.segments.length, elapsedMs: Date.now() - started }, 'transcription finished');
           return result;
         }
       }
@@ -85,7 +86,7 @@ export class WhisperxTranscriber implements Transcriber {
       if (signal?.aborted) throw signal.reason;
       if (isAppError(err)) throw err;
       // Refused, reset, silent or cut short: the worker is down, restarting, stuck or overloaded.
-      this.log.warn({ err }, 'transcription worker unavailable');
+      log.warn({ err }, 'transcription worker unavailable');
       const silent = err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError;
       throw new AppError('TRANSCRIBER_UNAVAILABLE', silent ? SILENT_SENTENCE : UNAVAILABLE_SENTENCE, true, { cause: err });
     }
@@ -114,7 +115,7 @@ export class WhisperxTranscriber implements Transcriber {
     return url;
   }
 
-  private parseEvent(line: string): z.infer<typeof eventSchema> | null {
+  private parseEvent(log: Logger, line: string): z.infer<typeof eventSchema> | null {
     if (line.trim() === '') return null;
     let json: unknown;
     try {
@@ -124,31 +125,31 @@ export class WhisperxTranscriber implements Transcriber {
     }
     const parsed = eventSchema.safeParse(json);
     // Unknown event kinds (a newer worker) are skipped; a broken result line ends as "no result".
-    if (!parsed.success) this.log.debug({ line: line.slice(0, 200) }, 'skipped an unreadable worker line');
+    if (!parsed.success) log.debug({ line: line.slice(0, 200) }, 'skipped an unreadable worker line');
     return parsed.success ? parsed.data : null;
   }
 
-  private readResult(raw: unknown): WhisperxResult {
+  private readResult(log: Logger, raw: unknown): WhisperxResult {
     const parsed = whisperxResultSchema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    this.log.error({ issues: parsed.error.issues.slice(0, 5) }, 'transcription worker sent a result in an unexpected shape');
+    log.error({ issues: parsed.error.issues.slice(0, 5) }, 'transcription worker sent a result in an unexpected shape');
     throw new AppError('TRANSCRIPTION_FAILED', 'The transcription service sent back a transcript we could not read.', false, {
       cause: parsed.error,
     });
   }
 
-  private refusal(status: number, retryAfter: unknown, body: string, options: TranscriptionOptions): AppError {
+  private refusal(log: Logger, status: number, retryAfter: unknown, body: string, options: TranscriptionOptions): AppError {
     const detail = new Error(`worker answered HTTP ${status}: ${body.slice(0, 500)}`);
     if (status >= 500 || status === 408 || status === 429) {
-      this.log.warn({ status, retryAfter }, 'transcription worker refused the request');
+      log.warn({ status, retryAfter }, 'transcription worker refused the request');
       return new AppError('TRANSCRIBER_UNAVAILABLE', UNAVAILABLE_SENTENCE, true, { cause: detail });
     }
     const error = parseJsonAs(errorBodySchema, body);
-    return error ? this.workerFailure(error.code, error.message, options) : this.workerFailure(`http_${status}`, detail.message, options);
+    return error ? this.workerFailure(log, error.code, error.message, options) : this.workerFailure(log, `http_${status}`, detail.message, options);
   }
 
-  private workerFailure(code: string, message: string | null | undefined, options: TranscriptionOptions): AppError {
-    this.log.warn({ code, workerMessage: message }, 'transcription worker reported a failure');
+  private workerFailure(log: Logger, code: string, message: string | null | undefined, options: TranscriptionOptions): AppError {
+    log.warn({ code, workerMessage: message }, 'transcription worker reported a failure');
     const explained = explainWorkerError(code, options);
     return new AppError('TRANSCRIPTION_FAILED', explained.sentence, explained.retryable, {
       cause: new Error(`worker error ${code}: ${message ?? ''}`),

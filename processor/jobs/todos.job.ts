@@ -40,7 +40,7 @@ export function todosJob(deps: TodosJobDeps): JobHandler {
         const notes =
           transcript.segments.length === 0
             ? NO_SPEECH
-            : await generator.generate({ transcript, onProgress: (p, message) => tracker.update(p / 100, message), signal });
+            : await generator.generate({ sessionId: session.id, transcript, onProgress: (p, message) => tracker.update(p / 100, message), signal });
         await tracker.flush();
         const docs = buildDocuments(id, notes, (deps.now ?? (() => new Date()))());
         await stages.ensureActive();

@@ -90,6 +90,7 @@ async function transcribe(
     // Recorded before the engine is called, so a failure to reach it is reported at this stage.
     await transitions;
     const raw = await transcriber.transcribe({
+      sessionId: session.id,
       audioPath,
       durationSeconds,
       options,

@@ -36,14 +36,15 @@ export class LlamaCppTodoGenerator implements TodoGenerator {
     private readonly log: Logger,
   ) {}
 
-  async generate({ transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+  async generate({ sessionId, transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+    const log = this.log.child({ sessionId });
     const modelPath = await this.model.ensure((p) => onProgress(0, downloadMessage(MODEL_LABELS.llm, p)), signal);
     onProgress(0, 'Writing the summary and todos');
     const maxChars = Math.floor((this.options.contextTokens - ANSWER_TOKENS - PROMPT_OVERHEAD_TOKENS) * CHARS_PER_TOKEN);
     const ask = async (prompt: ChatPrompt, schema: LlamaTask['schema']) => {
       const started = Date.now();
       const answer = await this.run({ modelPath, ...prompt, schema }, signal);
-      this.log.info(
+      log.info(
         { promptTokens: answer.promptTokens, generatedTokens: answer.generatedTokens, elapsedMs: Date.now() - started },
         'local LLM answered',
       );

@@ -25,17 +25,18 @@ export class WhisperCppTranscriber implements Transcriber {
     this.model = provider.model.name;
   }
 
-  async transcribe({ audioPath, durationSeconds, options, onProgress, signal }: TranscribeRequest): Promise<WhisperxResult> {
+  async transcribe({ sessionId, audioPath, durationSeconds, options, onProgress, signal }: TranscribeRequest): Promise<WhisperxResult> {
+    const log = this.log.child({ sessionId });
     const modelPath = await this.provider.ensure((p) => onProgress('transcribe', 0, downloadMessage(MODEL_LABELS.speech, p)), signal);
     const started = Date.now();
-    this.log.info({ durationSeconds, language: options.language, threads: this.options.threads }, 'local transcription started');
+    log.info({ durationSeconds, language: options.language, threads: this.options.threads }, 'local transcription started');
     try {
       const result = await this.host.run(
         { modelPath, audioPath, threads: this.options.threads, language: options.language, prompt: options.prompt },
         { signal, onProgress: ({ seconds }) => onProgress('transcribe', durationSeconds > 0 ? Math.min(100, (seconds / durationSeconds) * 100) : 0) },
       );
       const elapsedMs = Date.now() - started;
-      this.log.info({ segments: result.segments.length, elapsedMs, realTimeFactor: durationSeconds > 0 ? elapsedMs / 1000 / durationSeconds : null }, 'local transcription finished');
+      log.info({ segments: result.segments.length, elapsedMs, realTimeFactor: durationSeconds > 0 ? elapsedMs / 1000 / durationSeconds : null }, 'local transcription finished');
       return { language: result.language, segments: result.segments };
     } catch (err) {
       if (signal?.aborted || isAppError(err)) throw err;

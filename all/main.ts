@@ -2,6 +2,7 @@ import '../core/quiet-warnings.js';
 import { startHealthServer } from '../core/health.js';
 import { withLinkSecret } from '../core/link-secret.js';
 import { runRole } from '../core/run-role.js';
+import { advertiseWeb } from '../core/web-advert.js';
 import { createEngines } from '../processor/engines/index.js';
 import { startProcessor } from '../processor/processor.js';
 import { startBots } from '../bot/bots.js';
@@ -29,7 +30,15 @@ await runRole('whisper-notes', {
     const health = await startHealthServer(config.healthPort, core.readiness, engines.models);
     parts.push({ name: 'health', stop: () => health.close() });
     const web = await startWeb(core, config.web.port, { models: engines.models });
-    parts.push({ name: `web (:${web.port})`, stop: () => web.close() });
+    // The CLI on this DATA_DIR links to this server and fetches links as it does.
+    const withdrawAdvert = await advertiseWeb(config);
+    parts.push({
+      name: `web (:${web.port})`,
+      stop: async () => {
+        await withdrawAdvert();
+        await web.close();
+      },
+    });
     const bots = await startBots(core);
     if (bots) parts.push({ name: `bots (${bots.platforms.join(', ')})`, stop: () => bots.stop() });
 

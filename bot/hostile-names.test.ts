@@ -71,7 +71,7 @@ describe('clipping for chat limits', () => {
 
 describe('a file name in the terminal', () => {
   it('cannot clear, recolour or rewrite the screen, even from a row stored before names were cleaned', () => {
-    const out = formatSession(session('\u001b[2J\u001b[31mred\u001b[0m\rfake\u202Eline.mp4'));
+    const out = formatSession(session('\u001b[2J\u001b[31mred\u001b[0m\rfake\u202Eline.mp4'), null);
     expect(out).toContain('File      red fakeline.mp4');
     expect(out.split('\n').filter((line) => /[\p{Cc}\p{Cf}]/u.test(line))).toEqual([]);
   });

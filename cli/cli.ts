@@ -2,17 +2,17 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Core } from '../core/app.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
-import { isFinal, type Session, type TranscriptionOptions } from '../core/domain/session.js';
+import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
 import type { StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
+import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
 import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
@@ -20,70 +20,47 @@ import { formatProgress, formatResults, formatSession, sessionJson } from './for
 /** What the CLI uses of the core. */
 export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'feed'>;
 
-export const USAGE = `Usage:
-  whisper-notes submit <file-or-url> [--wait] [--json] [--language xx] [--no-diarize]
-                       [--min-speakers n] [--max-speakers n]
-  whisper-notes status <session-id> [--json]
-  whisper-notes cancel <session-id>
-  whisper-notes delete <session-id>
-  whisper-notes models pull | status`;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Runs one CLI command against a wired core; returns the exit code (0 ok, 1 failed, 2 usage). */
+/** Runs one CLI command line against a wired core; returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function runCli(argv: string[], deps: CliDeps, io: CliIo, pollMs = 500): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      wait: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      language: { type: 'string' },
-      'no-diarize': { type: 'boolean', default: false },
-      'min-speakers': { type: 'string' },
-      'max-speakers': { type: 'string' },
-    },
-  });
-  const [command, target] = positionals;
-  if (!command || !target) {
-    io.err(USAGE);
-    return 2;
+  const parsed = parseCliArgs(argv);
+  if (!('command' in parsed)) return answerWithoutCommand(parsed, io);
+  return runCommand(parsed.command, deps, io, pollMs);
+}
+
+/** `help` prints the usage (exit 0); a command line that cannot run says why and where the usage is (exit 2). */
+export function answerWithoutCommand(parsed: Exclude<ParsedArgs, { command: CliCommand }>, io: CliIo): number {
+  if ('help' in parsed) {
+    io.out(USAGE);
+    return 0;
   }
-  switch (command) {
+  io.err(`${parsed.error}\nRun \`whisper-notes help\` to see the commands and options.`);
+  return 2;
+}
+
+export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, pollMs = 500): Promise<number> {
+  switch (command.name) {
     case 'submit':
-      return submit(deps, io, target, values, pollMs);
+      return submit(deps, io, command, pollMs);
     case 'status':
-      return status(deps, io, target, values.json);
+      return status(deps, io, command);
     case 'cancel':
-      return cancel(deps, io, target);
+      return cancel(deps, io, command.id);
     case 'delete':
-      return remove(deps, io, target);
+      return remove(deps, io, command.id);
     case 'models':
-      return modelsCommand(target, configuredModels(deps.config, deps.log), io);
-    default:
-      io.err(`Unknown command "${command}".\n${USAGE}`);
-      return 2;
+      return modelsCommand(command.action, configuredModels(deps.config, deps.log), io);
   }
 }
 
-async function submit(
-  deps: CliDeps,
-  io: CliIo,
-  target: string,
-  flags: { wait: boolean; json: boolean; language?: string; 'no-diarize': boolean; 'min-speakers'?: string; 'max-speakers'?: string },
-  pollMs: number,
-): Promise<number> {
-  const source = await sourceFor(target);
+async function submit(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, { name: 'submit' }>, pollMs: number): Promise<number> {
+  const source = await sourceFor(flags.target);
   if (typeof source === 'string') {
     io.err(source);
     return 1;
   }
-  const options: Partial<TranscriptionOptions> = {
-    language: flags.language ?? null,
-    diarize: !flags['no-diarize'],
-    minSpeakers: flags['min-speakers'] ? Number(flags['min-speakers']) : null,
-    maxSpeakers: flags['max-speakers'] ? Number(flags['max-speakers']) : null,
-  };
+  const { options } = flags;
   let started: StartedSession;
   try {
     started = await deps.sessionService.start({
@@ -112,8 +89,8 @@ async function submit(
     let current = await uploaded;
     if (flags.wait) current = await waitForFinal(deps, current, pollMs);
     const results = current.status === 'COMPLETED' ? await deps.sessionService.results(current.id) : null;
-    if (flags.json) io.out(JSON.stringify(sessionJson(current, results, pageOf(deps, current.id)), null, 2));
-    else if (results) io.out(formatResults(results));
+    if (flags.json) io.out(JSON.stringify(sessionJson(current, results, pageOf(deps, current.id), flags.transcript), null, 2));
+    else if (results) io.out(formatResults(results, flags.transcript));
     if (current.status === 'FAILED' || current.status === 'CANCELLED') {
       if (!flags.json) io.err(current.status === 'FAILED' ? `Failed (${current.errorCode}): ${current.errorMessage}` : 'Cancelled.');
       return 1;
@@ -145,15 +122,16 @@ async function sourceFor(target: string): Promise<MediaSource | string> {
   }
 }
 
-async function status(deps: CliDeps, io: CliIo, id: string, json: boolean): Promise<number> {
+async function status(deps: CliDeps, io: CliIo, { id, json, transcript }: Extract<CliCommand, { name: 'status' }>): Promise<number> {
   const session = UUID.test(id) ? await deps.sessionService.get(id) : null;
   if (!session) {
     io.err(`No session ${id}`);
     return 1;
   }
   const results = session.status === 'COMPLETED' ? await deps.sessionService.results(id) : null;
-  if (json) io.out(JSON.stringify(sessionJson(session, results, pageOf(deps, session.id)), null, 2));
-  else io.out([formatSession(session), results ? formatResults(results) : ''].filter(Boolean).join('\n'));
+  const page = pageOf(deps, session.id);
+  if (json) io.out(JSON.stringify(sessionJson(session, results, page, transcript), null, 2));
+  else io.out([formatSession(session, page), results ? formatResults(results, transcript) : ''].filter(Boolean).join('\n'));
   return 0;
 }
 

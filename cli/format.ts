@@ -1,6 +1,9 @@
 import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
+import { speakerName } from '../core/domain/speaker-name.js';
+import type { Todo } from '../core/domain/todos.js';
+import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 
 // Text from people or from the LLM (file names, todos) reaches the terminal through singleLine(): an escape
@@ -11,7 +14,7 @@ export function formatProgress(e: ProgressEvent): string {
   return `[${String(Math.round(e.percent)).padStart(3)}%] ${e.stage.padEnd(10)} ${e.message}${eta}`;
 }
 
-export function formatSession(s: Session): string {
+export function formatSession(s: Session, statusPage: string | null): string {
   const lines = [
     `Session   ${s.id}`,
     `File      ${s.filename ? singleLine(s.filename) : '(unnamed)'}`,
@@ -20,28 +23,49 @@ export function formatSession(s: Session): string {
   ];
   if (s.durationSeconds != null) lines.push(`Duration  ${Math.round(s.durationSeconds)} s`);
   if (s.errorCode) lines.push(`Error     ${s.errorCode}: ${s.errorMessage ?? ''}`);
+  if (statusPage) lines.push(`Page      ${statusPage}`);
   return lines.join('\n');
 }
 
-export function formatResults(r: SessionResults): string {
+/** The notes as the status page shows them (docs/architecture.md#the-web-server), as text; the transcript when asked. */
+export function formatResults(r: SessionResults, withTranscript: boolean): string {
   const out: string[] = [];
-  if (r.summary) {
-    out.push('Summary', `  ${singleLine(r.summary.summary)}`);
-    if (r.summary.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${singleLine(d)}`));
-  }
+  const summary = r.summary?.summary ?? r.todos?.summary ?? '';
+  if (summary) out.push('Summary', ...summary.split(/\n{2,}/).map((p) => `  ${singleLine(p)}`));
+  if (r.summary?.key_points.length) out.push('Key points', ...r.summary.key_points.map((k) => `  - ${singleLine(k)}`));
+  if (r.summary?.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${singleLine(d)}`));
   if (r.todos) {
-    out.push(`Todos (${r.todos.todos.length})`);
-    for (const t of r.todos.todos) {
-      const who = t.assignee ? ` — ${singleLine(t.assignee)}` : '';
-      out.push(`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)} (${t.priority}, ${singleLine(t.timestamp)})${who}`);
+    const { todos } = r.todos;
+    out.push(`Todos (${todos.filter((t) => t.completed).length} of ${todos.length} done)`);
+    for (const t of todos) out.push(...formatTodo(t));
+  }
+  if (withTranscript && r.transcript) {
+    out.push('Transcript');
+    if (r.transcript.speaker_note) out.push(`  (${singleLine(r.transcript.speaker_note)})`);
+    for (const s of r.transcript.segments) {
+      const speaker = s.speaker ? `${singleLine(speakerName(s.speaker))}: ` : '';
+      out.push(`  [${formatTimestamp(s.start)}] ${speaker}${singleLine(s.text)}`);
     }
   }
   return out.join('\n');
 }
 
-/** The `--json` shape: the session row with its results. */
+function formatTodo(t: Todo): string[] {
+  const details = [
+    t.priority,
+    t.assignee ? speakerName(t.assignee) : null,
+    t.due ? `due ${t.due}` : null,
+    t.timestamp,
+    t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
+  ].filter((d) => d !== null);
+  const lines = [`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)}`, `      ${details.map(singleLine).join(' · ')}`];
+  if (t.context) lines.push(`      ${singleLine(t.context)}`);
+  return lines;
+}
+
+/** The `--json` shape: the session row with its results (the transcript's segments when asked for). */
 export type SessionJson = ReturnType<typeof sessionJson>;
-export function sessionJson(s: Session, r: SessionResults | null, statusPage: string | null) {
+export function sessionJson(s: Session, r: SessionResults | null, statusPage: string | null, withTranscript = false) {
   return {
     id: s.id,
     statusPage,
@@ -56,5 +80,6 @@ export function sessionJson(s: Session, r: SessionResults | null, statusPage: st
     updatedAt: s.updatedAt.toISOString(),
     summary: r?.summary ?? null,
     todos: r?.todos ?? null,
+    ...(withTranscript ? { transcript: r?.transcript?.segments.map(({ start, end, speaker, text }) => ({ start, end, speaker: speaker ?? null, text })) ?? null } : {}),
   };
 }

@@ -31,6 +31,8 @@ const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
       'core/media/',
       'core/models/',
       'core/ingest/',
+      // Where a data directory's status-page server is reached (beside the database's advert).
+      'core/web-advert.ts',
       'processor/engines/',
     ],
   },

@@ -128,7 +128,8 @@ function parseAdvert(text: string): Advert {
   return { pid, port, password };
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process with this id exists (whoever owns it). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

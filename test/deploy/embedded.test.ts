@@ -35,9 +35,11 @@ function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env, ...extra };
 }
 
+/** The CLI as a person runs it beside `npm start`: without the server's PUBLIC_BASE_URL, which it learns from DATA_DIR. */
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { PUBLIC_BASE_URL: _learnt, ...cliEnv } = bareEnv();
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: bareEnv(), timeout: 90_000 });
+    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, env: cliEnv, timeout: 90_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -115,7 +117,7 @@ describe('npm start on a fresh machine (embedded engines under DATA_DIR)', () =>
     const result = JSON.parse(submitted.stdout) as { id: string; status: string; statusPage: string };
     expect(result.status).toBe('COMPLETED');
     sessionId = result.id;
-    // The CLI signs the page link with the secret the running install made and keeps in DATA_DIR.
+    // The CLI signs the page link with the secret the running install made and keeps in DATA_DIR, at the address it advertises there.
     expect(result.statusPage).toBe(`http://127.0.0.1:${webPort}/s/${sessionId}?t=${await pageToken(sessionId)}`);
     expect((await fetch(result.statusPage)).status).toBe(200);
     expect(whisperx.requests).toHaveLength(1);

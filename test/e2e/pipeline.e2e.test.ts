@@ -169,7 +169,7 @@ describe('a recording submitted from the command line', () => {
     expect(out[0]).toMatch(/^[0-9a-f-]{36}$/);
     const { publicBaseUrl, linkSecret } = h.config.web;
     expect(err[0]).toBe(`Status page: ${statusPageUrl(publicBaseUrl, out[0]!, linkSecret!)}`);
-    expect(out.join('\n')).toMatch(/Todos \(\d+\)\n {2}\[ \] .*release notes/i);
+    expect(out.join('\n')).toMatch(/Todos \(0 of \d+ done\)\n {2}\[ \] .*release notes/i);
     expect(err.some((l) => /transcribe/.test(l))).toBe(true);
     expect(h.whisperx.requests.at(-1)!.query.diarize).toBe('false');
   });
@@ -182,6 +182,9 @@ describe('a recording submitted from the command line', () => {
 
     const status = await cli(['status', id, '--json']);
     expect(JSON.parse(status.out.join('\n'))).toMatchObject({ id, status: 'COMPLETED', todos: { session_id: id } });
+    const shown = (await cli(['status', id, '--transcript'])).out.join('\n');
+    expect(shown).toContain(`Page      ${statusPageUrl(h.config.web.publicBaseUrl, id, h.config.web.linkSecret!)}`);
+    expect(shown).toMatch(/\nTranscript\n {2}\[\d{2}:\d{2}:\d{2}\] \S/);
 
     const deleted = await cli(['delete', id]);
     expect(deleted.code).toBe(0);

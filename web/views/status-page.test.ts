@@ -3,7 +3,8 @@ import type { Session } from '../../core/domain/session.js';
 import { buildDocuments } from '../../core/domain/todos.js';
 import type { SessionState } from '../session-state.js';
 import { escapeHtml, html } from './html.js';
-import { parseTimestamp, renderStatusPage, speakerName } from './status-page.js';
+import { speakerName } from '../../core/domain/speaker-name.js';
+import { parseTimestamp, renderStatusPage } from './status-page.js';
 
 const id = '6f1c2a9e-5b7d-4c3e-9a8f-0e1d2c3b4a59';
 const EVIL = `<script>alert(1)</script><img src=x onerror="alert(2)">' " &`;

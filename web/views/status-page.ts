@@ -1,17 +1,12 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
+import { speakerName } from '../../core/domain/speaker-name.js';
 import { STAGES } from '../../core/domain/session.js';
 import type { Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
 import { renderDocument } from './layout.js';
-
-/** `SPEAKER_01` → `Speaker 2`; any other label as it is. */
-export function speakerName(label: string): string {
-  const m = /^SPEAKER_(\d+)$/.exec(label);
-  return m ? `Speaker ${Number(m[1]) + 1}` : label;
-}
 
 /** `hh:mm:ss` → seconds (todos cite times in this form). */
 export function parseTimestamp(ts: string): number {

@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { languageCode } from '../core/domain/language.js';
+import type { TranscriptionOptions } from '../core/domain/session.js';
+
+export const USAGE = `Usage:
+  whisper-notes submit <file-or-url> [--wait] [--json] [--transcript] [--language en]
+                       [--no-diarize] [--min-speakers n] [--max-speakers n]
+  whisper-notes status <session-id> [--json] [--transcript]
+  whisper-notes cancel <session-id>
+  whisper-notes delete <session-id>
+  whisper-notes models pull | status
+  whisper-notes help
+
+  --wait          wait for the notes and show progress on the way
+  --json          print one JSON document on stdout (nothing else goes there)
+  --transcript    include the transcript, with times and speakers
+  --language      the spoken language: an ISO 639-1 code (en, de) or its English name
+  --no-diarize    do not tell speakers apart
+  --min-speakers, --max-speakers   how many people speak, when known`;
+
+export type CliCommand =
+  | { name: 'submit'; target: string; wait: boolean; json: boolean; transcript: boolean; options: Partial<TranscriptionOptions> }
+  | { name: 'status'; id: string; json: boolean; transcript: boolean }
+  | { name: 'cancel' | 'delete'; id: string }
+  | { name: 'models'; action: string };
+
+/** A command to run, a request for the usage text, or why the command line cannot be run (exit 2). */
+export type ParsedArgs = { command: CliCommand } | { help: true } | { error: string };
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h', default: false },
+  wait: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  transcript: { type: 'boolean', default: false },
+  language: { type: 'string' },
+  'no-diarize': { type: 'boolean', default: false },
+  'min-speakers': { type: 'string' },
+  'max-speakers': { type: 'string' },
+} as const;
+
+/** The commands; each takes one argument. */
+const COMMANDS = ['submit', 'status', 'cancel', 'delete', 'models'] as const;
+
+/** Reads the command line without touching anything: every value is checked here, before a session exists. */
+export function parseCliArgs(argv: string[]): ParsedArgs {
+  const unknown = unknownOption(argv);
+  if (unknown) return { error: unknown };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    // Node's own sentences (a missing value, `--wait=yes`), without its advice on positionals.
+    return { error: (err as Error).message.replace(/ To specify a positional argument.*$/s, '') };
+  }
+  const { values, positionals } = parsed;
+  const [name, ...args] = positionals;
+  if (values.help || name === 'help') return { help: true };
+  if (!name) return { error: 'No command given.' };
+  if (!isCommand(name)) return { error: `Unknown command "${name}".${didYouMean(name, [...COMMANDS, 'help'])}` };
+  const command = name;
+  const [arg] = args;
+  if (arg === undefined || args.length > 1) return { error: `"${command}" takes one argument, got ${args.length}.` };
+  switch (command) {
+    case 'submit': {
+      const options = transcriptionOptions(values);
+      if (typeof options === 'string') return { error: options };
+      return { command: { name: 'submit', target: arg, wait: values.wait, json: values.json, transcript: values.transcript, options } };
+    }
+    case 'status':
+      return { command: { name: 'status', id: arg, json: values.json, transcript: values.transcript } };
+    case 'models':
+      return { command: { name: 'models', action: arg } };
+    default:
+      return { command: { name: command, id: arg } };
+  }
+}
+
+function transcriptionOptions(values: { language?: string; 'no-diarize': boolean; 'min-speakers'?: string; 'max-speakers'?: string }): Partial<TranscriptionOptions> | string {
+  let language: string | null = null;
+  if (values.language !== undefined) {
+    language = languageCode(values.language);
+    if (!language) return `--language "${values.language}" is not a language we know: give an ISO 639-1 code such as en or de, or a name such as English.`;
+  }
+  const minSpeakers = speakerCount(values['min-speakers']);
+  const maxSpeakers = speakerCount(values['max-speakers']);
+  if (Number.isNaN(minSpeakers)) return `--min-speakers must be a whole number of at least 1, not "${values['min-speakers']}".`;
+  if (Number.isNaN(maxSpeakers)) return `--max-speakers must be a whole number of at least 1, not "${values['max-speakers']}".`;
+  if (minSpeakers !== null && maxSpeakers !== null && minSpeakers > maxSpeakers) return `--min-speakers (${minSpeakers}) is more than --max-speakers (${maxSpeakers}).`;
+  return { language, diarize: !values['no-diarize'], minSpeakers, maxSpeakers };
+}
+
+/** null when not given, NaN when not a count of people. */
+function speakerCount(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  return /^\s*\d{1,3}\s*$/.test(value) && Number(value) >= 1 ? Number(value) : NaN;
+}
+
+/** The first option on the command line that the CLI does not know, as a sentence; null when all are known. */
+function unknownOption(argv: string[]): string | null {
+  const { tokens } = parseArgs({ args: argv, allowPositionals: true, strict: false, tokens: true, options: OPTIONS });
+  const known = Object.entries(OPTIONS).flatMap(([name, o]) => ('short' in o ? [name, o.short] : [name]));
+  const token = tokens.find((t) => t.kind === 'option' && !known.includes(t.name));
+  if (!token || token.kind !== 'option') return null;
+  const longNames = Object.keys(OPTIONS).map((n) => `--${n}`);
+  return `Unknown option ${token.rawName}.${didYouMean(token.rawName, longNames)}`;
+}
+
+const isCommand = (name: string): name is (typeof COMMANDS)[number] => (COMMANDS as readonly string[]).includes(name);
+
+/** ` Did you mean --wait?` when `typed` is a slip of one known word (at most two letters off); else nothing. */
+function didYouMean(typed: string, known: string[]): string {
+  const best = known.map((word) => ({ word, distance: editDistance(typed, word) })).sort((a, b) => a.distance - b.distance)[0];
+  return best && best.distance <= 2 ? ` Did you mean ${best.word}?` : '';
+}
+
+/** Levenshtein distance, with a swap of two neighbouring letters counted as one edit (`--wiat`). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}

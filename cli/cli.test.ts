@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../core/errors.js';
+import type { SessionService } from '../core/sessions/session.service.js';
+import { runCli, type CliDeps } from './cli.js';
+
+/** A core of which nothing may be used: a command line refused before anything starts never reaches it. */
+const untouchable = new Proxy({} as CliDeps, {
+  get: (_target, part) => {
+    throw new Error(`the core was used (${String(part)})`);
+  },
+});
+
+async function cli(argv: string[], deps: CliDeps = untouchable) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, deps, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('a command line the CLI cannot run', () => {
+  it('`help`, `--help` and `-h` print the usage, naming the command as a person types it, on stdout', async () => {
+    for (const flag of ['help', '--help', '-h']) {
+      const { code, out, err } = await cli([flag]);
+      expect(code).toBe(0);
+      expect(out).toMatch(/^Usage:\n {2}whisper-notes submit <file-or-url>/);
+      expect(err).toBe('');
+    }
+  });
+
+  it('a misspelt flag is named with the flag meant, exit 2, before anything starts', async () => {
+    const { code, out, err } = await cli(['submit', 'standup.mp4', '--wiat']);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe('Unknown option --wiat. Did you mean --wait?\nRun `whisper-notes help` to see the commands and options.');
+  });
+
+  it('an option value it cannot use is refused in a sentence, exit 2, and nothing is stored', async () => {
+    for (const [flags, sentence] of [
+      [['--min-speakers', 'abc'], '--min-speakers must be a whole number of at least 1, not "abc".'],
+      [['--language', 'klingon'], '--language "klingon" is not a language we know'],
+    ] as const) {
+      const { code, err } = await cli(['submit', 'standup.mp4', ...flags]);
+      expect(code).toBe(2);
+      expect(err).toContain(sentence);
+      expect(err).not.toMatch(/ZodError|\n\s+at /);
+    }
+  });
+
+  it('a language named in English reaches the session as its ISO 639-1 code', async () => {
+    const started: unknown[] = [];
+    const sessionService = {
+      start: (input: unknown) => {
+        started.push(input);
+        return Promise.reject(new AppError('QUEUE_UNAVAILABLE', 'Not now.'));
+      },
+    } as unknown as SessionService;
+    const { code } = await cli(['submit', 'https://example.com/standup.mp4', '--language', 'English', '--max-speakers', '3'], { sessionService } as CliDeps);
+    expect(code).toBe(1);
+    expect(started).toEqual([expect.objectContaining({ options: { language: 'en', diarize: true, minSpeakers: null, maxSpeakers: 3 } })]);
+  });
+});

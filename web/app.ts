@@ -6,7 +6,8 @@ import { healthRoutes } from '../core/health.js';
 import type { LocalModels } from '../core/models/index.js';
 import { WebMetrics } from './metrics.js';
 import { authorization } from './plugins/authorize.js';
-import { errorHandler } from './plugins/error-handler.js';
+import { bodyProgress } from './plugins/body-progress.js';
+import { errorHandler, frameworkErrors } from './plugins/error-handler.js';
 import { metricsRoutes } from './plugins/metrics.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { assetRoutes } from './routes/assets.js';
@@ -34,6 +35,9 @@ export interface WebOptions {
   models?: LocalModels;
 }
 
+const KEEP_ALIVE_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+
 /**
  * The status page, its JSON API and event stream, uploads, health and metrics: one plugin per surface,
  * after the cross-cutting ones (docs/architecture.md#the-web-server).
@@ -41,8 +45,17 @@ export interface WebOptions {
 export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance {
   const log = deps.log.child({ component: 'web' });
   const loggerInstance: FastifyBaseLogger = log;
-  // Request lines are not logged by fastify: their URLs carry capability tokens.
-  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance,
+    // Request lines are not logged by fastify: their URLs carry capability tokens.
+    logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors,
+    // An idle kept-alive connection is closed soon (fastify's default keeps it 72 s); a request's body is
+    // watched by body-progress instead of a total time, which a long upload on a slow line would exceed.
+    keepAliveTimeout: KEEP_ALIVE_MS,
+  });
+  // A client that sends its request line and headers slowly is cut: no socket is held before a route sees it.
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   app.setValidatorCompiler(zodValidatorCompiler);
   // The no-script forms (a link upload, the todo list) post url-encoded fields.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
@@ -52,6 +65,7 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   const states = new SessionStates(deps);
   const { servedByWeb } = deps.mediaLinks;
 
+  app.register(bodyProgress, deps.config.web.bodyProgress);
   app.register(securityHeaders, { mediaSources: deps.mediaLinks.mediaSources });
   app.register(errorHandler);
   app.register(metricsRoutes, { metrics });

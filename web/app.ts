@@ -7,6 +7,7 @@ import type { LocalModels } from '../core/models/index.js';
 import { WebMetrics } from './metrics.js';
 import { authorization } from './plugins/authorize.js';
 import { bodyProgress } from './plugins/body-progress.js';
+import { notFoundPage } from './not-found.js';
 import { errorHandler, frameworkErrors } from './plugins/error-handler.js';
 import { metricsRoutes } from './plugins/metrics.js';
 import { securityHeaders } from './plugins/security-headers.js';
@@ -15,7 +16,7 @@ import { localMediaRoutes } from './routes/local-media.js';
 import { progressRoutes } from './routes/progress.js';
 import { sessionApiRoutes } from './routes/session-api.js';
 import { statusPageRoutes } from './routes/status-page.js';
-import { uploadRoutes } from './routes/upload.js';
+import { uploadRoutes, uploadsEnabled } from './routes/upload.js';
 import { SessionStates } from './session-state.js';
 import { zodValidatorCompiler } from './zod-type-provider.js';
 
@@ -64,6 +65,8 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   const metrics = new WebMetrics();
   const states = new SessionStates(deps);
   const { servedByWeb } = deps.mediaLinks;
+  // A page's "nothing here" links back to the upload form where there is one.
+  const notFound = notFoundPage(uploadsEnabled(deps.config) ? deps.config.web.publicBaseUrl : null);
 
   app.register(bodyProgress, deps.config.web.bodyProgress);
   app.register(securityHeaders, { mediaSources: deps.mediaLinks.mediaSources });
@@ -74,8 +77,8 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   app.register(healthRoutes, { checks: deps.readiness, models: options.models });
   app.register(assetRoutes);
   app.register(uploadRoutes, { sessions: deps, linkSecret: options.linkSecret, linkWaitMs: options.linkWaitMs ?? 2000 });
-  app.register(statusPageRoutes, { states, sessions: deps });
-  if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps });
+  app.register(statusPageRoutes, { states, sessions: deps, notFoundPage: notFound });
+  if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps, notFoundPage: notFound });
   app.register(sessionApiRoutes, { states, sessions: deps });
   app.register(progressRoutes, { sessions: deps, metrics, heartbeatMs: options.heartbeatMs ?? 15_000, log });
   return app;

@@ -12,7 +12,7 @@ import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import { signSessionToken } from '../../core/links.js';
 import { statusOfCode, statusOfError } from '../http-errors.js';
 import { crossSite } from '../same-origin.js';
-import { renderNotFoundPage } from '../views/status-page.js';
+import { renderMessagePage } from '../views/status-page.js';
 import { renderUploadPage } from '../views/upload-page.js';
 
 /**
@@ -89,7 +89,7 @@ interface Form {
  */
 export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, options) => {
   if (!uploadsEnabled(options.sessions.config)) {
-    app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderNotFoundPage(CHAT_ONLY)));
+    app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderMessagePage('Not found', CHAT_ONLY)));
     return;
   }
   // Multipart parsing exists in this plugin's scope only.

@@ -99,6 +99,8 @@ const envSchema = z.object({
   FETCH_TIMEOUT_SECONDS: positiveInt.default(600),
   FETCH_ALLOW_ADDRESSES: ipList,
   UPLOAD_TIMEOUT_SECONDS: positiveInt.default(3600),
+  UPLOAD_MIN_BYTES_PER_WINDOW: positiveInt.default(64 * 1024),
+  UPLOAD_PROGRESS_WINDOW_SECONDS: positiveInt.max(3600).default(60),
   MAX_ACTIVE_SESSIONS_PER_USER: positiveInt.default(3),
 
   JOB_MAX_ATTEMPTS: positiveInt.max(20).default(4),
@@ -176,7 +178,13 @@ export interface Config {
     /** The LLM's context window in tokens; transcript windows are sized to fit it. */
     llmContextTokens: number;
   };
-  web: { port: number; publicBaseUrl: string; linkSecret?: string };
+  web: {
+    port: number;
+    publicBaseUrl: string;
+    linkSecret?: string;
+    /** A request body (an upload above all) that brings fewer than `minBytes` in `windowMs` is cut, freeing its slot. */
+    bodyProgress: { minBytes: number; windowMs: number };
+  };
   ingest: {
     maxMediaBytes: number;
     /** Longest recording accepted: checked on the probed duration, and bounds the audio extracted. */
@@ -262,7 +270,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleMs: e.LOCAL_IDLE_SECONDS * 1000,
       llmContextTokens: e.LOCAL_LLM_CONTEXT,
     },
-    web: { port: e.WEB_PORT, publicBaseUrl: e.PUBLIC_BASE_URL, linkSecret: e.LINK_SECRET },
+    web: {
+      port: e.WEB_PORT,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+      linkSecret: e.LINK_SECRET,
+      bodyProgress: { minBytes: e.UPLOAD_MIN_BYTES_PER_WINDOW, windowMs: e.UPLOAD_PROGRESS_WINDOW_SECONDS * 1000 },
+    },
     ingest: {
       maxMediaBytes: e.MAX_MEDIA_BYTES,
       maxMediaSeconds: e.MAX_MEDIA_SECONDS,

@@ -6,7 +6,9 @@ import { healthRoutes } from '../core/health.js';
 import type { LocalModels } from '../core/models/index.js';
 import { WebMetrics } from './metrics.js';
 import { authorization } from './plugins/authorize.js';
-import { errorHandler } from './plugins/error-handler.js';
+import { bodyProgress } from './plugins/body-progress.js';
+import { notFoundPage } from './not-found.js';
+import { errorHandler, frameworkErrors } from './plugins/error-handler.js';
 import { metricsRoutes } from './plugins/metrics.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { assetRoutes } from './routes/assets.js';
@@ -14,7 +16,7 @@ import { localMediaRoutes } from './routes/local-media.js';
 import { progressRoutes } from './routes/progress.js';
 import { sessionApiRoutes } from './routes/session-api.js';
 import { statusPageRoutes } from './routes/status-page.js';
-import { uploadRoutes } from './routes/upload.js';
+import { uploadRoutes, uploadsEnabled } from './routes/upload.js';
 import { SessionStates } from './session-state.js';
 import { zodValidatorCompiler } from './zod-type-provider.js';
 
@@ -34,6 +36,9 @@ export interface WebOptions {
   models?: LocalModels;
 }
 
+const KEEP_ALIVE_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+
 /**
  * The status page, its JSON API and event stream, uploads, health and metrics: one plugin per surface,
  * after the cross-cutting ones (docs/architecture.md#the-web-server).
@@ -41,8 +46,17 @@ export interface WebOptions {
 export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance {
   const log = deps.log.child({ component: 'web' });
   const loggerInstance: FastifyBaseLogger = log;
-  // Request lines are not logged by fastify: their URLs carry capability tokens.
-  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance,
+    // Request lines are not logged by fastify: their URLs carry capability tokens.
+    logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors,
+    // An idle kept-alive connection is closed soon (fastify's default keeps it 72 s); a request's body is
+    // watched by body-progress instead of a total time, which a long upload on a slow line would exceed.
+    keepAliveTimeout: KEEP_ALIVE_MS,
+  });
+  // A client that sends its request line and headers slowly is cut: no socket is held before a route sees it.
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   app.setValidatorCompiler(zodValidatorCompiler);
   // The no-script forms (a link upload, the todo list) post url-encoded fields.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
@@ -51,7 +65,10 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   const metrics = new WebMetrics();
   const states = new SessionStates(deps);
   const { servedByWeb } = deps.mediaLinks;
+  // A page's "nothing here" links back to the upload form where there is one.
+  const notFound = notFoundPage(uploadsEnabled(deps.config) ? deps.config.web.publicBaseUrl : null);
 
+  app.register(bodyProgress, deps.config.web.bodyProgress);
   app.register(securityHeaders, { mediaSources: deps.mediaLinks.mediaSources });
   app.register(errorHandler);
   app.register(metricsRoutes, { metrics });
@@ -60,8 +77,8 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   app.register(healthRoutes, { checks: deps.readiness, models: options.models });
   app.register(assetRoutes);
   app.register(uploadRoutes, { sessions: deps, linkSecret: options.linkSecret, linkWaitMs: options.linkWaitMs ?? 2000 });
-  app.register(statusPageRoutes, { states, sessions: deps });
-  if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps });
+  app.register(statusPageRoutes, { states, sessions: deps, notFoundPage: notFound });
+  if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps, notFoundPage: notFound });
   app.register(sessionApiRoutes, { states, sessions: deps });
   app.register(progressRoutes, { sessions: deps, metrics, heartbeatMs: options.heartbeatMs ?? 15_000, log });
   return app;

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { renderNotFoundPage } from './views/status-page.js';
+import { renderMessagePage } from './views/status-page.js';
 
 /** One answer for an unknown session, a missing token and a wrong one: the link reveals nothing. */
 const MESSAGE = 'Nothing here. The link may be incomplete, or the recording was deleted.';
@@ -10,4 +10,8 @@ export type NotFound = (reply: FastifyReply) => FastifyReply;
 
 export const notFoundJson: NotFound = (reply) => reply.code(404).send(BODY);
 
-export const notFoundPage: NotFound = (reply) => reply.code(404).type('text/html; charset=utf-8').send(renderNotFoundPage(MESSAGE));
+/** The pages' answer; where this server takes uploads it links back to the form (`uploadPage`, else null). */
+export function notFoundPage(uploadPage: string | null): NotFound {
+  const page = renderMessagePage('Not found', MESSAGE, uploadPage);
+  return (reply) => reply.code(404).type('text/html; charset=utf-8').send(page);
+}

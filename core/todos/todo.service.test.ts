@@ -129,6 +129,19 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
     expect((await streamedEvents(id)).map((e) => [e.completed, e.by])).toEqual([[true, 'anna'], [false, 'ben']]);
   });
 
+  it('saves several ticks in one write, skipping ids not on the list, and announces each change', async () => {
+    const id = await sessionWithTodos(3);
+    await service().setCompleted(id, '3', true, 'anna');
+    const writes = vi.spyOn(store, 'putJson');
+    const changes = new Map([['1', true], ['2', false], ['3', false], ['99', true]]);
+    const changed = await service().setMany(id, changes, null);
+    expect(changed.map((t) => t.id)).toEqual(['1', '3']);
+    expect(writes).toHaveBeenCalledTimes(1);
+    writes.mockRestore();
+    expect((await storedTodos(id)).map((t) => t.completed)).toEqual([true, false, false]);
+    expect((await streamedEvents(id)).map((e) => [e.todoId, e.completed])).toEqual([['3', true], ['1', true], ['3', false]]);
+  });
+
   it('never loses a tick: 20 people ticking 20 todos of one meeting at once, through two processes', async () => {
     const id = await sessionWithTodos(20);
     const services = [service(databases[0]), service(databases[1])];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
@@ -58,6 +59,32 @@ describe('capability tokens', () => {
     expect(ticks.map((r) => r.status)).toEqual(variants.map(() => 404));
     // The right token opens it.
     expect((await fetch(`${f.base}/api/sessions/${id}?t=${f.token(id)}`)).status).toBe(200);
+  });
+
+  it('the not-found page links back to the upload page, which this server has', async () => {
+    const page = await (await fetch(`${f.base}/s/${randomUUID()}`)).text();
+    expect(page).toContain(`<a href="${f.config.web.publicBaseUrl}">Upload a recording</a>`);
+  });
+});
+
+describe('requests fastify refuses itself', () => {
+  /** Sent as written: fetch would normalise the path. */
+  const rawGet = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http.get(`${f.base}${path}`, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      }).on('error', reject);
+    });
+
+  it('answer a bad URL or an over-long parameter with the generic body, never echoing the path', async () => {
+    const generic = { error: { code: 'BAD_REQUEST', message: 'The request was not understood.' } };
+    const long = `/s/${'x'.repeat(300)}`;
+    for (const [path, status] of [['/%', 400], ['/s/%zz', 400], [long, 414]] as const) {
+      const answer = await rawGet(path);
+      expect([path, answer.status, JSON.parse(answer.body)]).toEqual([path, status, generic]);
+    }
   });
 });
 
@@ -232,6 +259,37 @@ describe('ticking todos', () => {
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe(`../${id}${q}#todos`);
     expect((await storedTodos(id)).map((t) => t.completed)).toEqual([true, false, true]);
+  });
+
+  it('refuses the form posted from another website, saving nothing', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const form = new URLSearchParams([['shown', '1:0'], ['done', '1']]);
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+      const r = await fetch(`${f.base}/s/${id}/todos?t=${f.token(id)}`, { method: 'POST', body: form, headers, redirect: 'manual' });
+      expect(r.status).toBe(403);
+      expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await r.text()).toContain('sent from another website, so nothing was saved');
+    }
+    expect((await storedTodos(id)).map((t) => t.completed)).toEqual([false, false, false]);
+  });
+
+  it('saves a form of 5,000 entries in one write, changing only the todos on the list', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    // Todos 1 and 2 ticked, and 5,000 entries naming todos 4–12, which are not on the list.
+    const form = new URLSearchParams([['shown', '1:0'], ['shown', '2:0'], ['done', '1'], ['done', '2']]);
+    for (let i = 0; i < 5000; i++) form.append('shown', `${(i % 9) + 4}:0`);
+    for (let i = 4; i <= 12; i++) form.append('done', String(i));
+    const writes = vi.spyOn(f.core.store, 'putJson');
+    try {
+      const r = await fetch(`${f.base}/s/${id}/todos?t=${f.token(id)}`, { method: 'POST', body: form, redirect: 'manual' });
+      expect(r.status).toBe(303);
+      expect(writes.mock.calls.filter(([ref]) => ref.key === f.core.layout.todos(id).key)).toHaveLength(1);
+    } finally {
+      writes.mockRestore();
+    }
+    expect((await storedTodos(id)).map((t) => t.completed)).toEqual([true, true, false]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isAppError } from '../../core/errors.js';
 import { statusOfError } from '../http-errors.js';
@@ -16,6 +16,15 @@ export const errorHandler = fp(
   },
   { name: 'error-handler' },
 );
+
+/**
+ * Fastify's own refusals before any route (a URL it cannot decode, a parameter over its length): the same
+ * generic body as every other bad request, never echoing the path. Passed as the `frameworkErrors` option.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = statusOfError(err);
+  void reply.code(status).send({ error: errorBody(err, status) });
+}
 
 function errorBody(err: unknown, status: number): { code: string; message: string } {
   // What the request named is not there (a todo off the list): the user's sentence says which.

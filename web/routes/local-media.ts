@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/app.js';
 import { parseRefPath } from '../../core/domain/storage-layout.js';
 import type { LocalFiles } from '../../core/storage/media-links.js';
-import { notFoundPage } from '../not-found.js';
+import type { NotFound } from '../not-found.js';
 import { sessionParams, tokenQuery } from '../plugins/authorize.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
@@ -12,6 +12,7 @@ export interface LocalMediaOptions {
   /** Where the recordings are (Core.mediaLinks.servedByWeb). */
   files: LocalFiles;
   sessions: Pick<Core, 'sessionService'>;
+  notFoundPage: NotFound;
 }
 
 /**
@@ -25,12 +26,12 @@ export const localMediaRoutes: FastifyPluginAsync<LocalMediaOptions> = async (ap
     method: ['GET', 'HEAD'],
     url: '/s/:sessionId/media',
     schema: { params: sessionParams, querystring: tokenQuery },
-    preHandler: app.authorize(notFoundPage),
+    preHandler: app.authorize(options.notFoundPage),
     handler: (request, reply) => serveMedia(options, request, reply),
   });
 };
 
-async function serveMedia({ files, sessions }: LocalMediaOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function serveMedia({ files, sessions, notFoundPage }: LocalMediaOptions, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const session = await sessions.sessionService.get(request.sessionId);
   if (!session?.videoPath) return notFoundPage(reply);
   const file = await openIfPresent(files.pathOf(parseRefPath(session.videoPath)));

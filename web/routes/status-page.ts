@@ -2,19 +2,25 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
 import { statusOfCode } from '../http-errors.js';
-import { notFoundPage } from '../not-found.js';
+import type { NotFound } from '../not-found.js';
 import { sessionParams, tokenQuery } from '../plugins/authorize.js';
+import { crossSite } from '../same-origin.js';
 import type { SessionStates } from '../session-state.js';
-import { renderStatusPage } from '../views/status-page.js';
+import { renderMessagePage, renderStatusPage } from '../views/status-page.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
 export interface StatusPageOptions {
   states: SessionStates;
-  sessions: Pick<Core, 'sessionService' | 'todos'>;
+  sessions: Pick<Core, 'config' | 'sessionService' | 'todos'>;
+  notFoundPage: NotFound;
 }
 
+const CROSS_SITE = 'This form was sent from another website, so nothing was saved. Open the meeting’s page and tick the todos there.';
+/** A `shown=` entry of the form: a todo id and whether its box was ticked when the page was rendered. */
+const SHOWN = /^(.{1,64}):([01])$/;
+
 /** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads) and its todo form. */
-export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions }) => {
+export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions, notFoundPage }) => {
   const page = app.withTypeProvider<ZodTypeProvider>();
   const schema = { params: sessionParams, querystring: tokenQuery };
   const authorized = app.authorize(notFoundPage);
@@ -26,24 +32,33 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
   });
 
   // Without JavaScript the todo list is a form: only the todos whose box changed since the page was
-  // rendered are saved, so a stale page never undoes someone else's tick.
+  // rendered are saved, so a stale page never undoes someone else's tick. The form is saved at once.
   page.post('/s/:sessionId/todos', { schema, preHandler: authorized }, async (request, reply) => {
     const { sessionId } = request;
+    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
+      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', CROSS_SITE));
+    }
     if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
-    const ticked = new Set(request.body.getAll('done'));
-    for (const shown of request.body.getAll('shown')) {
-      const m = /^(.{1,64}):([01])$/.exec(shown);
-      if (!m) continue;
-      const [, todoId, was] = m as unknown as [string, string, string];
-      const now = ticked.has(todoId);
-      if (now === (was === '1')) continue;
-      try {
-        await sessions.todos.service.setCompleted(sessionId, todoId, now, null);
-      } catch (err) {
-        // A todo gone from the list (or the list not written yet) is skipped; the page shows what is there.
-        if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
-      }
+    try {
+      await sessions.todos.service.setMany(sessionId, changedBoxes(request.body), null);
+    } catch (err) {
+      // The list not written yet (or the meeting gone): the page shows what is there.
+      if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
     }
     return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#todos`, 303);
   });
 };
+
+/** The todos whose box the person changed on the page: one entry per id, whatever the form repeats. */
+function changedBoxes(form: URLSearchParams): Map<string, boolean> {
+  const ticked = new Set(form.getAll('done'));
+  const changes = new Map<string, boolean>();
+  for (const shown of form.getAll('shown')) {
+    const m = SHOWN.exec(shown);
+    if (!m) continue;
+    const [, todoId, was] = m as unknown as [string, string, string];
+    const now = ticked.has(todoId);
+    if (now !== (was === '1')) changes.set(todoId, now);
+  }
+  return changes;
+}

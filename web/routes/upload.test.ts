@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../core/domain/session.js';
+import { createLogger } from '../../core/logger.js';
 import { verifySessionToken } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { startWebFixture, type WebFixture } from '../../test/e2e/web-fixture.js';
@@ -14,6 +17,7 @@ import { startForbiddenTarget, startLinkServer } from '../../test/helpers/link-s
 import { makeToneVideo, tempDir, type MediaDir } from '../../test/helpers/media.js';
 import { sessionObjects } from '../../test/helpers/s3-server.js';
 import { until } from '../../test/helpers/until.js';
+import { buildWebApp } from '../app.js';
 import { uploadsEnabled, WEB_USER } from './upload.js';
 
 /** Small enough to go past quickly, large enough for a streamed upload of several S3 parts (5 MiB each). */
@@ -24,6 +28,8 @@ const UNSUPPORTED = "That file isn't a video or audio recording we can read.";
 
 let f: WebFixture;
 let chat: WebFixture;
+/** f's core served again with its log kept and a body floor of 4 KB a second, so a trickle is cut in a test. */
+let watched: { base: string; logs: LogLine[]; close(): Promise<void> };
 let media: MediaDir;
 let videoPath: string;
 let video: Buffer;
@@ -37,6 +43,7 @@ beforeAll(async () => {
   ]);
   videoPath = await makeToneVideo(media.dir, 2, 'standup.mp4');
   video = await readFile(videoPath);
+  watched = await serveWatched(f);
 });
 // Nothing processes these sessions: they are stopped after each test, so the per-user limit starts empty.
 afterEach(async () => {
@@ -45,10 +52,48 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
+  await watched?.close();
   await Promise.all([f?.close(), chat?.close(), media?.cleanup()]);
 });
 
 const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
+const NOT_UNDERSTOOD = 'The upload was not understood. Choose a file or paste a link, then send it again.';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  sessionId?: string;
+  err?: unknown;
+}
+
+async function serveWatched(fixture: WebFixture): Promise<typeof watched> {
+  const logs: LogLine[] = [];
+  const log = createLogger('info', undefined, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+  const config = { ...fixture.config, web: { ...fixture.config.web, bodyProgress: { minBytes: 4096, windowMs: 1000 } } };
+  const app = buildWebApp({ ...fixture.core, config, log }, { linkSecret: config.web.linkSecret! });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, logs, close: () => app.close() };
+}
+
+/**
+ * A raw client that sends the headers, the first 8 KB of a recording, then 10 bytes every 200 ms: far
+ * below the watched app's floor. `closed` settles when the server closes the connection.
+ */
+function trickle(base: string, filename: string): { closed: Promise<void>; stop(): void } {
+  const { port } = new URL(base);
+  const socket = net.connect(Number(port), '127.0.0.1');
+  socket.on('error', () => {});
+  socket.write(
+    `POST /sessions HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: multipart/form-data; boundary=x\r\n` +
+      `content-length: ${1024 * 1024}\r\nsec-fetch-site: same-origin\r\n\r\n`,
+  );
+  socket.write(`--x\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: video/mp4\r\n\r\n`);
+  socket.write(video.subarray(0, 8192));
+  const timer = setInterval(() => socket.write(video.subarray(8192, 8202)), 200);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  void closed.then(() => clearInterval(timer));
+  return { closed, stop: () => socket.destroy() };
+}
 
 function fileForm(bytes: Buffer, filename: string, type = 'video/mp4'): FormData {
   const form = new FormData();
@@ -64,7 +109,7 @@ function linkForm(link: string): FormData {
   return form;
 }
 
-function post(fixture: WebFixture, body: FormData | URLSearchParams, headers: Record<string, string> = SAME_ORIGIN): Promise<Response> {
+function post(fixture: Pick<WebFixture, 'base'>, body: FormData | URLSearchParams, headers: Record<string, string> = SAME_ORIGIN): Promise<Response> {
   return fetch(`${fixture.base}/sessions`, { method: 'POST', body, headers, redirect: 'manual' });
 }
 
@@ -191,9 +236,9 @@ describe('the upload page (no chat configured)', () => {
     expect(await sessionObjects(f.config.s3, row!.id)).toEqual([]);
   });
 
-  it('fails the session, storing nothing, when the browser goes away mid-upload', async () => {
+  it('fails the session, storing nothing, when the browser goes away mid-upload, and logs it as an ordinary event', async () => {
     const filename = `cut-${randomUUID()}.mp4`;
-    const req = http.request(`${f.base}/sessions`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', ...SAME_ORIGIN } });
+    const req = http.request(`${watched.base}/sessions`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', ...SAME_ORIGIN } });
     req.on('error', () => {});
     req.write(`--x\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\n\r\n`);
     req.write(video.subarray(0, 16 * 1024));
@@ -203,6 +248,60 @@ describe('the upload page (no chat configured)', () => {
     const row = await until('the session to fail', async () => (await sessionsNamed(filename)).find((r) => r.status === 'FAILED'));
     expect(row.error_code).toBe('UPLOAD_INTERRUPTED');
     expect(await sessionObjects(f.config.s3, row.id)).toEqual([]);
+    await until('the end of the request to be logged', async () => watched.logs.find((l) => l.sessionId === row.id && l.msg === 'upload ended: the connection closed'));
+    expect(watched.logs.filter((l) => l.level >= 50 || l.err !== undefined)).toEqual([]);
+  });
+
+  it('cuts uploads that trickle in below the floor: their sessions fail with the reason, their slots are free again', async () => {
+    // As many trickles as the web user's slots (2): without the floor they would hold the page.
+    const names = [`slow-${randomUUID()}.mp4`, `slow-${randomUUID()}.mp4`];
+    const clients = names.map((name) => trickle(watched.base, name));
+    try {
+      await Promise.all(clients.map((c) => c.closed));
+      const rows = await until('both sessions to fail', async () => {
+        const found = (await Promise.all(names.map(sessionsNamed))).flat();
+        return found.length === 2 && found.every((r) => r.status === 'FAILED') && found;
+      });
+      for (const row of rows) {
+        expect(row.error_code).toBe('UPLOAD_TOO_SLOW');
+        expect((await f.core.sessionService.get(row.id))!.errorMessage).toBe(
+          'The upload was stopped because it was too slow: less than 4.1 KB arrived in a second. Try again on a steadier connection.',
+        );
+        expect(await sessionObjects(f.config.s3, row.id)).toEqual([]);
+      }
+      expect((await post(watched, fileForm(video, `after-slow-${randomUUID()}.mp4`))).status).toBe(303);
+      expect(watched.logs.filter((l) => l.level >= 50)).toEqual([]);
+    } finally {
+      for (const c of clients) c.stop();
+    }
+  });
+
+  it('refuses a form with two files, or a file and too many fields, starting nothing', async () => {
+    const twoFiles = fileForm(video, `first-${randomUUID()}.mp4`);
+    twoFiles.append('file', new Blob([video], { type: 'video/mp4' }), 'second.mp4');
+    const manyFields = fileForm(video, `fields-${randomUUID()}.mp4`);
+    for (let i = 0; i < 100; i++) manyFields.append(`field${i}`, 'x');
+    for (const form of [twoFiles, manyFields]) {
+      const filename = (form.get('file') as File).name;
+      const res = await post(f, form);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(await refusal(res)).toBe(NOT_UNDERSTOOD);
+      expect(await sessionsNamed(filename)).toEqual([]);
+    }
+  });
+
+  it('answers a multipart request without a boundary with 400, logging no error', async () => {
+    const res = await fetch(`${watched.base}/sessions`, { method: 'POST', body: 'x', headers: { 'content-type': 'multipart/form-data', ...SAME_ORIGIN } });
+    expect(res.status).toBe(400);
+    expect(await refusal(res)).toBe(NOT_UNDERSTOOD);
+    expect(watched.logs.filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('sends a browser that comes back to /sessions (after a refusal) to the form', async () => {
+    const res = await fetch(`${f.base}/sessions`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(new URL(res.headers.get('location')!, `${f.base}/sessions`).href).toBe(`${f.base}/`);
   });
 
   it('refuses a form whose declared size is over the limit before reading it', async () => {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
+import fastifyMultipart, { type Multipart, type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/app.js';
 import type { Config } from '../../core/config.js';
@@ -11,7 +11,8 @@ import { formatBytes, tooLarge } from '../../core/ingest/byte-limit.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import { signSessionToken } from '../../core/links.js';
 import { statusOfCode, statusOfError } from '../http-errors.js';
-import { renderNotFoundPage } from '../views/status-page.js';
+import { crossSite } from '../same-origin.js';
+import { renderMessagePage } from '../views/status-page.js';
 import { renderUploadPage } from '../views/upload-page.js';
 
 /**
@@ -37,13 +38,22 @@ const INTERRUPTED = 'The upload stopped before the whole file arrived. Please tr
 /**
  * The part's bytes, pulled only as the ingest reads them. Stopping early leaves the part to be read past,
  * not destroyed (which would stall the form's parser); a client that goes away or sends a broken form makes
- * an UPLOAD_INTERRUPTED.
+ * an UPLOAD_INTERRUPTED, one cut for sending too slowly an UPLOAD_TOO_SLOW.
  */
-async function* received(file: Readable): AsyncGenerator<Buffer> {
+async function* received(file: Readable, request: FastifyRequest): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of file.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
   } catch (err) {
-    throw new AppError('UPLOAD_INTERRUPTED', INTERRUPTED, false, { cause: err });
+    throw request.bodyTooSlow ?? new AppError('UPLOAD_INTERRUPTED', INTERRUPTED, false, { cause: err });
+  }
+}
+
+/** The form's parts. Whatever the parser refuses (no boundary, a broken body, one cut short) is the client's: a 400. */
+async function* formParts(request: FastifyRequest): AsyncGenerator<Multipart> {
+  try {
+    yield* request.parts();
+  } catch (err) {
+    throw statusOfError(err) < 500 ? err : Object.assign(new Error('malformed multipart form', { cause: err }), { statusCode: 400 });
   }
 }
 
@@ -64,8 +74,14 @@ interface Refusal {
   message: string;
 }
 
-/** A started session, or why none was started (the form says so). */
-type Outcome = { session: Session } | { refusal: Refusal };
+/** A started session, or why it failed (sessionId) or none was started (null): the form says so. */
+type Outcome = { session: Session } | { refusal: Refusal; sessionId: string | null };
+
+/** What a form brought: its link field, and what its file started. */
+interface Form {
+  link: string;
+  outcome: Outcome | null;
+}
 
 /**
  * `GET /` and `POST /sessions`. With a chat token configured `/` only says where recordings come from and
@@ -73,7 +89,7 @@ type Outcome = { session: Session } | { refusal: Refusal };
  */
 export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, options) => {
   if (!uploadsEnabled(options.sessions.config)) {
-    app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderNotFoundPage(CHAT_ONLY)));
+    app.get('/', (_request, reply) => reply.code(404).type(HTML).send(renderMessagePage('Not found', CHAT_ONLY)));
     return;
   }
   // Multipart parsing exists in this plugin's scope only.
@@ -94,6 +110,8 @@ export const uploadRoutes: FastifyPluginAsync<UploadOptions> = async (app, optio
     return uploads.page(reply, status, OUR_FAULT);
   });
   app.get('/', (_request, reply) => uploads.page(reply, 200, null));
+  // Where a refusal left the browser (the form posts here): going back there, or reloading it, shows the form.
+  app.get('/sessions', (_request, reply) => reply.redirect('./', 303));
   app.post('/sessions', (request, reply) => uploads.receive(request, reply));
 };
 
@@ -110,36 +128,58 @@ class Uploads {
   }
 
   async receive(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    if (this.crossSite(request)) return this.page(reply, 403, CROSS_SITE);
+    if (crossSite(request, this.options.sessions.config.web.publicBaseUrl)) return this.page(reply, 403, CROSS_SITE);
     // A browser states the form's size: one too large is refused before a byte of it is read.
     const declared = Number(request.headers['content-length']);
     if (declared > this.maxBytes + FORM_ALLOWANCE) {
       return this.page(reply.header('connection', 'close'), 413, tooLarge(this.maxBytes).userMessage);
     }
 
-    let outcome: Outcome | null = null;
-    let link = '';
+    const form: Form = { link: '', outcome: null };
     if (request.isMultipart()) {
-      for await (const part of request.parts()) {
-        if (part.type === 'field') {
-          if (part.fieldname === 'link' && typeof part.value === 'string') link = part.value.trim();
-        } else if (outcome || part.fieldname !== 'file' || !part.filename) {
-          // An empty file input (no file chosen) or anything extra: read past it.
-          part.file.resume();
-        } else {
-          outcome = await this.uploadFile(part);
-        }
-      }
+      await this.readMultipart(request, form);
     } else if (request.body instanceof URLSearchParams) {
-      link = request.body.get('link')?.trim() ?? '';
+      form.link = request.body.get('link')?.trim() ?? '';
     }
-    outcome ??= link ? await this.fetchLink(link) : { refusal: { status: 400, message: NOTHING_SENT } };
+    const outcome = form.outcome ?? (form.link ? await this.fetchLink(form.link) : { refusal: { status: 400, message: NOTHING_SENT }, sessionId: null });
 
     if ('refusal' in outcome) {
-      return this.page(reply, outcome.refusal.status, outcome.refusal.message, link);
+      return this.page(reply, outcome.refusal.status, outcome.refusal.message, form.link);
     }
     const { id } = outcome.session;
     return reply.redirect(`s/${id}?t=${encodeURIComponent(signSessionToken(id, this.options.linkSecret))}`, 303);
+  }
+
+  /**
+   * Reads the form part by part, uploading its one file as it arrives. A form refused after that (a second
+   * file, too many fields, a broken body) starts nothing: the person never gets the link of the session its
+   * file started, so that session is cancelled and deleted. A client that went away (or was cut for sending
+   * too slowly) keeps its FAILED session, and is an ordinary event.
+   */
+  private async readMultipart(request: FastifyRequest, form: Form): Promise<void> {
+    try {
+      for await (const part of formParts(request)) {
+        if (part.type === 'field') {
+          if (part.fieldname === 'link' && typeof part.value === 'string') form.link = part.value.trim();
+        } else if (form.outcome || part.fieldname !== 'file' || !part.filename) {
+          // An empty file input (no file chosen) or anything extra: read past it.
+          part.file.resume();
+        } else {
+          form.outcome = await this.uploadFile(part, request);
+        }
+      }
+    } catch (err) {
+      const sessionId = form.outcome && ('session' in form.outcome ? form.outcome.session.id : form.outcome.sessionId);
+      if (request.raw.socket.destroyed) request.log.info({ sessionId }, 'upload ended: the connection closed');
+      else if (sessionId) await this.discard(sessionId);
+      throw err;
+    }
+  }
+
+  private async discard(sessionId: string): Promise<void> {
+    const { sessionService } = this.options.sessions;
+    await sessionService.cancel(sessionId, WEB_USER, true);
+    await sessionService.delete(sessionId, WEB_USER, true);
   }
 
   /**
@@ -147,9 +187,9 @@ class Uploads {
    * or refused. A refusal that comes early (the first bytes are not media) leaves the rest of the part to
    * be read past, so the browser gets the answer on a healthy connection.
    */
-  private async uploadFile(part: MultipartFile): Promise<Outcome> {
+  private async uploadFile(part: MultipartFile, request: FastifyRequest): Promise<Outcome> {
     const { file } = part;
-    const body = Readable.from(received(file), { objectMode: false });
+    const body = Readable.from(received(file, request), { objectMode: false });
     try {
       return await this.start({ kind: 'stream', body, filename: part.filename }, (uploaded) => uploaded);
     } finally {
@@ -171,12 +211,14 @@ class Uploads {
     try {
       started = await this.options.sessions.sessionService.start({ user: WEB_USER, origin: WEB_ORIGIN, source });
     } catch (err) {
-      if (isAppError(err) && err.code === 'TOO_MANY_ACTIVE') return { refusal: { status: statusOfCode(err.code), message: this.tooManyActive() } };
+      if (isAppError(err) && err.code === 'TOO_MANY_ACTIVE') {
+        return { refusal: { status: statusOfCode(err.code), message: this.tooManyActive() }, sessionId: null };
+      }
       throw err;
     }
     const session = (await settled(started.uploaded)) ?? started.session;
     if (session.status === 'FAILED' || session.status === 'CANCELLED') {
-      return { refusal: { status: statusOfCode(session.errorCode ?? 'INTERNAL'), message: session.errorMessage ?? OUR_FAULT } };
+      return { refusal: { status: statusOfCode(session.errorCode ?? 'INTERNAL'), message: session.errorMessage ?? OUR_FAULT }, sessionId: session.id };
     }
     return { session };
   }
@@ -185,19 +227,5 @@ class Uploads {
   private tooManyActive(): string {
     const n = this.options.sessions.config.ingest.maxActivePerUser;
     return `${n === 1 ? 'A recording' : `${n} recordings`} uploaded from this page ${n === 1 ? 'is' : 'are'} already being processed, as many as this page takes at once. Wait a few minutes for ${n === 1 ? 'it' : 'one'} to finish, then try again.`;
-  }
-
-  /**
-   * CSRF: a browser names where a form was posted from. Sec-Fetch-Site where it is sent (HTTPS, localhost),
-   * otherwise Origin, which must be this host or PUBLIC_BASE_URL. A request with neither is not a
-   * browser's (curl, a script), so nobody's session can be abused through it.
-   */
-  private crossSite(request: FastifyRequest): boolean {
-    const site = request.headers['sec-fetch-site'];
-    if (site !== undefined) return site !== 'same-origin';
-    const origin = request.headers.origin;
-    if (origin === undefined) return false;
-    if (origin === new URL(this.options.sessions.config.web.publicBaseUrl).origin) return false;
-    return !URL.canParse(origin) || new URL(origin).host !== request.host;
   }
 }

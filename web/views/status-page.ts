@@ -52,10 +52,12 @@ ${renderState(state, token)}
   );
 }
 
-export function renderNotFoundPage(message: string): string {
+/** A page that only says something ("Not found", a refused form); `uploadPage` links back to the upload form. */
+export function renderMessagePage(title: string, message: string, uploadPage: string | null = null): string {
+  const back = uploadPage !== null && html`<p><a href="${uploadPage}">Upload a recording</a></p>`;
   return document(
-    'Not found',
-    html`<main id="page"><header><p class="brand">Whisper Notes</p><h1>Not found</h1></header><section class="card"><p>${message}</p></section></main>`,
+    title,
+    html`<main id="page"><header><p class="brand">Whisper Notes</p><h1>${title}</h1></header><section class="card"><p>${message}</p>${back}</section></main>`,
   );
 }
 

@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyPluginCallback } from 'fastify';
+import { healthPort, type Config, type HealthRole } from './config.js';
+import { listenOn } from './listen.js';
 import { modelStates, type LocalModels } from './models/index.js';
 
 export interface HealthOptions {
@@ -27,18 +28,16 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** The health routes alone, for processes that have no web server of their own. */
-export async function startHealthServer(
-  port: number,
-  checks: Record<string, () => Promise<void>>,
-  models?: LocalModels,
-  host = '0.0.0.0',
-): Promise<HealthServer> {
+/**
+ * The health routes alone, for processes that have no web server of their own: on HEALTH_HOST (loopback
+ * unless set) and HEALTH_PORT, else the role's own port (docs/operations.md#health-checks).
+ */
+export async function startHealthServer(config: Config, role: HealthRole, health: HealthOptions): Promise<HealthServer> {
   const app = Fastify();
-  await app.register(healthRoutes, { checks, models });
+  await app.register(healthRoutes, health);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send());
-  await app.listen({ port, host });
-  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  const port = await listenOn(app, { host: config.health.host, port: healthPort(config, role), hostVariable: 'HEALTH_HOST', portVariable: 'HEALTH_PORT' });
+  return { port, close: () => app.close() };
 }
 
 export interface ReadinessReport {
@@ -61,4 +60,21 @@ async function readinessReport(checks: Record<string, () => Promise<void>>, mode
   const report = { ready: results.every(([, s]) => s === 'ok'), checks: Object.fromEntries(results) };
   const states = models ? await modelStates(models) : {};
   return Object.keys(states).length > 0 ? { ...report, models: states } : report;
+}
+
+/**
+ * A check whose result (passed or failed) is reused for `ttlMs`, and whose calls in flight share one probe:
+ * for checks that cost a request to another service, so that /readyz stays cheap however often it is asked.
+ */
+export function cachedCheck(check: () => Promise<void>, ttlMs: number): () => Promise<void> {
+  let last: { result: Promise<void>; at: number } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at >= ttlMs) {
+      const result = check();
+      // A failure is kept as a result; each caller still sees it.
+      result.catch(() => {});
+      last = { result, at: Date.now() };
+    }
+    return last.result;
+  };
 }

@@ -1,0 +1,85 @@
+import { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from 'openai';
+import type { Config } from '../../core/config.js';
+import { cachedCheck } from '../../core/health.js';
+import type { Logger } from '../../core/logger.js';
+import { createOpenAIClient } from './openai-client.js';
+
+/**
+ * Whether the remote AI engines answer, for /readyz and for a warning at start-up
+ * (docs/operations.md#health-checks). The local engines run in this process: their models are reported
+ * instead (`models`).
+ */
+
+/** A probe that hangs counts as down well inside an orchestrator's health-check timeout (Compose: 5 s). */
+const PROBE_TIMEOUT_MS = 3000;
+/** How long a probe's answer is reused by /readyz. */
+const DEFAULT_CACHE_MS = 30_000;
+
+interface EngineProbe {
+  /** The /readyz check's name. */
+  check: 'transcriber' | 'llm';
+  /** e.g. "the WhisperX worker (WHISPERX_URL)": what an operator should look at. */
+  endpoint: string;
+  /** Resolves when the engine answers; rejects with what went wrong. */
+  probe(): Promise<void>;
+}
+
+/** The worker's `GET /healthz` answers 200 once its model is loaded, 503 before (docs/architecture.md#whisperx-worker-contract). */
+function whisperxProbe(url: string): EngineProbe['probe'] {
+  return async () => {
+    const response = await fetch(new URL('healthz', url.endsWith('/') ? url : `${url}/`), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`it answered HTTP ${response.status} (503: still loading its model)`);
+  };
+}
+
+/** `GET /models` of an OpenAI-compatible API: any answer but an outage or refused credentials means it is there. */
+function openaiProbe(config: Config, log: Logger): EngineProbe['probe'] {
+  const client = createOpenAIClient({ baseURL: config.llm.baseUrl, apiKey: config.llm.apiKey, sdkMaxRetries: 0, timeoutMs: PROBE_TIMEOUT_MS }, log);
+  return async () => {
+    try {
+      await client.models.list();
+    } catch (err) {
+      if (err instanceof AuthenticationError || err instanceof PermissionDeniedError) throw new Error('it refused our credentials: check OPENAI_API_KEY');
+      // Some compatible servers have no /models: an answer still proves the endpoint is up.
+      if (err instanceof APIError && !(err instanceof APIConnectionError) && (err.status ?? 0) < 500) return;
+      throw err;
+    }
+  };
+}
+
+function remoteEngines(config: Config, log: Logger): EngineProbe[] {
+  const probes: EngineProbe[] = [];
+  const openai = () => openaiProbe(config, log);
+  if (config.transcriber.engine === 'whisperx') {
+    probes.push({ check: 'transcriber', endpoint: 'the WhisperX worker (WHISPERX_URL)', probe: whisperxProbe(config.transcriber.whisperxUrl) });
+  } else if (config.transcriber.engine === 'openai') {
+    probes.push({ check: 'transcriber', endpoint: 'the speech-to-text endpoint (OPENAI_BASE_URL)', probe: openai() });
+  }
+  if (config.llm.engine === 'openai') probes.push({ check: 'llm', endpoint: 'the LLM endpoint (OPENAI_BASE_URL)', probe: openai() });
+  return probes;
+}
+
+/** Why a probe failed, in a few words: the cause's code (ECONNREFUSED) rather than "fetch failed". */
+function reason(err: unknown): string {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  if (cause?.code) return cause.code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Probes each remote engine once now, warning in one line for each that cannot be reached (recordings would
+ * otherwise fail minutes later), and returns their /readyz checks, each answer reused for `cacheMs`.
+ */
+export async function engineReadiness(config: Config, log: Logger, { cacheMs = DEFAULT_CACHE_MS } = {}): Promise<Record<string, () => Promise<void>>> {
+  const engines = remoteEngines(config, log.child({ component: 'engine-probe' }));
+  const checks = Object.fromEntries(engines.map((e) => [e.check, cachedCheck(e.probe, cacheMs)]));
+  await Promise.all(
+    engines.map(({ check, endpoint }) =>
+      checks[check]!().catch((err: unknown) =>
+        log.warn({ check, reason: reason(err) }, `${check}: ${endpoint} is unavailable (${reason(err)}); recordings will fail until it answers`),
+      ),
+    ),
+  );
+  return checks;
+}

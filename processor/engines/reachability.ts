@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from 'openai';
 import type { Config } from '../../core/config.js';
 import { cachedCheck } from '../../core/health.js';
@@ -21,15 +22,15 @@ interface EngineProbe {
   /** e.g. "the WhisperX worker (WHISPERX_URL)": what an operator should look at. */
   endpoint: string;
   /** Resolves when the engine answers; rejects with what went wrong. */
-  probe(): Promise<void>;
+  probe: () => Promise<void>;
 }
 
 /** The worker's `GET /healthz` answers 200 once its model is loaded, 503 before (docs/architecture.md#whisperx-worker-contract). */
 function whisperxProbe(url: string): EngineProbe['probe'] {
   return async () => {
-    const response = await fetch(new URL('healthz', url.endsWith('/') ? url : `${url}/`), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-    await response.body?.cancel();
-    if (!response.ok) throw new Error(`it answered HTTP ${response.status} (503: still loading its model)`);
+    const response = await request(new URL('healthz', url.endsWith('/') ? url : `${url}/`), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await response.body.dump();
+    if (response.statusCode !== 200) throw new Error(`it answered HTTP ${response.statusCode} (503: still loading its model)`);
   };
 }
 
@@ -60,11 +61,15 @@ function remoteEngines(config: Config, log: Logger): EngineProbe[] {
   return probes;
 }
 
-/** Why a probe failed, in a few words: the cause's code (ECONNREFUSED) rather than "fetch failed". */
+/** Why a probe failed, in a few words: the first error code down the causes (ECONNREFUSED), else the deepest message. */
 function reason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  if (cause?.code) return cause.code;
-  return err instanceof Error ? err.message : String(err);
+  let deepest: unknown = err;
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const { code } = e as NodeJS.ErrnoException;
+    if (typeof code === 'string') return code;
+    deepest = e;
+  }
+  return deepest instanceof Error ? deepest.message : String(deepest);
 }
 
 /**
@@ -74,12 +79,12 @@ function reason(err: unknown): string {
 export async function engineReadiness(config: Config, log: Logger, { cacheMs = DEFAULT_CACHE_MS } = {}): Promise<Record<string, () => Promise<void>>> {
   const engines = remoteEngines(config, log.child({ component: 'engine-probe' }));
   const checks = Object.fromEntries(engines.map((e) => [e.check, cachedCheck(e.probe, cacheMs)]));
-  await Promise.all(
-    engines.map(({ check, endpoint }) =>
-      checks[check]!().catch((err: unknown) =>
-        log.warn({ check, reason: reason(err) }, `${check}: ${endpoint} is unavailable (${reason(err)}); recordings will fail until it answers`),
-      ),
-    ),
-  );
+  const results = await Promise.allSettled(engines.map((e) => checks[e.check]!()));
+  results.forEach((result, i) => {
+    if (result.status === 'fulfilled') return;
+    const { check, endpoint } = engines[i]!;
+    const why = reason(result.reason);
+    log.warn({ check, reason: why }, `${check}: ${endpoint} is unavailable (${why}); recordings will fail until it answers`);
+  });
   return checks;
 }

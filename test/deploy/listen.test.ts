@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_PORTS, healthPort, loadConfig } from '../../core/config.js';
 import { startHealthServer } from '../../core/health.js';
 import { testEnv } from '../helpers/config.js';
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { startNodeProcess, startProcessorProcess, type NodeProcess } from '../helpers/node-process.js';
 
 /**
  * Where the roles listen (docs/operations.md#health-checks, #metrics): loopback unless set, a health port
@@ -128,4 +128,21 @@ describe('the web server', () => {
     // Liveness stays public.
     expect((await fetch(`${base}/healthz`, { headers: forwarded })).status).toBe(200);
   });
+});
+
+describe('a processor whose AI engines do not answer', () => {
+  it('warns at start-up naming each variable, starts anyway, and is not ready', async () => {
+    const processor = await startProcessorProcess(testEnv({ WHISPERX_URL: DEAD, OPENAI_BASE_URL: `${DEAD}/v1` }));
+    try {
+      const warning = await processor.logLine('transcriber: the WhisperX worker (WHISPERX_URL) is unavailable (ECONNREFUSED); recordings will fail until it answers');
+      expect(warning).toMatchObject({ level: 40, check: 'transcriber' });
+      expect(processor.output()).toMatch(/"msg":"llm: the LLM endpoint \(OPENAI_BASE_URL\) is unavailable/);
+      const { healthPort: port } = await processor.logLine('processor consuming');
+      const ready = await fetch(`http://127.0.0.1:${port as number}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { checks: Record<string, string> }).checks).toMatchObject({ postgres: 'ok', transcriber: 'down', llm: 'down' });
+    } finally {
+      await processor.kill('SIGTERM');
+    }
+  }, 60_000);
 });

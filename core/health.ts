@@ -61,20 +61,3 @@ async function readinessReport(checks: Record<string, () => Promise<void>>, mode
   const states = models ? await modelStates(models) : {};
   return Object.keys(states).length > 0 ? { ...report, models: states } : report;
 }
-
-/**
- * A check whose result (passed or failed) is reused for `ttlMs`, and whose calls in flight share one probe:
- * for checks that cost a request to another service, so that /readyz stays cheap however often it is asked.
- */
-export function cachedCheck(check: () => Promise<void>, ttlMs: number): () => Promise<void> {
-  let last: { result: Promise<void>; at: number } | null = null;
-  return () => {
-    if (!last || Date.now() - last.at >= ttlMs) {
-      const result = check();
-      // A failure is kept as a result; each caller still sees it.
-      result.catch(() => {});
-      last = { result, at: Date.now() };
-    }
-    return last.result;
-  };
-}

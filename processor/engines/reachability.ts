@@ -1,7 +1,6 @@
 import { request } from 'undici';
 import { APIConnectionError, APIError, AuthenticationError, PermissionDeniedError } from 'openai';
 import type { Config } from '../../core/config.js';
-import { cachedCheck } from '../../core/health.js';
 import type { Logger } from '../../core/logger.js';
 import { createOpenAIClient } from './openai-client.js';
 
@@ -46,6 +45,23 @@ function openaiProbe(config: Config, log: Logger): EngineProbe['probe'] {
       if (err instanceof APIError && !(err instanceof APIConnectionError) && (err.status ?? 0) < 500) return;
       throw err;
     }
+  };
+}
+
+/**
+ * A check whose result (passed or failed) is reused for `ttlMs`, and whose calls in flight share one probe:
+ * for checks that cost a request to another service, so that /readyz stays cheap however often it is asked.
+ */
+function cachedCheck(check: () => Promise<void>, ttlMs: number): () => Promise<void> {
+  let last: { result: Promise<void>; at: number } | null = null;
+  return () => {
+    if (!last || Date.now() - last.at >= ttlMs) {
+      const result = check();
+      // A failure is kept as a result; each caller still sees it.
+      result.catch(() => {});
+      last = { result, at: Date.now() };
+    }
+    return last.result;
   };
 }
 

@@ -77,6 +77,7 @@ describe('a port already taken', () => {
   it.each([
     ['processor/main.ts', 'HEALTH_PORT'],
     ['web/main.ts', 'WEB_PORT'],
+    ['all/main.ts', 'WEB_PORT'],
   ])('stops %s with exit code 1 and one line naming %s, no stack', async (entry, variable) => {
     const taken = await occupiedPort();
     try {
@@ -85,7 +86,7 @@ describe('a port already taken', () => {
       expect(code).toBe(1);
       const lines = stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^\\w+: Cannot listen on 127\\.0\\.0\\.1:${taken.port}: another program uses port ${taken.port}; set ${variable} to a free port$`));
+      expect(lines[0]).toMatch(new RegExp(`^[\\w-]+: Cannot listen on 127\\.0\\.0\\.1:${taken.port}: another program uses port ${taken.port}; set ${variable} to a free port$`));
     } finally {
       await taken.close();
     }

@@ -78,10 +78,20 @@ describe('a port already taken', () => {
     ['processor/main.ts', 'HEALTH_PORT'],
     ['web/main.ts', 'WEB_PORT'],
     ['all/main.ts', 'WEB_PORT'],
+    ['bot/main.ts', 'HEALTH_PORT'],
   ])('stops %s with exit code 1 and one line naming %s, no stack', async (entry, variable) => {
     const taken = await occupiedPort();
     try {
-      const env = testEnv({ WHISPERX_URL: DEAD, OPENAI_BASE_URL: `${DEAD}/v1`, HEALTH_PORT: '0', WEB_PORT: '0', [variable]: String(taken.port) });
+      const env = testEnv({
+        WHISPERX_URL: DEAD,
+        OPENAI_BASE_URL: `${DEAD}/v1`,
+        // The bot needs a platform; it listens before it connects to one.
+        DISCORD_TOKEN: 'test-token',
+        DISCORD_API_URL: DEAD,
+        HEALTH_PORT: '0',
+        WEB_PORT: '0',
+        [variable]: String(taken.port),
+      });
       const { code, stderr } = await runToExit(entry, env);
       expect(code).toBe(1);
       const lines = stderr.trimEnd().split('\n');

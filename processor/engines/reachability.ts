@@ -29,7 +29,8 @@ function whisperxProbe(url: string): EngineProbe['probe'] {
   return async () => {
     const response = await request(new URL('healthz', url.endsWith('/') ? url : `${url}/`), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await response.body.dump();
-    if (response.statusCode !== 200) throw new Error(`it answered HTTP ${response.statusCode} (503: still loading its model)`);
+    if (response.statusCode === 503) throw new Error('it is still loading its model');
+    if (response.statusCode !== 200) throw new Error(`it answered HTTP ${response.statusCode}`);
   };
 }
 

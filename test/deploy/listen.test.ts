@@ -18,6 +18,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Port 9 on loopback refuses at once: the remote engines are configured, and down (no model downloads). */
 const DEAD = 'http://127.0.0.1:9';
 const METRICS_TOKEN = 'metrics-token-0123456789';
+/** The services these tests need: the job table stands in for RabbitMQ, which listening has nothing to do with. */
+const env = (extra: Record<string, string>) => testEnv({ AMQP_URL: '', ...extra });
 
 /** A listener on 127.0.0.1 holding a port, as another program would. */
 async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {
@@ -82,7 +84,7 @@ describe('a port already taken', () => {
   ])('stops %s with exit code 1 and one line naming %s, no stack', async (entry, variable) => {
     const taken = await occupiedPort();
     try {
-      const env = testEnv({
+      const settings = env({
         WHISPERX_URL: DEAD,
         OPENAI_BASE_URL: `${DEAD}/v1`,
         // The bot needs a platform; it listens before it connects to one.
@@ -92,7 +94,7 @@ describe('a port already taken', () => {
         WEB_PORT: '0',
         [variable]: String(taken.port),
       });
-      const { code, stderr } = await runToExit(entry, env);
+      const { code, stderr } = await runToExit(entry, settings);
       expect(code).toBe(1);
       const lines = stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
@@ -108,7 +110,7 @@ describe('the web server', () => {
   let base: string;
 
   beforeAll(async () => {
-    web = await startNodeProcess('web/main.ts', testEnv({ WEB_PORT: '0', METRICS_TOKEN }), 'status page listening');
+    web = await startNodeProcess('web/main.ts', env({ WEB_PORT: '0', METRICS_TOKEN }), 'status page listening');
     base = `http://127.0.0.1:${(await web.logLine('status page listening')).port as number}`;
   }, 60_000);
 
@@ -143,7 +145,7 @@ describe('the web server', () => {
 
 describe('a processor whose AI engines do not answer', () => {
   it('warns at start-up naming each variable, starts anyway, and is not ready', async () => {
-    const processor = await startProcessorProcess(testEnv({ WHISPERX_URL: DEAD, OPENAI_BASE_URL: `${DEAD}/v1` }));
+    const processor = await startProcessorProcess(env({ WHISPERX_URL: DEAD, OPENAI_BASE_URL: `${DEAD}/v1` }));
     try {
       const warning = await processor.logLine('transcriber: the WhisperX worker (WHISPERX_URL) is unavailable (ECONNREFUSED); recordings will fail until it answers');
       expect(warning).toMatchObject({ level: 40, check: 'transcriber' });

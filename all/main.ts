@@ -4,6 +4,7 @@ import { withLinkSecret } from '../core/link-secret.js';
 import { runRole } from '../core/run-role.js';
 import { advertiseWeb } from '../core/web-advert.js';
 import { createEngines } from '../processor/engines/index.js';
+import { engineReadiness } from '../processor/engines/reachability.js';
 import { startProcessor } from '../processor/processor.js';
 import { startBots } from '../bot/bots.js';
 import { startWeb } from '../web/app.js';
@@ -25,11 +26,12 @@ await runRole('whisper-notes', {
     const { config, log } = core;
     const parts: RunningPart[] = [];
     const engines = await createEngines(core);
+    const engineChecks = await engineReadiness(config, log);
     const processor = await startProcessor(core, engines);
     parts.push({ name: 'processor', stop: () => processor.stop() });
-    const health = await startHealthServer(config.healthPort, core.readiness, engines.models);
+    const health = await startHealthServer(config, 'all', { checks: { ...core.readiness, ...engineChecks }, models: engines.models });
     parts.push({ name: 'health', stop: () => health.close() });
-    const web = await startWeb(core, config.web.port, { models: engines.models });
+    const web = await startWeb(core, { models: engines.models, engineChecks });
     // The CLI on this DATA_DIR links to this server and fetches links as it does.
     const withdrawAdvert = await advertiseWeb(config);
     parts.push({

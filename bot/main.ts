@@ -11,8 +11,9 @@ await runRole('bot', {
     }
   },
   start: async (core) => {
+    // Listening first: a busy port ends the process before it takes any chat event.
+    const health = await startHealthServer(core.config, 'bot', { checks: core.readiness });
     const bots = (await startBots(core))!;
-    const health = await startHealthServer(core.config.healthPort, core.readiness);
     return async () => {
       await bots.stop();
       await health.close();

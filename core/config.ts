@@ -30,7 +30,13 @@ const optionalUrl = (protocols: string[]) =>
 /** An engine address: empty counts as unset (the embedded engine is used), so it falls back to `fallback`. */
 const engineUrl = (protocols: string[], fallback: string) => optionalUrl(protocols).transform((v) => v ?? fallback);
 
-const port = z.coerce.number().int().min(0).max(65535);
+const port = z.coerce.number<string>().int().min(0).max(65535);
+/** Unset or empty: the role's own default (DEFAULT_HEALTH_PORTS). */
+const optionalPort = optionalString.pipe(port.optional());
+/** The address a server listens on: 127.0.0.1 (this machine only, the default), 0.0.0.0 (every interface), or another IP. */
+const listenHost = optionalString
+  .pipe(z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address of this machine (127.0.0.1, or 0.0.0.0 for every interface)' }).optional())
+  .transform((v) => v ?? '127.0.0.1');
 const positiveInt = z.coerce.number().int().positive();
 
 const bool = z
@@ -91,7 +97,9 @@ const envSchema = z.object({
   LOCAL_IDLE_SECONDS: positiveInt.default(600),
   MODELS_DOWNLOAD_URL: url(['http:', 'https:']).default('https://huggingface.co'),
 
+  WEB_HOST: listenHost,
   WEB_PORT: port.default(8080),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:8080'),
   LINK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   MAX_MEDIA_BYTES: positiveInt.default(2 * 1024 ** 3),
@@ -110,10 +118,18 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((s) => Number(s.trim())))
     .pipe(z.array(z.number().int().positive()).min(1)),
   PROCESSOR_PREFETCH: positiveInt.max(64).default(1),
-  HEALTH_PORT: port.default(9100),
+  HEALTH_HOST: listenHost,
+  HEALTH_PORT: optionalPort,
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Each role's health port while HEALTH_PORT is unset: one apiece, so roles started side by side on one host
+ * do not collide, and none on 9100 (node_exporter's). docs/operations.md#health-checks
+ */
+export const DEFAULT_HEALTH_PORTS = { processor: 9101, bot: 9102, all: 9103 } as const;
+export type HealthRole = keyof typeof DEFAULT_HEALTH_PORTS;
 
 /** Which implementation each part runs on; see ENGINE_SWITCHES. */
 export interface InfrastructureEngines {
@@ -179,9 +195,13 @@ export interface Config {
     llmContextTokens: number;
   };
   web: {
+    /** WEB_HOST: the page's address; loopback unless set (docker-compose.yml sets 0.0.0.0). */
+    host: string;
     port: number;
     publicBaseUrl: string;
     linkSecret?: string;
+    /** Lets a scraper elsewhere read /metrics and /readyz of the web server; loopback clients need none. */
+    metricsToken?: string;
     /** A request body (an upload above all) that brings fewer than `minBytes` in `windowMs` is cut, freeing its slot. */
     bodyProgress: { minBytes: number; windowMs: number };
   };
@@ -196,7 +216,8 @@ export interface Config {
     /** Sessions one person may have uploading or processing at once; more are refused with a message. */
     maxActivePerUser: number;
   };
-  healthPort: number;
+  /** The health server of the processes without a web server (core/health.ts); loopback unless set. */
+  health: { host: string; port?: number };
 }
 
 /** Variables renamed since they were documented: an old name still set would otherwise be ignored without a word. */
@@ -271,9 +292,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       llmContextTokens: e.LOCAL_LLM_CONTEXT,
     },
     web: {
+      host: e.WEB_HOST,
       port: e.WEB_PORT,
       publicBaseUrl: e.PUBLIC_BASE_URL,
       linkSecret: e.LINK_SECRET,
+      metricsToken: e.METRICS_TOKEN,
       bodyProgress: { minBytes: e.UPLOAD_MIN_BYTES_PER_WINDOW, windowMs: e.UPLOAD_PROGRESS_WINDOW_SECONDS * 1000 },
     },
     ingest: {
@@ -284,8 +307,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,
       maxActivePerUser: e.MAX_ACTIVE_SESSIONS_PER_USER,
     },
-    healthPort: e.HEALTH_PORT,
+    health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
   };
+}
+
+/** Where `role` serves its health routes: HEALTH_PORT, or the role's own default. */
+export function healthPort(config: Config, role: HealthRole): number {
+  return config.health.port ?? DEFAULT_HEALTH_PORTS[role];
 }
 
 /** For settings that only some roles need: names the variable when it is missing. */

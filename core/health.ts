@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyPluginCallback } from 'fastify';
+import { healthPort, type Config, type HealthRole } from './config.js';
+import { listenOn } from './listen.js';
 import { modelStates, type LocalModels } from './models/index.js';
 
 export interface HealthOptions {
@@ -27,18 +28,16 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** The health routes alone, for processes that have no web server of their own. */
-export async function startHealthServer(
-  port: number,
-  checks: Record<string, () => Promise<void>>,
-  models?: LocalModels,
-  host = '0.0.0.0',
-): Promise<HealthServer> {
+/**
+ * The health routes alone, for processes that have no web server of their own: on HEALTH_HOST (loopback
+ * unless set) and HEALTH_PORT, else the role's own port (docs/operations.md#health-checks).
+ */
+export async function startHealthServer(config: Config, role: HealthRole, health: HealthOptions): Promise<HealthServer> {
   const app = Fastify();
-  await app.register(healthRoutes, { checks, models });
+  await app.register(healthRoutes, health);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send());
-  await app.listen({ port, host });
-  return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  const port = await listenOn(app, { host: config.health.host, port: healthPort(config, role), hostVariable: 'HEALTH_HOST', portVariable: 'HEALTH_PORT' });
+  return { port, close: () => app.close() };
 }
 
 export interface ReadinessReport {

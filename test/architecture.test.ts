@@ -18,7 +18,7 @@ const PRODUCTION_DIRS = ['core', 'bot', 'processor', 'web', 'cli', 'all', 'migra
  */
 const LAYERS: ReadonlyArray<{ name: string; paths: string[] }> = [
   { name: 'domain', paths: ['core/domain/', 'core/errors.ts', 'core/json.ts'] },
-  { name: 'foundation', paths: ['core/config.ts', 'core/logger.ts', 'core/quiet-warnings.ts', 'core/links.ts', 'core/link-secret.ts', 'core/data-dir.ts'] },
+  { name: 'foundation', paths: ['core/config.ts', 'core/logger.ts', 'core/quiet-warnings.ts', 'core/links.ts', 'core/link-secret.ts', 'core/data-dir.ts', 'core/listen.ts'] },
   {
     name: 'adapters',
     paths: [

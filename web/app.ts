@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Core } from '../core/app.js';
 import { required } from '../core/config.js';
 import { healthRoutes } from '../core/health.js';
+import { listenOn } from '../core/listen.js';
 import type { LocalModels } from '../core/models/index.js';
 import { WebMetrics } from './metrics.js';
 import { authorization } from './plugins/authorize.js';
@@ -10,6 +10,7 @@ import { bodyProgress } from './plugins/body-progress.js';
 import { notFoundPage } from './not-found.js';
 import { errorHandler, frameworkErrors } from './plugins/error-handler.js';
 import { metricsRoutes } from './plugins/metrics.js';
+import { operatorOnly } from './plugins/operator-only.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { assetRoutes } from './routes/assets.js';
 import { localMediaRoutes } from './routes/local-media.js';
@@ -34,6 +35,8 @@ export interface WebOptions {
   linkWaitMs?: number;
   /** The local engines' models, reported on /readyz when this process runs them (`npm start`). */
   models?: LocalModels;
+  /** Readiness checks beyond the core's: the AI engines, when this process runs them (`npm start`). */
+  engineChecks?: Record<string, () => Promise<void>>;
 }
 
 const KEEP_ALIVE_MS = 5_000;
@@ -72,9 +75,10 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   app.register(securityHeaders, { mediaSources: deps.mediaLinks.mediaSources });
   app.register(errorHandler);
   app.register(metricsRoutes, { metrics });
+  app.register(operatorOnly, { metricsToken: deps.config.web.metricsToken });
   app.register(authorization, { linkSecret: options.linkSecret });
 
-  app.register(healthRoutes, { checks: deps.readiness, models: options.models });
+  app.register(healthRoutes, { checks: { ...deps.readiness, ...options.engineChecks }, models: options.models });
   app.register(assetRoutes);
   app.register(uploadRoutes, { sessions: deps, linkSecret: options.linkSecret, linkWaitMs: options.linkWaitMs ?? 2000 });
   app.register(statusPageRoutes, { states, sessions: deps, notFoundPage: notFound });
@@ -90,9 +94,10 @@ export interface RunningWeb {
   close(): Promise<void>;
 }
 
-/** Builds the app with the configured LINK_SECRET and listens on `port` (0: any free port). */
-export async function startWeb(deps: WebDeps, port: number, options: Pick<WebOptions, 'models'> & { host?: string } = {}): Promise<RunningWeb> {
-  const app = buildWebApp(deps, { linkSecret: required(deps.config.web.linkSecret, 'LINK_SECRET'), models: options.models });
-  await app.listen({ port, host: options.host ?? '0.0.0.0' });
-  return { app, port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+/** Builds the app with the configured LINK_SECRET and listens on WEB_HOST and WEB_PORT (0: any free port). */
+export async function startWeb(deps: WebDeps, options: Pick<WebOptions, 'models' | 'engineChecks'> = {}): Promise<RunningWeb> {
+  const { host, port, linkSecret } = deps.config.web;
+  const app = buildWebApp(deps, { linkSecret: required(linkSecret, 'LINK_SECRET'), ...options });
+  const bound = await listenOn(app, { host, port, hostVariable: 'WEB_HOST', portVariable: 'WEB_PORT' });
+  return { app, port: bound, close: () => app.close() };
 }

@@ -87,10 +87,10 @@ afterAll(async () => {
 });
 
 describe('one process for small installs (all/main.ts)', () => {
-  it('is ready once every service answers', async () => {
+  it('is ready once every service and AI engine answers', async () => {
     const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { postgres: 'ok', storage: 'ok', queue: 'ok', redis: 'ok' } });
+    expect(await ready.json()).toEqual({ ready: true, checks: { postgres: 'ok', storage: 'ok', queue: 'ok', redis: 'ok', transcriber: 'ok', llm: 'ok' } });
   });
 
   it('turns a submitted recording into a transcript with speakers and todos, through the WhisperX worker', async () => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { loadConfig } from '../../core/config.js';
+import { DEFAULT_HEALTH_PORTS, loadConfig } from '../../core/config.js';
 
 /**
  * docker-compose.yml and the Dockerfiles, checked without a Docker engine: every variable a service is given
@@ -194,9 +194,15 @@ describe('docker-compose.yml', () => {
       const [, variable, port] = /process\.env\.(\w+)\|\|(\d+)/.exec(service(name).healthcheck!.test.join(' ')) ?? [];
       return [variable, Number(port)];
     };
-    expect(checked('processor')).toEqual(['HEALTH_PORT', defaults.healthPort]);
-    expect(checked('bot')).toEqual(['HEALTH_PORT', defaults.healthPort]);
+    expect(checked('processor')).toEqual(['HEALTH_PORT', DEFAULT_HEALTH_PORTS.processor]);
+    expect(checked('processor-local')).toEqual(['HEALTH_PORT', DEFAULT_HEALTH_PORTS.processor]);
+    expect(checked('bot')).toEqual(['HEALTH_PORT', DEFAULT_HEALTH_PORTS.bot]);
     expect(checked('web')).toEqual(['WEB_PORT', defaults.web.port]);
+    // Outside the container is another host: the page and health listen on every interface there.
+    for (const name of ['processor', 'processor-local', 'web', 'bot']) {
+      const { web, health } = loadConfig(service(name).environment);
+      expect([name, web.host, health.host]).toEqual([name, '0.0.0.0', '0.0.0.0']);
+    }
     expect(service('web').ports).toEqual([`${defaults.web.port}:${defaults.web.port}`]);
     expect(service('bot').ports).toEqual([`${defaults.slack.port}:${defaults.slack.port}`]);
     // Operators' consoles stay on the host's loopback.

@@ -5,7 +5,7 @@ import { NOTES_FORMAT_NAME, OVERVIEW_FORMAT_NAME } from '../../processor/engines
 import { closeServer, readBody } from '../helpers/http.js';
 
 /**
- * A fake OpenAI API on 127.0.0.1, driven by the real `openai` SDK: `POST /v1/chat/completions` and
+ * A fake OpenAI API on 127.0.0.1, driven by the real `openai` SDK: `GET /v1/models`, `POST /v1/chat/completions` and
  * `POST /v1/audio/transcriptions` answer in OpenAI's documented shapes (and error bodies), every request is
  * recorded, and tests script what comes next.
  */
@@ -118,6 +118,9 @@ export async function startOpenAIFake(opts: OpenAIFakeOptions = {}): Promise<Ope
       }
       const step = queues.transcriptions.shift() ?? standingFor(standing.transcriptions, upload) ?? replies.transcript(transcriptText);
       return typeof step === 'function' ? step(upload) : step;
+    }
+    if (record.method === 'GET' && path === '/v1/models') {
+      return { status: 200, body: { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 0, owned_by: 'fake' }] } };
     }
     return replies.error(404, `Invalid URL (${record.method} ${path})`, 'invalid_request_error');
   }

@@ -56,7 +56,8 @@ const PRIORITY_MARK: Record<Todo['priority'], string> = { high: '🔴', medium: 
 
 /** A todo's detail line: priority, time in the recording, assignee, due date. */
 export function todoDetails(todo: Todo): string {
-  const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`, `⏱ ${todo.timestamp}`];
+  const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`];
+  if (todo.timestamp) parts.push(`⏱ ${todo.timestamp}`);
   if (todo.assignee) parts.push(`👤 ${todo.assignee}`);
   if (todo.due) parts.push(`📅 ${todo.due}`);
   return parts.join(' · ');

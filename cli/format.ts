@@ -33,7 +33,7 @@ export function formatResults(r: SessionResults): string {
     out.push(`Todos (${r.todos.todos.length})`);
     for (const t of r.todos.todos) {
       const who = t.assignee ? ` — ${singleLine(t.assignee)}` : '';
-      out.push(`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)} (${t.priority}, ${singleLine(t.timestamp)})${who}`);
+      out.push(`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)} (${[t.priority, t.timestamp].filter(Boolean).join(', ')})${who}`);
     }
   }
   return out.join('\n');

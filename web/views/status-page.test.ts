@@ -85,6 +85,17 @@ describe('the status page', () => {
     expect(renderStatusPage(local, 'token')).toContain(`<p class="note" id="speaker-note">${note}</p>`);
   });
 
+  it('shows a todo without a place in the recording with no time, and says how many todos were left out', () => {
+    const state = completedState('Ship it');
+    const [todo] = state.results!.todos!.todos;
+    const todos = { ...state.results!.todos!, todos: [{ ...todo!, segments: [], timestamp: null }], metadata: { ...state.results!.todos!.metadata, dropped: 3 } };
+    const page = renderStatusPage({ ...state, results: { ...state.results!, todos } }, 'token');
+    expect(page).toContain('<label for="todo-1">Ship it</label>');
+    expect(page).toMatch(/<p id="todo-1-details" class="details"><span class="prio prio-high">high<\/span> · Ship it · due Ship it<span/);
+    expect(page).toContain('<p class="note" id="todos-dropped">3 more todos were left out: a list keeps the first 100.</p>');
+    expect(renderStatusPage(state, 'token')).not.toContain('todos-dropped');
+  });
+
   it('names speakers readably and reads todo timestamps', () => {
     expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
     expect(speakerName('SPEAKER_11')).toBe('Speaker 12');

@@ -1,7 +1,7 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { STAGES } from '../../core/domain/session.js';
-import type { Todo } from '../../core/domain/todos.js';
+import { droppedTodosSentence, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
@@ -106,6 +106,7 @@ function renderResults(state: SessionState, token: string): SafeHtml {
   const segments = results?.transcript?.segments ?? [];
   const summaryText = summary?.summary ?? results?.todos?.summary ?? '';
   const done = todos.filter((t) => t.completed).length;
+  const dropped = results?.todos ? droppedTodosSentence(results.todos) : null;
   return html`<section id="summary" class="card">
 <h2>Summary</h2>
 ${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
@@ -122,6 +123,7 @@ ${
 <noscript><button type="submit">Save ticks</button></noscript>
 </form>`
 }
+${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
 </section>
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
@@ -137,7 +139,7 @@ function renderTodo(todo: Todo, media: Media | null): SafeHtml {
 <input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
 <input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
 <label for="${id}">${todo.task}</label>
-<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''} · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}<span class="done-by">${doneBy(todo)}</span></p>
+<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span></p>
 ${todo.context ? html`<p class="context">${todo.context}</p>` : null}
 </li>`;
 }

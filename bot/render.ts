@@ -11,8 +11,9 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
     title: session.filename ?? 'Recording',
     status: event?.status ?? session.status,
     stage: event?.stage ?? session.stage,
+    sourceKind: session.sourceKind,
     percent: event?.percent ?? session.percent,
-    message: event?.message ?? stageLabel(session.stage),
+    message: event?.message ?? stageLabel(session.stage, session.sourceKind),
     etaSeconds: event?.etaSeconds ?? null,
     error: event?.error ?? (session.errorCode ? { code: session.errorCode, message: session.errorMessage ?? '' } : null),
     link,
@@ -47,7 +48,7 @@ export function statusLine(view: StatusView): string {
       return '⏹️ Cancelled.';
     default: {
       const eta = formatEta(view.etaSeconds);
-      return `${stageLabel(view.stage)}: ${view.message}${eta ? ` (${eta})` : ''}`;
+      return `${stageLabel(view.stage, view.sourceKind)}: ${view.message}${eta ? ` (${eta})` : ''}`;
     }
   }
 }

@@ -96,6 +96,16 @@ describe('the status page', () => {
     expect(renderStatusPage(state, 'token')).not.toContain('todos-dropped');
   });
 
+  it('names the first stage of a recording shared as a link "Downloading", live updates included', () => {
+    const state = completedState('Standup');
+    const progress = { ...state.progress, status: 'UPLOADING' as const, stage: 'upload' as const, percent: 0, message: 'Fetching the recording from its link' };
+    const link = renderStatusPage({ ...state, session: { ...state.session, sourceKind: 'link' }, progress }, 'token');
+    expect(link).toContain('<strong id="progress-stage">Downloading</strong>');
+    expect(link).toContain('&quot;upload&quot;:&quot;Downloading&quot;');
+    const upload = renderStatusPage({ ...state, session: { ...state.session, sourceKind: 'upload' }, progress }, 'token');
+    expect(upload).toContain('<strong id="progress-stage">Uploading</strong>');
+  });
+
   it('names speakers readably and reads todo timestamps', () => {
     expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
     expect(speakerName('SPEAKER_11')).toBe('Speaker 12');

@@ -1,6 +1,6 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
-import { STAGES } from '../../core/domain/session.js';
+import { STAGES, type SourceKind } from '../../core/domain/session.js';
 import { droppedTodosSentence, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
@@ -19,7 +19,8 @@ export function parseTimestamp(ts: string): number {
 }
 
 /** The stage names for the script, so the page and the chat messages say the same words. */
-const STAGE_LABELS_JSON = JSON.stringify(Object.fromEntries(STAGES.map((s) => [s, stageLabel(s)])));
+/** The stage names the page's script shows as progress arrives. */
+const stageLabelsJson = (sourceKind: SourceKind) => JSON.stringify(Object.fromEntries(STAGES.map((s) => [s, stageLabel(s, sourceKind)])));
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
@@ -43,7 +44,7 @@ export function renderStatusPage(state: SessionState, token: string): string {
     .join(' · ');
   return document(
     title,
-    html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${STAGE_LABELS_JSON}">
+    html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${stageLabelsJson(session.sourceKind)}">
 <header>
 <p class="brand">Whisper Notes</p>
 <h1>${title}</h1>
@@ -83,17 +84,17 @@ export function renderState(state: SessionState, token: string): SafeHtml {
     case 'CANCELLED':
       return html`<section id="cancelled" class="card"><h2>Cancelled</h2><p>This recording was cancelled before it was processed.</p></section>`;
     default:
-      return renderProgress(progress);
+      return renderProgress(progress, state.session.sourceKind);
   }
 }
 
-function renderProgress(p: ProgressEvent): SafeHtml {
+function renderProgress(p: ProgressEvent, sourceKind: SourceKind): SafeHtml {
   const eta = formatEta(p.etaSeconds);
   return html`<section id="progress" class="card" aria-labelledby="progress-title">
 <h2 id="progress-title">Working on it</h2>
 <progress id="progress-bar" max="100" value="${p.percent}" aria-labelledby="progress-title" aria-describedby="progress-status">${p.percent}%</progress>
 <div id="progress-status" role="status" aria-live="polite">
-<p><strong id="progress-stage">${stageLabel(p.stage)}</strong> · <span id="progress-percent">${p.percent}%</span><span id="progress-eta" class="eta">${eta ? ` · ${eta}` : ''}</span></p>
+<p><strong id="progress-stage">${stageLabel(p.stage, sourceKind)}</strong> · <span id="progress-percent">${p.percent}%</span><span id="progress-eta" class="eta">${eta ? ` · ${eta}` : ''}</span></p>
 <p id="progress-message" class="message">${p.message}</p>
 </div>
 </section>`;

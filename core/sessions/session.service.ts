@@ -17,6 +17,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { TooManyActiveError } from './too-many-active.js';
+import { THIS_UPLOADER } from './uploader.js';
 
 export interface StartSession {
   user: ChatUser;
@@ -107,6 +108,8 @@ export class SessionService {
         filename: displayName(input.filename ?? (input.source.kind === 'stream' ? input.source.filename : null)),
         origin: input.origin,
         sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
+        // This process stores it: a process starting after a crash can tell the upload will never finish.
+        uploader: THIS_UPLOADER,
         options,
       },
       maxActivePerUser,

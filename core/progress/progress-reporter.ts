@@ -36,10 +36,12 @@ export class ProgressReporter {
     await this.send({ sessionId, status, stage, percent: overallPercent(stage, fraction), message });
   }
 
-  /** Says that the step will be tried again, at the percent reached rather than at the stage's start. */
+  /** Says that the step will be tried again, at the stage and percent reached rather than at the stage's start. */
   async retrying(sessionId: string, stage: Stage, message: string): Promise<void> {
     const latest = await this.latest(sessionId);
-    await this.send({ sessionId, status: 'PROCESSING', stage, percent: Math.max(overallPercent(stage, 0), latest?.percent ?? 0), message });
+    const start = overallPercent(stage, 0);
+    const at = latest && latest.percent > start ? { stage: latest.stage, percent: latest.percent } : { stage, percent: start };
+    await this.send({ sessionId, status: 'PROCESSING', ...at, message });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Core } from '../core/app.js';
-import type { SessionStatus, Session, Stage } from '../core/domain/session.js';
+import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
 
 /** What a status message shows, whatever the platform. */
@@ -7,6 +7,8 @@ export interface StatusView {
   title: string;
   status: SessionStatus;
   stage: Stage;
+  /** Where the recording came from, which names the upload stage ("Downloading" for a link); an upload when absent. */
+  sourceKind?: SourceKind;
   percent: number;
   message: string;
   etaSeconds: number | null;

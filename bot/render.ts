@@ -11,8 +11,9 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
     title: session.filename ?? 'Recording',
     status: event?.status ?? session.status,
     stage: event?.stage ?? session.stage,
+    sourceKind: session.sourceKind,
     percent: event?.percent ?? session.percent,
-    message: event?.message ?? stageLabel(session.stage),
+    message: event?.message ?? stageLabel(session.stage, session.sourceKind),
     etaSeconds: event?.etaSeconds ?? null,
     error: event?.error ?? (session.errorCode ? { code: session.errorCode, message: session.errorMessage ?? '' } : null),
     link,
@@ -47,7 +48,7 @@ export function statusLine(view: StatusView): string {
       return '⏹️ Cancelled.';
     default: {
       const eta = formatEta(view.etaSeconds);
-      return `${stageLabel(view.stage)}: ${view.message}${eta ? ` (${eta})` : ''}`;
+      return `${stageLabel(view.stage, view.sourceKind)}: ${view.message}${eta ? ` (${eta})` : ''}`;
     }
   }
 }
@@ -56,7 +57,8 @@ const PRIORITY_MARK: Record<Todo['priority'], string> = { high: '🔴', medium: 
 
 /** A todo's detail line: priority, time in the recording, assignee, due date. */
 export function todoDetails(todo: Todo): string {
-  const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`, `⏱ ${todo.timestamp}`];
+  const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`];
+  if (todo.timestamp) parts.push(`⏱ ${todo.timestamp}`);
   if (todo.assignee) parts.push(`👤 ${todo.assignee}`);
   if (todo.due) parts.push(`📅 ${todo.due}`);
   return parts.join(' · ');

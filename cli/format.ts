@@ -2,7 +2,7 @@ import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
 import { speakerName } from '../core/domain/speaker-name.js';
-import type { Todo } from '../core/domain/todos.js';
+import { droppedTodosSentence, type Todo } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 
@@ -38,6 +38,8 @@ export function formatResults(r: SessionResults, withTranscript: boolean): strin
     const { todos } = r.todos;
     out.push(`Todos (${todos.filter((t) => t.completed).length} of ${todos.length} done)`);
     for (const t of todos) out.push(...formatTodo(t));
+    const dropped = droppedTodosSentence(r.todos);
+    if (dropped) out.push(`  ${dropped}`);
   }
   if (withTranscript && r.transcript) {
     out.push('Transcript');

@@ -5,6 +5,7 @@ import * as jobTable from './20261126000000_job_table.js';
 import * as progressTables from './20261126010000_progress_tables.js';
 import * as chatEventDedupe from './20261126020000_chat_event_dedupe.js';
 import * as jobClaims from './20261126030000_job_claims.js';
+import * as sessionUploader from './20261127000000_session_uploader.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -17,4 +18,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261126010000_progress_tables', progressTables],
   ['20261126020000_chat_event_dedupe', chatEventDedupe],
   ['20261126030000_job_claims', jobClaims],
+  ['20261127000000_session_uploader', sessionUploader],
 ];

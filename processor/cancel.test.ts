@@ -87,6 +87,22 @@ describe('cancelling a session', () => {
     expect(events.some((e) => e.status === 'FAILED')).toBe(false);
   });
 
+  it('a cancel closes the request to the WhisperX worker at once, before the worker would have answered', async () => {
+    const session = await h.processingSession(owner, origin);
+    const index = h.whisperx.requests.length;
+    // The worker reports its first percent, then would go quiet for far longer than this test may run.
+    h.whisperx.failNext({ kind: 'delay', ms: 600_000 });
+    await h.core.queue.publish('transcribe', job(session.id));
+    await until('the transcription to report progress', async () => (await h.progressOf(session.id)).some((e) => e.stage === 'transcribe'));
+
+    expect((await h.core.sessionService.cancel(session.id, owner, false)).outcome).toBe('cancelled');
+    // The worker is still silent, so only the client can have closed this connection.
+    await h.whisperx.connectionClosed(index);
+    await afterProcessorPassed();
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'CANCELLED' });
+    expect(await h.core.store.exists(h.core.layout.transcript(session.id))).toBe(false);
+  });
+
   it('aborts an upload in progress, leaving no object behind', async () => {
     // The recording arrives slowly: half of it now, the rest never.
     const video = await readFile(h.video);

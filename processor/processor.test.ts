@@ -111,6 +111,22 @@ describe('the processor', () => {
     expect(events.some((e) => /retrying/.test(e.message))).toBe(true);
   });
 
+  it('on a retry, never moves the progress backwards: the retried attempt shows the stage reached until it gets past it', async () => {
+    const session = await h.processingSession();
+    h.whisperx.failNext({ kind: 'disconnect' });
+    await h.core.queue.publish('transcribe', job(session.id));
+    expect((await h.finalState(session.id)).status).toBe('COMPLETED');
+
+    const events = (await h.progressOf(session.id)).filter((e) => e.status === 'PROCESSING');
+    const percents = events.map((e) => e.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    const retry = events.find((e) => /retrying \(attempt 2\)/.test(e.message));
+    expect(retry).toMatchObject({ stage: 'transcribe' });
+    // The second attempt extracts the audio again, shown where the first one got to.
+    const again = events.slice(events.indexOf(retry!) + 1).find((e) => e.message.startsWith('Extracting the audio'));
+    expect(again).toMatchObject({ stage: 'transcribe', percent: retry!.percent, message: 'Extracting the audio (retrying, attempt 2)' });
+  });
+
   it('fails the session with the worker’s reason when the error is final, and dead-letters the job', async () => {
     const session = await h.processingSession();
     h.whisperx.failNext({ kind: 'error', code: 'no_align_model', message: 'No default align-model for language: is' });

@@ -1,7 +1,7 @@
 import type { Core } from '../core/app.js';
 import type { LocalModels } from '../core/models/index.js';
 import type { Consumer } from '../core/queue/job-queue.js';
-import { startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
+import { recoverInterruptedUploads, startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
 import type { TodoGenerator } from './engines/todo-generator.js';
 import type { Transcriber } from './engines/transcriber.js';
 import type { AudioExtractor } from './jobs/transcribe.job.js';
@@ -27,7 +27,7 @@ export interface RunningProcessor {
 }
 
 /**
- * Consumes both queues, and fails sessions whose upload was abandoned. Run as many processes as the GPU
+ * Consumes both queues, and fails sessions whose upload was abandoned (at start, those of crashed processes). Run as many processes as the GPU
  * and the LLM endpoint can take.
  */
 export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngines): Promise<RunningProcessor> {
@@ -40,6 +40,10 @@ export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngi
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.
   engines.models?.speech?.prefetch();
   engines.models?.llm?.prefetch();
+  // Uploads cut short by a crash hold their person's slot and leave temporary files: cleared now, not in an hour.
+  await recoverInterruptedUploads({ sessions, progress, log, store, layout }, new Date(performance.timeOrigin)).catch((err: unknown) =>
+    log.warn({ err }, 'could not recover interrupted uploads'),
+  );
   const reaper = startStaleUploadReaper({ sessions, progress, log }, deps.config.ingest.uploadTimeoutMs);
   return {
     stop: async () => {

@@ -37,7 +37,7 @@ export function currentProgress(session: Session, latest: ProgressEvent | null):
     status: session.status,
     stage: session.stage,
     percent: session.status === 'COMPLETED' ? 100 : session.percent,
-    message: session.errorMessage ?? stageLabel(session.stage),
+    message: session.errorMessage ?? stageLabel(session.stage, session.sourceKind),
     etaSeconds: null,
     at: session.updatedAt.toISOString(),
     error: code ? { code: isErrorCode(code) ? code : 'INTERNAL', message: session.errorMessage ?? '' } : null,

@@ -18,6 +18,7 @@ interface SessionRow {
   thread_ref: string | null;
   status_message_ref: string | null;
   source_kind: SourceKind;
+  uploader: string | null;
   size_bytes: string | number | null;
   content_type: string | null;
   duration_seconds: number | null;
@@ -38,6 +39,8 @@ export interface NewSession {
   filename: string | null;
   origin: ChatOrigin;
   sourceKind: SourceKind;
+  /** The process storing the recording (core/sessions/uploader.ts), when it is known. */
+  uploader?: string;
   options: TranscriptionOptions;
 }
 
@@ -107,6 +110,7 @@ function toSession(r: SessionRow): Session {
       statusMessageRef: r.status_message_ref,
     },
     sourceKind: r.source_kind,
+    uploader: r.uploader,
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     contentType: r.content_type,
     durationSeconds: r.duration_seconds,
@@ -134,6 +138,7 @@ async function insertSession(db: Knex | Knex.Transaction, s: NewSession): Promis
       thread_ref: s.origin.threadRef,
       status_message_ref: s.origin.statusMessageRef,
       source_kind: s.sourceKind,
+      uploader: s.uploader ?? null,
       options: JSON.stringify(s.options) as unknown as TranscriptionOptions,
     })
     .returning('*');

@@ -61,7 +61,7 @@ describe('todos document', () => {
     );
     expect(todosDocumentSchema.parse(docs.todos)).toEqual(docs.todos);
     expect(docs.todos.todos.map((t) => [t.id, t.completed, t.completed_by])).toEqual([['1', false, null], ['2', false, null]]);
-    expect(docs.todos.metadata).toEqual({ total_todos: 2, high_priority: 1, estimated_time: '1 hour' });
+    expect(docs.todos.metadata).toEqual({ total_todos: 2, high_priority: 1, estimated_time: '1 hour', dropped: 0 });
     expect(docs.summary).toEqual({ generated_at: '2026-11-25T10:30:00.000Z', session_id: id, summary: 'Release planning', key_points: ['two fixes'], decisions: ['ship Friday'] });
   });
 });

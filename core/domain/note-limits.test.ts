@@ -39,13 +39,20 @@ describe('notes from a model told to write too much', () => {
   it('are bounded when stored, whoever wrote them', () => {
     const docs = buildDocuments('00000000-0000-4000-8000-000000000000', flood, new Date());
     expect(todosDocumentSchema.parse(docs.todos).todos).toHaveLength(NOTE_LIMITS.todos);
-    expect(docs.todos.metadata).toMatchObject({ total_todos: NOTE_LIMITS.todos, high_priority: NOTE_LIMITS.todos });
+    expect(docs.todos.metadata).toMatchObject({ total_todos: NOTE_LIMITS.todos, high_priority: NOTE_LIMITS.todos, dropped: 500 - NOTE_LIMITS.todos });
     expect(docs.summary.summary).toBe(docs.todos.summary);
     expect(docs.summary.key_points).toHaveLength(NOTE_LIMITS.listItems);
   });
 
   it('within the limits, are stored as written', () => {
     const modest: MeetingNotes = { summary: 's', keyPoints: ['k'], decisions: [], estimatedTime: null, todos: [{ ...todo, task: 't', context: 'c', assignee: null, due: 'Friday', segments: [1, 2] }] };
-    expect(boundNotes(modest)).toEqual(modest);
+    expect(boundNotes(modest)).toEqual({ ...modest, dropped: 0 });
+  });
+
+  it('count the todos left out, the generator\'s own included; a todos.json from before the count still reads', () => {
+    const docs = buildDocuments('00000000-0000-4000-8000-000000000000', { ...flood, dropped: 7 }, new Date());
+    expect(docs.todos.metadata.dropped).toBe(7 + 500 - NOTE_LIMITS.todos);
+    const { dropped: _, ...older } = docs.todos.metadata;
+    expect(todosDocumentSchema.parse({ ...docs.todos, metadata: older }).metadata.dropped).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { Stage } from './session.js';
+import type { SourceKind, Stage } from './session.js';
 
 /** Words for the stages and the time left, shared by the chat messages and the status page. */
 const STAGE_LABELS: Record<Stage, string> = {
@@ -12,7 +12,15 @@ const STAGE_LABELS: Record<Stage, string> = {
   done: 'Done',
 };
 
-export const stageLabel = (stage: Stage) => STAGE_LABELS[stage];
+/** A recording shared as a link is downloaded by us, not uploaded by the person. */
+export const stageLabel = (stage: Stage, sourceKind: SourceKind = 'upload') =>
+  stage === 'upload' && sourceKind === 'link' ? 'Downloading' : STAGE_LABELS[stage];
+
+/** What the upload stage says while the recording comes in, by where it comes from. */
+export function receivingMessage(sourceKind: SourceKind, bytes?: { received: string; total: string | null }): string {
+  if (!bytes) return sourceKind === 'link' ? 'Fetching the recording from its link' : 'Receiving the recording';
+  return `${sourceKind === 'link' ? 'Downloaded' : 'Received'} ${bytes.received}${bytes.total ? ` of ${bytes.total}` : ''}`;
+}
 
 export function formatEta(seconds: number | null): string | null {
   if (seconds === null) return null;

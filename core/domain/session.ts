@@ -43,6 +43,8 @@ export interface Session {
   summaryPath: string | null;
   origin: ChatOrigin;
   sourceKind: SourceKind;
+  /** The process storing the recording while it is UPLOADING (core/sessions/uploader.ts); null when unknown. */
+  uploader: string | null;
   sizeBytes: number | null;
   contentType: string | null;
   durationSeconds: number | null;

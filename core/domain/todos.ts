@@ -8,13 +8,17 @@ export const todoSchema = z.object({
   id: z.string(),
   task: z.string(),
   priority: z.enum(PRIORITIES),
-  /** `hh:mm:ss` of the first cited segment: always a time that exists in the transcript. */
-  timestamp: z.string().regex(/^\d{2,}:\d{2}:\d{2}$/),
+  /**
+   * `hh:mm:ss` of the first cited segment: always a time that exists in the transcript. Null when none of
+   * the lines the model cited exists: the todo is kept, without a place in the recording.
+   */
+  timestamp: z.string().regex(/^\d{2,}:\d{2}:\d{2}$/).nullable(),
   context: z.string(),
   completed: z.boolean(),
   assignee: z.string().nullable(),
   due: z.string().nullable(),
-  segments: z.array(z.number().int().nonnegative()).min(1),
+  /** Cited transcript segment ids that exist; empty for a todo whose citations could not be verified. */
+  segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
   completed_at: z.string().nullable(),
 });
@@ -31,6 +35,8 @@ export const todosDocumentSchema = z.object({
     total_todos: z.number().int(),
     high_priority: z.number().int(),
     estimated_time: z.string().nullable(),
+    /** Todos the model wrote that were left out (over NOTE_LIMITS.todos); absent in older files. */
+    dropped: z.number().int().nonnegative().optional(),
   }),
 });
 export type TodosDocument = z.infer<typeof todosDocumentSchema>;
@@ -52,6 +58,8 @@ export interface MeetingNotes {
   decisions: string[];
   todos: Array<Pick<Todo, 'task' | 'priority' | 'context' | 'assignee' | 'due' | 'segments' | 'timestamp'>>;
   estimatedTime: string | null;
+  /** Todos the generator left out before these (over NOTE_LIMITS.todos in a part); counted into `dropped`. */
+  dropped?: number;
 }
 
 /**
@@ -90,7 +98,15 @@ export function boundNotes(notes: MeetingNotes): MeetingNotes {
       due: label(t.due),
       segments: t.segments.slice(0, L.segmentsPerTodo),
     })),
+    dropped: (notes.dropped ?? 0) + Math.max(0, notes.todos.length - L.todos),
   };
+}
+
+/** What chat and the page say when todos were left out of a list, or null when none were. */
+export function droppedTodosSentence(todos: Pick<TodosDocument, 'metadata'>): string | null {
+  const n = todos.metadata.dropped ?? 0;
+  if (n === 0) return null;
+  return `${n} more ${n === 1 ? 'todo was' : 'todos were'} left out: a list keeps the first ${NOTE_LIMITS.todos}.`;
 }
 
 /** The stored documents for `notes`, bounded by NOTE_LIMITS whoever wrote them. */
@@ -119,6 +135,7 @@ export function buildDocuments(
         total_todos: todos.length,
         high_priority: todos.filter((t) => t.priority === 'high').length,
         estimated_time: notes.estimatedTime,
+        dropped: notes.dropped ?? 0,
       },
     },
     summary: {

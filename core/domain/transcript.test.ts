@@ -9,10 +9,9 @@ describe('WhisperX output', () => {
   it('parses the real shape with its quirks and normalises it for storage', () => {
     const raw = whisperxResultSchema.parse(parsePythonJson(fixture));
     const t = normaliseTranscript(raw, meta);
-    // The failed-alignment segment (" ¿", no words) has text, so it stays, without words or speaker.
-    expect(t.segments.map((s) => s.id)).toEqual([0, 1, 2, 3]);
-    expect(t.segments[3]).toMatchObject({ text: '¿', words: [] });
-    expect(t.segments[3]!.speaker).toBeUndefined();
+    // The failed-alignment segment (" ¿", no words) says nothing, so it is not stored as speech.
+    expect(t.segments.map((s) => s.id)).toEqual([0, 1, 2]);
+    expect(t.segments.map((s) => s.text)).not.toContain('¿');
     // A number word without times keeps only `word`.
     expect(t.segments[0]!.words[4]).toEqual({ word: '2' });
     // A word outside any diarization turn has no speaker, its neighbours do.
@@ -34,6 +33,20 @@ describe('WhisperX output', () => {
   it('rejects output that is not a transcript', () => {
     expect(whisperxResultSchema.safeParse({ segments: [{ text: 'no times' }] }).success).toBe(false);
     expect(whisperxResultSchema.safeParse({ text: 'plain' }).success).toBe(false);
+  });
+
+  it('drops segments with no word in them: only punctuation, symbols or spaces', () => {
+    const t = normaliseTranscript(
+      { segments: [
+        { start: 0, end: 1, text: ' ¿' },
+        { start: 1, end: 2, text: '… ♪ —' },
+        { start: 2, end: 3, text: '5 €' },
+        { start: 3, end: 4, text: '¿qué?' },
+        { start: 4, end: 5, text: '了解' },
+      ] },
+      meta,
+    );
+    expect(t.segments.map((s) => [s.id, s.text])).toEqual([[0, '5 €'], [1, '¿qué?'], [2, '了解']]);
   });
 
   it('orders segments by time, rounds to milliseconds and drops empty text', () => {

@@ -107,13 +107,19 @@ function normaliseWord(w: z.infer<typeof wordSchema>): Word {
   return out;
 }
 
-/** Turns engine output into the stored transcript: ids added, times rounded, sorted, empty text dropped. */
+/**
+ * Text with a letter or a digit in it. WhisperX ends some recordings with a segment of only punctuation
+ * (" ¿") where alignment failed; such a segment, like one of symbols or spaces, is no speech.
+ */
+const SAYS_SOMETHING = /[\p{L}\p{N}]/u;
+
+/** Turns engine output into the stored transcript: ids added, times rounded, sorted, segments without words dropped. */
 export function normaliseTranscript(
   raw: WhisperxResult,
   meta: { sessionId: string; engine: string; model: string | null; duration: number; language: string | null; now: Date; speakerNote?: string },
 ): StoredTranscript {
   const segments = raw.segments
-    .filter((s) => s.text.trim() !== '')
+    .filter((s) => SAYS_SOMETHING.test(s.text))
     .sort((a, b) => a.start - b.start)
     .map((s, id): Segment => {
       const seg: Segment = {

@@ -20,6 +20,9 @@ export interface StageProgress {
  * stored outputs are the truth, so a Redis outage is logged and never stops the pipeline.
  */
 export class ProgressReporter {
+  /** Where a retried job's earlier attempt got to, per session: see `resume`. */
+  private readonly reached = new Map<string, { stage: Stage; percent: number; attempt: number }>();
+
   constructor(
     private readonly bus: ProgressBus,
     private readonly log: Logger,
@@ -31,6 +34,28 @@ export class ProgressReporter {
 
   async report(sessionId: string, status: SessionStatus, stage: Stage, fraction: number, message: string): Promise<void> {
     await this.send({ sessionId, status, stage, percent: overallPercent(stage, fraction), message });
+  }
+
+  /** Says that the step will be tried again, at the stage and percent reached rather than at the stage's start. */
+  async retrying(sessionId: string, stage: Stage, message: string): Promise<void> {
+    const latest = await this.latest(sessionId);
+    const start = overallPercent(stage, 0);
+    const at = latest && latest.percent > start ? { stage: latest.stage, percent: latest.percent } : { stage, percent: start };
+    await this.send({ sessionId, status: 'PROCESSING', ...at, message });
+  }
+
+  /**
+   * A retried job starts over from its first stage. Until its progress passes where the earlier attempt got
+   * to, its events stay at that stage and percent and say it is a retry: progress never goes backwards.
+   * Ends at `release`.
+   */
+  async resume(sessionId: string, attempt: number): Promise<void> {
+    const latest = await this.latest(sessionId);
+    if (latest) this.reached.set(sessionId, { stage: latest.stage, percent: latest.percent, attempt });
+  }
+
+  release(sessionId: string): void {
+    this.reached.delete(sessionId);
   }
 
   async fail(sessionId: string, stage: Stage, error: AppError): Promise<void> {
@@ -65,7 +90,29 @@ export class ProgressReporter {
     };
   }
 
-  private async send(update: ProgressUpdate): Promise<ProgressEvent | null> {
+  /** The session's latest event while it is processing; null otherwise or when the bus cannot say. */
+  private async latest(sessionId: string): Promise<ProgressEvent | null> {
+    const latest = await this.bus.latest(sessionId).catch((err: unknown) => {
+      this.log.warn({ err, sessionId }, 'latest progress not read');
+      return null;
+    });
+    return latest?.status === 'PROCESSING' ? latest : null;
+  }
+
+  /** The update as a retried job shows it: held where the earlier attempt got to, until it passes it. */
+  private held(update: ProgressUpdate): ProgressUpdate {
+    const reached = this.reached.get(update.sessionId);
+    if (!reached || update.status !== 'PROCESSING') return update;
+    if (update.percent >= reached.percent) {
+      this.reached.delete(update.sessionId);
+      return update;
+    }
+    const message = `${update.message} (retrying, attempt ${reached.attempt})`;
+    return { ...update, stage: reached.stage, percent: reached.percent, message, etaSeconds: null };
+  }
+
+  private async send(unheld: ProgressUpdate): Promise<ProgressEvent | null> {
+    const update = this.held(unheld);
     try {
       return await this.bus.publish(update);
     } catch (err) {

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +10,7 @@ import { testConfig } from '../../test/helpers/config.js';
 import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import { createCore, type Core } from '../app.js';
 import type { ChatUser } from '../domain/chat-user.js';
+import { stageLabel } from '../domain/progress-text.js';
 import type { ChatOrigin } from '../domain/session.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -122,5 +126,32 @@ describe('who may cancel and delete a session', () => {
     await core.sessionService.cancel(session.id, owner, false);
     expect(await core.sessionService.delete(session.id, person('admin'), true)).toMatchObject({ outcome: 'deleted' });
     expect(await core.sessionService.get(session.id)).toBeNull();
+  });
+});
+
+describe('a recording shared as a link', () => {
+  it('is said to be downloading, not uploading, while it comes in', async () => {
+    // The link answers with the start of a file, then waits: the session stays in its first stage.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '1000000' });
+      res.write(Buffer.alloc(1000));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const dana = person('dana');
+    try {
+      const { session, uploaded } = await core.sessionService.start({ user: dana, origin, source: { kind: 'link', url: `http://127.0.0.1:${port}/standup.mp4` } });
+      const latest = await core.bus.latest(session.id);
+      expect(latest).toMatchObject({ status: 'UPLOADING', stage: 'upload' });
+      expect(latest!.message).toMatch(/^(Fetching the recording from its link|Downloaded 1 kB of )/);
+      expect(stageLabel(latest!.stage, session.sourceKind)).toBe('Downloading');
+      expect(stageLabel('upload', 'upload')).toBe('Uploading');
+      await core.sessionService.cancel(session.id, dana, false);
+      await uploaded;
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

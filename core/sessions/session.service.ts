@@ -3,6 +3,7 @@ import type { SessionsRepository } from '../db/sessions.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
+import { receivingMessage } from '../domain/progress-text.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
 import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
@@ -16,6 +17,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { TooManyActiveError } from './too-many-active.js';
+import { THIS_UPLOADER } from './uploader.js';
 
 export interface StartSession {
   user: ChatUser;
@@ -106,13 +108,15 @@ export class SessionService {
         filename: displayName(input.filename ?? (input.source.kind === 'stream' ? input.source.filename : null)),
         origin: input.origin,
         sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
+        // This process stores it: a process starting after a crash can tell the upload will never finish.
+        uploader: THIS_UPLOADER,
         options,
       },
       maxActivePerUser,
     );
     if (!created.session) throw new TooManyActiveError(created.active);
     const { session } = created;
-    await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, 'Receiving the recording');
+    await this.deps.progress.report(session.id, 'UPLOADING', 'upload', 0, receivingMessage(session.sourceKind));
     const abort = new AbortController();
     this.uploads.set(session.id, abort);
     const signal = input.signal ? AbortSignal.any([input.signal, abort.signal]) : abort.signal;
@@ -200,11 +204,12 @@ export class SessionService {
     const { ingest, sessions, queue, progress, log } = this.deps;
     const id = session.id;
     try {
-      const stage = progress.begin(id, 'UPLOADING', 'upload', 'Receiving the recording');
+      const stage = progress.begin(id, 'UPLOADING', 'upload', receivingMessage(session.sourceKind));
       const media = await ingest.ingest(
         id,
         input.source,
-        (bytes, total) => stage.update(total ? bytes / total : 0, `Received ${formatBytes(bytes)}${total ? ` of ${formatBytes(total)}` : ''}`),
+        (bytes, total) =>
+          stage.update(total ? bytes / total : 0, receivingMessage(session.sourceKind, { received: formatBytes(bytes), total: total ? formatBytes(total) : null })),
         signal,
       );
       await stage.flush();

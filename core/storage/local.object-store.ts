@@ -134,6 +134,28 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  async removeAbandonedWrites(olderThan: Date, inUse: (ref: ObjectRef) => boolean): Promise<number> {
+    let removed = 0;
+    try {
+      for (const bucket of this.bucketNames()) {
+        const bucketDir = this.bucketDir(bucket);
+        const temporaries = (await listFiles(bucketDir, '')).filter((key) => isTemporary(key) && !inUse({ bucket, key }));
+        const abandoned: string[] = [];
+        for (const key of temporaries) {
+          // A write in progress touches its file as it goes: only one idle since `olderThan` is abandoned.
+          const modified = await stat(path.join(bucketDir, key)).then((s) => s.mtime, () => null);
+          if (modified && modified < olderThan) abandoned.push(key);
+        }
+        await Promise.all(abandoned.map((key) => rm(path.join(bucketDir, key), { force: true })));
+        await removeEmptyDirs(bucketDir, abandoned);
+        removed += abandoned.length;
+      }
+      return removed;
+    } catch (err) {
+      throw storageUnavailable(err);
+    }
+  }
+
   async ping(): Promise<void> {
     try {
       await Promise.all(this.bucketNames().map((bucket) => this.requireBucket(bucket)));

@@ -35,4 +35,10 @@ export interface ObjectStore {
   deletePrefix(prefix: ObjectRef): Promise<number>;
   /** Cheap reachability check for /readyz. */
   ping(): Promise<void>;
+  /**
+   * Removes what writes that never finished left behind (a crashed writer's temporary files), last written
+   * before `olderThan`, except under a prefix that `inUse` keeps; returns how many went. Only a store that
+   * leaves such files has it (S3 drops an unfinished upload itself).
+   */
+  removeAbandonedWrites?(olderThan: Date, inUse: (ref: ObjectRef) => boolean): Promise<number>;
 }

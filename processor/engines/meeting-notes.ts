@@ -34,10 +34,12 @@ export async function writeMeetingNotes(
   const chunks = chunkTranscript(transcript, limits);
   const steps = chunks.length > 1 ? chunks.length + 1 : chunks.length;
   const answers: NotesAnswer[] = [];
+  let dropped = 0;
   for (const [index, chunk] of chunks.entries()) {
     const answer = await model.notes(notesPrompt(chunk, { index, count: chunks.length, language: transcript.language }), chunk);
     // Bounds the merge below; what is stored is bounded again (NOTE_LIMITS).
     answers.push({ ...answer, todos: answer.todos.slice(0, NOTE_LIMITS.todos) });
+    dropped += Math.max(0, answer.todos.length - NOTE_LIMITS.todos);
     onProgress(Math.round(((index + 1) / steps) * 100));
   }
 
@@ -53,6 +55,7 @@ export async function writeMeetingNotes(
     decisions: overview.decisions,
     estimatedTime: overview.estimated_time,
     todos,
+    dropped,
   };
 }
 

@@ -182,7 +182,7 @@ describe('missingCitations', () => {
 });
 
 describe('withOnlyRealCitations', () => {
-  it('drops cited ids outside the part, and todos left citing none', () => {
+  it('drops cited ids outside the part, keeping a todo left citing none', () => {
     const [chunk] = chunkTranscript(evenly(5, 1), { maxSeconds: 600, maxChars: 10_000 });
     const answer: NotesAnswer = {
       summary: 'kept',
@@ -191,7 +191,7 @@ describe('withOnlyRealCitations', () => {
       estimated_time: null,
       todos: [todo('a', [0, 999]), todo('b', [999]), todo('c', [4])],
     };
-    expect(withOnlyRealCitations(answer, chunk!)).toEqual({ ...answer, todos: [todo('a', [0]), todo('c', [4])] });
+    expect(withOnlyRealCitations(answer, chunk!)).toEqual({ ...answer, todos: [todo('a', [0]), todo('b', []), todo('c', [4])] });
   });
 });
 
@@ -224,5 +224,13 @@ describe('mergeTodos', () => {
     expect(report.timestamp).toBe('00:02:10');
     // Ordered by first mention.
     expect(merged.map((m) => m.segments[0])).toEqual([1, 2]);
+  });
+
+  it('keeps a todo that cites no line of the transcript, without a timestamp, after the placed ones', () => {
+    const merged = mergeTodos([todo('Call the venue', [999]), todo('Review the hiring plan', [2])], t);
+    expect(merged.map((m) => [m.task, m.segments, m.timestamp])).toEqual([
+      ['Review the hiring plan', [2], '00:03:50'],
+      ['Call the venue', [], null],
+    ]);
   });
 });

@@ -157,13 +157,13 @@ export function missingCitations(answer: NotesAnswer, chunk: TranscriptChunk): n
   return [...new Set(cited.filter((id) => !ids.has(id)))];
 }
 
-/** The answer citing only lines of its part: other ids are removed, and a todo left citing none is dropped. */
+/**
+ * The answer citing only lines of its part: other ids are removed. A todo left citing none is kept: a model
+ * that numbers lines wrongly (by time, say) still heard the task, and it is stored without a place.
+ */
 export function withOnlyRealCitations(answer: NotesAnswer, chunk: TranscriptChunk): NotesAnswer {
   const ids = new Set(chunk.segments.map((s) => s.id));
-  const todos = answer.todos
-    .map((t) => ({ ...t, segments: t.segments.filter((id) => ids.has(id)) }))
-    .filter((t) => t.segments.length > 0);
-  return { ...answer, todos };
+  return { ...answer, todos: answer.todos.map((t) => ({ ...t, segments: t.segments.filter((id) => ids.has(id)) })) };
 }
 
 const STOP_WORDS = new Set(
@@ -190,7 +190,7 @@ const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 /**
  * All parts' todos as one list: a todo said again later joins the first one (highest priority, all cited
  * segments, the first known assignee and due date). The timestamp is that of the first cited segment, so
- * it always exists in the transcript. Order: by first mention.
+ * it always exists in the transcript; a todo citing no segment of it has none. Order: by first mention.
  */
 export function mergeTodos(todos: TodoAnswer[], transcript: StoredTranscript): MeetingNotes['todos'] {
   const merged: TodoAnswer[] = [];
@@ -207,10 +207,12 @@ export function mergeTodos(todos: TodoAnswer[], transcript: StoredTranscript): M
   }
   const startById = new Map(transcript.segments.map((s) => [s.id, s.start]));
   const notes = merged.map((t) => {
-    const segments = [...new Set(t.segments)].sort((a, b) => a - b);
-    const start = startById.get(segments[0]!);
-    if (start === undefined) throw new Error(`todo cites segment ${segments[0]} that is not in the transcript`);
-    return { task: t.task, priority: t.priority, assignee: t.assignee, due: t.due, context: t.context, segments, timestamp: formatTimestamp(start) };
+    const segments = [...new Set(t.segments)].filter((id) => startById.has(id)).sort((a, b) => a - b);
+    const first = segments[0];
+    const timestamp = first === undefined ? null : formatTimestamp(startById.get(first)!);
+    return { task: t.task, priority: t.priority, assignee: t.assignee, due: t.due, context: t.context, segments, timestamp };
   });
-  return notes.sort((a, b) => startById.get(a.segments[0]!)! - startById.get(b.segments[0]!)!);
+  // Todos without a place in the recording come last, in the order they were said.
+  const start = (todo: { segments: number[] }) => (todo.segments[0] === undefined ? Number.MAX_VALUE : startById.get(todo.segments[0])!);
+  return notes.sort((a, b) => start(a) - start(b));
 }

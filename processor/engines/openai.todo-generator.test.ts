@@ -126,6 +126,16 @@ describe('OpenAITodoGenerator', () => {
     expect(fake.requests[1]!.chat!.messages[2]!.content).toMatch(/4242/);
   });
 
+  it('keeps a todo whose only citation never becomes real, without a place in the recording', async () => {
+    fake.always('chat', replies.citingMissingSegment(999));
+    const notes = await generator().generate({ transcript: SHORT, onProgress: () => {} });
+
+    expect(fake.requests).toHaveLength(3);
+    expect(notes.todos).toHaveLength(2);
+    expect(notes.todos.at(-1)).toMatchObject({ segments: [], timestamp: null });
+    expect(notes.todos.at(-1)!.task.length).toBeGreaterThan(0);
+  });
+
   it('gives up with LLM_INVALID_OUTPUT after exactly maxInvalidAnswers unusable answers', async () => {
     fake.always('chat', replies.invalidJson());
     const err = await generator({ maxInvalidAnswers: 4 })

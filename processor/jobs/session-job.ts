@@ -115,6 +115,7 @@ async function runClaimed(
     },
   };
 
+  if (ctx.attempt > 1) await progress.resume(session.id, ctx.attempt);
   try {
     await work(session, stages, AbortSignal.any([ctx.signal, stopped.signal, lost]));
   } catch (err) {
@@ -133,10 +134,11 @@ async function runClaimed(
       await sessions.transition(session.id, ['PROCESSING'], { status: 'FAILED', errorCode: error.code, errorMessage: error.userMessage });
       await progress.fail(session.id, stage, error);
     } else {
-      await progress.report(session.id, 'PROCESSING', stage, 0, `A temporary problem interrupted this step; retrying (attempt ${ctx.attempt + 1}).`);
+      await progress.retrying(session.id, stage, `A temporary problem interrupted this step; retrying (attempt ${ctx.attempt + 1}).`);
     }
     throw error;
   } finally {
     unsubscribe();
+    progress.release(session.id);
   }
 }

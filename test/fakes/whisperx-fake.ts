@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +54,8 @@ export interface WhisperxFake {
   failNext(...failures: FakeFailure[]): void;
   /** A failure for every request `match` picks (all when absent), ahead of failNext's, until cleared with null. */
   always(failure: FakeFailure | null, match?: (request: RecordedTranscribeRequest) => boolean): void;
+  /** Resolves when the connection that carried `requests[index]` closes (the client gave up, or the answer ended). */
+  connectionClosed(index: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,8 +76,10 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
   const failures: FakeFailure[] = [];
   let standing: { failure: FakeFailure; match: (request: RecordedTranscribeRequest) => boolean } | null = null;
   let script = opts.script ?? DEFAULT_SCRIPT;
+  const connectionsClosed: Promise<void>[] = [];
 
   async function transcribe(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    const socketClosed = once(req.socket, 'close').then(() => {});
     const body = await readBody(req);
     const format = audioFormat(body);
     const record: RecordedTranscribeRequest = {
@@ -90,6 +95,7 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
       durationSeconds: format ? audioDuration(body) : null,
     };
     requests.push(record);
+    connectionsClosed.push(socketClosed);
 
     const failure = standing?.match(record) ? standing.failure : failures.shift();
     if (failure?.kind === 'hang') return;
@@ -160,6 +166,7 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
     always(failure, match = () => true) {
       standing = failure && { failure, match };
     },
+    connectionClosed: (index) => connectionsClosed[index] ?? Promise.reject(new Error(`no transcription request ${index}`)),
     close: () => closeServer(server),
   };
 }

@@ -95,6 +95,27 @@ describe('the status page', () => {
     expect(renderStatusPage(local, 'token')).toContain(`<p class="note" id="speaker-note">${note}</p>`);
   });
 
+  it('shows a todo without a place in the recording with no time, and says how many todos were left out', () => {
+    const state = completedState('Ship it');
+    const [todo] = state.results!.todos!.todos;
+    const todos = { ...state.results!.todos!, todos: [{ ...todo!, segments: [], timestamp: null }], metadata: { ...state.results!.todos!.metadata, dropped: 3 } };
+    const page = renderStatusPage({ ...state, results: { ...state.results!, todos } }, 'token');
+    expect(page).toContain('<label for="todo-1">Ship it</label>');
+    expect(page).toMatch(/<p id="todo-1-details" class="details"><span class="prio prio-high">high<\/span> · Ship it · due Ship it<span/);
+    expect(page).toContain('<p class="note" id="todos-dropped">3 more todos were left out: a list keeps the first 100.</p>');
+    expect(renderStatusPage(state, 'token')).not.toContain('todos-dropped');
+  });
+
+  it('names the first stage of a recording shared as a link "Downloading", live updates included', () => {
+    const state = completedState('Standup');
+    const progress = { ...state.progress, status: 'UPLOADING' as const, stage: 'upload' as const, percent: 0, message: 'Fetching the recording from its link' };
+    const link = renderStatusPage({ ...state, session: { ...state.session, sourceKind: 'link' }, progress }, 'token');
+    expect(link).toContain('<strong id="progress-stage">Downloading</strong>');
+    expect(link).toContain('&quot;upload&quot;:&quot;Downloading&quot;');
+    const upload = renderStatusPage({ ...state, session: { ...state.session, sourceKind: 'upload' }, progress }, 'token');
+    expect(upload).toContain('<strong id="progress-stage">Uploading</strong>');
+  });
+
   it('names speakers readably and reads todo timestamps', () => {
     expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
     expect(speakerName('SPEAKER_11')).toBe('Speaker 12');

@@ -1,8 +1,8 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { speakerName } from '../../core/domain/speaker-name.js';
-import { STAGES } from '../../core/domain/session.js';
-import type { Todo } from '../../core/domain/todos.js';
+import { STAGES, type SourceKind } from '../../core/domain/session.js';
+import { droppedTodosSentence, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
@@ -14,7 +14,8 @@ export function parseTimestamp(ts: string): number {
 }
 
 /** The stage names for the script, so the page and the chat messages say the same words. */
-const STAGE_LABELS_JSON = JSON.stringify(Object.fromEntries(STAGES.map((s) => [s, stageLabel(s)])));
+/** The stage names the page's script shows as progress arrives. */
+const stageLabelsJson = (sourceKind: SourceKind) => JSON.stringify(Object.fromEntries(STAGES.map((s) => [s, stageLabel(s, sourceKind)])));
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
@@ -38,7 +39,7 @@ export function renderStatusPage(state: SessionState, token: string): string {
   const length = session.durationSeconds ? ` · ${formatTimestamp(session.durationSeconds)} long` : null;
   return document(
     title,
-    html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${STAGE_LABELS_JSON}">
+    html`<main id="page" data-session="${session.id}" data-token="${token}" data-status="${state.progress.status}" data-stages="${stageLabelsJson(session.sourceKind)}">
 <header>
 <p class="brand">Whisper Notes</p>
 <h1>${title}</h1>
@@ -80,17 +81,17 @@ export function renderState(state: SessionState, token: string): SafeHtml {
     case 'CANCELLED':
       return html`<section id="cancelled" class="card"><h2>Cancelled</h2><p>This recording was cancelled before it was processed.</p></section>`;
     default:
-      return renderProgress(progress);
+      return renderProgress(progress, state.session.sourceKind);
   }
 }
 
-function renderProgress(p: ProgressEvent): SafeHtml {
+function renderProgress(p: ProgressEvent, sourceKind: SourceKind): SafeHtml {
   const eta = formatEta(p.etaSeconds);
   return html`<section id="progress" class="card" aria-labelledby="progress-title">
 <h2 id="progress-title">Working on it</h2>
 <progress id="progress-bar" max="100" value="${p.percent}" aria-labelledby="progress-title" aria-describedby="progress-status">${p.percent}%</progress>
 <div id="progress-status" role="status" aria-live="polite">
-<p><strong id="progress-stage">${stageLabel(p.stage)}</strong> · <span id="progress-percent">${p.percent}%</span><span id="progress-eta" class="eta">${eta ? ` · ${eta}` : ''}</span></p>
+<p><strong id="progress-stage">${stageLabel(p.stage, sourceKind)}</strong> · <span id="progress-percent">${p.percent}%</span><span id="progress-eta" class="eta">${eta ? ` · ${eta}` : ''}</span></p>
 <p id="progress-message" class="message">${p.message}</p>
 </div>
 </section>`;
@@ -103,6 +104,7 @@ function renderResults(state: SessionState, token: string): SafeHtml {
   const segments = results?.transcript?.segments ?? [];
   const summaryText = summary?.summary ?? results?.todos?.summary ?? '';
   const done = todos.filter((t) => t.completed).length;
+  const dropped = results?.todos ? droppedTodosSentence(results.todos) : null;
   return html`<section id="summary" class="card">
 <h2>Summary</h2>
 ${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
@@ -119,6 +121,7 @@ ${
 <noscript><button type="submit">Save ticks</button></noscript>
 </form>`
 }
+${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
 </section>
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
@@ -134,7 +137,7 @@ function renderTodo(todo: Todo, media: Media | null): SafeHtml {
 <input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
 <input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
 <label for="${id}">${todo.task}</label>
-<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''} · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}<span class="done-by">${doneBy(todo)}</span></p>
+<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span></p>
 ${todo.context ? html`<p class="context">${todo.context}</p>` : null}
 </li>`;
 }

@@ -35,6 +35,13 @@ describe('results in Discord', () => {
     expect(after[1]!.content).toMatch(/^\*\*Todos\*\* \(1\/\d+\) · 12 of 12 done/);
   });
 
+  it('say how many todos were left out', () => {
+    const { sessionId, view: v } = view(2);
+    expect(resultsMessages(sessionId, v)[0]!.content).not.toContain('left out');
+    v.todos.metadata.dropped = 7;
+    expect(resultsMessages(sessionId, v)[0]!.content).toContain('7 more todos were left out: a list keeps the first 100.');
+  });
+
   it('have buttons that set the state they show the way to', () => {
     const { sessionId, view: v } = view(2);
     v.todos.todos[1]!.completed = true;

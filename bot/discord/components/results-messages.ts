@@ -1,5 +1,5 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
-import type { Todo } from '../../../core/domain/todos.js';
+import { droppedTodosSentence, type Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
@@ -47,6 +47,8 @@ function summaryMessage(view: ResultsView): DiscordMessage {
   if (summary.key_points.length) lines.push('', '**Key points**', ...summary.key_points.map((p) => `• ${p}`));
   if (summary.decisions.length) lines.push('', '**Decisions**', ...summary.decisions.map((d) => `• ${d}`));
   if (view.todos.todos.length === 0) lines.push('', 'No todos came up in this meeting.');
+  const dropped = droppedTodosSentence(view.todos);
+  if (dropped) lines.push('', dropped);
   const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
   return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
 }

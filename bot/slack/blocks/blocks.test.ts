@@ -60,6 +60,16 @@ describe('results in Slack', () => {
     expect(after.map((m) => m.blocks.length)).toEqual(before.map((m) => m.blocks.length));
   });
 
+  it('say how many todos were left out, and give a todo without a place in the recording no time', () => {
+    const { sessionId, view: v } = view(2);
+    v.todos.todos[0] = { ...v.todos.todos[0]!, segments: [], timestamp: null };
+    expect(JSON.stringify(resultsMessages(sessionId, v))).not.toContain('left out');
+    v.todos.metadata.dropped = 1;
+    const messages = resultsMessages(sessionId, v);
+    expect(JSON.stringify(messages)).toContain('1 more todo was left out: a list keeps the first 100.');
+    expect(checkboxes(messages)[0]!.e.options[0]!.description.text).toBe('🔴 high · 👤 SPEAKER_01');
+  });
+
   it('say so when the meeting had no todos', () => {
     const { sessionId, view: v } = view(0);
     const messages = resultsMessages(sessionId, v);

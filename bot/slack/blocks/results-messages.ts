@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Todo } from '../../../core/domain/todos.js';
+import { droppedTodosSentence, type Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { linkButton, type SlackMessage } from './status-message.js';
@@ -31,6 +31,8 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
     const numbered = todos.todos.map((todo, i) => ({ todo, n: i + 1 }));
     chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index)));
   }
+  const dropped = droppedTodosSentence(todos);
+  if (dropped) blocks.push(section(dropped));
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
   return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
@@ -25,13 +25,15 @@ describe('withLinkSecret', () => {
   it('makes one secret under DATA_DIR, private to the owner, and every later process uses it', async () => {
     const DATA_DIR = await dataDir();
     const config = loadConfig({ DATA_DIR });
-    const [a, b] = await Promise.all([withLinkSecret(config), withLinkSecret(config)]);
-    expect(a.web.linkSecret!.length).toBeGreaterThanOrEqual(32);
-    expect(b.web.linkSecret).toBe(a.web.linkSecret);
-    expect((await withLinkSecret(loadConfig({ DATA_DIR }))).web.linkSecret).toBe(a.web.linkSecret);
+    // Processes starting together each see no file or a whole one, never one still being written.
+    const [a, ...others] = await Promise.all(Array.from({ length: 20 }, () => withLinkSecret(config)));
+    expect(a!.web.linkSecret!.length).toBeGreaterThanOrEqual(32);
+    for (const b of others) expect(b.web.linkSecret).toBe(a!.web.linkSecret);
+    expect((await withLinkSecret(loadConfig({ DATA_DIR }))).web.linkSecret).toBe(a!.web.linkSecret);
     const file = path.join(DATA_DIR, 'link-secret');
-    expect((await readFile(file, 'utf8')).trim()).toBe(a.web.linkSecret);
+    expect((await readFile(file, 'utf8')).trim()).toBe(a!.web.linkSecret);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(DATA_DIR)).toEqual(['link-secret']);
     expect((await stat(DATA_DIR)).mode & 0o777).toBe(0o700);
   });
 

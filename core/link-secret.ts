@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, type Config } from './config.js';
 import { ensureDataDir } from './data-dir.js';
@@ -15,11 +15,17 @@ export async function withLinkSecret(config: Config): Promise<Config> {
   if (config.web.linkSecret) return config;
   const file = path.join(config.dataDir, 'link-secret');
   await ensureDataDir(config.dataDir);
+  // Written whole under a name of its own, then linked into place: a process starting at the same moment
+  // sees no file or a complete one, never an empty file still being written.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(draft, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
   try {
-    await writeFile(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    await link(draft, file);
   } catch (err) {
     // Another process (or an earlier start) made it first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await rm(draft, { force: true });
   }
   const linkSecret = (await readFile(file, 'utf8')).trim();
   if (linkSecret.length < MIN_LENGTH) {

@@ -157,8 +157,10 @@ describe.each(engines)('PgJobQueue on $engine', ({ env }) => {
 
   it('renews the lease while a long handler runs, so nobody else takes the job', async () => {
     const env = freshPrefix();
-    const owner = await openTable(env, { leaseMs: 300 });
-    const other = await openTable(env, { leaseMs: 300, pollIntervalMs: 20 });
+    // Short, but with room for a renewal that a busy two-core machine delays by a few hundred milliseconds.
+    const leaseMs = 600;
+    const owner = await openTable(env, { leaseMs });
+    const other = await openTable(env, { leaseMs, pollIntervalMs: 20 });
     const started = latch();
     const done = latch();
     await owner.queue.consume('transcribe', async (_job, ctx) => {
@@ -173,7 +175,7 @@ describe.each(engines)('PgJobQueue on $engine', ({ env }) => {
     const leaseEnd = async () => ((await owner.rows('transcribe'))[0]!.lease_expires_at as Date).getTime();
     const first = await leaseEnd();
     // Three lease lengths: without renewals the other consumer, polling all along, would have taken it.
-    await until('the lease to be renewed well past its first end', async () => (await leaseEnd()) - first >= 900);
+    await until('the lease to be renewed well past its first end', async () => (await leaseEnd()) - first >= 3 * leaseMs);
     done.resolve();
     await until('the job to be acked', async () => (await owner.backlog('transcribe')) === 0);
     expect(elsewhere.calls).toEqual([]);

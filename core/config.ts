@@ -51,7 +51,6 @@ const ipList = z
   .pipe(z.array(z.union([z.ipv4(), z.ipv6()], { error: 'must list IP addresses only (e.g. 127.0.0.1)' })));
 
 const envSchema = z.object({
-  NODE_ENV: z.string().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
@@ -151,7 +150,6 @@ export const ENGINE_SWITCHES = {
 } as const satisfies Record<keyof InfrastructureEngines, keyof Env>;
 
 export interface Config {
-  env: string;
   /** Where the embedded engines keep their data. */
   dataDir: string;
   engines: InfrastructureEngines;
@@ -237,7 +235,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const isSet = (name: keyof Env) => (source[name] ?? '').trim() !== '';
   return {
-    env: e.NODE_ENV,
     dataDir: e.DATA_DIR,
     engines: {
       database: isSet(ENGINE_SWITCHES.database) ? 'postgres' : 'pglite',

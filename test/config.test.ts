@@ -90,7 +90,7 @@ describe('configuration', () => {
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
     const listed = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
     const source = readFileSync(new URL('../core/config.ts', import.meta.url), 'utf8');
-    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]).filter((n) => n !== 'NODE_ENV');
+    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]);
     expect(read.length).toBeGreaterThan(30);
     expect(read.filter((n) => !listed.has(n))).toEqual([]);
   });
@@ -100,7 +100,7 @@ describe('configuration', () => {
     const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Architecture'));
     const named = new Set([...table.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
     const source = readFileSync(new URL('../core/config.ts', import.meta.url), 'utf8');
-    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]).filter((n) => n !== 'NODE_ENV');
+    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]);
     expect(read.filter((n) => !named.has(n))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { createCore } from '../../core/app.js';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
+import { wavHeader } from '../helpers/media.js';
 
 /**
  * A process in the middle of an upload, for tests that kill it: starts a session whose recording has sent
@@ -14,23 +15,7 @@ const { session } = await core.sessionService.start({
   origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
   source: { kind: 'stream', body, filename: 'standup.wav' },
 });
-body.write(wavStart(64 * 1024));
+// The start of a WAV file said to hold 64 KiB of samples, with that much silence.
+body.write(Buffer.concat([wavHeader(64 * 1024), Buffer.alloc(64 * 1024)]));
 process.stdout.write(`${JSON.stringify({ sessionId: session.id })}\n`);
 
-/** The start of a 16 kHz mono WAV file said to hold `bytes` of samples, with that many of silence. */
-function wavStart(bytes: number): Buffer {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + bytes, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(bytes, 40);
-  return Buffer.concat([header, Buffer.alloc(bytes)]);
-}

@@ -14,7 +14,7 @@ import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { startWebFixture, type WebFixture } from '../../test/e2e/web-fixture.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { startForbiddenTarget, startLinkServer } from '../../test/helpers/link-servers.js';
-import { makeToneVideo, tempDir, type MediaDir } from '../../test/helpers/media.js';
+import { makeToneVideo, tempDir, wavHeader, type MediaDir } from '../../test/helpers/media.js';
 import { sessionObjects } from '../../test/helpers/s3-server.js';
 import { until } from '../../test/helpers/until.js';
 import { buildWebApp } from '../app.js';
@@ -507,23 +507,6 @@ describe('the upload page in Chromium', () => {
   });
 });
 
-/** A canonical 44-byte WAV header: 16 kHz, mono, 16-bit PCM, `dataBytes` of samples to follow. */
-function wavHeader(dataBytes: number): Buffer {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + dataBytes, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(16_000, 24);
-  h.writeUInt32LE(32_000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(dataBytes, 40);
-  return h;
-}
 
 /** The multipart parts the S3 server has received whole (s3rver writes `<n>.md5` once part `<n>` is stored). */
 async function storedParts(directory: string): Promise<string[]> {

@@ -2,7 +2,7 @@ import type { ProgressEvent, ProgressUpdate } from '../domain/progress.js';
 import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import type { EventLog } from './event-log.js';
-import { parseProgressEvent, stampUpdate, type ProgressBus } from './progress-bus.js';
+import { parseProgressEvent, stampUpdate, type ProgressBus, type PublishOptions } from './progress-bus.js';
 
 export interface DbProgressBusOptions {
   clock?: () => Date;
@@ -27,7 +27,7 @@ export class DbProgressBus implements ProgressBus {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  async publish(update: ProgressUpdate): Promise<ProgressEvent> {
+  async publish(update: ProgressUpdate, options: PublishOptions = {}): Promise<ProgressEvent> {
     const { sessionId, ...rest } = stampUpdate(update, this.clock());
     const final = isFinal(rest.status);
     // The log's write lock serializes publishers, so reading the stored seq and writing the next is safe.
@@ -35,7 +35,7 @@ export class DbProgressBus implements ProgressBus {
       const stored: { seq: number; final: boolean; event: string } | undefined = await trx('progress_latest')
         .where({ session_id: sessionId })
         .first('seq', 'final', 'event');
-      if (stored?.final && !final) {
+      if (stored?.final && !final && !options.reopens) {
         // A late update from a job that has not noticed the cancellation: the final state stands.
         const standing = parseProgressEvent(stored.event);
         if (standing) return standing;

@@ -9,14 +9,20 @@ import { parseJsonAs } from '../json.js';
 export interface ProgressBus {
   /**
    * Stamps seq (monotonic per session) and time, stores it as the latest state and fans it out. A final
-   * state stands: a later non-final update is dropped and the stored final event returned.
+   * state stands: a later non-final update is dropped and the stored final event returned, unless it
+   * `reopens` the session (a FAILED session retried: the caller moved its row back to PROCESSING first).
    */
-  publish(update: ProgressUpdate): Promise<ProgressEvent>;
+  publish(update: ProgressUpdate, options?: PublishOptions): Promise<ProgressEvent>;
   latest(sessionId: string): Promise<ProgressEvent | null>;
   /** Removes every key a session owns. */
   forget(sessionId: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface PublishOptions {
+  /** The update replaces a final state instead of being dropped by it. */
+  reopens?: boolean;
 }
 
 /** Stops one listener. `ready` settles once the listener is subscribed (see ProgressFeed). */

@@ -5,7 +5,7 @@ import { isFinal } from '../domain/session.js';
 import type { Logger } from '../logger.js';
 import { streamNames } from './event-stream.js';
 import { parseOnce } from './parse-once.js';
-import { parseProgressEvent, stampUpdate, type ProgressBus, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
+import { parseProgressEvent, stampUpdate, type ProgressBus, type PublishOptions, type ProgressFeed, type Unsubscribe } from './progress-bus.js';
 
 export { parseProgressEvent };
 
@@ -32,7 +32,7 @@ export const PROGRESS_STREAM_FIELD = 'event';
  * event is final (COMPLETED, FAILED, CANCELLED), a progress update still in flight from a job that has not
  * yet noticed a cancellation is dropped: the answer is then the stored final event instead of a seq.
  * KEYS: latest/channel, seq, stream. ARGV: JSON before seq, JSON after seq, TTL seconds, stream cap,
- * '1' when the new event is final.
+ * '1' when the new event replaces a final one (it is final itself, or it reopens the session).
  */
 const PUBLISH_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
@@ -91,7 +91,7 @@ export class RedisProgressBus implements ProgressBus {
     this.streamMaxLength = options.streamMaxLength ?? 10_000;
   }
 
-  async publish(update: ProgressUpdate): Promise<ProgressEvent> {
+  async publish(update: ProgressUpdate, options: PublishOptions = {}): Promise<ProgressEvent> {
     const { sessionId, ...rest } = stampUpdate(update, this.clock());
     const before = `{"sessionId":${JSON.stringify(sessionId)},"seq":`;
     const after = `,${JSON.stringify(rest).slice(1)}`;
@@ -105,7 +105,7 @@ export class RedisProgressBus implements ProgressBus {
       after,
       DAY_SECONDS,
       this.streamMaxLength,
-      isFinal(rest.status) ? '1' : '0',
+      isFinal(rest.status) || options.reopens ? '1' : '0',
     );
     if (typeof answer === 'string') {
       const stored = parseProgressEvent(answer);

@@ -110,6 +110,16 @@ export function progressEngineContract(engine: string, setup: () => Promise<Prog
         expect(streamed.filter((e) => e.sessionId === id).map((e) => e.status)).toEqual(['PROCESSING', 'CANCELLED']);
       });
 
+      it('lets an update that reopens a failed session replace its final state', async () => {
+        const bus = h.newBus();
+        const id = randomUUID();
+        const failed = await bus.publish(update(id, 85, { status: 'FAILED', message: 'The LLM is down' }));
+        const reopened = await bus.publish(update(id, 85, { message: 'Trying again' }), { reopens: true });
+        expect(reopened).toMatchObject({ status: 'PROCESSING', seq: failed.seq + 1 });
+        expect(await bus.latest(id)).toEqual(reopened);
+        expect(await bus.publish(update(id, 90))).toMatchObject({ status: 'PROCESSING', seq: failed.seq + 2 });
+      });
+
       it('forgets a session: its state is gone and numbering starts again', async () => {
         const sessionId = randomUUID();
         const bus = h.newBus();

@@ -3,7 +3,7 @@ import { overallPercent } from '../domain/progress.js';
 import { isFinal, type SessionStatus, type Stage } from '../domain/session.js';
 import type { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ProgressBus } from './progress-bus.js';
+import type { ProgressBus, PublishOptions } from './progress-bus.js';
 
 const FINAL_RETRIES = 20;
 
@@ -69,6 +69,11 @@ export class ProgressReporter {
     });
   }
 
+  /** A FAILED session tried again: it shows as running from `stage`, replacing the failure. */
+  async reopen(sessionId: string, stage: Stage, message: string): Promise<void> {
+    await this.send({ sessionId, status: 'PROCESSING', stage, percent: overallPercent(stage, 0), message }, { reopens: true });
+  }
+
   /** Starts a stage: publishes its beginning now and returns a throttled reporter for its progress. */
   begin(sessionId: string, status: SessionStatus, stage: Stage, message: string): StageProgress {
     const started = this.now();
@@ -111,10 +116,10 @@ export class ProgressReporter {
     return { ...update, stage: reached.stage, percent: reached.percent, message, etaSeconds: null };
   }
 
-  private async send(unheld: ProgressUpdate): Promise<ProgressEvent | null> {
+  private async send(unheld: ProgressUpdate, options?: PublishOptions): Promise<ProgressEvent | null> {
     const update = this.held(unheld);
     try {
-      return await this.bus.publish(update);
+      return await this.bus.publish(update, options);
     } catch (err) {
       this.log.warn({ err, sessionId: update.sessionId, stage: update.stage }, 'progress event not published');
       if (isFinal(update.status)) this.retryFinal(update, 1);

@@ -14,6 +14,7 @@ import { formatBytes } from '../ingest/byte-limit.js';
 import type { Logger } from '../logger.js';
 import type { ProgressBus } from '../progress/progress-bus.js';
 import type { ProgressReporter } from '../progress/progress-reporter.js';
+import type { QueueName } from '../domain/job.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { TooManyActiveError } from './too-many-active.js';
@@ -55,6 +56,22 @@ export type DeleteResult =
   | { outcome: 'not-found' }
   /** Only the person who started it, or an admin, may delete a session. */
   | { outcome: 'forbidden'; session: Session };
+
+export type RetryResult =
+  | { outcome: 'retried'; session: Session; resumesFrom: QueueName }
+  | { outcome: 'not-found' }
+  /** Only the person who started it, or an admin (or a holder of the page link, on the page), may retry a session. */
+  | { outcome: 'forbidden'; session: Session }
+  /** Not FAILED (running, completed or cancelled), or another retry started it first. */
+  | { outcome: 'not-failed'; session: Session }
+  /** The recording never finished uploading: nothing is stored to start again from. */
+  | { outcome: 'no-recording'; session: Session };
+
+/** What a retried session says while it waits, by the queue its job went to. */
+const RETRY_MESSAGES: Record<QueueName, string> = {
+  transcribe: 'Trying again: waiting for a processor',
+  todos: 'Trying again from the stored transcript: waiting for a processor',
+};
 
 const CANCELLED_MESSAGE = 'This recording was cancelled.';
 
@@ -179,6 +196,39 @@ export class SessionService {
     log.info({ sessionId: id, stage: cancelled.stage }, 'session cancelled');
     await progress.report(id, 'CANCELLED', cancelled.stage, 0, 'Cancelled');
     return { outcome: 'cancelled', session: cancelled };
+  }
+
+  /**
+   * Starts a FAILED session again from what it stored (docs/architecture.md#errors): from its transcript
+   * on the `todos` queue when that was written, else from its recording on the `transcribe` queue. `user`
+   * null is a holder of the page link, whom the page has authorized by its token. Two retries at once
+   * start one job: only one moves the row out of FAILED.
+   */
+  async retry(id: string, user: ChatUser | null, isAdmin: boolean): Promise<RetryResult> {
+    const { sessions, store, layout, queue, progress, log } = this.deps;
+    const session = await sessions.get(id);
+    if (!session) return { outcome: 'not-found' };
+    if (user && !isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
+    if (session.status !== 'FAILED') return { outcome: 'not-failed', session };
+    if (!session.videoPath) return { outcome: 'no-recording', session };
+    // The transcript is only written once complete, so its presence means transcription need not run again.
+    const resumesFrom: QueueName = (await store.exists(layout.transcript(id))) ? 'todos' : 'transcribe';
+    const stage = resumesFrom === 'todos' ? 'todos' : 'queued';
+    const retried = await sessions.transition(id, ['FAILED'], { status: 'PROCESSING', stage, attempts: 0, errorCode: null, errorMessage: null });
+    if (!retried) return { outcome: 'not-failed', session: (await sessions.get(id)) ?? session };
+    // Reopened before the job is queued: the job's first events would be dropped behind the failure.
+    await progress.reopen(id, stage, RETRY_MESSAGES[resumesFrom]);
+    try {
+      await queue.publish(resumesFrom, { v: 1, sessionId: id, options: session.options });
+    } catch (err) {
+      // Nothing will run it: it is FAILED again, to be retried later.
+      const error = toAppError(err);
+      await sessions.transition(id, ['PROCESSING'], { status: 'FAILED', errorCode: error.code, errorMessage: error.userMessage });
+      await progress.fail(id, stage, error);
+      throw err;
+    }
+    log.info({ sessionId: id, resumesFrom }, 'session retried');
+    return { outcome: 'retried', session: retried, resumesFrom };
   }
 
   /**

@@ -7,6 +7,7 @@ export const USAGE = `Usage:
                        [--no-diarize] [--min-speakers n] [--max-speakers n]
   whisper-notes status <session-id> [--json] [--transcript]
   whisper-notes cancel <session-id>
+  whisper-notes retry <session-id>     try a failed session again, from what it stored
   whisper-notes delete <session-id>
   whisper-notes models pull | status
   whisper-notes help
@@ -21,7 +22,7 @@ export const USAGE = `Usage:
 export type CliCommand =
   | { name: 'submit'; target: string; wait: boolean; json: boolean; transcript: boolean; options: Partial<TranscriptionOptions> }
   | { name: 'status'; id: string; json: boolean; transcript: boolean }
-  | { name: 'cancel' | 'delete'; id: string }
+  | { name: 'cancel' | 'retry' | 'delete'; id: string }
   | { name: 'models'; action: string };
 
 /** A command to run, a request for the usage text, or why the command line cannot be run (exit 2). */
@@ -39,7 +40,7 @@ const OPTIONS = {
 } as const;
 
 /** The commands; each takes one argument. */
-const COMMANDS = ['submit', 'status', 'cancel', 'delete', 'models'] as const;
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'models'] as const;
 
 /** Reads the command line without touching anything: every value is checked here, before a session exists. */
 export function parseCliArgs(argv: string[]): ParsedArgs {

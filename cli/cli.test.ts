@@ -59,3 +59,38 @@ describe('a command line the CLI cannot run', () => {
     expect(started).toEqual([expect.objectContaining({ options: { language: 'en', diarize: true, minSpeakers: null, maxSpeakers: 3 } })]);
   });
 });
+
+describe('`retry <id>`', () => {
+  const id = '7f1c2a34-5b6d-4e8f-9a0b-1c2d3e4f5a6b';
+  /** A service whose retry answers `result`, recording what it was asked. */
+  function retrying(result: unknown) {
+    const asked: unknown[][] = [];
+    const sessionService = {
+      retry: (...args: unknown[]) => {
+        asked.push(args);
+        return Promise.resolve(result);
+      },
+    } as unknown as SessionService;
+    return { deps: { sessionService } as CliDeps, asked };
+  }
+
+  it('starts a failed session again as an operator, says where from, exit 0', async () => {
+    const { deps, asked } = retrying({ outcome: 'retried', resumesFrom: 'todos', session: {} });
+    expect(await cli(['retry', id], deps)).toEqual({ code: 0, out: `Retrying ${id} from its stored transcript`, err: '' });
+    expect(asked).toEqual([[id, expect.objectContaining({ platform: 'cli' }), true]]);
+  });
+
+  it('says why nothing started, exit 1: not failed, never uploaded, no such session', async () => {
+    for (const [result, sentence] of [
+      [{ outcome: 'not-failed', session: { status: 'COMPLETED' } }, `Session ${id} has not failed (COMPLETED); nothing to retry`],
+      [{ outcome: 'no-recording', session: {} }, `Session ${id} never finished uploading`],
+      [{ outcome: 'not-found' }, `No session ${id}`],
+    ] as const) {
+      const { code, out, err } = await cli(['retry', id], retrying(result).deps);
+      expect(code).toBe(1);
+      expect(out).toBe('');
+      expect(err).toContain(sentence);
+    }
+    expect(await cli(['retry', 'not-an-id'])).toEqual({ code: 1, out: '', err: 'No session not-an-id' });
+  });
+});

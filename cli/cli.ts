@@ -9,7 +9,7 @@ import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
-import type { StartedSession } from '../core/sessions/session.service.js';
+import type { RetryResult, StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
@@ -47,6 +47,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return status(deps, io, command);
     case 'cancel':
       return cancel(deps, io, command.id);
+    case 'retry':
+      return retry(deps, io, command.id);
     case 'delete':
       return remove(deps, io, command.id);
     case 'models':
@@ -135,7 +137,7 @@ async function status(deps: CliDeps, io: CliIo, { id, json, transcript }: Extrac
   return 0;
 }
 
-/** Whoever runs the CLI holds the service's credentials: an operator, who may cancel and delete anyone's session. */
+/** Whoever runs the CLI holds the service's credentials: an operator, who may cancel, retry and delete anyone's session. */
 const OPERATOR = true;
 
 async function cancel(deps: CliDeps, io: CliIo, id: string): Promise<number> {
@@ -145,6 +147,30 @@ async function cancel(deps: CliDeps, io: CliIo, id: string): Promise<number> {
     return 0;
   }
   io.err(result.outcome === 'finished' ? `Session ${id} has already ended (${result.session.status}); nothing to cancel` : `No session ${id}`);
+  return 1;
+}
+
+/** Why a retry started nothing, as a sentence. */
+function notRetried(id: string, result: Exclude<RetryResult, { outcome: 'retried' }>): string {
+  switch (result.outcome) {
+    case 'not-found':
+      return `No session ${id}`;
+    case 'forbidden':
+      return `Session ${id} is not yours to retry`;
+    case 'not-failed':
+      return `Session ${id} has not failed (${result.session.status}); nothing to retry`;
+    case 'no-recording':
+      return `Session ${id} never finished uploading, so nothing is stored to start again from; submit the recording again`;
+  }
+}
+
+async function retry(deps: CliDeps, io: CliIo, id: string): Promise<number> {
+  const result = UUID.test(id) ? await deps.sessionService.retry(id, cliUser(), OPERATOR) : { outcome: 'not-found' as const };
+  if (result.outcome === 'retried') {
+    io.out(result.resumesFrom === 'todos' ? `Retrying ${id} from its stored transcript` : `Retrying ${id} from its recording`);
+    return 0;
+  }
+  io.err(notRetried(id, result));
   return 1;
 }
 

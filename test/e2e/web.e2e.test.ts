@@ -293,6 +293,49 @@ describe('ticking todos', () => {
   });
 });
 
+describe('trying a failed session again', () => {
+  /** A stored recording whose processing failed, as the processor leaves it. */
+  async function failedSession(): Promise<string> {
+    const { id } = await f.processingSession();
+    await f.core.sessions.transition(id, ['PROCESSING'], { status: 'FAILED', errorCode: 'LLM_UNAVAILABLE', errorMessage: 'The LLM could not be reached.' });
+    await f.core.progress.fail(id, 'todos', new AppError('LLM_UNAVAILABLE', 'The LLM could not be reached.'));
+    return id;
+  }
+
+  it('the failed page offers "Try again"; the form starts it again, back to the page, which streams its progress', async () => {
+    const id = await failedSession();
+    const q = `?t=${f.token(id)}`;
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toMatch(/<form id="retry-form" method="post" action="[^"]+\/retry\?t=[^"]+"><button type="submit">Try again<\/button>/);
+
+    const r = await fetch(`${f.base}/s/${id}/retry${q}`, { method: 'POST', body: new URLSearchParams(), redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`../${id}${q}`);
+    expect(await f.core.sessions.get(id)).toMatchObject({ status: 'PROCESSING', stage: 'queued', errorCode: null, errorMessage: null });
+
+    const page = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(page).toContain('id="progress"');
+    expect(page).not.toContain('retry-form');
+    const stream = await openStream(`${f.base}/api/progress/${id}${q}`);
+    await vi.waitFor(() => expect(stream.events.length).toBe(1));
+    expect(progressOf(stream.events)[0]).toMatchObject({ status: 'PROCESSING', error: null });
+    stream.close();
+
+    // A second click (a stale page) starts nothing more and lands on the running page.
+    expect((await fetch(`${f.base}/s/${id}/retry${q}`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+  });
+
+  it('refuses the form posted from another website, starting nothing', async () => {
+    const id = await failedSession();
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+      const r = await fetch(`${f.base}/s/${id}/retry?t=${f.token(id)}`, { method: 'POST', headers, redirect: 'manual' });
+      expect(r.status).toBe(403);
+      expect(await r.text()).toContain('sent from another website, so nothing was started');
+    }
+    expect((await fetch(`${f.base}/s/${id}/retry?t=${f.token(randomUUID())}`, { method: 'POST', redirect: 'manual' })).status).toBe(404);
+    expect((await f.core.sessions.get(id))?.status).toBe('FAILED');
+  });
+});
+
 describe('the page', () => {
   it('escapes what the transcript and the LLM wrote, under a strict content security policy', async () => {
     const { id } = await f.processingSession();

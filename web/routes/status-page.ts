@@ -16,10 +16,12 @@ export interface StatusPageOptions {
 }
 
 const CROSS_SITE = 'This form was sent from another website, so nothing was saved. Open the meeting’s page and tick the todos there.';
+const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing was started. Open the meeting’s page and try again there.';
+const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
 /** A `shown=` entry of the form: a todo id and whether its box was ticked when the page was rendered. */
 const SHOWN = /^(.{1,64}):([01])$/;
 
-/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads) and its todo form. */
+/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo form and its retry button. */
 export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions, notFoundPage }) => {
   const page = app.withTypeProvider<ZodTypeProvider>();
   const schema = { params: sessionParams, querystring: tokenQuery };
@@ -46,6 +48,19 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
     }
     return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#todos`, 303);
+  });
+
+  // "Try again" on a failed session: the link is the authorization, as for ticks. Back to the page, which
+  // shows it running again (or, when another retry came first, whatever it is doing now).
+  page.post('/s/:sessionId/retry', { schema, preHandler: authorized }, async (request, reply) => {
+    const { sessionId } = request;
+    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
+      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not started', CROSS_SITE_RETRY));
+    }
+    const result = await sessions.sessionService.retry(sessionId, null, false);
+    if (result.outcome === 'not-found') return notFoundPage(reply);
+    if (result.outcome === 'no-recording') return reply.code(409).type('text/html; charset=utf-8').send(renderMessagePage('Cannot try again', NO_RECORDING));
+    return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}`, 303);
   });
 };
 

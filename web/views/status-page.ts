@@ -77,12 +77,18 @@ export function renderState(state: SessionState, token: string): SafeHtml {
     case 'COMPLETED':
       return renderResults(state, token);
     case 'FAILED':
-      return html`<section id="failed" class="card failed" role="alert"><h2>Processing failed</h2><p>${progress.error?.message ?? progress.message}</p></section>`;
+      return html`<section id="failed" class="card failed" role="alert"><h2>Processing failed</h2><p>${progress.error?.message ?? progress.message}</p>${retryForm(state, token)}</section>`;
     case 'CANCELLED':
       return html`<section id="cancelled" class="card"><h2>Cancelled</h2><p>This recording was cancelled before it was processed.</p></section>`;
     default:
       return renderProgress(progress, state.session.sourceKind);
   }
+}
+
+/** A failed session whose recording was stored can be tried again, from what it stored (docs/architecture.md#errors). */
+function retryForm({ session }: SessionState, token: string): SafeHtml | null {
+  if (!session.videoPath) return null;
+  return html`<form id="retry-form" method="post" action="${`${session.id}/retry?t=${encodeURIComponent(token)}`}"><button type="submit">Try again</button></form>`;
 }
 
 function renderProgress(p: ProgressEvent, sourceKind: SourceKind): SafeHtml {

@@ -15,6 +15,8 @@ export interface StatusView {
   error: { code: string; message: string } | null;
   /** The signed status-page link, when the web page is configured. */
   link: string | null;
+  /** The session a Retry button starts again: set when it FAILED with its recording stored. */
+  retry?: string | null;
 }
 
 export interface ResultsView {

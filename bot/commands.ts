@@ -1,6 +1,6 @@
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { Session } from '../core/domain/session.js';
-import type { CancelResult, DeleteResult, SessionService } from '../core/sessions/session.service.js';
+import type { CancelResult, DeleteResult, RetryResult, SessionService } from '../core/sessions/session.service.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
@@ -10,6 +10,7 @@ export type WhisperCommand =
   | { kind: 'list' }
   | { kind: 'status'; sessionId: string }
   | { kind: 'cancel'; sessionId: string }
+  | { kind: 'retry'; sessionId: string }
   | { kind: 'delete'; sessionId: string }
   | { kind: 'invalid'; reason: string };
 
@@ -22,6 +23,7 @@ export const HELP_TEXT = [
   '• `/whisper list`: your recent recordings',
   '• `/whisper status <id>`: where a recording is',
   '• `/whisper cancel <id>`: stop processing a recording',
+  '• `/whisper retry <id>`: try a failed recording again, from what it stored',
   '• `/whisper delete <id>`: delete a recording and everything made from it',
 ].join('\n');
 
@@ -37,7 +39,7 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   if (!first || first.toLowerCase() === 'help') return { kind: 'help' };
   const verb = first.toLowerCase();
   if (verb === 'list') return rest.length || second ? { kind: 'invalid', reason: '`list` takes no arguments.' } : { kind: 'list' };
-  if (verb === 'status' || verb === 'cancel' || verb === 'delete') {
+  if (verb === 'status' || verb === 'cancel' || verb === 'retry' || verb === 'delete') {
     if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
     return { kind: verb, sessionId: second.toLowerCase() };
   }
@@ -67,7 +69,7 @@ export type LinkFormatter = (url: string, label: string) => string;
 export interface CommandContext {
   sessions: SessionService;
   user: ChatUser;
-  /** Workspace admins (Slack) or members with Manage Messages (Discord) may cancel and delete others' recordings. */
+  /** Workspace admins (Slack) or members with Manage Messages (Discord) may cancel, retry and delete others' recordings. */
   isAdmin: boolean;
   linkFor: (sessionId: string) => string | null;
   formatLink: LinkFormatter;
@@ -75,7 +77,7 @@ export interface CommandContext {
   escapeText: (text: string) => string;
 }
 
-/** Answers the commands that need no thread: help, list, status, cancel, delete. The reply is for the user alone. */
+/** Answers the commands that need no thread: help, list, status, cancel, retry, delete. The reply is for the user alone. */
 export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
   switch (cmd.kind) {
     case 'help':
@@ -92,8 +94,26 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     }
     case 'cancel':
       return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
+    case 'retry':
+      return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'delete':
       return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
+  }
+}
+
+/** The answer to `/whisper retry` and to a Retry button, for the person who asked alone. */
+export function retryReply(id: string, result: RetryResult, escapeText: CommandContext['escapeText']): string {
+  switch (result.outcome) {
+    case 'not-found':
+      return `No recording \`${id}\`.`;
+    case 'forbidden':
+      return 'Only the person who shared this recording, or an admin, can retry it.';
+    case 'not-failed':
+      return `\`${id}\` has not failed (${result.session.status.toLowerCase()}): there is nothing to retry.`;
+    case 'no-recording':
+      return `\`${id}\` never finished uploading, so there is nothing to start again from: please share the recording again.`;
+    case 'retried':
+      return `Trying \`${id}\` (${escapeText(result.session.filename ?? 'recording')}) again${result.resumesFrom === 'todos' ? ' from its transcript' : ''}.`;
   }
 }
 

@@ -7,9 +7,10 @@ import type { StatusView } from './chat-platform.js';
 
 /** The status to show: the newest progress event when there is one, else what the row says. */
 export function statusView(session: Session, event: ProgressEvent | null, link: string | null): StatusView {
+  const status = event?.status ?? session.status;
   return {
     title: session.filename ?? 'Recording',
-    status: event?.status ?? session.status,
+    status,
     stage: event?.stage ?? session.stage,
     sourceKind: session.sourceKind,
     percent: event?.percent ?? session.percent,
@@ -17,6 +18,7 @@ export function statusView(session: Session, event: ProgressEvent | null, link: 
     etaSeconds: event?.etaSeconds ?? null,
     error: event?.error ?? (session.errorCode ? { code: session.errorCode, message: session.errorMessage ?? '' } : null),
     link,
+    retry: status === 'FAILED' && session.videoPath ? session.id : null,
   };
 }
 

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { replies } from '../fakes/openai-fake.js';
 import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -186,6 +188,35 @@ describe('a video dropped in a channel', () => {
     await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
     const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral');
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
+  });
+});
+
+describe('a recording whose notes could not be written', () => {
+  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+    bot.h.openai.always('chat', replies.unauthorized());
+    const transcriptions = bot.h.whisperx.requests.length;
+    const file = fake.uploadFile({ name: 'retro.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
+    await fake.fileShare({ user: alice, files: [file] });
+    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('retro.mp4')));
+    const failed = await fake.waitFor(() => JSON.stringify(statusMessage(statusTs).blocks).includes(RETRY_ACTION) && statusMessage(statusTs), 30_000);
+    expect(shown(failed)).toMatch(/OPENAI_API_KEY/);
+    bot.h.openai.always('chat', null);
+    const [session] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+
+    expect(await fake.button({ user: bob, message: failed, actionId: RETRY_ACTION })).toMatchObject({ status: 200, body: '' });
+    const refusal = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /retry it/.test(String(c.args.text)));
+    expect(refusal.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Only the person who shared this recording, or an admin, can retry it.' });
+    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
+
+    await fake.button({ user: alice, message: failed, actionId: RETRY_ACTION });
+    const started = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === alice.id);
+    expect(started.args.text).toMatch(/^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    const [results] = await finished(statusTs);
+    expect(checkboxesOf(results!).length).toBeGreaterThan(0);
+    expect(JSON.stringify(statusMessage(statusTs).blocks)).not.toContain(RETRY_ACTION);
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
+    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
   });
 });
 

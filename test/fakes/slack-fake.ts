@@ -103,6 +103,8 @@ export interface SlackFake {
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
+  /** A click on the button of a message whose action id is `actionId`. */
+  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -140,6 +142,28 @@ export async function startSlackFake(): Promise<SlackFake> {
   const wss = new WebSocketServer({ server, path: '/socket' });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  /** Slack's block_actions payload for one action on `message`, sent as the bot receives interactions. */
+  function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery> {
+    const payload = {
+      type: 'block_actions',
+      user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
+      api_app_id: 'A0WHISPER',
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts && { thread_ts: message.thread_ts }) },
+      trigger_id: `${seq}.${tag}`,
+      team: { id: teamId, domain: 'acme' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: 'general' },
+      message: { type: 'message', user: message.user, bot_id: message.bot_id, ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.thread_ts },
+      response_url: `${origin}/respond/${nextId('R')}`,
+      actions: [{ ...action, action_ts: `${Date.now() / 1000}` }],
+    };
+    return sockets.size
+      ? sendEnvelope('interactive', payload, false)
+      : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+  }
 
   const fake: SlackFake = {
     apiUrl: `${origin}/api/`,
@@ -238,24 +262,16 @@ export async function startSlackFake(): Promise<SlackFake> {
       for (const block of message.blocks as Array<{ elements?: Array<{ options?: Array<{ value: string }> }> }>) {
         for (const element of block.elements ?? []) for (const o of element.options ?? []) options.set(o.value, o);
       }
-      const payload = {
-        type: 'block_actions',
-        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
-        api_app_id: 'A0WHISPER',
-        token: 'legacy-verification-token',
-        container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts && { thread_ts: message.thread_ts }) },
-        trigger_id: `${seq}.${tag}`,
-        team: { id: teamId, domain: 'acme' },
-        enterprise: null,
-        is_enterprise_install: false,
-        channel: { id: message.channel, name: 'general' },
-        message: { type: 'message', user: message.user, bot_id: message.bot_id, ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.thread_ts },
-        response_url: `${origin}/respond/${nextId('R')}`,
-        actions: [{ type: 'checkboxes', action_id: actionId, block_id: blockId, selected_options: selected.map((v) => options.get(v) ?? { value: v }), action_ts: `${Date.now() / 1000}` }],
-      };
-      return sockets.size
-        ? sendEnvelope('interactive', payload, false)
-        : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+      return blockAction(user, message, { type: 'checkboxes', action_id: actionId, block_id: blockId, selected_options: selected.map((v) => options.get(v) ?? { value: v }) });
+    },
+
+    async button({ user, message, actionId }) {
+      type Element = { type: string; action_id?: string; value?: string; text: unknown };
+      const blocks = message.blocks as Array<{ block_id?: string; elements?: Element[] }>;
+      const block = blocks.find((b) => b.elements?.some((e) => e.type === 'button' && e.action_id === actionId));
+      const button = block?.elements?.find((e) => e.action_id === actionId);
+      if (!block || !button) throw new Error(`no button ${actionId} on message ${message.ts}`);
+      return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
     },
 
     async postSigned(body, contentType, signing = {}) {

@@ -6,6 +6,8 @@ import { LIMITS, mrkdwnText } from './text.js';
 
 /** The link button's action: Slack sends it to the app too, and it must be acknowledged. */
 export const OPEN_PAGE_ACTION = 'wn-open-status-page';
+/** The Retry button of a failed session's status message; its value is the session id. */
+export const RETRY_ACTION = 'wn-retry-session';
 
 export interface SlackMessage {
   /** Shown in notifications and by clients that cannot draw blocks. */
@@ -20,6 +22,7 @@ export function statusMessage(view: StatusView): SlackMessage {
   const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `🎙️ *${mrkdwnText(view.title, 200)}*`, verbatim: true } }];
   if (!isFinal(view.status)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`${progressBar(view.percent)}\`` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwnText(line, LIMITS.sectionText) }] });
+  if (view.retry) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: RETRY_ACTION, text: { type: 'plain_text', text: 'Retry' }, value: view.retry }] });
   if (view.link) blocks.push(linkButton(view.link, 'Open the status page'));
   return { text: mrkdwnText(`${view.title}: ${line}`, LIMITS.sectionText), blocks };
 }

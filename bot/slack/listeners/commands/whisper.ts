@@ -1,16 +1,16 @@
 import type { RespondFn, SlashCommand } from '@slack/bolt';
-import { z } from 'zod';
 import { isAppError } from '../../../../core/errors.js';
 import { answerCommand, parseWhisperCommand } from '../../../commands.js';
 import { escapeMrkdwn, slackLink } from '../../blocks/text.js';
 import { chatUser, type SlackContext } from '../../context.js';
 import { slackErrorCode } from '../../slack-error.js';
 import { startInThread } from '../../start-session.js';
+import { isWorkspaceAdmin } from '../../workspace-admin.js';
 
 export const WHISPER_COMMAND = '/whisper';
 
 /** Commands that act on someone's recording: admins may use them on anyone's. */
-const NEEDS_ROLE = new Set<string>(['delete', 'cancel']);
+const NEEDS_ROLE = new Set<string>(['delete', 'cancel', 'retry']);
 
 /** Why chat.postMessage refused the channel the command was typed in. */
 const CANNOT_POST = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
@@ -56,20 +56,5 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
     }
     ctx.log.error({ err, teamId: command.team_id }, '/whisper failed');
     await reply('Something went wrong on our side. Try again in a moment.');
-  }
-}
-
-const userInfoSchema = z.object({
-  user: z.object({ is_admin: z.boolean().optional(), is_owner: z.boolean().optional(), is_primary_owner: z.boolean().optional() }),
-});
-
-/** Workspace admins and owners may act on anyone's recordings. Asked of Slack each time: roles change. */
-async function isWorkspaceAdmin(ctx: SlackContext, userId: string): Promise<boolean> {
-  try {
-    const { user } = userInfoSchema.parse(await ctx.client.users.info({ user: userId }));
-    return Boolean(user.is_admin || user.is_owner || user.is_primary_owner);
-  } catch (err) {
-    ctx.log.warn({ err, userId }, 'users.info failed; treated as not an admin');
-    return false;
   }
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { replies } from '../fakes/openai-fake.js';
 import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -134,6 +135,34 @@ describe('a video dropped in a channel', () => {
     await replyOf(byMod, /Deleted/);
     expect(await core.sessionService.get(sessionId)).toBeNull();
     expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
+  });
+});
+
+describe('a recording whose notes could not be written', () => {
+  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+    bot.h.openai.always('chat', replies.unauthorized());
+    const transcriptions = bot.h.whisperx.requests.length;
+    const attachment = fake.upload({ name: 'retro.mp4', bytes: bot.video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: alice, content: 'notes please', attachments: [attachment] });
+    const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
+    const status = fake.messages.get((post.response as FakeMessage).id)!;
+    const retry = await fake.waitFor(() => status.components.length > 0 && buttonsOf(status).find((b) => b.label === 'Retry'), 30_000);
+    expect(status.content).toMatch(/OPENAI_API_KEY/);
+    bot.h.openai.always('chat', null);
+    const [session] = await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
+    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+
+    const byBob = fake.buttonClick({ user: bob, message: status, customId: retry.custom_id });
+    expect(bodyOf(await callbackOf(byBob))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(byBob, /^Only the person who shared this recording, or an admin, can retry it\.$/);
+    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
+
+    const byAlice = fake.buttonClick({ user: alice, message: status, customId: retry.custom_id });
+    await replyOf(byAlice, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    await finished(status);
+    expect(status.components).toEqual([]);
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
+    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
   });
 });
 

@@ -1,8 +1,10 @@
 import { Events, type Client } from 'discord.js';
+import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
+import { handleRetryClick } from './retry-click.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
 
@@ -20,6 +22,8 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
     } else if (interaction.isButton()) {
       const toggle = parseTodoButtonId(interaction.customId);
       if (toggle) run('todo toggle', () => handleTodoToggle(ctx, interaction, toggle));
+      const retry = parseRetryButtonId(interaction.customId);
+      if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
     }
   });
 }

@@ -15,6 +15,7 @@ export const DISCORD_HELP = [
   '• `/whisper action:list`: your recent recordings',
   '• `/whisper action:status id:<id>`: where a recording is',
   '• `/whisper action:cancel id:<id>`: stop processing a recording',
+  '• `/whisper action:retry id:<id>`: try a failed recording again, from what it stored',
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
 ].join('\n');
 
@@ -32,9 +33,9 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     const cmd = parseWhisperCommand(link);
     return cmd.kind === 'link' ? { kind: 'media', source: { kind: 'link', url: cmd.url }, attachment: null } : { kind: 'invalid', reason: 'The link must start with http:// or https://.' };
   }
-  if (action === 'status' || action === 'cancel' || action === 'delete') {
+  if (action === 'status' || action === 'cancel' || action === 'retry' || action === 'delete') {
     const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
-    return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
+    return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'retry' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
   }
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }

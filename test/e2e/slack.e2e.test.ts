@@ -268,11 +268,12 @@ describe('bad input', () => {
     expect(forbidden.connections).toBe(0);
   });
 
-  it('answers a dead link in its thread', async () => {
+  it('answers a dead link in its thread, with no Retry button: nothing was stored to start again from', async () => {
     const before = fake.calls.length;
     await fake.slashCommand({ user: bob, text: `${bot.links.url}/gone.mp4` });
     const post = await postedSince(before);
     await fake.waitFor(() => /❌ Nothing was found at that link \(HTTP 404\)/.test(shown(statusMessage(postedTs(post)))));
+    expect(JSON.stringify(statusMessage(postedTs(post)).blocks)).not.toContain(RETRY_ACTION);
   });
 
   it('answers an unknown subcommand with what it does not know and the help', async () => {

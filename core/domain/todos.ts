@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDayIn, resolveDue } from './due-date.js';
+import { isoDayIn, resolveDue, shortDate } from './due-date.js';
 import { clip } from './text.js';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
@@ -113,6 +113,24 @@ export function boundNotes(notes: MeetingNotes): MeetingNotes {
  */
 export function isOverdue(todo: Todo, todos: Pick<TodosDocument, 'metadata'>, now: Date): boolean {
   return !todo.completed && todo.due_date != null && todo.due_date < isoDayIn(now, todos.metadata.time_zone ?? 'UTC');
+}
+
+/** A todo's due as shown: the date with the phrase it was read from ("Fri 4 Dec (by Friday)"), or the phrase alone. */
+export interface ShownDue {
+  text: string;
+  /** `YYYY-MM-DD`, or null when the phrase names no date. */
+  date: string | null;
+  phrase: string;
+  overdue: boolean;
+}
+
+/** How `todo`'s due is shown at `now` on the page, in chat and in the CLI; null when it has none. */
+export function shownDue(todo: Todo, todos: Pick<TodosDocument, 'metadata'>, now: Date): ShownDue | null {
+  if (todo.due === null) return null;
+  const date = todo.due_date ?? null;
+  if (date === null) return { text: todo.due, date, phrase: todo.due, overdue: false };
+  const thisYear = Number(isoDayIn(now, todos.metadata.time_zone ?? 'UTC').slice(0, 4));
+  return { text: `${shortDate(date, thisYear)} (${todo.due})`, date, phrase: todo.due, overdue: isOverdue(todo, todos, now) };
 }
 
 /** What chat and the page say when todos were left out of a list, or null when none were. */

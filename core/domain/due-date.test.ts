@@ -38,6 +38,7 @@ describe('resolveDue', () => {
     expect(due('EOW')).toBe('2026-12-04');
     expect(due('this week', new Date('2026-12-05T09:00:00Z'))).toBe('2026-12-11');
     expect(due('next week')).toBe('2026-12-11');
+    expect(due('by the end of next week')).toBe('2026-12-11');
     expect(due('next week', new Date('2026-12-06T09:00:00Z'))).toBe('2026-12-11');
     expect(due('next week', new Date('2026-12-07T09:00:00Z'))).toBe('2026-12-18');
   });

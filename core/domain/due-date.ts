@@ -10,8 +10,8 @@
  *   naming the day). "next Friday" reads the same: people mean the coming one.
  * - "end of week", "EOW", "this week" → the coming Friday (the meeting day when it is a Friday; on a weekend,
  *   the Friday after).
- * - "next week" → the Friday of next week (weeks start on Monday): a deadline of "next week" is met if done
- *   by the end of its working days.
+ * - "next week", "end of next week" → the Friday of next week (weeks start on Monday): a deadline of "next
+ *   week" is met if done by the end of its working days.
  * - "end of month", "EOM", "this month" → the last day of the meeting's month; "next month" → the last day of
  *   the next one.
  * - "in N days" / "in N weeks" (N in digits or one..twelve) → N days / 7·N days after the meeting day.
@@ -65,6 +65,12 @@ function comingFriday(d: Day): Day {
   return addDays(d, (FRIDAY - weekday(d) + 7) % 7);
 }
 
+/** Weeks start on Monday: said on a Sunday, next week starts the day after. */
+function fridayOfNextWeek(d: Day): Day {
+  const toNextMonday = (8 - weekday(d)) % 7 || 7;
+  return addDays(d, toNextMonday + FRIDAY - 1);
+}
+
 /** Whole phrases (after filler is dropped) and the day each names. */
 const FIXED: Record<string, (meeting: Day) => Day> = {
   today: (d) => d,
@@ -75,11 +81,12 @@ const FIXED: Record<string, (meeting: Day) => Day> = {
   eow: comingFriday,
   'end week': comingFriday,
   week: comingFriday,
-  'next week': (d) => addDays(d, ((8 - weekday(d)) % 7 || 7) + 4),
+  'next week': fridayOfNextWeek,
+  'end next week': fridayOfNextWeek,
   eom: (d) => lastOfMonth(d.year, d.month),
   'end month': (d) => lastOfMonth(d.year, d.month),
   month: (d) => lastOfMonth(d.year, d.month),
-  'next month': (d) => (d.month === 12 ? lastOfMonth(d.year + 1, 1) : lastOfMonth(d.year, d.month + 1)),
+  'next month': (d) => lastOfMonth(d.year, d.month + 1),
 };
 
 /** `phrase` as a date, seen from the meeting's day in `timeZone`. */
@@ -198,6 +205,7 @@ function weekday(d: Day): number {
   return utc(d).getUTCDay();
 }
 
+/** `month` may run past 12: Date.UTC carries it into the next year. */
 function lastOfMonth(year: number, month: number): Day {
   return fromUtc(new Date(Date.UTC(year, month, 0)));
 }

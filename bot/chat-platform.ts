@@ -23,6 +23,8 @@ export interface ResultsView {
   summary: SummaryDocument;
   todos: TodosDocument;
   link: string | null;
+  /** The moment "overdue" is judged at; the clock when absent (tests set it). */
+  now?: Date;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { formatEta, stageLabel } from '../core/domain/progress-text.js';
 import type { Session } from '../core/domain/session.js';
-import type { Todo } from '../core/domain/todos.js';
+import type { ShownDue, Todo } from '../core/domain/todos.js';
 import type { AppError } from '../core/errors.js';
 import type { StatusView } from './chat-platform.js';
 
@@ -57,11 +57,15 @@ export function statusLine(view: StatusView): string {
 
 const PRIORITY_MARK: Record<Todo['priority'], string> = { high: '🔴', medium: '🟡', low: '🟢' };
 
-/** A todo's detail line: priority, time in the recording, assignee, due date. */
-export function todoDetails(todo: Todo): string {
+/**
+ * A todo's detail line: priority, whether it is overdue, due date, time in the recording, assignee. The
+ * deadline comes first: platforms clip this line (Slack at 75 characters) and it matters most.
+ */
+export function todoDetails(todo: Todo, due: ShownDue | null): string {
   const parts = [`${PRIORITY_MARK[todo.priority]} ${todo.priority}`];
+  if (due?.overdue) parts.push('⚠️ overdue');
+  if (due) parts.push(`📅 ${due.text}`);
   if (todo.timestamp) parts.push(`⏱ ${todo.timestamp}`);
   if (todo.assignee) parts.push(`👤 ${todo.assignee}`);
-  if (todo.due) parts.push(`📅 ${todo.due}`);
   return parts.join(' · ');
 }

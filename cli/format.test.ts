@@ -5,6 +5,8 @@ import { formatResults, sessionJson } from './format.js';
 import type { Session } from '../core/domain/session.js';
 
 const id = '6f1c2a9e-5b7d-4c3e-9a8f-0e1d2c3b4a59';
+/** The day after the meeting (Wednesday 25 November 2026): the todo due Friday is not overdue yet. */
+const THURSDAY = new Date('2026-11-26T09:00:00Z');
 
 function results(): SessionResults {
   const docs = buildDocuments(
@@ -38,7 +40,7 @@ function results(): SessionResults {
 
 describe('the notes in the terminal', () => {
   it('show what the status page shows: summary, key points, decisions, todos with priority, owner, due date and who ticked them', () => {
-    expect(formatResults(results(), false)).toBe(
+    expect(formatResults(results(), false, THURSDAY)).toBe(
       [
         'Summary',
         '  We planned the release.',
@@ -49,12 +51,25 @@ describe('the notes in the terminal', () => {
         '  - Ship on Monday',
         'Todos (1 of 2 done)',
         '  [ ] Send the release notes',
-        '      high · Speaker 2 · due Friday · 00:01:05',
+        '      high · Speaker 2 · due Fri 27 Nov (Friday) · 00:01:05',
         '      Customers asked',
         '  [x] Book a room',
         '      low · 00:00:02 · ticked by alice',
       ].join('\n'),
     );
+  });
+
+  it('mark an open todo overdue once its due date has passed, a ticked one never', () => {
+    const saturday = new Date('2026-11-28T09:00:00Z');
+    const lines = formatResults(results(), false, saturday).split('\n');
+    expect(lines).toContain('      high · Speaker 2 · due Fri 27 Nov (Friday) · OVERDUE · 00:01:05');
+    expect(lines.filter((l) => l.includes('OVERDUE'))).toHaveLength(1);
+  });
+
+  it('show a due phrase that names no date as written', () => {
+    const r = results();
+    r.todos!.todos[0] = { ...r.todos!.todos[0]!, due: 'ASAP', due_date: null };
+    expect(formatResults(r, false, THURSDAY)).toContain('high · Speaker 2 · due ASAP · 00:01:05');
   });
 
   it('with --transcript, end with the transcript: a time and the speaker, named as on the page, on each line', () => {

@@ -2,7 +2,7 @@ import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
 import { speakerName } from '../core/domain/speaker-name.js';
-import { droppedTodosSentence, type Todo } from '../core/domain/todos.js';
+import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 
@@ -27,8 +27,11 @@ export function formatSession(s: Session, statusPage: string | null): string {
   return lines.join('\n');
 }
 
-/** The notes as the status page shows them (docs/architecture.md#the-web-server), as text; the transcript when asked. */
-export function formatResults(r: SessionResults, withTranscript: boolean): string {
+/**
+ * The notes as the status page shows them (docs/architecture.md#the-web-server), as text; the transcript when
+ * asked. Open todos due before `now`'s day are marked overdue.
+ */
+export function formatResults(r: SessionResults, withTranscript: boolean, now = new Date()): string {
   const out: string[] = [];
   const summary = r.summary?.summary ?? r.todos?.summary ?? '';
   if (summary) out.push('Summary', ...summary.split(/\n{2,}/).map((p) => `  ${singleLine(p)}`));
@@ -37,7 +40,7 @@ export function formatResults(r: SessionResults, withTranscript: boolean): strin
   if (r.todos) {
     const { todos } = r.todos;
     out.push(`Todos (${todos.filter((t) => t.completed).length} of ${todos.length} done)`);
-    for (const t of todos) out.push(...formatTodo(t));
+    for (const t of todos) out.push(...formatTodo(t, r.todos, now));
     const dropped = droppedTodosSentence(r.todos);
     if (dropped) out.push(`  ${dropped}`);
   }
@@ -52,11 +55,13 @@ export function formatResults(r: SessionResults, withTranscript: boolean): strin
   return out.join('\n');
 }
 
-function formatTodo(t: Todo): string[] {
+function formatTodo(t: Todo, doc: TodosDocument, now: Date): string[] {
+  const due = shownDue(t, doc, now);
   const details = [
     t.priority,
     t.assignee ? speakerName(t.assignee) : null,
-    t.due ? `due ${t.due}` : null,
+    due ? `due ${due.text}` : null,
+    due?.overdue ? 'OVERDUE' : null,
     t.timestamp,
     t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
   ].filter((d) => d !== null);

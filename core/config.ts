@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from './domain/due-date.js';
 
 /** Raised when the environment is missing or has an invalid variable; its message is one line naming it. */
 export class ConfigError extends Error {
@@ -109,6 +110,11 @@ const envSchema = z.object({
   UPLOAD_MIN_BYTES_PER_WINDOW: positiveInt.default(64 * 1024),
   UPLOAD_PROGRESS_WINDOW_SECONDS: positiveInt.max(3600).default(60),
   MAX_ACTIVE_SESSIONS_PER_USER: positiveInt.default(3),
+  DEFAULT_TIME_ZONE: z
+    .string()
+    .trim()
+    .default('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone name (e.g. Europe/Berlin)'),
 
   JOB_MAX_ATTEMPTS: positiveInt.max(20).default(4),
   JOB_RETRY_DELAYS_MS: z
@@ -214,6 +220,8 @@ export interface Config {
     /** Sessions one person may have uploading or processing at once; more are refused with a message. */
     maxActivePerUser: number;
   };
+  /** The zone todo due dates are read in when the platform gave none for the person (docs/architecture.md#stored-results). */
+  defaultTimeZone: string;
   /** The health server of the processes without a web server (core/health.ts); loopback unless set. */
   health: { host: string; port?: number };
 }
@@ -304,6 +312,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       uploadTimeoutMs: e.UPLOAD_TIMEOUT_SECONDS * 1000,
       maxActivePerUser: e.MAX_ACTIVE_SESSIONS_PER_USER,
     },
+    defaultTimeZone: e.DEFAULT_TIME_ZONE,
     health: { host: e.HEALTH_HOST, port: e.HEALTH_PORT },
   };
 }

@@ -6,6 +6,7 @@ import * as progressTables from './20261126010000_progress_tables.js';
 import * as chatEventDedupe from './20261126020000_chat_event_dedupe.js';
 import * as jobClaims from './20261126030000_job_claims.js';
 import * as sessionUploader from './20261127000000_session_uploader.js';
+import * as sessionTimeZone from './20261204000000_session_time_zone.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -19,4 +20,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261126020000_chat_event_dedupe', chatEventDedupe],
   ['20261126030000_job_claims', jobClaims],
   ['20261127000000_session_uploader', sessionUploader],
+  ['20261204000000_session_time_zone', sessionTimeZone],
 ];

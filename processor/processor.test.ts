@@ -83,6 +83,27 @@ describe('the processor', () => {
     expect(todos.todos.map((t) => t.task).join(' ')).toMatch(/venue/i);
   });
 
+  it('stores each todo\'s due date, read from the meeting day in the session\'s zone, else DEFAULT_TIME_ZONE (UTC)', async () => {
+    // Wednesday 23:30 UTC is already Thursday in Tokyo: "by Thursday" is a week later there.
+    const meetingAt = new Date('2026-12-02T23:30:00Z');
+    const resolved = async (timeZone: string | null) => {
+      const session = await h.processingSession();
+      await h.core.knex('sessions').where({ id: session.id }).update({ created_at: meetingAt, time_zone: timeZone });
+      const transcript = normaliseTranscript(
+        { segments: [{ start: 0, end: 2, text: 'Can you send the report by Thursday?', speaker: 'SPEAKER_00' }] },
+        { sessionId: session.id, engine: 'whisperx', model: null, duration: 6, language: 'en', now: new Date() },
+      );
+      await h.core.store.putJson(h.core.layout.transcript(session.id), transcript);
+      await h.core.queue.publish('todos', job(session.id));
+      expect((await h.finalState(session.id)).status).toBe('COMPLETED');
+      const todos = (await h.core.sessionService.results(session.id)).todos!;
+      return { timeZone: todos.metadata.time_zone, dues: todos.todos.map((t) => [t.due, t.due_date]) };
+    };
+
+    expect(await resolved('Asia/Tokyo')).toEqual({ timeZone: 'Asia/Tokyo', dues: [['Thursday', '2026-12-10']] });
+    expect(await resolved(null)).toEqual({ timeZone: 'UTC', dues: [['Thursday', '2026-12-03']] });
+  });
+
   it('ignores a duplicate todos job after the session completed', async () => {
     const session = await h.processingSession();
     await h.core.queue.publish('transcribe', job(session.id));

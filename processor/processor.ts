@@ -35,7 +35,7 @@ export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngi
   const log = deps.log.child({ component: 'processor' });
   const consumers: Consumer[] = [
     await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, feed, log, store, layout, queue, ...engines })),
-    await queue.consume('todos', todosJob({ sessions, claims, progress, feed, log, store, layout, generator: engines.generator })),
+    await queue.consume('todos', todosJob({ sessions, claims, progress, feed, log, store, layout, generator: engines.generator, defaultTimeZone: deps.config.defaultTimeZone })),
   ];
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.
   engines.models?.speech?.prefetch();

@@ -69,6 +69,7 @@ describe('configuration', () => {
     [{ FETCH_ALLOW_HOSTS: '127.0.0.1' }, 'renamed FETCH_ALLOW_ADDRESSES'],
     [{ WEB_PORT: '99999' }, 'WEB_PORT'],
     [{ LOG_FORMAT: 'yaml' }, 'LOG_FORMAT'],
+    [{ DEFAULT_TIME_ZONE: 'Mars/Olympus' }, 'DEFAULT_TIME_ZONE'],
   ])('rejects %o with one line naming the variable', (env, name) => {
     let error: unknown;
     try {
@@ -80,6 +81,11 @@ describe('configuration', () => {
     const message = (error as Error).message;
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads todo due dates in UTC unless DEFAULT_TIME_ZONE names an IANA zone', () => {
+    expect(loadConfig({}).defaultTimeZone).toBe('UTC');
+    expect(loadConfig({ DEFAULT_TIME_ZONE: 'Europe/Berlin' }).defaultTimeZone).toBe('Europe/Berlin');
   });
 
   it('names a variable a role needs but is missing', () => {

@@ -19,6 +19,8 @@ export interface SessionState {
   /** The stored outputs, once the session is COMPLETED. */
   results: SessionResults | null;
   media: Media | null;
+  /** The moment "overdue" is judged at; the clock when absent (tests set it). */
+  now?: Date;
 }
 
 const isErrorCode = (code: string): code is ErrorCode => (ERROR_CODES as readonly string[]).includes(code);

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ChatUser } from '../../core/domain/chat-user.js';
+import { isTimeZone } from '../../core/domain/due-date.js';
 import { isAppError } from '../../core/errors.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
 import type { StartedSession } from '../../core/sessions/session.service.js';
@@ -33,6 +35,7 @@ export async function startInThread(ctx: SlackContext, req: SessionRequest): Pro
   try {
     return await ctx.sessions.start({
       user: req.user,
+      timeZone: await personTimeZone(ctx, req.user.externalId),
       origin: { platform: 'slack', workspaceId: req.teamId, channelId: req.channelId, threadRef: req.threadTs ?? status.ts, statusMessageRef: formatMessageRef(status) },
       source: req.source,
       filename: req.filename,
@@ -41,5 +44,21 @@ export async function startInThread(ctx: SlackContext, req: SessionRequest): Pro
     const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne(HOW_TO_STOP_ONE) : err;
     if (isAppError(refusal)) await ctx.platform.edit(status, statusMessage(refusedView(title, refusal)), null);
     throw refusal;
+  }
+}
+
+const userZoneSchema = z.object({ user: z.object({ tz: z.string().optional() }) });
+
+/**
+ * The person's IANA zone from their Slack profile: todo due dates ("by Friday") are read in it. Null when
+ * Slack does not say or cannot be asked; the session then uses DEFAULT_TIME_ZONE.
+ */
+async function personTimeZone(ctx: SlackContext, userId: string): Promise<string | null> {
+  try {
+    const { tz } = userZoneSchema.parse(await ctx.client.users.info({ user: userId })).user;
+    return tz !== undefined && isTimeZone(tz) ? tz : null;
+  } catch (err) {
+    ctx.log.warn({ err, userId }, 'users.info failed; the session uses the default time zone');
+    return null;
   }
 }

@@ -19,6 +19,7 @@ interface SessionRow {
   status_message_ref: string | null;
   source_kind: SourceKind;
   uploader: string | null;
+  time_zone: string | null;
   size_bytes: string | number | null;
   content_type: string | null;
   duration_seconds: number | null;
@@ -41,6 +42,8 @@ export interface NewSession {
   sourceKind: SourceKind;
   /** The process storing the recording (core/sessions/uploader.ts), when it is known. */
   uploader?: string;
+  /** The person's IANA zone, when their platform gives one. */
+  timeZone?: string | null;
   options: TranscriptionOptions;
 }
 
@@ -111,6 +114,7 @@ function toSession(r: SessionRow): Session {
     },
     sourceKind: r.source_kind,
     uploader: r.uploader,
+    timeZone: r.time_zone,
     sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
     contentType: r.content_type,
     durationSeconds: r.duration_seconds,
@@ -139,6 +143,7 @@ async function insertSession(db: Knex | Knex.Transaction, s: NewSession): Promis
       status_message_ref: s.origin.statusMessageRef,
       source_kind: s.sourceKind,
       uploader: s.uploader ?? null,
+      time_zone: s.timeZone ?? null,
       options: JSON.stringify(s.options) as unknown as TranscriptionOptions,
     })
     .returning('*');

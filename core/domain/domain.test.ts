@@ -3,7 +3,7 @@ import { jobMessageSchema } from './job.js';
 import { overallPercent } from './progress.js';
 import { STAGES } from './session.js';
 import { parseRefPath, refPath, storageLayout } from './storage-layout.js';
-import { buildDocuments, todosDocumentSchema } from './todos.js';
+import { buildDocuments, isOverdue, todosDocumentSchema } from './todos.js';
 
 const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
 
@@ -44,6 +44,29 @@ describe('storage layout', () => {
 });
 
 describe('todos document', () => {
+  it('still reads a todos.json written before due dates were resolved', () => {
+    const docs = buildDocuments(id, { summary: '', keyPoints: [], decisions: [], estimatedTime: null, todos: [
+      { task: 'Call back', priority: 'low', context: '', assignee: null, due: 'Friday', segments: [], timestamp: null },
+    ] }, new Date('2026-11-25T10:30:00Z'));
+    const { due_date: _dueDate, ...olderTodo } = docs.todos.todos[0]!;
+    const { time_zone: _zone, ...olderMetadata } = docs.todos.metadata;
+    const older = todosDocumentSchema.parse({ ...docs.todos, todos: [olderTodo], metadata: olderMetadata });
+    expect(older.todos[0]).not.toHaveProperty('due_date');
+    expect(older.metadata.time_zone).toBeUndefined();
+  });
+
+  it('marks an open todo overdue when its due date is before today in the zone its dates were read in', () => {
+    const docs = buildDocuments(id, { summary: '', keyPoints: [], decisions: [], estimatedTime: null, todos: [
+      { task: 'Call back', priority: 'low', context: '', assignee: null, due: 'Thursday', segments: [], timestamp: null },
+    ] }, new Date('2026-11-25T10:30:00Z'), { at: new Date('2026-11-25T10:30:00Z'), timeZone: 'Asia/Tokyo' });
+    const todo = docs.todos.todos[0]!; // due 2026-11-26
+    // 2026-11-26T16:00Z is already the 27th in Tokyo, still the 26th in UTC.
+    expect(isOverdue(todo, docs.todos, new Date('2026-11-26T14:00:00Z'))).toBe(false);
+    expect(isOverdue(todo, docs.todos, new Date('2026-11-26T16:00:00Z'))).toBe(true);
+    expect(isOverdue({ ...todo, completed: true }, docs.todos, new Date('2026-11-26T16:00:00Z'))).toBe(false);
+    expect(isOverdue({ ...todo, due_date: null }, docs.todos, new Date('2027-01-01T00:00:00Z'))).toBe(false);
+  });
+
   it('has the todos.json shape with numbered ids and counts', () => {
     const docs = buildDocuments(
       id,
@@ -58,10 +81,13 @@ describe('todos document', () => {
         ],
       },
       new Date('2026-11-25T10:30:00Z'),
+      { at: new Date('2026-11-25T09:00:00Z'), timeZone: 'Europe/Berlin' },
     );
     expect(todosDocumentSchema.parse(docs.todos)).toEqual(docs.todos);
     expect(docs.todos.todos.map((t) => [t.id, t.completed, t.completed_by])).toEqual([['1', false, null], ['2', false, null]]);
-    expect(docs.todos.metadata).toEqual({ total_todos: 2, high_priority: 1, estimated_time: '1 hour', dropped: 0 });
+    // Said on Wednesday 25 November: "Thursday" is the next day.
+    expect(docs.todos.todos.map((t) => [t.due, t.due_date])).toEqual([['Thursday', '2026-11-26'], [null, null]]);
+    expect(docs.todos.metadata).toEqual({ total_todos: 2, high_priority: 1, estimated_time: '1 hour', dropped: 0, time_zone: 'Europe/Berlin' });
     expect(docs.summary).toEqual({ generated_at: '2026-11-25T10:30:00.000Z', session_id: id, summary: 'Release planning', key_points: ['two fixes'], decisions: ['ship Friday'] });
   });
 });

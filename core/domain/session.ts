@@ -45,6 +45,8 @@ export interface Session {
   sourceKind: SourceKind;
   /** The process storing the recording while it is UPLOADING (core/sessions/uploader.ts); null when unknown. */
   uploader: string | null;
+  /** The IANA zone of the person who started it, when their platform gives one (Slack); null when unknown. */
+  timeZone: string | null;
   sizeBytes: number | null;
   contentType: string | null;
   durationSeconds: number | null;

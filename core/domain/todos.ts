@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDayIn, resolveDue, shortDate } from './due-date.js';
 import { clip } from './text.js';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
@@ -17,6 +18,8 @@ export const todoSchema = z.object({
   completed: z.boolean(),
   assignee: z.string().nullable(),
   due: z.string().nullable(),
+  /** `due` resolved to `YYYY-MM-DD` (core/domain/due-date.ts); null when it names no date; absent in older files. */
+  due_date: z.iso.date().nullable().optional(),
   /** Cited transcript segment ids that exist; empty for a todo whose citations could not be verified. */
   segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
@@ -37,6 +40,8 @@ export const todosDocumentSchema = z.object({
     estimated_time: z.string().nullable(),
     /** Todos the model wrote that were left out (over NOTE_LIMITS.todos); absent in older files. */
     dropped: z.number().int().nonnegative().optional(),
+    /** The IANA zone due dates were resolved in, and in which "today" is read to mark a todo overdue; absent in older files. */
+    time_zone: z.string().optional(),
   }),
 });
 export type TodosDocument = z.infer<typeof todosDocumentSchema>;
@@ -102,6 +107,32 @@ export function boundNotes(notes: MeetingNotes): MeetingNotes {
   };
 }
 
+/**
+ * True when `todo` is still open and its due date is before today, "today" being read in the zone its dates
+ * were resolved in (UTC for older files).
+ */
+export function isOverdue(todo: Todo, todos: Pick<TodosDocument, 'metadata'>, now: Date): boolean {
+  return !todo.completed && todo.due_date != null && todo.due_date < isoDayIn(now, todos.metadata.time_zone ?? 'UTC');
+}
+
+/** A todo's due as shown: the date with the phrase it was read from ("Fri 4 Dec (by Friday)"), or the phrase alone. */
+export interface ShownDue {
+  text: string;
+  /** `YYYY-MM-DD`, or null when the phrase names no date. */
+  date: string | null;
+  phrase: string;
+  overdue: boolean;
+}
+
+/** How `todo`'s due is shown at `now` on the page, in chat and in the CLI; null when it has none. */
+export function shownDue(todo: Todo, todos: Pick<TodosDocument, 'metadata'>, now: Date): ShownDue | null {
+  if (todo.due === null) return null;
+  const date = todo.due_date ?? null;
+  if (date === null) return { text: todo.due, date, phrase: todo.due, overdue: false };
+  const thisYear = Number(isoDayIn(now, todos.metadata.time_zone ?? 'UTC').slice(0, 4));
+  return { text: `${shortDate(date, thisYear)} (${todo.due})`, date, phrase: todo.due, overdue: isOverdue(todo, todos, now) };
+}
+
 /** What chat and the page say when todos were left out of a list, or null when none were. */
 export function droppedTodosSentence(todos: Pick<TodosDocument, 'metadata'>): string | null {
   const n = todos.metadata.dropped ?? 0;
@@ -109,17 +140,26 @@ export function droppedTodosSentence(todos: Pick<TodosDocument, 'metadata'>): st
   return `${n} more ${n === 1 ? 'todo was' : 'todos were'} left out: a list keeps the first ${NOTE_LIMITS.todos}.`;
 }
 
+/** When and where the meeting took place: what a todo's `due` ("by Friday") is read against. */
+export interface MeetingTime {
+  at: Date;
+  /** IANA zone name. */
+  timeZone: string;
+}
+
 /** The stored documents for `notes`, bounded by NOTE_LIMITS whoever wrote them. */
 export function buildDocuments(
   sessionId: string,
   unbounded: MeetingNotes,
   now: Date,
+  meeting: MeetingTime = { at: now, timeZone: 'UTC' },
 ): { todos: TodosDocument; summary: SummaryDocument } {
   const notes = boundNotes(unbounded);
   const generated_at = now.toISOString();
   const todos: Todo[] = notes.todos.map((t, i) => ({
     id: String(i + 1),
     ...t,
+    due_date: t.due === null ? null : resolveDue(t.due, meeting.at, meeting.timeZone).date,
     completed: false,
     completed_by: null,
     completed_at: null,
@@ -136,6 +176,7 @@ export function buildDocuments(
         high_priority: todos.filter((t) => t.priority === 'high').length,
         estimated_time: notes.estimatedTime,
         dropped: notes.dropped ?? 0,
+        time_zone: meeting.timeZone,
       },
     },
     summary: {

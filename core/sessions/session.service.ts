@@ -23,6 +23,8 @@ import { THIS_UPLOADER } from './uploader.js';
 export interface StartSession {
   user: ChatUser;
   origin: ChatOrigin;
+  /** The person's IANA zone, when their platform gives one: todo due dates are read in it. */
+  timeZone?: string | null;
   source: MediaSource;
   /** A name to show; defaults to the one the source carries (attachment name, link path). */
   filename?: string | null;
@@ -127,6 +129,7 @@ export class SessionService {
         sourceKind: input.source.kind === 'link' ? 'link' : 'upload',
         // This process stores it: a process starting after a crash can tell the upload will never finish.
         uploader: THIS_UPLOADER,
+        timeZone: input.timeZone ?? null,
         options,
       },
       maxActivePerUser,

@@ -11,6 +11,8 @@ export interface TodosJobDeps extends SessionJobDeps {
   store: ObjectStore;
   layout: StorageLayout;
   generator: TodoGenerator;
+  /** The zone due dates are read in when the session has none of its own (DEFAULT_TIME_ZONE). */
+  defaultTimeZone: string;
   now?: () => Date;
 }
 
@@ -42,7 +44,9 @@ export function todosJob(deps: TodosJobDeps): JobHandler {
             ? NO_SPEECH
             : await generator.generate({ sessionId: session.id, transcript, onProgress: (p, message) => tracker.update(p / 100, message), signal });
         await tracker.flush();
-        const docs = buildDocuments(id, notes, (deps.now ?? (() => new Date()))());
+        // The session starts as the recording is sent: the closest to the meeting's own date that is stored.
+        const meeting = { at: session.createdAt, timeZone: session.timeZone ?? deps.defaultTimeZone };
+        const docs = buildDocuments(id, notes, (deps.now ?? (() => new Date()))(), meeting);
         await stages.ensureActive();
         await store.putJson(summaryRef, docs.summary);
         await store.putJson(todosRef, docs.todos);

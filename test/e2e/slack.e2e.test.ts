@@ -25,7 +25,7 @@ beforeAll(async () => {
   forbidden = await startForbiddenTarget();
   fake = bot.fake;
   core = bot.h.core;
-  alice = fake.addUser({ id: 'U0ALICE', name: 'alice' });
+  alice = fake.addUser({ id: 'U0ALICE', name: 'alice', tz: 'Asia/Tokyo' });
   bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
   admin = fake.addUser({ id: 'U0ADMIN', name: 'admin', isAdmin: true });
 });
@@ -115,6 +115,7 @@ describe('a video dropped in a channel', () => {
       status: 'COMPLETED',
       filename: 'standup.mp4',
       origin: { platform: 'slack', workspaceId: fake.teamId, channelId: fake.channelId, threadRef: statusTs, statusMessageRef: `${fake.channelId}:${statusTs}` },
+      timeZone: 'Asia/Tokyo', // users.info: due dates are read in the person's zone
       resultsMessageRefs: [`${fake.channelId}:${results.ts}`],
     });
 
@@ -128,6 +129,7 @@ describe('a video dropped in a channel', () => {
 
     // In the thread: the summary, then every todo as an unticked checkbox.
     const todos = await storedTodos(sessionId);
+    expect(todos.metadata.time_zone).toBe('Asia/Tokyo');
     expect(results.thread_ts).toBe(statusTs);
     expect(shown(results)).toContain(todos.summary);
     const boxes = checkboxesOf(results);

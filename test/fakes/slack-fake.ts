@@ -26,6 +26,8 @@ export interface FakeSlackUser {
   name: string;
   isAdmin?: boolean;
   isOwner?: boolean;
+  /** The IANA zone of the profile (users.info `user.tz`); Slack says America/Los_Angeles when none was set. */
+  tz?: string;
 }
 
 export interface FakeSlackMessage {
@@ -446,7 +448,7 @@ export async function startSlackFake(): Promise<SlackFake> {
         if (!user) return fail('user_not_found');
         return {
           ok: true,
-          user: { id: user.id, team_id: teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, is_admin: user.isAdmin ?? false, is_owner: user.isOwner ?? false, is_primary_owner: false },
+          user: { id: user.id, team_id: teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, is_admin: user.isAdmin ?? false, is_owner: user.isOwner ?? false, is_primary_owner: false, tz: user.tz ?? 'America/Los_Angeles' },
         };
       }
       default:

@@ -2,10 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { ResultsView } from '../../bot/chat-platform.js';
 import { buildDocuments, type Priority } from '../../core/domain/todos.js';
 
-/** Results of a made-up meeting with `count` todos, as a platform is asked to render them. */
+/**
+ * Results of a made-up meeting on Thursday 1 January 2026 (UTC) with `count` todos, as a platform is asked to
+ * render them; `due` phrases are resolved from that day.
+ */
 export function resultsView(
   count: number,
-  { task = (i: number) => `Task ${i + 1}`, summary = 'We planned the release.', priority = 'medium' }: { task?: (i: number) => string; summary?: string; priority?: Priority } = {},
+  {
+    task = (i: number) => `Task ${i + 1}`,
+    summary = 'We planned the release.',
+    priority = 'medium',
+    due = () => null,
+  }: { task?: (i: number) => string; summary?: string; priority?: Priority; due?: (i: number) => string | null } = {},
 ): { sessionId: string; view: ResultsView } {
   const sessionId = randomUUID();
   const { todos, summary: summaryDoc } = buildDocuments(
@@ -19,7 +27,7 @@ export function resultsView(
         priority,
         context: '',
         assignee: 'SPEAKER_01',
-        due: null,
+        due: due(i),
         segments: [i],
         timestamp: '00:00:05',
       })),

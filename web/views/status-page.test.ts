@@ -106,6 +106,19 @@ describe('the status page', () => {
     expect(renderStatusPage(state, 'token')).not.toContain('todos-dropped');
   });
 
+  it('shows a due date with the phrase it was read from, and marks an open todo past it overdue', () => {
+    const state = completedState('Ship it');
+    const [todo] = state.results!.todos!.todos;
+    const withDue = (completed: boolean) => ({ ...state.results!.todos!, todos: [{ ...todo!, due: 'by Friday', due_date: '2026-11-27', completed }] });
+    const render = (completed: boolean, now: string) =>
+      renderStatusPage({ ...state, now: new Date(now), results: { ...state.results!, todos: withDue(completed) } }, 'token');
+    const due = '<time datetime="2026-11-27" title="by Friday">due Fri 27 Nov (by Friday)</time>';
+
+    expect(render(false, '2026-11-27T12:00:00Z')).toContain(`· ${due} ·`);
+    expect(render(false, '2026-11-28T12:00:00Z')).toContain(`· ${due} <strong class="overdue">overdue</strong> ·`);
+    expect(render(true, '2026-11-28T12:00:00Z')).not.toContain('class="overdue"');
+  });
+
   it('names the first stage of a recording shared as a link "Downloading", live updates included', () => {
     const state = completedState('Standup');
     const progress = { ...state.progress, status: 'UPLOADING' as const, stage: 'upload' as const, percent: 0, message: 'Fetching the recording from its link' };

@@ -2,7 +2,7 @@ import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { speakerName } from '../../core/domain/speaker-name.js';
 import { STAGES, type SourceKind } from '../../core/domain/session.js';
-import { droppedTodosSentence, type Todo } from '../../core/domain/todos.js';
+import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
@@ -123,7 +123,7 @@ ${
   todos.length === 0
     ? html`<p>No todos came up in this meeting.</p>`
     : html`<form id="todo-form" method="post" action="${`${session.id}/todos?t=${encodeURIComponent(token)}`}">
-<ul class="todos">${todos.map((t) => renderTodo(t, media))}</ul>
+<ul class="todos">${todos.map((t) => renderTodo(t, media, shownDue(t, results!.todos!, state.now ?? new Date())))}</ul>
 <noscript><button type="submit">Save ticks</button></noscript>
 </form>`
 }
@@ -136,16 +136,23 @@ ${results?.transcript?.speaker_note ? html`<p class="note" id="speaker-note">${r
 </section>`;
 }
 
-function renderTodo(todo: Todo, media: Media | null): SafeHtml {
+function renderTodo(todo: Todo, media: Media | null, due: ShownDue | null): SafeHtml {
   const id = `todo-${todo.id}`;
-  const details = [todo.assignee ? speakerName(todo.assignee) : null, todo.due ? `due ${todo.due}` : null].filter(Boolean).join(' · ');
+  const assignee = todo.assignee ? ` · ${speakerName(todo.assignee)}` : '';
   return html`<li class="todo" data-todo="${todo.id}">
 <input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
 <input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
 <label for="${id}">${todo.task}</label>
-<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${details ? ` · ${details}` : ''}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span></p>
+<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${assignee}${due ? html` · ${renderDue(due)}` : null}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span></p>
 ${todo.context ? html`<p class="context">${todo.context}</p>` : null}
 </li>`;
+}
+
+/** The date, with the phrase it was read from as its title; the phrase alone when it names no date. */
+function renderDue(due: ShownDue): SafeHtml {
+  if (due.date === null) return html`due ${due.phrase}`;
+  const overdue = due.overdue ? html` <strong class="overdue">overdue</strong>` : null;
+  return html`<time datetime="${due.date}" title="${due.phrase}">due ${due.text}</time>${overdue}`;
 }
 
 function doneBy(todo: Todo): string {

@@ -35,6 +35,17 @@ describe('results in Discord', () => {
     expect(after[1]!.content).toMatch(/^\*\*Todos\*\* \(1\/\d+\) · 12 of 12 done/);
   });
 
+  it('show a todo\'s due date with its phrase, and "overdue" once it has passed while it is open', () => {
+    const { sessionId, view: v } = resultsView(1, { due: () => 'by Friday' }); // met on Thursday 1 January
+    const todoPage = (now: string, completed = false) => {
+      const todos = { ...v.todos, todos: v.todos.todos.map((t) => ({ ...t, completed })) };
+      return resultsMessages(sessionId, { ...v, todos, now: new Date(now) })[1]!.content;
+    };
+    expect(todoPage('2026-01-02T12:00:00Z')).toContain('-# 🟡 medium · 📅 Fri 2 Jan (by Friday) · ⏱ 00:00:05 · 👤 SPEAKER_01');
+    expect(todoPage('2026-01-03T12:00:00Z')).toContain('-# 🟡 medium · ⚠️ overdue · 📅 Fri 2 Jan (by Friday) · ⏱ 00:00:05');
+    expect(todoPage('2026-01-03T12:00:00Z', true)).not.toContain('overdue');
+  });
+
   it('say how many todos were left out', () => {
     const { sessionId, view: v } = view(2);
     expect(resultsMessages(sessionId, v)[0]!.content).not.toContain('left out');

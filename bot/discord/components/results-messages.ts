@@ -1,5 +1,5 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
-import { droppedTodosSentence, type Todo } from '../../../core/domain/todos.js';
+import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
@@ -26,14 +26,16 @@ export interface DiscordMessage {
  * after a tick yields the same number of messages, edited one for one.
  */
 export function resultsMessages(sessionId: string, view: ResultsView): DiscordMessage[] {
-  const pages = paginate(view.todos.todos);
+  const now = view.now ?? new Date();
+  const dueOf = (todo: Todo) => shownDue(todo, view.todos, now);
+  const pages = paginate(view.todos.todos, dueOf);
   const done = view.todos.todos.filter((t) => t.completed).length;
   return [
     summaryMessage(view),
     ...pages.map((page, i) => ({
       content: [
         pages.length > 1 ? `**Todos** (${i + 1}/${pages.length}) · ${done} of ${view.todos.todos.length} done` : `**Todos** · ${done} of ${view.todos.todos.length} done`,
-        ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed)),
+        ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed, dueOf(todo))),
       ].join('\n'),
       components: rows(page.map(({ todo, n }) => todoButton(sessionId, todo, n))),
       allowed_mentions: NO_MENTIONS,
@@ -53,17 +55,19 @@ function summaryMessage(view: ResultsView): DiscordMessage {
   return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
 }
 
-function todoLine(todo: Todo, n: number, completed: boolean): string {
+function todoLine(todo: Todo, n: number, completed: boolean, due: ShownDue | null): string {
   const task = clip(todo.task, 300);
-  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${clip(todoDetails(todo), 150)}`;
+  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${clip(todoDetails(todo, due), 150)}`;
 }
 
-function paginate(todos: Todo[]): Array<Array<{ todo: Todo; n: number }>> {
+function paginate(todos: Todo[], dueOf: (todo: Todo) => ShownDue | null): Array<Array<{ todo: Todo; n: number }>> {
   const pages: Array<Array<{ todo: Todo; n: number }>> = [];
   let page: Array<{ todo: Todo; n: number }> = [];
   let size = HEADING_ROOM;
   todos.forEach((todo, i) => {
-    const length = todoLine(todo, i + 1, true).length + 1; // the longer, ticked form
+    // The longest form, ticked and overdue: a tick, or a day passing, never moves a todo to another page.
+    const due = dueOf(todo);
+    const length = todoLine(todo, i + 1, true, due && { ...due, overdue: true }).length + 1;
     if (page.length === TODOS_PER_MESSAGE || (page.length > 0 && size + length > MAX_CONTENT)) {
       pages.push(page);
       page = [];

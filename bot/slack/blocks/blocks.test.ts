@@ -70,6 +70,18 @@ describe('results in Slack', () => {
     expect(checkboxes(messages)[0]!.e.options[0]!.description.text).toBe('🔴 high · 👤 SPEAKER_01');
   });
 
+  it('show a todo\'s due date with its phrase, and "overdue" once it has passed while it is open', () => {
+    const { sessionId, view } = resultsView(2, { due: (i) => (i === 0 ? 'by Friday' : 'ASAP') }); // met on Thursday 1 January
+    const descriptions = (now: string, ticked = false) => {
+      const todos = { ...view.todos, todos: view.todos.todos.map((t) => ({ ...t, completed: ticked })) };
+      return checkboxes(resultsMessages(sessionId, { ...view, todos, now: new Date(now) }))[0]!.e.options.map((o) => o.description.text);
+    };
+    expect(descriptions('2026-01-02T12:00:00Z')).toEqual(['🟡 medium · 📅 Fri 2 Jan (by Friday) · ⏱ 00:00:05 · 👤 SPEAKER_01', '🟡 medium · 📅 ASAP · ⏱ 00:00:05 · 👤 SPEAKER_01']);
+    // Clipped to 75 characters, the deadline comes first and survives.
+    expect(descriptions('2026-01-03T12:00:00Z')[0]).toMatch(/^🟡 medium · ⚠️ overdue · 📅 Fri 2 Jan \(by Friday\) · ⏱/);
+    expect(descriptions('2026-01-03T12:00:00Z', true)[0]).not.toContain('overdue');
+  });
+
   it('say so when the meeting had no todos', () => {
     const { sessionId, view: v } = view(0);
     const messages = resultsMessages(sessionId, v);

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { droppedTodosSentence, type Todo } from '../../../core/domain/todos.js';
+import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { linkButton, type SlackMessage } from './status-message.js';
@@ -29,7 +29,8 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
   } else {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Todos* · ${done} of ${todos.todos.length} done` } });
     const numbered = todos.todos.map((todo, i) => ({ todo, n: i + 1 }));
-    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index)));
+    const now = view.now ?? new Date();
+    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index, todos, now)));
   }
   const dropped = droppedTodosSentence(todos);
   if (dropped) blocks.push(section(dropped));
@@ -46,10 +47,10 @@ function section(text: string, heading?: string): types.SectionBlock {
 
 const bullets = (items: string[]) => items.map((i) => `• ${i}`).join('\n');
 
-function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number): types.ActionsBlock {
+function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number, doc: TodosDocument, now: Date): types.ActionsBlock {
   const options = todos.map(({ todo, n }) => ({
     text: { type: 'plain_text' as const, text: clip(`${n}. ${todo.task}`, LIMITS.optionText) },
-    description: { type: 'plain_text' as const, text: clip(todoDetails(todo), LIMITS.optionText) },
+    description: { type: 'plain_text' as const, text: clip(todoDetails(todo, shownDue(todo, doc, now)), LIMITS.optionText) },
     value: todo.id,
   }));
   const ticked = todos.filter(({ todo }) => todo.completed).map(({ todo }) => todo.id);

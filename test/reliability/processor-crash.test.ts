@@ -120,7 +120,11 @@ describe('a processor that dies or stops mid-job', () => {
     await processor();
     const done = await h.finalState(session.id);
     expect(done).toMatchObject({ status: 'COMPLETED', attempts: 1 });
-    const events = await h.progressOf(session.id);
+    // The row turns COMPLETED just before the final event is published: wait for that event.
+    const events = await until('the final progress event', async () => {
+      const all = await h.progressOf(session.id);
+      return all.at(-1)?.status === 'COMPLETED' ? all : null;
+    });
     expect(events.some((e) => /retrying/.test(e.message))).toBe(false);
     expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: 'done' });
     expect((await h.deadLetters()).map((m) => m.sessionId)).not.toContain(session.id);

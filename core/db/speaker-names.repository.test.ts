@@ -13,13 +13,14 @@ describe.each(databaseEngines(testConfig))('speaker names on $engine', ({ open }
   let db: TestDatabase;
   let names: SpeakerNamesRepository;
   let sessionId: string;
+  let userId: string;
   const workspace = `ws-${randomUUID()}`;
   const at = new Date('2026-12-05T10:00:00Z');
 
   beforeAll(async () => {
     db = await open();
     names = new SpeakerNamesRepository(db.knex);
-    const userId = await new UsersRepository(db.knex).resolve({ platform: 'cli', workspaceId: workspace, externalId: 'op' });
+    userId = await new UsersRepository(db.knex).resolve({ platform: 'cli', workspaceId: workspace, externalId: 'op' });
     const session = await new SessionsRepository(db.knex).create({
       id: randomUUID(),
       userId,
@@ -48,7 +49,7 @@ describe.each(databaseEngines(testConfig))('speaker names on $engine', ({ open }
   it('are deleted with their session', async () => {
     const other = await new SessionsRepository(db.knex).create({
       id: randomUUID(),
-      userId: (await db.knex('sessions').where({ id: sessionId }).first('user_id')).user_id,
+      userId,
       filename: null,
       origin: { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null },
       sourceKind: 'upload',

@@ -1,4 +1,5 @@
 import { singleLine } from './display-name.js';
+import type { SummaryDocument, TodosDocument } from './todos.js';
 
 /** The names people gave a session's speakers, by diarization label (`SPEAKER_01` → `Maria`). */
 export type SpeakerNames = Readonly<Record<string, string>>;
@@ -33,3 +34,15 @@ export function cleanSpeakerName(raw: string | null): string | null {
 
 /** Longer than MAX_SPEAKER_NAME is refused rather than cut: a cut name could name someone else. */
 export const speakerNameTooLong = (name: string): boolean => Array.from(name).length > MAX_SPEAKER_NAME;
+
+/**
+ * The notes as a chat message shows them: each named speaker's label replaced by the name in the summary,
+ * key points, decisions and todo assignees. Copies; the stored documents keep the labels.
+ */
+export function withNamedSpeakers(summary: SummaryDocument, todos: TodosDocument, names: SpeakerNames): { summary: SummaryDocument; todos: TodosDocument } {
+  const named = (text: string) => withSpeakerNames(text, names);
+  return {
+    summary: { ...summary, summary: named(summary.summary), key_points: summary.key_points.map(named), decisions: summary.decisions.map(named) },
+    todos: { ...todos, todos: todos.todos.map((t) => (t.assignee ? { ...t, assignee: named(t.assignee) } : t)) },
+  };
+}

@@ -1,6 +1,7 @@
 import type { SessionsRepository } from '../core/db/sessions.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
+import { withNamedSpeakers } from '../core/domain/speaker-name.js';
 import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
@@ -39,7 +40,7 @@ interface Pending {
 export class ThreadNotifier {
   private readonly pending = new Map<string, Pending>();
   private readonly rendering = new Map<string, Promise<void>>();
-  /** Completed flags last rendered per session, newest last. */
+  /** Completed flags and speaker names last rendered per session, newest last. */
   private readonly shownTodos = new Map<string, string>();
   private readonly platforms: Map<string, ChatPlatform>;
   private readonly interval: number;
@@ -83,8 +84,9 @@ export class ThreadNotifier {
   }
 
   /**
-   * A todo changed (in chat or on the page): re-render the posted results. A tick made in chat arrives
-   * twice (from the handler, and as a todo event), so a state already shown is not rendered again.
+   * A todo changed or speakers were named (in chat, on the page, in the CLI): re-render the posted results.
+   * A tick made in chat arrives twice (from the handler, and as a todo event), so a state already shown is
+   * not rendered again.
    */
   todosChanged(sessionId: string): Promise<void> {
     // One re-render at a time per session, so the second of two announcements sees what the first showed.
@@ -100,8 +102,7 @@ export class ThreadNotifier {
     if (!session || session.resultsMessageRefs.length === 0) return;
     const platform = this.platforms.get(session.origin.platform);
     if (!platform) return;
-    const view = await this.resultsView(session);
-    const shown = JSON.stringify(view.todos.todos.map((t) => t.completed));
+    const { view, shown } = await this.resultsView(session);
     if (this.shownTodos.get(sessionId) === shown) return;
     await platform.updateResults(session, view);
     this.remember(sessionId, shown);
@@ -130,10 +131,10 @@ export class ThreadNotifier {
     const { sessions, log } = this.deps;
     if (!(await sessions.claimResultsPost(session.id))) return;
     try {
-      const view = await this.resultsView(session);
+      const { view, shown } = await this.resultsView(session);
       const refs = await platform.postResults(session, view);
       await sessions.setResultsMessages(session.id, refs);
-      this.remember(session.id, JSON.stringify(view.todos.todos.map((t) => t.completed)));
+      this.remember(session.id, shown);
     } catch (err) {
       await sessions.releaseResultsPost(session.id);
       log.warn({ err, sessionId: session.id }, 'results not posted; will retry');
@@ -141,9 +142,11 @@ export class ThreadNotifier {
     }
   }
 
-  private async resultsView(session: Session): Promise<ResultsView> {
-    const { summary, todos } = await this.deps.results(session.id);
+  /** The results as the messages show them (names applied), and what of them changes: ticks and names. */
+  private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
+    const { summary, todos, speakers } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
-    return { summary, todos, link: this.deps.linkFor(session.id) };
+    const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
+    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers]) };
   }
 }

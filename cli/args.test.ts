@@ -50,4 +50,13 @@ describe('reading the command line', () => {
     expect(errorOf(['submit', 'x.mp4', '--max-speakers', '2.5'])).toMatch(/^--max-speakers must be a whole number/);
     expect(errorOf(['submit', 'x.mp4', '--min-speakers', '5', '--max-speakers', '3'])).toBe('--min-speakers (5) is more than --max-speakers (3).');
   });
+
+  it('reads `speakers <id>` with the names to give (an empty one clears), and refuses what is not a naming', () => {
+    expect(parseCliArgs(['speakers', 'id', 'SPEAKER_01=Maria José', 'SPEAKER_02='])).toEqual({
+      command: { name: 'speakers', id: 'id', names: { SPEAKER_01: 'Maria José', SPEAKER_02: null }, json: false },
+    });
+    expect(parseCliArgs(['speakers', 'id', '--json'])).toEqual({ command: { name: 'speakers', id: 'id', names: {}, json: true } });
+    expect(errorOf(['speakers', 'id', 'Maria'])).toBe('"Maria" is not a naming: write the label, an equals sign and the name, as in SPEAKER_01=Maria.');
+    expect(errorOf(['status', 'id', 'SPEAKER_01=Maria'])).toBe('"status" takes one argument, got 2.');
+  });
 });

@@ -9,6 +9,8 @@ export const USAGE = `Usage:
   whisper-notes cancel <session-id>
   whisper-notes retry <session-id>     try a failed session again, from what it stored
   whisper-notes delete <session-id>
+  whisper-notes speakers <session-id> [SPEAKER_01=Maria ...] [--json]
+                                       name the speakers (an empty name clears one); alone, list them
   whisper-notes models pull | status
   whisper-notes help
 
@@ -23,6 +25,8 @@ export type CliCommand =
   | { name: 'submit'; target: string; wait: boolean; json: boolean; transcript: boolean; options: Partial<TranscriptionOptions> }
   | { name: 'status'; id: string; json: boolean; transcript: boolean }
   | { name: 'cancel' | 'retry' | 'delete'; id: string }
+  /** `names` empty: list the names. A null name returns the label to `Speaker n`. */
+  | { name: 'speakers'; id: string; names: Record<string, string | null>; json: boolean }
   | { name: 'models'; action: string };
 
 /** A command to run, a request for the usage text, or why the command line cannot be run (exit 2). */
@@ -39,8 +43,10 @@ const OPTIONS = {
   'max-speakers': { type: 'string' },
 } as const;
 
-/** The commands; each takes one argument. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'models'] as const;
+/** The commands; each takes one argument, but `speakers` also takes the names to give. */
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'speakers', 'models'] as const;
+/** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
+const NAMING = /^([^=\s]+)=(.*)$/s;
 
 /** Reads the command line without touching anything: every value is checked here, before a session exists. */
 export function parseCliArgs(argv: string[]): ParsedArgs {
@@ -59,8 +65,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (!name) return { error: 'No command given.' };
   if (!isCommand(name)) return { error: `Unknown command "${name}".${didYouMean(name, [...COMMANDS, 'help'])}` };
   const command = name;
-  const [arg] = args;
-  if (arg === undefined || args.length > 1) return { error: `"${command}" takes one argument, got ${args.length}.` };
+  const [arg, ...rest] = args;
+  if (arg === undefined || (rest.length > 0 && command !== 'speakers')) return { error: `"${command}" takes one argument, got ${args.length}.` };
   switch (command) {
     case 'submit': {
       const options = transcriptionOptions(values);
@@ -69,11 +75,23 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     }
     case 'status':
       return { command: { name: 'status', id: arg, json: values.json, transcript: values.transcript } };
+    case 'speakers':
+      return speakersCommand(arg, rest, values.json);
     case 'models':
       return { command: { name: 'models', action: arg } };
     default:
       return { command: { name: command, id: arg } };
   }
+}
+
+function speakersCommand(id: string, namings: string[], json: boolean): ParsedArgs {
+  const names: Record<string, string | null> = {};
+  for (const naming of namings) {
+    const m = NAMING.exec(naming);
+    if (!m) return { error: `"${naming}" is not a naming: write the label, an equals sign and the name, as in SPEAKER_01=Maria.` };
+    names[m[1]!] = m[2] || null;
+  }
+  return { command: { name: 'speakers', id, names, json } };
 }
 
 function transcriptionOptions(values: { language?: string; 'no-diarize': boolean; 'min-speakers'?: string; 'max-speakers'?: string }): Partial<TranscriptionOptions> | string {

@@ -15,10 +15,10 @@ import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
-import { formatProgress, formatResults, formatSession, sessionJson } from './format.js';
+import { formatProgress, formatResults, formatSession, formatSpeakers, sessionJson } from './format.js';
 
 /** What the CLI uses of the core. */
-export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'feed'>;
+export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'feed'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,6 +51,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return retry(deps, io, command.id);
     case 'delete':
       return remove(deps, io, command.id);
+    case 'speakers':
+      return speakers(deps, io, command);
     case 'models':
       return modelsCommand(command.action, configuredModels(deps.config, deps.log), io);
   }
@@ -134,6 +136,28 @@ async function status(deps: CliDeps, io: CliIo, { id, json, transcript }: Extrac
   const page = pageOf(deps, session.id);
   if (json) io.out(JSON.stringify(sessionJson(session, results, page, transcript), null, 2));
   else io.out([formatSession(session, page), results ? formatResults(results, transcript) : ''].filter(Boolean).join('\n'));
+  return 0;
+}
+
+/** Names the speakers (as the operator: anyone's session), then lists them as the notes now show them. */
+async function speakers(deps: CliDeps, io: CliIo, { id, names, json }: Extract<CliCommand, { name: 'speakers' }>): Promise<number> {
+  const session = UUID.test(id) ? await deps.sessionService.get(id) : null;
+  if (!session) {
+    io.err(`No session ${id}`);
+    return 1;
+  }
+  if (Object.keys(names).length > 0) {
+    try {
+      await deps.speakers.nameSpeakers(id, names, cliUser().externalId);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      io.err(`Not named (${err.code}): ${err.userMessage}`);
+      return 1;
+    }
+  }
+  const { transcript, speakers: named } = await deps.sessionService.results(id);
+  const labels = [...new Set(transcript?.segments.flatMap((s) => (s.speaker ? [s.speaker] : [])) ?? [])].sort();
+  io.out(json ? JSON.stringify({ id, speakers: named }, null, 2) : formatSpeakers(labels, named));
   return 0;
 }
 

@@ -27,6 +27,7 @@ function results(): SessionResults {
   return {
     summary: docs.summary,
     todos: docs.todos,
+    speakers: {},
     transcript: {
       session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
       segments: [

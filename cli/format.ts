@@ -1,7 +1,7 @@
 import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
-import { speakerName } from '../core/domain/speaker-name.js';
+import { speakerName, withSpeakerNames, type SpeakerNames } from '../core/domain/speaker-name.js';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
@@ -33,14 +33,16 @@ export function formatSession(s: Session, statusPage: string | null): string {
  */
 export function formatResults(r: SessionResults, withTranscript: boolean, now = new Date()): string {
   const out: string[] = [];
+  // Names are applied here, as on the page; the stored documents keep the labels (docs/architecture.md#stored-results).
+  const named = (text: string) => singleLine(withSpeakerNames(text, r.speakers));
   const summary = r.summary?.summary ?? r.todos?.summary ?? '';
-  if (summary) out.push('Summary', ...summary.split(/\n{2,}/).map((p) => `  ${singleLine(p)}`));
-  if (r.summary?.key_points.length) out.push('Key points', ...r.summary.key_points.map((k) => `  - ${singleLine(k)}`));
-  if (r.summary?.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${singleLine(d)}`));
+  if (summary) out.push('Summary', ...summary.split(/\n{2,}/).map((p) => `  ${named(p)}`));
+  if (r.summary?.key_points.length) out.push('Key points', ...r.summary.key_points.map((k) => `  - ${named(k)}`));
+  if (r.summary?.decisions.length) out.push('Decisions', ...r.summary.decisions.map((d) => `  - ${named(d)}`));
   if (r.todos) {
     const { todos } = r.todos;
     out.push(`Todos (${todos.filter((t) => t.completed).length} of ${todos.length} done)`);
-    for (const t of todos) out.push(...formatTodo(t, r.todos, now));
+    for (const t of todos) out.push(...formatTodo(t, r.todos, r.speakers, now));
     const dropped = droppedTodosSentence(r.todos);
     if (dropped) out.push(`  ${dropped}`);
   }
@@ -48,18 +50,18 @@ export function formatResults(r: SessionResults, withTranscript: boolean, now = 
     out.push('Transcript');
     if (r.transcript.speaker_note) out.push(`  (${singleLine(r.transcript.speaker_note)})`);
     for (const s of r.transcript.segments) {
-      const speaker = s.speaker ? `${singleLine(speakerName(s.speaker))}: ` : '';
+      const speaker = s.speaker ? `${singleLine(speakerName(s.speaker, r.speakers))}: ` : '';
       out.push(`  [${formatTimestamp(s.start)}] ${speaker}${singleLine(s.text)}`);
     }
   }
   return out.join('\n');
 }
 
-function formatTodo(t: Todo, doc: TodosDocument, now: Date): string[] {
+function formatTodo(t: Todo, doc: TodosDocument, names: SpeakerNames, now: Date): string[] {
   const due = shownDue(t, doc, now);
   const details = [
     t.priority,
-    t.assignee ? speakerName(t.assignee) : null,
+    t.assignee ? speakerName(t.assignee, names) : null,
     due ? `due ${due.text}` : null,
     due?.overdue ? 'OVERDUE' : null,
     t.timestamp,
@@ -68,6 +70,12 @@ function formatTodo(t: Todo, doc: TodosDocument, now: Date): string[] {
   const lines = [`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)}`, `      ${details.map(singleLine).join(' · ')}`];
   if (t.context) lines.push(`      ${singleLine(t.context)}`);
   return lines;
+}
+
+/** `speakers <id>`: each label of the transcript and what the notes call it. */
+export function formatSpeakers(labels: string[], names: SpeakerNames): string {
+  if (labels.length === 0) return 'No speakers were told apart in this meeting.';
+  return labels.map((label) => `${label.padEnd(12)} ${singleLine(speakerName(label, names))}${Object.hasOwn(names, label) ? '' : ' (unnamed)'}`).join('\n');
 }
 
 /** The `--json` shape: the session row with its results (the transcript's segments when asked for). */
@@ -87,6 +95,8 @@ export function sessionJson(s: Session, r: SessionResults | null, statusPage: st
     updatedAt: s.updatedAt.toISOString(),
     summary: r?.summary ?? null,
     todos: r?.todos ?? null,
+    /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
+    speakers: r?.speakers ?? {},
     ...(withTranscript ? { transcript: r?.transcript?.segments.map(({ start, end, speaker, text }) => ({ start, end, speaker: speaker ?? null, text })) ?? null } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { openDatabase } from './db/database.js';
 import { JobClaims } from './db/job-claims.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
+import { SpeakerNamesRepository } from './db/speaker-names.repository.js';
 import { UsersRepository } from './db/users.repository.js';
 import type { ProgressEvent } from './domain/progress.js';
 import { storageLayout, type StorageLayout } from './domain/storage-layout.js';
@@ -18,6 +19,7 @@ import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { SessionService } from './sessions/session.service.js';
+import { SpeakersService } from './sessions/speakers.service.js';
 import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createMediaLinks, createObjectStore } from './storage/index.js';
@@ -53,6 +55,8 @@ export interface Core {
   progress: ProgressReporter;
   todos: Todos;
   sessionService: SessionService;
+  /** Naming speakers (the page, the CLI, chat); names are announced on the todo events. */
+  speakers: SpeakersService;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -70,6 +74,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const { knex } = database;
   const sessions = new SessionsRepository(knex);
   const users = new UsersRepository(knex);
+  const speakerNames = new SpeakerNamesRepository(knex);
   const chatEventClaims = new ChatEventClaims(knex);
   const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
@@ -90,8 +95,9 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     maxMediaSeconds: config.ingest.maxMediaSeconds,
     log,
   });
-  const sessionService = new SessionService({ sessions, users, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
+  const sessionService = new SessionService({ sessions, users, speakerNames, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
+  const speakers = new SpeakersService({ sessions, names: speakerNames, store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
 
   return {
     config,
@@ -111,6 +117,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     progress,
     todos,
     sessionService,
+    speakers,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),

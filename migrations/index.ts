@@ -7,6 +7,7 @@ import * as chatEventDedupe from './20261126020000_chat_event_dedupe.js';
 import * as jobClaims from './20261126030000_job_claims.js';
 import * as sessionUploader from './20261127000000_session_uploader.js';
 import * as sessionTimeZone from './20261204000000_session_time_zone.js';
+import * as speakerNames from './20261205000000_speaker_names.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -21,4 +22,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261126030000_job_claims', jobClaims],
   ['20261127000000_session_uploader', sessionUploader],
   ['20261204000000_session_time_zone', sessionTimeZone],
+  ['20261205000000_speaker_names', speakerNames],
 ];

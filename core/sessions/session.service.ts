@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
 import { receivingMessage } from '../domain/progress-text.js';
+import type { SpeakerNames } from '../domain/speaker-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
 import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
@@ -43,6 +45,8 @@ export interface SessionResults {
   transcript: StoredTranscript | null;
   todos: TodosDocument | null;
   summary: SummaryDocument | null;
+  /** The names given to the speakers; the documents keep their labels, renderers apply these (speakerName). */
+  speakers: SpeakerNames;
 }
 
 export type CancelResult =
@@ -89,6 +93,7 @@ export const DEFAULT_OPTIONS: TranscriptionOptions = {
 export interface SessionServiceDeps {
   sessions: SessionsRepository;
   users: UsersRepository;
+  speakerNames: SpeakerNamesRepository;
   ingest: IngestService;
   queue: JobQueue;
   store: ObjectStore;
@@ -167,15 +172,17 @@ export class SessionService {
   /** The stored results; each is null until its stage has finished. */
   async results(id: string): Promise<SessionResults> {
     const { store, layout } = this.deps;
-    const [transcript, todos, summary] = await Promise.all([
+    const [transcript, todos, summary, speakers] = await Promise.all([
       store.getJson(layout.transcript(id)),
       store.getJson(layout.todos(id)),
       store.getJson(layout.summary(id)),
+      this.deps.speakerNames.forSession(id),
     ]);
     return {
       transcript: transcript === null ? null : storedTranscriptSchema.parse(transcript),
       todos: todos === null ? null : todosDocumentSchema.parse(todos),
       summary: summary === null ? null : summaryDocumentSchema.parse(summary),
+      speakers,
     };
   }
 

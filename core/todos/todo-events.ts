@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Unsubscribe } from '../progress/progress-bus.js';
 import { parseJsonAs } from '../json.js';
 
-/** A todo ticked or unticked, from any surface (web page, Slack, Discord). */
-export const todoEventSchema = z.object({
+/** A todo ticked or unticked, from any surface (web page, Slack, Discord). Written without `kind` before names came. */
+const todoTickSchema = z.object({
+  kind: z.literal('tick').optional(),
   sessionId: z.uuid(),
   todoId: z.string(),
   completed: z.boolean(),
@@ -11,13 +12,28 @@ export const todoEventSchema = z.object({
   by: z.string().nullable(),
   at: z.iso.datetime(),
 });
+
+/** A session's speakers were named or renamed: every rendering of its notes shows the new names. */
+const speakersNamedSchema = z.object({
+  kind: z.literal('speakers'),
+  sessionId: z.uuid(),
+  /** The session's names after the change, by label (a label left out shows as `Speaker n`). */
+  names: z.record(z.string(), z.string()),
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+/** A change of a session's notes, from any surface: a todo tick or speaker names. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
+
+export type TodoTick = z.infer<typeof todoTickSchema>;
 
 /** A todo event from its JSON (channel message or stream entry), or null when it is not one. */
 export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);
 
 /**
- * Announces saved ticks: live delivery per session for page viewers and a capped stream that the bots
+ * Announces saved ticks and speaker names: live delivery per session for page viewers and a capped stream that the bots
  * read in a consumer group (so every chat message showing the todos is re-rendered once). Engines: Redis,
  * or the embedded one (core/progress: in process, kept in the database).
  */

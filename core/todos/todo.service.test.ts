@@ -16,7 +16,7 @@ import { createProgress } from '../progress/index.js';
 import { RedisProgressFeed } from '../progress/redis.progress-bus.js';
 import { S3ObjectStore } from '../storage/s3.object-store.js';
 import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
-import { parseTodoEvent, type TodoEvent } from './todo-events.js';
+import { parseTodoEvent, type TodoTick } from './todo-events.js';
 import { createTodos } from './index.js';
 import { TodoService } from './todo.service.js';
 import { removeKeys } from '../../test/helpers/cleanup.js';
@@ -49,11 +49,11 @@ afterAll(async () => {
 
 const storedTodos = async (id: string) => todosDocumentSchema.parse(await store.getJson(layout().todos(id))).todos;
 
-async function streamedEvents(sessionId: string): Promise<TodoEvent[]> {
+async function streamedEvents(sessionId: string): Promise<TodoTick[]> {
   const entries = await redis.xrange(todoNames(config.redis.keyPrefix).stream, '-', '+');
   return entries
     .map(([, fields]) => (fields[0] === TODO_STREAM_FIELD ? parseTodoEvent(fields[1]!) : null))
-    .filter((e): e is TodoEvent => e?.sessionId === sessionId);
+    .filter((e): e is TodoTick => e?.sessionId === sessionId && e.kind !== 'speakers');
 }
 
 describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) => {
@@ -104,8 +104,8 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
   it('saves a tick with who and when, and announces it on the channel and the stream', async () => {
     const id = await sessionWithTodos(3);
     const feed = new RedisProgressFeed(config.redis, log);
-    const live: TodoEvent[] = [];
-    await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => live.push(e)).ready;
+    const live: TodoTick[] = [];
+    await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => e.kind !== 'speakers' && live.push(e)).ready;
 
     const at = new Date('2026-11-25T10:31:00.000Z');
     const todo = await service(databases[0], () => at).setCompleted(id, '2', true, 'anna');
@@ -166,7 +166,7 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
 
     expect((await storedTodos(id)).every((t) => t.completed)).toBe(true);
     const logged = await databases[0]!.knex('event_log').where({ session_id: id }).pluck('payload');
-    expect(logged.map((p: string) => parseTodoEvent(p)?.todoId).sort()).toEqual(['1', '2', '3']);
+    expect(logged.map((p: string) => (parseTodoEvent(p) as TodoTick | null)?.todoId).sort()).toEqual(['1', '2', '3']);
   });
 
   it('answers clearly for an unknown session, todos not written yet, or an unknown todo', async () => {

@@ -175,6 +175,16 @@ describe('a video dropped in a channel', () => {
     expect((await storedTodos(sessionId)).todos.every((t) => !t.completed)).toBe(true);
   });
 
+  it('shows a speaker named anywhere (the page, the CLI) in the thread, as the todo owner', async () => {
+    const owner = (await storedTodos(sessionId)).todos.find((t) => t.assignee?.startsWith('SPEAKER_'))!.assignee!;
+    const editsBefore = editsOf(results.ts).length;
+    // What the page's speaker form and `whisper-notes speakers` do: the shared service saves and announces.
+    await core.speakers.nameSpeakers(sessionId, { [owner]: 'Maria' }, null);
+    await fake.waitFor(() => editsOf(results.ts).slice(editsBefore).find((c) => c.status === 200 && shown(c.args as { blocks?: unknown }).includes('👤 Maria')));
+    expect(shown(results)).toContain('👤 Maria');
+    expect(shown(results)).not.toContain(`👤 ${owner}`);
+  });
+
   it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {
     const byBob = await fake.slashCommand({ user: bob, text: `delete ${sessionId}` });
     await responseTo(byBob.responseId, /Only the person who shared this recording/);

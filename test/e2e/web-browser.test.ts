@@ -218,6 +218,21 @@ describe('the status page in Chromium', () => {
     await page.context().close();
   });
 
+  it('names a speaker in place, without leaving the page, everywhere the speaker is shown', async () => {
+    const { id, page } = await completedPage();
+    const url = page.url();
+
+    await page.locator('#speakers summary').click();
+    await page.getByLabel('Speaker 2').fill('Maria');
+    await page.getByLabel('Speaker 2').press('Enter');
+
+    await expect.poll(() => page.locator('.segment .speaker').nth(1).textContent()).toBe('Maria');
+    expect(await page.locator('#todo-2-details .assignee').textContent()).toBe('Maria');
+    expect(page.url()).toBe(url);
+    expect(await f.core.speakers.names(id)).toEqual({ SPEAKER_01: 'Maria' });
+    await page.context().close();
+  });
+
   it('highlights the segment being played in the transcript', async () => {
     const { page } = await completedPage();
     await page.waitForFunction('document.getElementById("player").readyState >= 1');

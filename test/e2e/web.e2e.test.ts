@@ -293,6 +293,55 @@ describe('ticking todos', () => {
   });
 });
 
+describe('naming speakers', () => {
+  it('without JavaScript, the speaker form names a speaker in the transcript, the todo owner and the JSON', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    const before = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(before).toContain(`<form class="speaker-form" method="post" action="${id}/speakers${q}"><label for="speaker-SPEAKER_01">Speaker 2</label>`);
+
+    const r = await fetch(`${f.base}/s/${id}/speakers${q}`, { method: 'POST', body: new URLSearchParams({ SPEAKER_01: 'Maria' }), redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`../${id}${q}#transcript`);
+    const page = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(page).toContain('<span class="speaker" data-speaker="SPEAKER_01" data-unnamed="Speaker 2">Maria</span><p>Sure. I will also fix the login bug.</p>');
+    expect(page).toMatch(/<label for="todo-2">Fix the login bug<\/label>\n<p [^>]*>.*<span class="assignee" data-speaker="SPEAKER_01" data-unnamed="Speaker 2">Maria<\/span>/);
+    expect((await getSession(`${f.base}/api/sessions/${id}${q}`)).speakers).toEqual({ SPEAKER_01: 'Maria' });
+
+    // An empty name returns the label to "Speaker 2"; a label the transcript lacks is refused in words.
+    await fetch(`${f.base}/s/${id}/speakers${q}`, { method: 'POST', body: new URLSearchParams({ SPEAKER_01: '' }), redirect: 'manual' });
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toContain('data-unnamed="Speaker 2">Speaker 2</span><p>Sure.');
+    const unknown = await fetch(`${f.base}/s/${id}/speakers${q}`, { method: 'POST', body: new URLSearchParams({ SPEAKER_07: 'Ali' }), redirect: 'manual' });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.text()).toContain('This meeting has no speaker &quot;SPEAKER_07&quot;.');
+  });
+
+  it('refuses the speaker form posted from another website, naming nobody', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+      const r = await fetch(`${f.base}/s/${id}/speakers?t=${f.token(id)}`, { method: 'POST', body: new URLSearchParams({ SPEAKER_01: 'Mallory' }), headers, redirect: 'manual' });
+      expect(r.status).toBe(403);
+      expect(await r.text()).toContain('sent from another website, so no name was saved');
+    }
+    expect(await f.core.speakers.names(id)).toEqual({});
+  });
+
+  it('an open page receives the new names live, on its todo stream', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const viewer = await openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}&follow=todos`);
+    await vi.waitFor(() => expect(viewer.events.length).toBe(1));
+
+    await f.core.speakers.nameSpeakers(id, { SPEAKER_00: 'Maria' }, 'anna');
+    await vi.waitFor(() => expect(viewer.events.length).toBe(2));
+    expect(viewer.events[1]).toMatchObject({ event: 'todo' });
+    expect(JSON.parse(viewer.events[1]!.data)).toMatchObject({ kind: 'speakers', sessionId: id, names: { SPEAKER_00: 'Maria' }, by: 'anna' });
+    viewer.close();
+  });
+});
+
 describe('trying a failed session again', () => {
   /** A stored recording whose processing failed, as the processor leaves it. */
   async function failedSession(): Promise<string> {

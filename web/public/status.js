@@ -1,6 +1,6 @@
-/* global window, document, location, fetch, URL, CSS, DOMParser, EventSource */
+/* global window, document, location, fetch, URL, URLSearchParams, FormData, CSS, DOMParser, EventSource */
 // The status page's live layer: progress over Server-Sent Events, seeking timestamps, highlighting the segment being played,
-// ticking todos and showing times in the viewer's own zone.
+// ticking todos, naming speakers and showing times in the viewer's own zone.
 // The server renders every state completely; this script only keeps an open page current.
 (function () {
   'use strict';
@@ -71,7 +71,43 @@
   // Ticks are saved one todo at a time; the answer (or a live event) sets the box.
   document.addEventListener('submit', function (e) {
     if (e.target.id === 'todo-form') e.preventDefault();
+    if (e.target.classList && e.target.classList.contains('speaker-form')) {
+      e.preventDefault();
+      saveSpeakerName(e.target);
+    }
   });
+
+  // A speaker's name is posted as the form would be, without leaving the page; the live event (or a
+  // resync) renames the speaker everywhere on it. A refusal is said in the page's own words.
+  function saveSpeakerName(form) {
+    var button = form.querySelector('button');
+    button.disabled = true;
+    fetch(form.action, { method: 'POST', body: new URLSearchParams(new FormData(form)), redirect: 'manual' })
+      .then(function (r) {
+        if (r.type === 'opaqueredirect' || r.ok) return resync();
+        return r.text().then(function (text) {
+          var sentence = new DOMParser().parseFromString(text, 'text/html').querySelector('.card p');
+          announce(sentence ? sentence.textContent : 'That name was not saved; please try again.');
+        });
+      })
+      .catch(function () {
+        announce('That name was not saved; please try again.');
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  // Every place a speaker is shown carries its label: the given name, or "Speaker n" when it has none.
+  function applySpeakerNames(names) {
+    document.querySelectorAll('[data-speaker]').forEach(function (el) {
+      var label = el.dataset.speaker;
+      el.textContent = Object.prototype.hasOwnProperty.call(names, label) ? names[label] : el.dataset.unnamed;
+    });
+    document.querySelectorAll('.speaker-form input').forEach(function (input) {
+      if (input !== document.activeElement) input.value = Object.prototype.hasOwnProperty.call(names, input.name) ? names[input.name] : '';
+    });
+  }
   // A box being saved ignores clicks; it stays focusable (a disabled one would drop the keyboard's focus).
   document.addEventListener('click', function (e) {
     if (e.target.matches && e.target.matches('.todo input[aria-disabled="true"]')) e.preventDefault();
@@ -177,6 +213,7 @@
         (body.todos ? body.todos.todos : []).forEach(function (t) {
           applyTodo(t.id, t.completed, t.completed_by);
         });
+        applySpeakerNames(body.speakers || {});
       });
   }
 
@@ -193,6 +230,7 @@
   });
   source.addEventListener('todo', function (m) {
     var e = JSON.parse(m.data);
-    applyTodo(e.todoId, e.completed, e.by);
+    if (e.kind === 'speakers') applySpeakerNames(e.names);
+    else applyTodo(e.todoId, e.completed, e.by);
   });
 })();

@@ -70,5 +70,7 @@ function sessionJson({ session: s, progress, results, media }: SessionState) {
     media,
     summary: results?.summary ?? null,
     todos: results?.todos ?? null,
+    /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
+    speakers: results?.speakers ?? {},
   };
 }

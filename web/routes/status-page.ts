@@ -11,17 +11,18 @@ import type { ZodTypeProvider } from '../zod-type-provider.js';
 
 export interface StatusPageOptions {
   states: SessionStates;
-  sessions: Pick<Core, 'config' | 'sessionService' | 'todos'>;
+  sessions: Pick<Core, 'config' | 'sessionService' | 'todos' | 'speakers'>;
   notFoundPage: NotFound;
 }
 
 const CROSS_SITE = 'This form was sent from another website, so nothing was saved. Open the meeting’s page and tick the todos there.';
 const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing was started. Open the meeting’s page and try again there.';
+const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
 /** A `shown=` entry of the form: a todo id and whether its box was ticked when the page was rendered. */
 const SHOWN = /^(.{1,64}):([01])$/;
 
-/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo form and its retry button. */
+/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo form, its speaker forms and its retry button. */
 export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions, notFoundPage }) => {
   const page = app.withTypeProvider<ZodTypeProvider>();
   const schema = { params: sessionParams, querystring: tokenQuery };
@@ -48,6 +49,23 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
     }
     return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#todos`, 303);
+  });
+
+  // Naming speakers: the link is the authorization, as for ticks. Each field is a label and the name to give
+  // it (empty: back to "Speaker n"); a label the transcript does not have is refused with the service's sentence.
+  page.post('/s/:sessionId/speakers', { schema, preHandler: authorized }, async (request, reply) => {
+    const { sessionId } = request;
+    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
+      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', CROSS_SITE_NAMES));
+    }
+    if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
+    try {
+      await sessions.speakers.nameSpeakers(sessionId, Object.fromEntries(request.body), null);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return reply.code(statusOfCode(err.code)).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', err.userMessage));
+    }
+    return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#transcript`, 303);
   });
 
   // "Try again" on a failed session: the link is the authorization, as for ticks. Back to the page, which

@@ -37,6 +37,7 @@ function completedState(text: string): SessionState {
     results: {
       summary: docs.summary,
       todos: docs.todos,
+      speakers: {},
       transcript: {
         session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
         segments: [{ id: 0, start: 65, end: 66, text, words: [], speaker: text }],
@@ -101,7 +102,7 @@ describe('the status page', () => {
     const todos = { ...state.results!.todos!, todos: [{ ...todo!, segments: [], timestamp: null }], metadata: { ...state.results!.todos!.metadata, dropped: 3 } };
     const page = renderStatusPage({ ...state, results: { ...state.results!, todos } }, 'token');
     expect(page).toContain('<label for="todo-1">Ship it</label>');
-    expect(page).toMatch(/<p id="todo-1-details" class="details"><span class="prio prio-high">high<\/span> · Ship it · due Ship it<span/);
+    expect(page).toMatch(/<p id="todo-1-details" class="details"><span class="prio prio-high">high<\/span> · <span class="assignee" data-speaker="Ship it" data-unnamed="Ship it">Ship it<\/span> · due Ship it<span/);
     expect(page).toContain('<p class="note" id="todos-dropped">3 more todos were left out: a list keeps the first 100.</p>');
     expect(renderStatusPage(state, 'token')).not.toContain('todos-dropped');
   });

@@ -1,6 +1,6 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
-import { speakerName } from '../../core/domain/speaker-name.js';
+import { MAX_SPEAKER_NAME, speakerName, withSpeakerNames, type SpeakerNames } from '../../core/domain/speaker-name.js';
 import { STAGES, type SourceKind } from '../../core/domain/session.js';
 import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
@@ -108,14 +108,17 @@ function renderResults(state: SessionState, token: string): SafeHtml {
   const summary = results?.summary;
   const todos = results?.todos?.todos ?? [];
   const segments = results?.transcript?.segments ?? [];
-  const summaryText = summary?.summary ?? results?.todos?.summary ?? '';
+  // Names are applied here; the stored documents keep the labels (docs/architecture.md#stored-results).
+  const names = results?.speakers ?? {};
+  const named = (text: string) => withSpeakerNames(text, names);
+  const summaryText = named(summary?.summary ?? results?.todos?.summary ?? '');
   const done = todos.filter((t) => t.completed).length;
   const dropped = results?.todos ? droppedTodosSentence(results.todos) : null;
   return html`<section id="summary" class="card">
 <h2>Summary</h2>
 ${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
-${summary?.key_points.length ? html`<h3>Key points</h3><ul>${summary.key_points.map((k) => html`<li>${k}</li>`)}</ul>` : null}
-${summary?.decisions.length ? html`<h3>Decisions</h3><ul>${summary.decisions.map((d) => html`<li>${d}</li>`)}</ul>` : null}
+${summary?.key_points.length ? html`<h3>Key points</h3><ul>${summary.key_points.map((k) => html`<li>${named(k)}</li>`)}</ul>` : null}
+${summary?.decisions.length ? html`<h3>Decisions</h3><ul>${summary.decisions.map((d) => html`<li>${named(d)}</li>`)}</ul>` : null}
 </section>
 <section id="todos" class="card" aria-labelledby="todos-title">
 <h2 id="todos-title">Todos <span id="todos-count" class="count">${done} of ${todos.length} done</span></h2>
@@ -123,7 +126,7 @@ ${
   todos.length === 0
     ? html`<p>No todos came up in this meeting.</p>`
     : html`<form id="todo-form" method="post" action="${`${session.id}/todos?t=${encodeURIComponent(token)}`}">
-<ul class="todos">${todos.map((t) => renderTodo(t, media, shownDue(t, results!.todos!, state.now ?? new Date())))}</ul>
+<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date())))}</ul>
 <noscript><button type="submit">Save ticks</button></noscript>
 </form>`
 }
@@ -132,13 +135,14 @@ ${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
 ${results?.transcript?.speaker_note ? html`<p class="note" id="speaker-note">${results.transcript.speaker_note}</p>` : null}
-<ol class="transcript">${segments.map((s) => renderSegment(s, media))}</ol>
+${renderSpeakerForms(segments, names, session.id, token)}
+<ol class="transcript">${segments.map((s) => renderSegment(s, names, media))}</ol>
 </section>`;
 }
 
-function renderTodo(todo: Todo, media: Media | null, due: ShownDue | null): SafeHtml {
+function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null): SafeHtml {
   const id = `todo-${todo.id}`;
-  const assignee = todo.assignee ? ` · ${speakerName(todo.assignee)}` : '';
+  const assignee = todo.assignee ? html` · ${renderSpeaker(todo.assignee, names, 'assignee')}` : null;
   return html`<li class="todo" data-todo="${todo.id}">
 <input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
 <input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
@@ -160,6 +164,25 @@ function doneBy(todo: Todo): string {
   return todo.completed_by ? ` · ticked by ${todo.completed_by}` : ' · ticked';
 }
 
-function renderSegment(s: Segment, media: Media | null): SafeHtml {
-  return html`<li class="segment" id="${`seg-${s.id}`}" data-start="${s.start}" data-end="${s.end}">${seekLink(media, s.start, formatTimestamp(s.start))} <span class="speaker">${s.speaker ? speakerName(s.speaker) : ''}</span><p>${s.text}</p></li>`;
+function renderSegment(s: Segment, names: SpeakerNames, media: Media | null): SafeHtml {
+  return html`<li class="segment" id="${`seg-${s.id}`}" data-start="${s.start}" data-end="${s.end}">${seekLink(media, s.start, formatTimestamp(s.start))} ${s.speaker ? renderSpeaker(s.speaker, names, 'speaker') : html`<span class="speaker"></span>`}<p>${s.text}</p></li>`;
+}
+
+/** A speaker's name, marked with its label and unnamed form so the script can rename it live. */
+function renderSpeaker(label: string, names: SpeakerNames, className: string): SafeHtml {
+  return html`<span class="${className}" data-speaker="${label}" data-unnamed="${speakerName(label)}">${speakerName(label, names)}</span>`;
+}
+
+/**
+ * A small form per speaker of the transcript, to give it a name (empty: back to `Speaker n`). Without
+ * JavaScript each form posts and the page comes back; the script saves it in place.
+ */
+function renderSpeakerForms(segments: Segment[], names: SpeakerNames, sessionId: string, token: string): SafeHtml | null {
+  const labels = [...new Set(segments.flatMap((s) => (s.speaker ? [s.speaker] : [])))].sort();
+  if (labels.length === 0) return null;
+  const action = `${sessionId}/speakers?t=${encodeURIComponent(token)}`;
+  return html`<details id="speakers"><summary>Name the speakers</summary><ul class="speakers">${labels.map((label) => {
+    const id = `speaker-${label}`;
+    return html`<li><form class="speaker-form" method="post" action="${action}"><label for="${id}">${speakerName(label)}</label> <input id="${id}" name="${label}" value="${Object.hasOwn(names, label) ? names[label] : ''}" maxlength="${MAX_SPEAKER_NAME}" placeholder="${speakerName(label)}" autocomplete="off"> <button type="submit">Save</button></form></li>`;
+  })}</ul></details>`;
 }

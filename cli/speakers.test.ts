@@ -1,34 +1,25 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCore, type Core } from '../core/app.js';
+import type { Core } from '../core/app.js';
 import { refPath } from '../core/domain/storage-layout.js';
 import { buildDocuments } from '../core/domain/todos.js';
-import { createLogger } from '../core/logger.js';
 import { LINES, NOTES, transcriptFor } from '../test/e2e/web-fixture.js';
-import { removeQueuesAndKeys } from '../test/helpers/cleanup.js';
-import { testConfig } from '../test/helpers/config.js';
-import { startS3, type TestS3 } from '../test/helpers/s3-server.js';
 import { uploadingSession } from '../test/helpers/sessions.js';
+import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
 import { runCli } from './cli.js';
 
-let s3: TestS3;
+let testCore: TestCore | undefined;
 let core: Core;
 const created: string[] = [];
 
 beforeAll(async () => {
-  s3 = await startS3();
-  core = await createCore(testConfig({ S3_ENDPOINT: s3.endpoint }), createLogger('silent'));
+  testCore = await startTestCore();
+  core = testCore.core;
 });
 
 afterAll(async () => {
-  if (core) {
-    await core.knex('sessions').whereIn('id', created).delete();
-    const redis = new Redis(core.config.redis.url);
-    await removeQueuesAndKeys(core.config, redis);
-    redis.disconnect();
-    await core.close();
-  }
-  await s3?.close();
+  if (!testCore) return;
+  await core.knex('sessions').whereIn('id', created).delete();
+  await testCore.close();
 });
 
 async function completedSession(): Promise<string> {

@@ -3,17 +3,13 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
-import { testConfig } from '../../test/helpers/config.js';
-import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
-import { createCore, type Core } from '../app.js';
+import { startTestCore, type TestCore } from '../../test/helpers/test-core.js';
+import type { Core } from '../app.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import { stageLabel } from '../domain/progress-text.js';
 import type { ChatOrigin } from '../domain/session.js';
 import { isAppError } from '../errors.js';
-import { createLogger } from '../logger.js';
 import type { StartSession } from './session.service.js';
 import { TooManyActiveError } from './too-many-active.js';
 
@@ -22,27 +18,23 @@ const workspace = `limit-${randomUUID()}`;
 const origin: ChatOrigin = { platform: 'slack', workspaceId: workspace, channelId: 'C1', threadRef: null, statusMessageRef: null };
 const person = (externalId: string): ChatUser => ({ platform: 'slack', workspaceId: workspace, externalId });
 
-let s3: TestS3;
+let testCore: TestCore | undefined;
 let core: Core;
 
 beforeAll(async () => {
-  s3 = await startS3();
-  core = await createCore(testConfig({ S3_ENDPOINT: s3.endpoint, MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT) }), createLogger('silent'));
+  testCore = await startTestCore({ MAX_ACTIVE_SESSIONS_PER_USER: String(LIMIT) });
+  core = testCore.core;
 });
 
 afterAll(async () => {
-  if (core) {
+  if (testCore) {
     // Cancelling aborts the uploads still waiting for bytes; then the rows go.
     const rows = await core.knex('sessions').where({ workspace_id: workspace }).select<Array<{ id: string }>>('id');
     for (const { id } of rows) await core.sessionService.cancel(id, person('admin'), true);
     await core.knex('sessions').where({ workspace_id: workspace }).delete();
     await core.knex('users').where({ workspace_id: workspace }).delete();
-    const redis = new Redis(core.config.redis.url);
-    await removeQueuesAndKeys(core.config, redis);
-    redis.disconnect();
-    await core.close();
+    await testCore.close();
   }
-  await s3?.close();
 });
 
 /** A start whose upload waits for bytes that never come: the session stays UPLOADING, active. */

@@ -1,37 +1,28 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transcriptFor, LINES, NOTES } from '../../test/e2e/web-fixture.js';
-import { removeQueuesAndKeys } from '../../test/helpers/cleanup.js';
-import { testConfig } from '../../test/helpers/config.js';
-import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import { uploadingSession } from '../../test/helpers/sessions.js';
-import { createCore, type Core } from '../app.js';
+import { startTestCore, type TestCore } from '../../test/helpers/test-core.js';
+import type { Core } from '../app.js';
 import { speakerName } from '../domain/speaker-name.js';
 import { buildDocuments } from '../domain/todos.js';
 import { isAppError } from '../errors.js';
-import { createLogger } from '../logger.js';
 import type { TodoEvent } from '../todos/todo-events.js';
 
-let s3: TestS3;
+let testCore: TestCore | undefined;
 let core: Core;
 let userId: string;
 const created: string[] = [];
 
 beforeAll(async () => {
-  s3 = await startS3();
-  core = await createCore(testConfig({ S3_ENDPOINT: s3.endpoint }), createLogger('silent'));
+  testCore = await startTestCore();
+  core = testCore.core;
   userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: `speakers-${Date.now()}` });
 });
 
 afterAll(async () => {
-  if (core) {
-    await core.knex('sessions').whereIn('id', created).delete();
-    const redis = new Redis(core.config.redis.url);
-    await removeQueuesAndKeys(core.config, redis);
-    redis.disconnect();
-    await core.close();
-  }
-  await s3?.close();
+  if (!testCore) return;
+  await core.knex('sessions').whereIn('id', created).delete();
+  await testCore.close();
 });
 
 /** A session whose transcript (SPEAKER_00, SPEAKER_01) and todos (assigned to them) are stored. */

@@ -1,0 +1,33 @@
+import { Redis } from 'ioredis';
+import { createCore, type Core } from '../../core/app.js';
+import { createLogger } from '../../core/logger.js';
+import { removeQueuesAndKeys } from './cleanup.js';
+import { testConfig } from './config.js';
+import { startS3, type TestS3 } from './s3-server.js';
+
+export interface TestCore {
+  core: Core;
+  s3: TestS3;
+  /** Removes the file's queues and keys, then closes the core and the S3 server (rows are the test's to delete). */
+  close(): Promise<void>;
+}
+
+/** A core on the machine's services and an S3 server of its own, for tests of the services behind the roles. */
+export async function startTestCore(env: Record<string, string> = {}): Promise<TestCore> {
+  const s3 = await startS3();
+  const core = await createCore(testConfig({ S3_ENDPOINT: s3.endpoint, ...env }), createLogger('silent'));
+  return {
+    core,
+    s3,
+    async close() {
+      const redis = new Redis(core.config.redis.url);
+      try {
+        await removeQueuesAndKeys(core.config, redis);
+      } finally {
+        redis.disconnect();
+        await core.close();
+        await s3.close();
+      }
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { processExists } from '../db/server-advert.js';
 
 /**
  * Who stores a recording: `host/pid/instance`, recorded on the session when its upload starts. The random
@@ -16,13 +17,6 @@ export const THIS_UPLOADER = `${hostname()}/${process.pid}/${randomUUID()}`;
 export function uploaderIsGone(uploader: string, self: string = THIS_UPLOADER): boolean {
   const [host, pid] = uploader.split('/');
   const [selfHost, selfPid] = self.split('/');
-  if (uploader === self || host !== selfHost || !pid) return false;
-  if (pid === selfPid) return true;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    // EPERM: alive, but another user's.
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  if (uploader === self || host !== selfHost || pid === undefined || !/^\d+$/.test(pid)) return false;
+  return pid === selfPid || !processExists(Number(pid));
 }

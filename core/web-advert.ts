@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import type { Config } from './config.js';
 import { ensureDataDir } from './data-dir.js';
 import { processExists } from './db/server-advert.js';
+import { parseJsonAs } from './json.js';
 
 /**
  * What the status-page server of a data directory tells the other processes on it (the CLI, run beside
@@ -11,11 +13,8 @@ import { processExists } from './db/server-advert.js';
  * prints links that open on that server and fetches what that server would fetch. Kept in
  * `DATA_DIR/web-server.json` while the server runs.
  */
-export interface WebAdvert {
-  pid: number;
-  publicBaseUrl: string;
-  fetchAllowAddresses: string[];
-}
+const webAdvertSchema = z.object({ pid: z.number().int(), publicBaseUrl: z.string(), fetchAllowAddresses: z.array(z.string()) });
+export type WebAdvert = z.infer<typeof webAdvertSchema>;
 
 const FILE = 'web-server.json';
 
@@ -70,11 +69,6 @@ async function readAdvert(file: string): Promise<WebAdvert | null> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  try {
-    const { pid, publicBaseUrl, fetchAllowAddresses } = JSON.parse(text) as Partial<WebAdvert>;
-    const valid = typeof pid === 'number' && typeof publicBaseUrl === 'string' && Array.isArray(fetchAllowAddresses) && fetchAllowAddresses.every((a) => typeof a === 'string');
-    return valid ? { pid, publicBaseUrl, fetchAllowAddresses } : null;
-  } catch {
-    return null; // not an advert: nothing to follow
-  }
+  // Not an advert: nothing to follow.
+  return parseJsonAs(webAdvertSchema, text);
 }

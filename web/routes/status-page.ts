@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
 import { statusOfCode } from '../http-errors.js';
@@ -27,6 +27,19 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
   const page = app.withTypeProvider<ZodTypeProvider>();
   const schema = { params: sessionParams, querystring: tokenQuery };
   const authorized = app.authorize(notFoundPage);
+  const messagePage = (reply: FastifyReply, status: number, title: string, message: string) =>
+    reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(title, message));
+  /** The page's forms, after the token: a post from another website is refused with `refusal`, acting on nothing. */
+  const form = (title: string, refusal: string) => ({
+    schema,
+    preHandler: [
+      authorized,
+      async (request: FastifyRequest, reply: FastifyReply) =>
+        crossSite(request, sessions.config.web.publicBaseUrl) ? messagePage(reply, 403, title, refusal) : undefined,
+    ],
+  });
+  const backToPage = (reply: FastifyReply, sessionId: string, token: string | undefined, anchor = '') =>
+    reply.redirect(`../${sessionId}?t=${encodeURIComponent(token!)}${anchor}`, 303);
 
   page.get('/s/:sessionId', { schema, preHandler: authorized }, async (request, reply) => {
     const state = await states.load(request.sessionId);
@@ -36,11 +49,8 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
 
   // Without JavaScript the todo list is a form: only the todos whose box changed since the page was
   // rendered are saved, so a stale page never undoes someone else's tick. The form is saved at once.
-  page.post('/s/:sessionId/todos', { schema, preHandler: authorized }, async (request, reply) => {
+  page.post('/s/:sessionId/todos', form('Not saved', CROSS_SITE), async (request, reply) => {
     const { sessionId } = request;
-    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
-      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', CROSS_SITE));
-    }
     if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
     try {
       await sessions.todos.service.setMany(sessionId, changedBoxes(request.body), null);
@@ -48,37 +58,31 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       // The list not written yet (or the meeting gone): the page shows what is there.
       if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
     }
-    return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#todos`, 303);
+    return backToPage(reply, sessionId, request.query.t, '#todos');
   });
 
   // Naming speakers: the link is the authorization, as for ticks. Each field is a label and the name to give
   // it (empty: back to "Speaker n"); a label the transcript does not have is refused with the service's sentence.
-  page.post('/s/:sessionId/speakers', { schema, preHandler: authorized }, async (request, reply) => {
+  page.post('/s/:sessionId/speakers', form('Not saved', CROSS_SITE_NAMES), async (request, reply) => {
     const { sessionId } = request;
-    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
-      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', CROSS_SITE_NAMES));
-    }
     if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
     try {
       await sessions.speakers.nameSpeakers(sessionId, Object.fromEntries(request.body), null);
     } catch (err) {
       if (!isAppError(err)) throw err;
-      return reply.code(statusOfCode(err.code)).type('text/html; charset=utf-8').send(renderMessagePage('Not saved', err.userMessage));
+      return messagePage(reply, statusOfCode(err.code), 'Not saved', err.userMessage);
     }
-    return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}#transcript`, 303);
+    return backToPage(reply, sessionId, request.query.t, '#transcript');
   });
 
   // "Try again" on a failed session: the link is the authorization, as for ticks. Back to the page, which
   // shows it running again (or, when another retry came first, whatever it is doing now).
-  page.post('/s/:sessionId/retry', { schema, preHandler: authorized }, async (request, reply) => {
+  page.post('/s/:sessionId/retry', form('Not started', CROSS_SITE_RETRY), async (request, reply) => {
     const { sessionId } = request;
-    if (crossSite(request, sessions.config.web.publicBaseUrl)) {
-      return reply.code(403).type('text/html; charset=utf-8').send(renderMessagePage('Not started', CROSS_SITE_RETRY));
-    }
     const result = await sessions.sessionService.retry(sessionId, null, false);
     if (result.outcome === 'not-found') return notFoundPage(reply);
-    if (result.outcome === 'no-recording') return reply.code(409).type('text/html; charset=utf-8').send(renderMessagePage('Cannot try again', NO_RECORDING));
-    return reply.redirect(`../${sessionId}?t=${encodeURIComponent(request.query.t!)}`, 303);
+    if (result.outcome === 'no-recording') return messagePage(reply, 409, 'Cannot try again', NO_RECORDING);
+    return backToPage(reply, sessionId, request.query.t);
   });
 };
 

@@ -90,7 +90,7 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     }
     case 'status': {
       const s = await ctx.sessions.get(cmd.sessionId);
-      return s ? describeSession(s, ctx.linkFor(s.id), ctx) : `No recording \`${cmd.sessionId}\`.`;
+      return s ? describeSession(s, ctx.linkFor(s.id), ctx) : noSuchRecording(cmd.sessionId);
     }
     case 'cancel':
       return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
@@ -101,42 +101,46 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
   }
 }
 
+const noSuchRecording = (id: string) => `No recording \`${id}\`.`;
+const onlyTheSharer = (verb: string) => `Only the person who shared this recording, or an admin, can ${verb} it.`;
+const recordingName = (s: Session, escapeText: CommandContext['escapeText']) => escapeText(s.filename ?? 'recording');
+
 /** The answer to `/whisper retry` and to a Retry button, for the person who asked alone. */
 export function retryReply(id: string, result: RetryResult, escapeText: CommandContext['escapeText']): string {
   switch (result.outcome) {
     case 'not-found':
-      return `No recording \`${id}\`.`;
+      return noSuchRecording(id);
     case 'forbidden':
-      return 'Only the person who shared this recording, or an admin, can retry it.';
+      return onlyTheSharer('retry');
     case 'not-failed':
       return `\`${id}\` has not failed (${result.session.status.toLowerCase()}): there is nothing to retry.`;
     case 'no-recording':
       return `\`${id}\` never finished uploading, so there is nothing to start again from: please share the recording again.`;
     case 'retried':
-      return `Trying \`${id}\` (${escapeText(result.session.filename ?? 'recording')}) again${result.resumesFrom === 'todos' ? ' from its transcript' : ''}.`;
+      return `Trying \`${id}\` (${recordingName(result.session, escapeText)}) again${result.resumesFrom === 'todos' ? ' from its transcript' : ''}.`;
   }
 }
 
 function cancelReply(id: string, result: CancelResult, escapeText: CommandContext['escapeText']): string {
   switch (result.outcome) {
     case 'not-found':
-      return `No recording \`${id}\`.`;
+      return noSuchRecording(id);
     case 'forbidden':
-      return 'Only the person who shared this recording, or an admin, can cancel it.';
+      return onlyTheSharer('cancel');
     case 'finished':
       return `\`${id}\` has already ended (${result.session.status.toLowerCase()}): there is nothing to cancel.`;
     case 'cancelled':
-      return `Cancelled \`${id}\` (${escapeText(result.session.filename ?? 'recording')}).`;
+      return `Cancelled \`${id}\` (${recordingName(result.session, escapeText)}).`;
   }
 }
 
 function deleteReply(id: string, result: DeleteResult, escapeText: CommandContext['escapeText']): string {
   switch (result.outcome) {
     case 'not-found':
-      return `No recording \`${id}\`.`;
+      return noSuchRecording(id);
     case 'forbidden':
-      return 'Only the person who shared this recording, or an admin, can delete it.';
+      return onlyTheSharer('delete');
     case 'deleted':
-      return `Deleted \`${id}\` (${escapeText(result.session.filename ?? 'recording')}): the recording, transcript, summary and todos are gone.`;
+      return `Deleted \`${id}\` (${recordingName(result.session, escapeText)}): the recording, transcript, summary and todos are gone.`;
   }
 }

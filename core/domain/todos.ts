@@ -24,6 +24,12 @@ export const todoSchema = z.object({
   segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
   completed_at: z.string().nullable(),
+  /** Who last changed the text, owner, due date or priority by hand, and when; absent for a todo as written. */
+  edited_by: z.string().nullable().optional(),
+  edited_at: z.string().nullable().optional(),
+  /** Set on a todo a person added (not written from the transcript). */
+  added_by: z.string().nullable().optional(),
+  added_at: z.string().nullable().optional(),
 });
 export type Todo = z.infer<typeof todoSchema>;
 

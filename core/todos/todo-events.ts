@@ -23,11 +23,25 @@ const speakersNamedSchema = z.object({
   at: z.iso.datetime(),
 });
 
-/** A change of a session's notes, from any surface: a todo tick or speaker names. */
-export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema]);
+/** A todo edited, added or removed by a person: viewers fetch the list again. */
+const todoChangedSchema = z.object({
+  kind: z.literal('todo'),
+  sessionId: z.uuid(),
+  todoId: z.string(),
+  change: z.enum(['edit', 'add', 'remove']),
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, or speaker names. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 export type TodoTick = z.infer<typeof todoTickSchema>;
+export type TodoChanged = z.infer<typeof todoChangedSchema>;
+
+/** Ticks were written without `kind` before other changes were announced. */
+export const isTodoTick = (event: TodoEvent): event is TodoTick => event.kind === undefined || event.kind === 'tick';
 
 /** A todo event from its JSON (channel message or stream entry), or null when it is not one. */
 export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);

@@ -54,7 +54,7 @@ export function cleanPatch(patch: TodoPatch): TodoPatch {
 /** The fields of `patch` the editor changed from what they saw (a form sends every field, changed or not). */
 export function editedFields(patch: TodoPatch, seen: TodoPatch | undefined): TodoPatch {
   if (!seen) return patch;
-  return Object.fromEntries(EDITABLE_FIELDS.flatMap((f) => (patch[f] !== undefined && patch[f] !== seen[f] ? [[f, patch[f]]] : []))) as TodoPatch;
+  return Object.fromEntries(EDITABLE_FIELDS.flatMap((f) => (patch[f] !== undefined && patch[f] !== seen[f] ? [[f, patch[f]]] : [])));
 }
 
 /**
@@ -116,5 +116,5 @@ function dueDate(phrase: string | null, { meetingAt, timeZone }: DueContext): st
 }
 
 function definedFields(patch: TodoPatch): TodoPatch {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TodoPatch;
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
 }

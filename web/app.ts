@@ -13,6 +13,7 @@ import { metricsRoutes } from './plugins/metrics.js';
 import { operatorOnly } from './plugins/operator-only.js';
 import { securityHeaders } from './plugins/security-headers.js';
 import { assetRoutes } from './routes/assets.js';
+import { exportRoutes } from './routes/exports.js';
 import { localMediaRoutes } from './routes/local-media.js';
 import { progressRoutes } from './routes/progress.js';
 import { sessionApiRoutes } from './routes/session-api.js';
@@ -82,6 +83,7 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   app.register(assetRoutes);
   app.register(uploadRoutes, { sessions: deps, linkSecret: options.linkSecret, linkWaitMs: options.linkWaitMs ?? 2000 });
   app.register(statusPageRoutes, { states, sessions: deps, notFoundPage: notFound });
+  app.register(exportRoutes, { sessions: deps, linkSecret: options.linkSecret, notFoundPage: notFound });
   if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps, notFoundPage: notFound });
   app.register(sessionApiRoutes, { states, sessions: deps });
   app.register(progressRoutes, { sessions: deps, metrics, heartbeatMs: options.heartbeatMs ?? 15_000, log });

@@ -7,7 +7,8 @@ import { displayName } from '../domain/display-name.js';
 import { receivingMessage } from '../domain/progress-text.js';
 import type { SpeakerNames } from '../domain/speaker-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
-import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
+import type { ChatOrigin, Session, SessionStatus, TranscriptionOptions } from '../domain/session.js';
+import { exportMeeting, type ExportFile, type ExportFormat, type ExportOptions } from '../domain/exports/index.js';
 import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
 import { summaryDocumentSchema, todosDocumentSchema, type SummaryDocument, type TodosDocument } from '../domain/todos.js';
 import { AppError, toAppError } from '../errors.js';
@@ -80,6 +81,15 @@ const RETRY_MESSAGES: Record<QueueName, string> = {
 };
 
 const CANCELLED_MESSAGE = 'This recording was cancelled.';
+
+/** Why a meeting without a transcript cannot be exported, by where it stands. */
+const NO_TRANSCRIPT: Record<SessionStatus, string> = {
+  UPLOADING: 'This meeting has no transcript yet: the recording is still arriving. Export it once its notes are ready.',
+  PROCESSING: 'This meeting has no transcript yet: it is still being transcribed. Export it once its notes are ready.',
+  COMPLETED: 'This meeting has no transcript, so there is nothing to export.',
+  FAILED: 'This meeting has no transcript to export: processing failed before the transcript was written.',
+  CANCELLED: 'This meeting has no transcript to export: it was cancelled before the transcript was written.',
+};
 
 export const DEFAULT_OPTIONS: TranscriptionOptions = {
   language: null,
@@ -184,6 +194,18 @@ export class SessionService {
       summary: summary === null ? null : summaryDocumentSchema.parse(summary),
       speakers,
     };
+  }
+
+  /**
+   * The meeting as a file in `format` (docs/architecture.md#exports), speaker names applied. Until its
+   * transcript is stored there is nothing to export: TRANSCRIPT_NOT_READY says why, and nothing changes.
+   */
+  async export(id: string, format: ExportFormat, options: ExportOptions = {}): Promise<ExportFile> {
+    const session = await this.deps.sessions.get(id);
+    if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
+    const { transcript, ...results } = await this.results(id);
+    if (!transcript) throw new AppError('TRANSCRIPT_NOT_READY', NO_TRANSCRIPT[session.status]);
+    return exportMeeting({ session, transcript, ...results }, format, options);
   }
 
   /**

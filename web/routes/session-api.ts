@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../core/app.js';
+import { publicSession } from '../../core/domain/exports/json.js';
 import { notFoundJson } from '../not-found.js';
 import { sessionParams, tokenQuery } from '../plugins/authorize.js';
 import type { SessionState, SessionStates } from '../session-state.js';
@@ -53,24 +54,13 @@ export type SessionJson = ReturnType<typeof sessionJson>;
 /** What the page shows, without internal references (user, chat, paths). */
 function sessionJson({ session: s, progress, results, media }: SessionState) {
   return {
-    session: {
-      id: s.id,
-      filename: s.filename,
-      status: s.status,
-      stage: s.stage,
-      percent: s.percent,
-      createdAt: s.createdAt.toISOString(),
-      updatedAt: s.updatedAt.toISOString(),
-      contentType: s.contentType,
-      durationSeconds: s.durationSeconds,
-      language: s.language,
-      error: s.errorCode ? { code: s.errorCode, message: s.errorMessage } : null,
-    },
+    session: publicSession(s),
     progress,
     media,
     summary: results?.summary ?? null,
     todos: results?.todos ?? null,
     /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
     speakers: results?.speakers ?? {},
+    transcript: results?.transcript ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
+import { EXPORT_FORMATS, EXPORTS } from '../../core/domain/exports/index.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { MAX_SPEAKER_NAME, speakerName, withSpeakerNames, type SpeakerNames } from '../../core/domain/speaker-name.js';
 import { STAGES, type SourceKind } from '../../core/domain/session.js';
@@ -114,7 +115,7 @@ function renderResults(state: SessionState, token: string): SafeHtml {
   const summaryText = named(summary?.summary ?? results?.todos?.summary ?? '');
   const done = todos.filter((t) => t.completed).length;
   const dropped = results?.todos ? droppedTodosSentence(results.todos) : null;
-  return html`<section id="summary" class="card">
+  return html`${results?.transcript ? renderExports(session.id, token) : null}<section id="summary" class="card">
 <h2>Summary</h2>
 ${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
 ${summary?.key_points.length ? html`<h3>Key points</h3><ul>${summary.key_points.map((k) => html`<li>${named(k)}</li>`)}</ul>` : null}
@@ -138,6 +139,14 @@ ${results?.transcript?.speaker_note ? html`<p class="note" id="speaker-note">${r
 ${renderSpeakerForms(segments, names, session.id, token)}
 <ol class="transcript">${segments.map((s) => renderSegment(s, names, media))}</ol>
 </section>`;
+}
+
+/** The notes to download in each export format (docs/architecture.md#exports), shown once a transcript exists. */
+function renderExports(sessionId: string, token: string): SafeHtml {
+  const links = EXPORT_FORMATS.map(
+    (format) => html`<a href="${`${sessionId}/export/${format}?t=${encodeURIComponent(token)}`}" download data-format="${format}">${EXPORTS[format].label}</a>`,
+  );
+  return html`<nav class="exports card" aria-label="Download the notes"><span>Download:</span> ${links}</nav>`;
 }
 
 function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null): SafeHtml {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../core/domain/exports/index.js';
 import { languageCode } from '../core/domain/language.js';
 import type { TranscriptionOptions } from '../core/domain/session.js';
 
@@ -11,6 +12,8 @@ export const USAGE = `Usage:
   whisper-notes delete <session-id>
   whisper-notes speakers <session-id> [SPEAKER_01=Maria ...] [--json]
                                        name the speakers (an empty name clears one); alone, list them
+  whisper-notes export <session-id> [--format md|txt|srt|vtt|json] [-o file]
+                                       the notes as a file (default md), on stdout unless -o
   whisper-notes models pull | status
   whisper-notes help
 
@@ -27,6 +30,8 @@ export type CliCommand =
   | { name: 'cancel' | 'retry' | 'delete'; id: string }
   /** `names` empty: list the names. A null name returns the label to `Speaker n`. */
   | { name: 'speakers'; id: string; names: Record<string, string | null>; json: boolean }
+  /** `output` null: stdout. */
+  | { name: 'export'; id: string; format: ExportFormat; output: string | null }
   | { name: 'models'; action: string };
 
 /** A command to run, a request for the usage text, or why the command line cannot be run (exit 2). */
@@ -41,10 +46,12 @@ const OPTIONS = {
   'no-diarize': { type: 'boolean', default: false },
   'min-speakers': { type: 'string' },
   'max-speakers': { type: 'string' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
 } as const;
 
 /** The commands; each takes one argument, but `speakers` also takes the names to give. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'speakers', 'models'] as const;
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'speakers', 'export', 'models'] as const;
 /** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
 const NAMING = /^([^=\s]+)=(.*)$/s;
 
@@ -77,6 +84,11 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       return { command: { name: 'status', id: arg, json: values.json, transcript: values.transcript } };
     case 'speakers':
       return speakersCommand(arg, rest, values.json);
+    case 'export': {
+      const format = values.format ?? 'md';
+      if (!isExportFormat(format)) return { error: `--format "${format}" is not one we write: use ${EXPORT_FORMATS.join(', ')}.` };
+      return { command: { name: 'export', id: arg, format, output: values.output ?? null } };
+    }
     case 'models':
       return { command: { name: 'models', action: arg } };
     default:

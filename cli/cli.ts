@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '../core/app.js';
@@ -7,8 +7,9 @@ import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
-import { isAppError } from '../core/errors.js';
+import { AppError, isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
+import type { ExportFile } from '../core/domain/exports/index.js';
 import type { RetryResult, StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
@@ -53,6 +54,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return remove(deps, io, command.id);
     case 'speakers':
       return speakers(deps, io, command);
+    case 'export':
+      return exportCommand(deps, io, command);
     case 'models':
       return modelsCommand(command.action, configuredModels(deps.config, deps.log), io);
   }
@@ -158,6 +161,25 @@ async function speakers(deps: CliDeps, io: CliIo, { id, names, json }: Extract<C
   const { transcript, speakers: named } = await deps.sessionService.results(id);
   const labels = [...new Set(transcript?.segments.flatMap((s) => (s.speaker ? [s.speaker] : [])) ?? [])].sort();
   io.out(json ? JSON.stringify({ id, speakers: named }, null, 2) : formatSpeakers(labels, named));
+  return 0;
+}
+
+/** Writes the meeting as a file (`-o`) or on stdout; a meeting without a transcript is refused with the service's sentence. */
+async function exportCommand(deps: CliDeps, io: CliIo, { id, format, output }: Extract<CliCommand, { name: 'export' }>): Promise<number> {
+  let file: ExportFile;
+  try {
+    if (!UUID.test(id)) throw new AppError('SESSION_NOT_FOUND', 'No such session.');
+    file = await deps.sessionService.export(id, format, { pageUrl: pageOf(deps, id) });
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    io.err(err.code === 'SESSION_NOT_FOUND' ? `No session ${id}` : `Not exported (${err.code}): ${err.userMessage}`);
+    return 1;
+  }
+  if (output === null) io.out(file.body.replace(/\n$/, ''));
+  else {
+    await writeFile(output, file.body);
+    io.err(`Wrote ${output}`);
+  }
   return 0;
 }
 

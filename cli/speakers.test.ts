@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../core/app.js';
 import { refPath } from '../core/domain/storage-layout.js';
-import { buildDocuments } from '../core/domain/todos.js';
 import { LINES, NOTES, transcriptFor } from '../test/e2e/web-fixture.js';
-import { uploadingSession } from '../test/helpers/sessions.js';
+import { storeNotes, uploadingSession } from '../test/helpers/sessions.js';
 import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
 import { runCli } from './cli.js';
 
@@ -26,10 +25,7 @@ async function completedSession(): Promise<string> {
   const userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: 'speakers-cli' });
   const { id } = await uploadingSession(core, userId);
   created.push(id);
-  const docs = buildDocuments(id, { ...NOTES, decisions: ['SPEAKER_01 owns the login fix'] }, new Date());
-  await core.store.putJson(core.layout.transcript(id), transcriptFor(id, LINES));
-  await core.store.putJson(core.layout.summary(id), docs.summary);
-  await core.store.putJson(core.layout.todos(id), docs.todos);
+  await storeNotes(core, id, { ...NOTES, decisions: ['SPEAKER_01 owns the login fix'] }, transcriptFor(id, LINES));
   await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
   return id;
 }

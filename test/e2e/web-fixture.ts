@@ -6,7 +6,7 @@ import { createCore, type Core } from '../../core/app.js';
 import type { Config } from '../../core/config.js';
 import type { Session } from '../../core/domain/session.js';
 import { refPath } from '../../core/domain/storage-layout.js';
-import { buildDocuments, type MeetingNotes } from '../../core/domain/todos.js';
+import type { MeetingNotes } from '../../core/domain/todos.js';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
 import { signSessionToken } from '../../core/links.js';
 import { createLogger } from '../../core/logger.js';
@@ -15,7 +15,7 @@ import { testConfig } from '../helpers/config.js';
 import { makeToneVideo, tempDir } from '../helpers/media.js';
 import { startS3 } from '../helpers/s3-server.js';
 import { removeQueuesAndKeys } from '../helpers/cleanup.js';
-import { storeOriginal, uploadingSession } from '../helpers/sessions.js';
+import { storeNotes, storeOriginal, uploadingSession } from '../helpers/sessions.js';
 
 /** What the LLM "wrote" for a fixture meeting; tests override parts (e.g. with markup). */
 export const NOTES: MeetingNotes = {
@@ -85,10 +85,7 @@ export async function startWebFixture(options: Partial<WebOptions> = {}, env: Re
       return session;
     },
     async complete(id, notes = NOTES, lines = LINES) {
-      const docs = buildDocuments(id, notes, new Date());
-      await core.store.putJson(core.layout.transcript(id), transcriptFor(id, lines));
-      await core.store.putJson(core.layout.summary(id), docs.summary);
-      await core.store.putJson(core.layout.todos(id), docs.todos);
+      await storeNotes(core, id, notes, transcriptFor(id, lines));
       await core.sessions.transition(id, ['PROCESSING'], {
         status: 'COMPLETED',
         stage: 'done',

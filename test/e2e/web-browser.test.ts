@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { parse as parseSubtitles } from '@plussub/srt-vtt-parser';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
-import { NOTES, startWebFixture, type WebFixture } from './web-fixture.js';
+import { LINES, NOTES, startWebFixture, type WebFixture } from './web-fixture.js';
 
 /** Debian's package; CI installs it (`apt-get install chromium`). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -250,6 +251,31 @@ describe('the status page in Chromium', () => {
     await seek(1.5); // between segments: nothing is being said
     await expect.poll(() => playing.count()).toBe(0);
     expect(await page.locator('[aria-current]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('downloads the notes in each format from the page: Markdown with the todos, subtitles a parser reads', async () => {
+    const { id, page } = await completedPage();
+    await f.core.speakers.nameSpeakers(id, { SPEAKER_00: 'Anna' }, null);
+    const files = new Map<string, { name: string; text: string }>();
+    for (const link of await page.locator('nav.exports a').all()) {
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      files.set((await link.getAttribute('data-format'))!, { name: download.suggestedFilename(), text: await readFile(await download.path(), 'utf8') });
+    }
+    expect([...files].map(([format, { name }]) => [format, name])).toEqual(['md', 'txt', 'srt', 'vtt', 'json'].map((format) => [format, `weekly-sync.${format}`]));
+
+    const markdown = files.get('md')!.text;
+    for (const todo of NOTES.todos) expect(markdown).toContain(`- [ ] ${todo.task} (${todo.priority}`);
+    expect(markdown).toContain('owner Anna');
+    expect(files.get('txt')!.text).toContain('[00:00:02] Speaker 2: Sure. I will also fix the login bug.');
+    for (const format of ['srt', 'vtt']) {
+      const cues = (parseSubtitles(files.get(format)!.text) as { entries: Array<{ from: number; to: number; text: string }> }).entries;
+      expect(cues.map((c) => [c.from, c.to])).toEqual(LINES.map(([, start]) => [start * 1000, (start + 1) * 1000]));
+      expect(cues[1]!.text).toBe(format === 'srt' ? `Speaker 2: ${LINES[1]![2]}` : `<v Speaker 2>${LINES[1]![2]}`);
+      expect(cues[0]!.text).toMatch(/^(Anna: |<v Anna>)Anna, can you/);
+    }
+    const json = JSON.parse(files.get('json')!.text) as { session: { id: string }; speakers: unknown; transcript: { segments: unknown[] } };
+    expect([json.session.id, json.speakers, json.transcript.segments.length]).toEqual([id, { SPEAKER_00: 'Anna' }, LINES.length]);
     await page.context().close();
   });
 

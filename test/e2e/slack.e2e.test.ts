@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MARKDOWN_ACTION } from '../../bot/slack/blocks/results-messages.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
@@ -183,6 +184,28 @@ describe('a video dropped in a channel', () => {
     await fake.waitFor(() => editsOf(results.ts).slice(editsBefore).find((c) => c.status === 200 && shown(c.args as { blocks?: unknown }).includes('👤 Maria')));
     expect(shown(results)).toContain('👤 Maria');
     expect(shown(results)).not.toContain(`👤 ${owner}`);
+  });
+
+  it('uploads the notes as Markdown into the thread from the results’ button, names and todos included', async () => {
+    const callsBefore = fake.calls.length;
+    const click = await fake.button({ user: bob, message: results, actionId: MARKDOWN_ACTION });
+    expect(click).toMatchObject({ status: 200, body: '' });
+
+    const shared = await fake.waitFor(() => fake.threadOf(fake.channelId, statusTs).find((m) => m.files?.length));
+    const [file] = shared.files!;
+    expect(file).toMatchObject({ name: 'standup.md', title: 'standup.md' });
+    // files.uploadV2 in the client: an upload URL, the bytes POSTed there, then the share into the thread.
+    const uploadCalls = fake.calls.slice(callsBefore).filter((c) => c.method.startsWith('files.'));
+    expect(uploadCalls.map((c) => [c.method, c.status, (c.response as { ok: boolean }).ok])).toEqual([
+      ['files.getUploadURLExternal', 200, true],
+      ['files.completeUploadExternal', 200, true],
+    ]);
+    expect(uploadCalls[1]!.args).toMatchObject({ channel_id: fake.channelId, thread_ts: statusTs });
+    const markdown = fake.contentOf(file!.id)!.toString('utf8');
+    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    for (const todo of (await storedTodos(sessionId)).todos) expect(markdown).toContain(todo.task);
+    expect(markdown).toContain('owner Maria');
+    expect(markdown).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)}#seg-`);
   });
 
   it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {

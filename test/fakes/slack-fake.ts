@@ -10,7 +10,10 @@ import { closeServer, readBody } from '../helpers/http.js';
  * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
  * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
  * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
- * hands out this server's WebSocket), sent as envelopes whose acks are awaited.
+ * hands out this server's WebSocket), sent as envelopes whose acks are awaited. Files the bot uploads go
+ * Slack's way (`files.uploadV2` in the client): `files.getUploadURLExternal` hands out an upload URL on this
+ * server, the bytes are POSTed there, and `files.completeUploadExternal` shares them as a message in the
+ * channel or thread named.
  */
 
 export interface SlackCall {
@@ -50,6 +53,8 @@ export interface FakeSlackFile {
   url_private: string;
   url_private_download: string;
   user: string;
+  /** Given when the file was uploaded with one (files.completeUploadExternal). */
+  title?: string;
 }
 
 /** What the bot answered: the HTTP response to a POST, or the ack of a Socket Mode envelope. */
@@ -95,6 +100,8 @@ export interface SlackFake {
   posted: Array<{ body: string; contentType: string; timestamp: number }>;
   addUser(user: FakeSlackUser): FakeSlackUser;
   uploadFile(file: { name: string; mimetype: string; bytes: Buffer; size?: number; user?: string }): FakeSlackFile;
+  /** The bytes of a file, shared by a person or uploaded by the bot. */
+  contentOf(fileId: string): Buffer | undefined;
   /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
   message(channel: string, ts: string): FakeSlackMessage | undefined;
@@ -119,7 +126,7 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-const JSON_ARGS = new Set(['blocks', 'attachments']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'files']);
 
 export async function startSlackFake(): Promise<SlackFake> {
   const tag = randomBytes(3).toString('hex').toUpperCase();
@@ -128,6 +135,8 @@ export async function startSlackFake(): Promise<SlackFake> {
   const botId = `B0BOT${tag}`;
   const users = new Map<string, FakeSlackUser>();
   const files = new Map<string, { file: FakeSlackFile; bytes: Buffer }>();
+  /** Files the bot is uploading: named by getUploadURLExternal, bytes once POSTed, shared by completeUploadExternal. */
+  const uploads = new Map<string, { filename: string; length: number; bytes: Buffer | null }>();
   const limits: Array<{ method: string; retryAfter: number; times: number }> = [];
   const pendingAcks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   const sockets = new Set<WebSocket>();
@@ -144,6 +153,12 @@ export async function startSlackFake(): Promise<SlackFake> {
   const wss = new WebSocketServer({ server, path: '/socket' });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  /** A file as files.info and message events show it, downloadable from this server with the bot token. */
+  function fileRecord(id: string, name: string, mimetype: string, size: number, user: string): FakeSlackFile {
+    const url = `${origin}/files-pri/${teamId}-${id}/download/${encodeURIComponent(name)}`;
+    return { id, name, mimetype, filetype: name.split('.').pop() ?? 'binary', size, url_private: url.replace('/download/', '/'), url_private_download: url, user };
+  }
 
   /** Slack's block_actions payload for one action on `message`, sent as the bot receives interactions. */
   function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery> {
@@ -191,21 +206,12 @@ export async function startSlackFake(): Promise<SlackFake> {
     },
 
     uploadFile({ name, mimetype, bytes, size, user }) {
-      const id = nextId('F');
-      const url = `${origin}/files-pri/${teamId}-${id}/download/${encodeURIComponent(name)}`;
-      const file: FakeSlackFile = {
-        id,
-        name,
-        mimetype,
-        filetype: name.split('.').pop() ?? 'binary',
-        size: size ?? bytes.length,
-        url_private: url.replace('/download/', '/'),
-        url_private_download: url,
-        user: user ?? 'U0NOBODY',
-      };
-      files.set(id, { file, bytes });
+      const file = fileRecord(nextId('F'), name, mimetype, size ?? bytes.length, user ?? 'U0NOBODY');
+      files.set(file.id, { file, bytes });
       return file;
     },
+
+    contentOf: (fileId) => files.get(fileId)?.bytes,
 
     rateLimit(method, retryAfter, times = 1) {
       limits.push({ method, retryAfter, times });
@@ -362,6 +368,14 @@ export async function startSlackFake(): Promise<SlackFake> {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
+    const upload = /^\/upload\/v1\/([A-Z0-9]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && upload) {
+      const pending = uploads.get(upload[1]!);
+      if (!pending) return void res.writeHead(404).end('not found');
+      pending.bytes = await uploadedBytes(req);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${pending.bytes.length}`);
+      return;
+    }
     const download = /^\/files-pri\/[^/]+-([A-Z0-9]+)\/download\//.exec(url.pathname);
     if (req.method === 'GET' && download) {
       const stored = files.get(download[1]!);
@@ -443,6 +457,36 @@ export async function startSlackFake(): Promise<SlackFake> {
         const stored = files.get(String(args.file));
         return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');
       }
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (typeof args.filename !== 'string' || !Number.isInteger(length) || length < 1) return fail('invalid_arguments');
+        const id = nextId('F');
+        uploads.set(id, { filename: args.filename, length, bytes: null });
+        return { ok: true, upload_url: `${origin}/upload/v1/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const shared = args.files as Array<{ id: string; title?: string }> | undefined;
+        if (!Array.isArray(shared) || shared.length === 0) return fail('invalid_arguments');
+        const target = orString(args.channel_id, '');
+        if (target === fake.outsideChannelId) return fail('not_in_channel');
+        if (target && target !== fake.channelId) return fail('channel_not_found');
+        const done: FakeSlackFile[] = [];
+        for (const { id, title } of shared) {
+          const pending = uploads.get(id);
+          // Slack refuses to complete an upload whose bytes did not arrive, or not as many as announced.
+          if (!pending?.bytes || pending.bytes.length !== pending.length) return fail('file_not_found');
+          const file = { ...fileRecord(id, pending.filename, 'text/plain', pending.length, botUserId), title: title ?? pending.filename };
+          files.set(id, { file, bytes: pending.bytes });
+          uploads.delete(id);
+          done.push(file);
+        }
+        if (target) {
+          const ts = nextTs();
+          const thread = typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {};
+          fake.messages.set(`${target}:${ts}`, { channel: target, ts, text: orString(args.initial_comment, ''), blocks: [], user: botUserId, bot_id: botId, files: done, ...thread });
+        }
+        return { ok: true, files: done.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'users.info': {
         const user = users.get(String(args.user));
         if (!user) return fail('user_not_found');
@@ -457,4 +501,14 @@ export async function startSlackFake(): Promise<SlackFake> {
   }
 
   return fake;
+}
+
+/** The bytes POSTed to an upload URL: the file part of a multipart form (as the client sends it), or the raw body. */
+async function uploadedBytes(req: IncomingMessage): Promise<Buffer> {
+  const raw = await readBody(req);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+  const file = [...form.values()].find((v): v is File => typeof v !== 'string');
+  return file ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StatusView } from '../../chat-platform.js';
-import { resultsMessages } from './results-messages.js';
+import { MARKDOWN_ACTION, resultsMessages } from './results-messages.js';
 import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
 import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
 import { resultsView } from '../../../test/helpers/results-view.js';
@@ -28,7 +28,12 @@ describe('results in Slack', () => {
     expect(boxes.flatMap(({ e }) => e.options.map((o) => o.value))).toEqual(v.todos.todos.map((t) => t.id));
     expect(boxes.every(({ e }) => e.action_id === TODO_ACTION && e.initial_options === undefined)).toBe(true);
     expect(boxes[0]!.e.options[0]).toMatchObject({ text: { text: '1. Task 1' }, description: { text: '🔴 high · ⏱ 00:00:05 · 👤 SPEAKER_01' } });
-    expect(elementsOf(messages).filter(({ e }) => e.type === 'button').map(({ e }) => e.action_id)).toEqual([OPEN_PAGE_ACTION]);
+    // The page's link, then "Notes as Markdown", whose value names the session to export.
+    const buttons = elementsOf(messages).filter(({ e }) => e.type === 'button').map(({ e }) => e as unknown as { action_id: string; value?: string });
+    expect(buttons.map((b) => [b.action_id, b.value])).toEqual([
+      [OPEN_PAGE_ACTION, undefined],
+      [MARKDOWN_ACTION, sessionId],
+    ]);
   });
 
   it('tick the completed todos, and their block ids say what was shown', () => {

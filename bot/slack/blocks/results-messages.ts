@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
-import { linkButton, type SlackMessage } from './status-message.js';
+import { pageButton, type SlackMessage } from './status-message.js';
 import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
 import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
@@ -22,7 +22,7 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
   ];
   if (summary.key_points.length) blocks.push(section(bullets(summary.key_points), 'Key points'));
   if (summary.decisions.length) blocks.push(section(bullets(summary.decisions), 'Decisions'));
-  if (view.link) blocks.push(linkButton(view.link, 'Transcript and details'));
+  blocks.push(notesButtons(sessionId, view.link));
   blocks.push({ type: 'divider' });
   if (todos.todos.length === 0) {
     blocks.push(section('No todos came up in this meeting.'));
@@ -37,6 +37,15 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
   return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+}
+
+/** The action of "Notes as Markdown": the bot uploads the notes into the thread; its value is the session id. */
+export const MARKDOWN_ACTION = 'wn-notes-markdown';
+
+/** The page's link, when there is one, and the button that uploads the notes as a Markdown file. */
+function notesButtons(sessionId: string, link: string | null): types.ActionsBlock {
+  const markdown: types.Button = { type: 'button', action_id: MARKDOWN_ACTION, text: { type: 'plain_text', text: 'Notes as Markdown' }, value: sessionId };
+  return { type: 'actions', elements: [...(link ? [pageButton(link, 'Transcript and details')] : []), markdown] };
 }
 
 /** A section of user text (escaped, clipped to Slack's limit) under an optional bold heading. */

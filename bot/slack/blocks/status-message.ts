@@ -23,10 +23,11 @@ export function statusMessage(view: StatusView): SlackMessage {
   if (!isFinal(view.status)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`${progressBar(view.percent)}\`` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwnText(line, LIMITS.sectionText) }] });
   if (view.retry) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: RETRY_ACTION, text: { type: 'plain_text', text: 'Retry' }, value: view.retry }] });
-  if (view.link) blocks.push(linkButton(view.link, 'Open the status page'));
+  if (view.link) blocks.push({ type: 'actions', elements: [pageButton(view.link, 'Open the status page')] });
   return { text: mrkdwnText(`${view.title}: ${line}`, LIMITS.sectionText), blocks };
 }
 
-export function linkButton(url: string, label: string): types.ActionsBlock {
-  return { type: 'actions', elements: [{ type: 'button', action_id: OPEN_PAGE_ACTION, text: { type: 'plain_text', text: label }, url }] };
+/** A button that opens the status page (Slack still reports the click: OPEN_PAGE_ACTION). */
+export function pageButton(url: string, label: string): types.Button {
+  return { type: 'button', action_id: OPEN_PAGE_ACTION, text: { type: 'plain_text', text: label }, url };
 }

@@ -1,8 +1,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
+import { MARKDOWN_ACTION } from '../blocks/results-messages.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
 import type { SlackContext } from '../context.js';
+import { handleMarkdownClick } from './actions/notes-markdown.js';
 import { handleRetryClick } from './actions/retry-button.js';
 import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
@@ -34,6 +36,11 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   app.action({ type: 'block_actions', action_id: RETRY_ACTION }, async ({ ack, body }) => {
     await ack();
     await handleRetryClick(ctx, body);
+  });
+
+  app.action({ type: 'block_actions', action_id: MARKDOWN_ACTION }, async ({ ack, body }) => {
+    await ack();
+    await handleMarkdownClick(ctx, body);
   });
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.

@@ -126,6 +126,23 @@ describe('a video dropped in a channel', () => {
     expect(buttonsOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
   });
 
+  it('sends the notes as a Markdown file into the thread from the summary’s button', async () => {
+    const button = buttonsOf(results[0]!).find((b) => b.label === 'Notes as Markdown')!;
+    const click = fake.buttonClick({ user: bob, message: results[0]!, customId: button.custom_id });
+    expect(bodyOf(await callbackOf(click)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time, the summary unchanged
+
+    // A follow-up message with the file attached, multipart as Discord takes it.
+    const followUp = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/webhooks/${fake.applicationId}/${click.token}`);
+    expect(followUp.files).toEqual([{ field: 'files[0]', name: 'standup.md' }]);
+    expect(bodyOf(followUp).content).toBe('📝 Notes as Markdown');
+    const [attachment] = (followUp.response as { attachments: Array<{ filename: string; url: string }> }).attachments;
+    expect(attachment!.filename).toBe('standup.md');
+    const markdown = await (await fetch(attachment!.url)).text();
+    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    for (const todo of todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos) expect(markdown).toContain(todo.task);
+    expect(markdown).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)}#seg-`);
+  });
+
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
     const byBob = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
     await replyOf(byBob, /Only the person who shared this recording/);

@@ -9,7 +9,9 @@ import { closeServer, readBody } from '../helpers/http.js';
  * JSON shapes, every call recorded, 429s injected on demand with Discord's headers), the attachment CDN,
  * and a gateway (WebSocket, JSON encoding, no compression) that speaks HELLO → IDENTIFY → READY →
  * GUILD_CREATE, answers heartbeats, resumes sessions (replaying missed events) and lets the test dispatch
- * MESSAGE_CREATE and INTERACTION_CREATE, or drop the connection.
+ * MESSAGE_CREATE and INTERACTION_CREATE, or drop the connection. A request with files is multipart, as
+ * Discord takes it: the JSON in `payload_json`, each file in `files[n]`; the files become the message's
+ * attachments, served by the CDN.
  */
 
 export interface RecordedCall {
@@ -21,6 +23,8 @@ export interface RecordedCall {
   status: number;
   /** What the fake answered (a created message, a thread …). */
   response: unknown;
+  /** The file parts of a multipart request: their form field and file name. */
+  files?: Array<{ field: string; name: string }>;
 }
 
 export interface FakeUser {
@@ -121,7 +125,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: null, avatar: null, bot: u.id === bot.id });
   const channelObject = (id: string) => ({ id, type: 0, guild_id: guildId, name: 'general', position: 0, permission_overwrites: [], parent_id: null, nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0 });
 
-  function messageObject(channel: string, author: FakeUser, body: Record<string, unknown>): FakeMessage {
+  function messageObject(channel: string, author: FakeUser, body: Record<string, unknown>, attachments: DiscordAttachment[] = []): FakeMessage {
     return {
       id: snowflake(),
       channel_id: channel,
@@ -136,7 +140,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       mention_everyone: false,
       mentions: [],
       mention_roles: [],
-      attachments: [],
+      attachments,
       embeds: [],
       pinned: false,
       type: body.message_reference ? 19 : 0,
@@ -154,14 +158,14 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   }
 
-  function route(method: string, path: string, body: Record<string, unknown>): [number, unknown] {
+  function route(method: string, path: string, body: Record<string, unknown>, attachments: DiscordAttachment[]): [number, unknown] {
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/gateway/bot') {
       return [200, { url: `${wsBase}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }];
     }
     if (method === 'GET' && path === '/users/@me') return [200, userObject(bot)];
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
-      const msg = messageObject(m[1]!, bot, body);
+      const msg = messageObject(m[1]!, bot, body, attachments);
       messages.set(msg.id, msg);
       return [200, msg];
     }
@@ -180,10 +184,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     }
     if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') return [204, undefined];
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path)) && method === 'PATCH') {
-      return [200, { ...messageObject(channelId, bot, body), webhook_id: m[1], application_id: applicationId }];
+      return [200, { ...messageObject(channelId, bot, body, attachments), webhook_id: m[1], application_id: applicationId }];
     }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)$/.exec(path)) && method === 'POST') {
-      return [200, { ...messageObject(channelId, bot, body), webhook_id: m[1], application_id: applicationId }];
+      return [200, { ...messageObject(channelId, bot, body, attachments), webhook_id: m[1], application_id: applicationId }];
     }
     if (/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path) && method === 'PUT') {
       const list = Array.isArray(body) ? (body as Array<Record<string, unknown>>) : [];
@@ -204,9 +208,9 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     if (!url.pathname.startsWith(API)) return json(res, 404, { message: '404: Not Found', code: 0 });
     const path = decodeURIComponent(url.pathname.slice(API.length));
     const method = req.method ?? 'GET';
-    const raw = await readBody(req);
-    const body: unknown = raw.length && /json/.test(req.headers['content-type'] ?? '') ? JSON.parse(raw.toString('utf8')) : null;
+    const { body, files: sent } = await requestBody(req);
     const call: RecordedCall = { method, path, query: Object.fromEntries(url.searchParams), body, status: 0, response: undefined };
+    if (sent.length) call.files = sent.map(({ field, name }) => ({ field, name }));
     calls.push(call);
 
     if (req.headers.authorization !== `Bot ${token}` && !path.startsWith('/interactions/') && !path.startsWith('/webhooks/')) {
@@ -227,7 +231,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
         'x-ratelimit-scope': 'user',
       });
     }
-    const [status, answer] = route(method, path, (body ?? {}) as Record<string, unknown>);
+    const attachments = sent.map((f) => fake.upload(f));
+    const [status, answer] = route(method, path, (body ?? {}) as Record<string, unknown>, attachments);
     call.status = status;
     call.response = answer;
     json(res, status, answer, { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset-after': '1', 'x-ratelimit-bucket': 'fake-bucket' });
@@ -432,4 +437,26 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     },
   };
   return fake;
+}
+
+interface SentFile {
+  field: string;
+  name: string;
+  bytes: Buffer;
+  contentType: string | null;
+}
+
+/** A request's JSON, from the body or, in a multipart request, its `payload_json`; and the `files[n]` parts. */
+async function requestBody(req: IncomingMessage): Promise<{ body: unknown; files: SentFile[] }> {
+  const raw = await readBody(req);
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('multipart/form-data')) return { body: raw.length && /json/.test(type) ? JSON.parse(raw.toString('utf8')) : null, files: [] };
+  const form = await new Request('http://discord.invalid/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+  const payload = form.get('payload_json');
+  const files: SentFile[] = [];
+  for (const [field, value] of form.entries()) {
+    if (typeof value === 'string' || !/^files\[\d+\]$/.test(field)) continue;
+    files.push({ field, name: value.name, bytes: Buffer.from(await value.arrayBuffer()), contentType: value.type || null });
+  }
+  return { body: typeof payload === 'string' ? JSON.parse(payload) : null, files };
 }

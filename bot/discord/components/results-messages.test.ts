@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resultsMessages } from './results-messages.js';
+import { parseMarkdownButtonId } from './markdown-button.js';
 import { parseTodoButtonId, todoButtonId } from './todo-button.js';
 import { resultsView } from '../../../test/helpers/results-view.js';
 
@@ -15,6 +16,8 @@ describe('results in Discord', () => {
     expect(summary!.content).toContain('We planned the release.');
     expect(summary!.content).toContain('• Ship two fixes first');
     expect(summary!.content).toContain('[Transcript and details](http://localhost:8080/s/abc?t=x)');
+    // Under the summary, "Notes as Markdown" names the session whose notes it sends.
+    expect(buttons(summary!).map((b) => ('custom_id' in b ? parseMarkdownButtonId(b.custom_id) : null))).toEqual([sessionId]);
     expect(pages.length).toBeGreaterThanOrEqual(3);
     for (const page of pages) {
       expect(page.content.length).toBeLessThanOrEqual(2000);

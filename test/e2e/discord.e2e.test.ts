@@ -152,6 +152,13 @@ describe('a video dropped in a channel', () => {
     await replyOf(byMod, /Deleted/);
     expect(await core.sessionService.get(sessionId)).toBeNull();
     expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
+
+    // "Notes as Markdown" left in the thread now tells whoever clicks it, and only them; no file is sent.
+    const button = buttonsOf(results[0]!).find((b) => b.label === 'Notes as Markdown')!;
+    const click = fake.buttonClick({ user: bob, message: results[0]!, customId: button.custom_id });
+    const note = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/webhooks/${fake.applicationId}/${click.token}`);
+    expect(note.body).toMatchObject({ content: '❌ This meeting no longer exists.', flags: 64 }); // EPHEMERAL
+    expect(note.files).toBeUndefined();
   });
 });
 

@@ -223,6 +223,13 @@ describe('a video dropped in a channel', () => {
     await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
     const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral');
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
+
+    // So does "Notes as Markdown": nothing is uploaded.
+    const uploadsBefore = fake.calls.filter((c) => c.method.startsWith('files.')).length;
+    await fake.button({ user: bob, message: results, actionId: MARKDOWN_ACTION });
+    await fake.waitFor(() => fake.calls.filter((c) => c.method === 'chat.postEphemeral').length === 2);
+    expect(fake.calls.filter((c) => c.method === 'chat.postEphemeral')[1]!.args).toMatchObject({ user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
+    expect(fake.calls.filter((c) => c.method.startsWith('files.'))).toHaveLength(uploadsBefore);
   });
 });
 

@@ -15,7 +15,7 @@ export async function handleMarkdownClick(ctx: DiscordContext, interaction: Butt
     file = await ctx.sessions.export(sessionId, 'md', { pageUrl: ctx.linkFor(sessionId) });
   } catch (err) {
     if (!isAppError(err)) throw err;
-    await interaction.followUp({ content: escapeMarkdown(err.userMessage), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    await interaction.followUp({ content: `❌ ${escapeMarkdown(err.userMessage)}`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     return;
   }
   ctx.log.info({ sessionId }, 'discord notes sent as markdown');

@@ -25,7 +25,7 @@ export async function handleMarkdownClick(ctx: SlackContext, body: unknown): Pro
     file = await ctx.sessions.export(sessionId, 'md', { pageUrl: ctx.linkFor(sessionId) });
   } catch (err) {
     if (!isAppError(err)) throw err;
-    await ctx.client.chat.postEphemeral({ channel: click.channel.id, user: click.user.id, text: escapeMrkdwn(err.userMessage), thread_ts: thread });
+    await ctx.client.chat.postEphemeral({ channel: click.channel.id, user: click.user.id, text: `❌ ${escapeMrkdwn(err.userMessage)}`, thread_ts: thread });
     return;
   }
   ctx.log.info({ sessionId }, 'slack notes uploaded as markdown');

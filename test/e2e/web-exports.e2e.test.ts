@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse } from '@plussub/srt-vtt-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionJson } from '../../web/app.js';
-import { LINES, NOTES, startWebFixture, type WebFixture } from './web-fixture.js';
+import { LINES, NOTES, startWebFixture, transcriptFor, type WebFixture } from './web-fixture.js';
 
 let f: WebFixture;
 
@@ -93,6 +93,21 @@ describe('downloading a meeting’s notes', () => {
     expect(await f.core.sessions.get(id)).toEqual(before);
     expect(await f.core.store.exists(f.core.layout.transcript(id))).toBe(false);
     expect(await f.core.store.exists(f.core.layout.todos(id))).toBe(false);
+  });
+
+  it('exports what a failed meeting stored: its transcript without notes; without a transcript it says the processing failed', async () => {
+    const { id } = await f.processingSession();
+    await f.core.sessions.transition(id, ['PROCESSING'], { status: 'FAILED', errorCode: 'TRANSCRIPTION_FAILED', errorMessage: 'The audio could not be decoded.' });
+    const refused = await fetch(exportUrl(id, 'txt'));
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toContain('This meeting has no transcript to export: processing failed before the transcript was written.');
+
+    // The notes' stage failed after the transcript was stored (an LLM outage): the transcript is there to take.
+    await f.core.store.putJson(f.core.layout.transcript(id), transcriptFor(id, LINES));
+    const markdown = await (await fetch(exportUrl(id, 'md'))).text();
+    expect(markdown).toContain(`**Speaker 2:** ${LINES[1]![2]}`);
+    expect(markdown).not.toContain('## Todos');
+    expect(markdown).not.toContain('## Summary');
   });
 
   it('the page links each download once a transcript exists, and the API’s JSON carries the transcript', async () => {

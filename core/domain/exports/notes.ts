@@ -1,5 +1,5 @@
-import { speakerName, withSpeakerNames } from '../speaker-name.js';
-import { droppedTodosSentence, shownDue } from '../todos.js';
+import { speakerName, withSpeakerNames, type SpeakerNames } from '../speaker-name.js';
+import { droppedTodosSentence, shownDue, type TodosDocument } from '../todos.js';
 import { formatTimestamp } from '../transcript.js';
 import { meetingDay, meetingPeople, meetingTitle, type MeetingExport } from './meeting.js';
 
@@ -56,17 +56,7 @@ export function notesView(meeting: MeetingExport, now: Date): NotesView {
     summary: summary.split(/\n{2,}/).filter((p) => p.trim() !== ''),
     keyPoints: (meeting.summary?.key_points ?? []).map(named),
     decisions: (meeting.summary?.decisions ?? []).map(named),
-    todos: (todosDoc?.todos ?? []).map((t): TodoItem => {
-      const due = shownDue(t, todosDoc!, now);
-      const details = [
-        t.priority,
-        t.assignee ? `owner ${speakerName(t.assignee, speakers)}` : null,
-        due ? `due ${due.text}${due.overdue ? ', overdue' : ''}` : null,
-        t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
-      ].filter((d) => d !== null);
-      const at = t.timestamp !== null && t.segments.length > 0 ? { label: t.timestamp, segment: t.segments[0]! } : null;
-      return { done: t.completed, task: named(t.task), details, at, context: named(t.context) };
-    }),
+    todos: todosDoc ? todoItems(todosDoc, speakers, now) : [],
     dropped: todosDoc ? droppedTodosSentence(todosDoc) : null,
     speakerNote: transcript.speaker_note ?? null,
     transcript: transcript.segments.map((s) => ({
@@ -75,4 +65,20 @@ export function notesView(meeting: MeetingExport, now: Date): NotesView {
       text: s.text,
     })),
   };
+}
+
+/** Each todo with what the page shows beside it, names applied. */
+function todoItems(doc: TodosDocument, speakers: SpeakerNames, now: Date): TodoItem[] {
+  const named = (text: string) => withSpeakerNames(text, speakers);
+  return doc.todos.map((t) => {
+    const due = shownDue(t, doc, now);
+    const details = [
+      t.priority,
+      t.assignee ? `owner ${speakerName(t.assignee, speakers)}` : null,
+      due ? `due ${due.text}${due.overdue ? ', overdue' : ''}` : null,
+      t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
+    ].filter((d) => d !== null);
+    const at = t.timestamp !== null && t.segments.length > 0 ? { label: t.timestamp, segment: t.segments[0]! } : null;
+    return { done: t.completed, task: named(t.task), details, at, context: named(t.context) };
+  });
 }

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
@@ -258,6 +260,17 @@ describe('a recording whose notes could not be written', () => {
     expect(JSON.stringify(statusMessage(statusTs).blocks)).not.toContain(RETRY_ACTION);
     expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
     expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+
+  it('takes a channel the bot cannot see (a private one it left, a deleted one) for one without members', async () => {
+    const userId = await core.users.resolve({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId: 'C0PRIVATE', threadRef: '1.000001', statusMessageRef: null };
+    const session = await core.sessions.create({ id: randomUUID(), userId, filename: 'board.mp4', origin, sourceKind: 'upload', options: DEFAULT_OPTIONS });
+    await core.sessions.update(session.id, { status: 'FAILED', errorCode: 'UPLOAD_INTERRUPTED', errorMessage: 'The upload stopped.' });
+
+    const command = await fake.slashCommand({ user: bob, text: `retry ${session.id}` });
+    expect((await responseTo(command.responseId, /./)).body.text).toBe('Only the person who shared this recording and the members of <#C0PRIVATE> can change its notes.');
+    expect(listings().filter((c) => c.args.channel === 'C0PRIVATE').map((c) => c.response)).toEqual([{ ok: false, error: 'channel_not_found' }]);
   });
 
   it('is run again for the person who shared it, though they have since left the channel', async () => {

@@ -112,7 +112,7 @@ const onlyTheSharer = (verb: string) => `Only the person who shared this recordi
  * The refusal of a chat action that changes a recording's notes (retry, todo edits, regenerating, naming
  * speakers) to someone mayChange turned away, for that person alone.
  */
-export function mayNotChange(session: Session): string {
+export function mayNotChange(session: Pick<Session, 'origin'>): string {
   const { channelId } = session.origin;
   return `Only the person who shared this recording and the members of ${channelId ? `<#${channelId}>` : 'its channel'} can change its notes.`;
 }

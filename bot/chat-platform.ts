@@ -41,6 +41,16 @@ export interface ChatPlatform {
   updateResults(session: Session, view: ResultsView): Promise<void>;
 }
 
+/**
+ * Who is in the channel a session came from, as the chat platform reports it: the members of that channel
+ * may change the session's notes (bot/may-change.ts, docs/architecture.md#chat). Answers are cached briefly.
+ */
+export interface ChannelMembers {
+  readonly platform: ChatPlatform['platform'];
+  /** True when the person (the platform's user id) is a member of the session's channel, `origin.channelId`. */
+  isChannelMember(session: Session, userId: string): Promise<boolean>;
+}
+
 /** What each platform's bot uses of the core. */
 export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims'>;
 

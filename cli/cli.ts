@@ -9,7 +9,7 @@ import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
-import type { RetryResult, StartedSession } from '../core/sessions/session.service.js';
+import { AUTHORIZED, type RetryResult, type StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
@@ -189,7 +189,7 @@ function notRetried(id: string, result: Exclude<RetryResult, { outcome: 'retried
 }
 
 async function retry(deps: CliDeps, io: CliIo, id: string): Promise<number> {
-  const result = UUID.test(id) ? await deps.sessionService.retry(id, cliUser(), OPERATOR) : { outcome: 'not-found' as const };
+  const result = UUID.test(id) ? await deps.sessionService.retry(id, AUTHORIZED) : { outcome: 'not-found' as const };
   if (result.outcome === 'retried') {
     io.out(result.resumesFrom === 'todos' ? `Retrying ${id} from its stored transcript` : `Retrying ${id} from its recording`);
     return 0;

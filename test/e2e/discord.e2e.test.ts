@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
@@ -12,6 +14,9 @@ const MAX_MEDIA_BYTES = 3_000_000;
 const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
 const bob: FakeUser = { id: '200000000000000002', username: 'bob' };
 const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
+const carol: FakeUser = { id: '200000000000000004', username: 'carol' };
+const dave: FakeUser = { id: '200000000000000005', username: 'dave' };
+const erin: FakeUser = { id: '200000000000000006', username: 'erin' };
 
 let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
@@ -139,30 +144,86 @@ describe('a video dropped in a channel', () => {
 });
 
 describe('a recording whose notes could not be written', () => {
-  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+  /** `user` drops a recording while the LLM refuses: it fails, with a Retry button on its status message. */
+  async function failedRecording(user: FakeUser, name: string) {
     bot.h.openai.always('chat', replies.unauthorized());
-    const transcriptions = bot.h.whisperx.requests.length;
-    const attachment = fake.upload({ name: 'retro.mp4', bytes: bot.video, contentType: 'video/mp4' });
-    const drop = fake.messageCreate({ author: alice, content: 'notes please', attachments: [attachment] });
+    const attachment = fake.upload({ name, bytes: bot.video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: user, content: 'notes please', attachments: [attachment] });
     const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
     const status = fake.messages.get((post.response as FakeMessage).id)!;
     const retry = await fake.waitFor(() => status.components.length > 0 && buttonsOf(status).find((b) => b.label === 'Retry'), 30_000);
     expect(status.content).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const [session] = await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
-    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+    const session = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: user.id })).find((s) => s.origin.threadRef === status.id)!;
+    expect(session).toMatchObject({ filename: name, status: 'FAILED' });
+    return { session, status, retry };
+  }
 
+  /** The retro's status message: its thread is where a request made inside it stays. */
+  let retroThread: string;
+  const memberLookups = (u: FakeUser) => fake.calls.filter((c) => c.method === 'GET' && c.path === `/guilds/${fake.guildId}/members/${u.id}`);
+
+  it('gets a Retry button: refused to a member whose role may not view the channel, run again from its transcript for one who may', async () => {
+    const { session, status, retry } = await failedRecording(alice, 'retro.mp4');
+    retroThread = status.id;
+    const transcriptions = bot.h.whisperx.requests.length;
+    const mayNot = new RegExp(`^Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes\\.$`);
+    // Guests are in the server, but an overwrite denies their role the channel.
+    const guests = fake.addRole({ name: 'guests', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(carol, [guests]);
+    fake.setOverwrites(fake.channelId, [{ id: guests, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+
+    const byCarol = fake.buttonClick({ user: carol, message: status, customId: retry.custom_id });
+    expect(bodyOf(await callbackOf(byCarol))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(byCarol, mayNot);
+    // From another channel, by command: refused too, without asking Discord again within the minute.
+    const fromElsewhere = fake.slashCommand({ user: carol, channelId: fake.otherChannelId, options: [{ name: 'action', type: 3, value: 'retry' }, { name: 'id', type: 3, value: session.id }] });
+    expect(bodyOf(await callbackOf(fromElsewhere))).toMatchObject({ type: 5, data: { flags: 64 } });
+    await replyOf(fromElsewhere, mayNot);
+    expect(memberLookups(carol).map((c) => c.status)).toEqual([200]);
+    expect((await core.sessionService.get(session.id))?.status).toBe('FAILED');
+
+    // Bob may view the channel (as @everyone may); Discord first answers his lookup with a 429.
+    fake.rateLimit({ method: 'GET', path: new RegExp(`/members/${bob.id}$`) }, 0.3);
     const byBob = fake.buttonClick({ user: bob, message: status, customId: retry.custom_id });
-    expect(bodyOf(await callbackOf(byBob))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
-    await replyOf(byBob, /^Only the person who shared this recording, or an admin, can retry it\.$/);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
-
-    const byAlice = fake.buttonClick({ user: alice, message: status, customId: retry.custom_id });
-    await replyOf(byAlice, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    await replyOf(byBob, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    expect(memberLookups(bob).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
     await finished(status);
     expect(status.components).toEqual([]);
-    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+
+  it('judges a session started inside a thread by the channel the thread is in', async () => {
+    const visitors = fake.addRole({ name: 'visitors', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(erin, [visitors]);
+    fake.setOverwrites(fake.channelId, [{ id: visitors, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    // A request made inside a thread stays there: the session's channel is the thread. Its upload never finished.
+    const inThread = await core.sessions.create({
+      id: randomUUID(),
+      userId: await core.users.resolve({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }),
+      filename: 'hallway.mp4',
+      origin: { platform: 'discord', workspaceId: fake.guildId, channelId: retroThread, threadRef: retroThread, statusMessageRef: null },
+      sourceKind: 'upload',
+      options: DEFAULT_OPTIONS,
+    });
+    await core.sessions.update(inThread.id, { status: 'FAILED', errorCode: 'UPLOAD_INTERRUPTED', errorMessage: 'The upload stopped.' });
+    const retryIt = (user: FakeUser) => fake.slashCommand({ user, options: [{ name: 'action', type: 3, value: 'retry' }, { name: 'id', type: 3, value: inThread.id }] });
+
+    await replyOf(retryIt(erin), new RegExp(`^Only the person who shared this recording and the members of <#${retroThread}> can change its notes\\.$`));
+    await replyOf(retryIt(bob), /never finished uploading/); // past the members' check: bob may view the thread's channel
+    expect(fake.calls.some((c) => c.method === 'GET' && c.path === `/channels/${retroThread}`)).toBe(true);
+    expect((await core.sessionService.get(inThread.id))?.status).toBe('FAILED');
+  });
+
+  it('is run again for the person who shared it, though an overwrite now hides the channel from them', async () => {
+    const { session, status, retry } = await failedRecording(dave, 'planning.mp4');
+    fake.setOverwrites(fake.channelId, [{ id: dave.id, type: 1, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    const byDave = fake.buttonClick({ user: dave, message: status, customId: retry.custom_id });
+    await replyOf(byDave, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
+    expect(memberLookups(dave)).toEqual([]); // the uploader is known without asking Discord
+    await finished(status);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
   });
 });
 

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
@@ -19,6 +21,8 @@ let forbidden: { url: string; connections: number; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let admin: FakeSlackUser;
+let carol: FakeSlackUser;
+let dave: FakeSlackUser;
 
 beforeAll(async () => {
   bot = await startSlackBotFixture({ MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES) });
@@ -28,6 +32,8 @@ beforeAll(async () => {
   alice = fake.addUser({ id: 'U0ALICE', name: 'alice', tz: 'Asia/Tokyo' });
   bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
   admin = fake.addUser({ id: 'U0ADMIN', name: 'admin', isAdmin: true });
+  carol = fake.addUser({ id: 'U0CAROL', name: 'carol', channels: [fake.outsideChannelId] });
+  dave = fake.addUser({ id: 'U0DAVE', name: 'dave' });
 });
 
 afterAll(async () => {
@@ -204,31 +210,76 @@ describe('a video dropped in a channel', () => {
 });
 
 describe('a recording whose notes could not be written', () => {
-  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+  /** `user` shares a recording while the LLM refuses: it fails, with a Retry button on its status message. */
+  async function failedRecording(user: FakeSlackUser, name: string) {
     bot.h.openai.always('chat', replies.unauthorized());
-    const transcriptions = bot.h.whisperx.requests.length;
-    const file = fake.uploadFile({ name: 'retro.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
-    await fake.fileShare({ user: alice, files: [file] });
-    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('retro.mp4')));
+    const file = fake.uploadFile({ name, mimetype: 'video/mp4', bytes: bot.video, user: user.id });
+    await fake.fileShare({ user, files: [file] });
+    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes(name)));
     const failed = await fake.waitFor(() => JSON.stringify(statusMessage(statusTs).blocks).includes(RETRY_ACTION) && statusMessage(statusTs), 30_000);
     expect(shown(failed)).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const [session] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
-    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+    const session = (await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id })).find((s) => s.origin.threadRef === statusTs)!;
+    expect(session).toMatchObject({ filename: name, status: 'FAILED' });
+    return { session, statusTs, failed };
+  }
 
-    expect(await fake.button({ user: bob, message: failed, actionId: RETRY_ACTION })).toMatchObject({ status: 200, body: '' });
-    const refusal = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /retry it/.test(String(c.args.text)));
-    expect(refusal.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Only the person who shared this recording, or an admin, can retry it.' });
-    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
+  const listings = () => fake.calls.filter((c) => c.method === 'conversations.members');
 
-    await fake.button({ user: alice, message: failed, actionId: RETRY_ACTION });
-    const started = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === alice.id);
-    expect(started.args.text).toMatch(/^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+  it('gets a Retry button: refused to someone outside the channel, run again from its transcript for a member who did not share it', async () => {
+    const { session, statusTs, failed } = await failedRecording(alice, 'retro.mp4');
+    const transcriptions = bot.h.whisperx.requests.length;
+    const mayNot = `Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+
+    // Carol is not in the channel (a public one she can read, or a Slack Connect guest): refused, to her alone.
+    const byCarol = await fake.button({ user: carol, message: failed, actionId: RETRY_ACTION });
+    expect(byCarol).toMatchObject({ status: 200, body: '' });
+    expect((await responseTo(byCarol.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(listings().every((c) => c.args.channel === fake.channelId && c.status === 200)).toBe(true);
+    expect(listings().length).toBeGreaterThan(1); // every page of the channel, carol on none
+    // From another channel, by command: refused too, without asking Slack again within the minute.
+    const asked = listings().length;
+    const fromElsewhere = await fake.slashCommand({ user: carol, text: `retry ${session.id}`, channelId: fake.outsideChannelId });
+    expect((await responseTo(fromElsewhere.responseId, /./)).body).toMatchObject({ response_type: 'ephemeral', text: mayNot });
+    expect(listings().length).toBe(asked);
+    expect((await core.sessionService.get(session.id))?.status).toBe('FAILED');
+
+    // Bob is in the channel, on the listing's second page, which Slack first answers with a 429.
+    fake.rateLimit('conversations.members', 1);
+    const byBob = await fake.button({ user: bob, message: failed, actionId: RETRY_ACTION });
+    const started = await responseTo(byBob.responseId, /./);
+    expect(started.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(started.body.text).toMatch(/^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    expect(listings().slice(asked).map((c) => [c.status, Boolean(c.args.cursor)])).toEqual([
+      [429, false],
+      [200, false],
+      [200, true],
+    ]);
     const [results] = await finished(statusTs);
     expect(checkboxesOf(results!).length).toBeGreaterThan(0);
     expect(JSON.stringify(statusMessage(statusTs).blocks)).not.toContain(RETRY_ACTION);
-    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+
+  it('takes a channel the bot cannot see (a private one it left, a deleted one) for one without members', async () => {
+    const userId = await core.users.resolve({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId: 'C0PRIVATE', threadRef: '1.000001', statusMessageRef: null };
+    const session = await core.sessions.create({ id: randomUUID(), userId, filename: 'board.mp4', origin, sourceKind: 'upload', options: DEFAULT_OPTIONS });
+    await core.sessions.update(session.id, { status: 'FAILED', errorCode: 'UPLOAD_INTERRUPTED', errorMessage: 'The upload stopped.' });
+
+    const command = await fake.slashCommand({ user: bob, text: `retry ${session.id}` });
+    expect((await responseTo(command.responseId, /./)).body.text).toBe('Only the person who shared this recording and the members of <#C0PRIVATE> can change its notes.');
+    expect(listings().filter((c) => c.args.channel === 'C0PRIVATE').map((c) => c.response)).toEqual([{ ok: false, error: 'channel_not_found' }]);
+  });
+
+  it('is run again for the person who shared it, though they have since left the channel', async () => {
+    const { session, statusTs } = await failedRecording(dave, 'planning.mp4');
+    fake.leaveChannel(dave, fake.channelId);
+    const command = await fake.slashCommand({ user: dave, text: `retry ${session.id}`, channelId: fake.outsideChannelId });
+    await responseTo(command.responseId, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
+    await finished(statusTs);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
   });
 });
 

@@ -7,6 +7,7 @@ import { closeServer, readBody } from '../helpers/http.js';
 /**
  * Slack on 127.0.0.1 for the real Bolt app and @slack/web-api client: the Web API methods the bot calls,
  * answered in Slack's documented shapes (`{ok: true, …}` / `{ok: false, error}`), every call recorded,
+ * channel members listed in cursor pages (shorter than asked, as Slack may answer, so every listing pages),
  * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
  * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
  * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
@@ -28,6 +29,8 @@ export interface FakeSlackUser {
   isOwner?: boolean;
   /** The IANA zone of the profile (users.info `user.tz`); Slack says America/Los_Angeles when none was set. */
   tz?: string;
+  /** The channels the person is a member of; the channel the bot is in when not given. */
+  channels?: string[];
 }
 
 export interface FakeSlackMessage {
@@ -94,6 +97,8 @@ export interface SlackFake {
   /** Every body POSTed to the bot, in order, so a test can deliver one again (a retry, a replay). */
   posted: Array<{ body: string; contentType: string; timestamp: number }>;
   addUser(user: FakeSlackUser): FakeSlackUser;
+  /** The person leaves a channel: `conversations.members` no longer lists them. */
+  leaveChannel(user: FakeSlackUser, channel: string): void;
   uploadFile(file: { name: string; mimetype: string; bytes: Buffer; size?: number; user?: string }): FakeSlackFile;
   /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
@@ -104,9 +109,9 @@ export interface SlackFake {
   /** A person shares files in a channel; `stub` sends them as Slack sometimes does (then `files.info` is needed). */
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
-  checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
-  /** A click on the button of a message whose action id is `actionId`. */
-  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery>;
+  checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery & { responseId: string }>;
+  /** A click on the button of a message whose action id is `actionId`; `responseId` names the action's response URL. */
+  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery & { responseId: string }>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -120,6 +125,9 @@ export function slackSignature(secret: string, timestamp: number, body: string):
 }
 
 const JSON_ARGS = new Set(['blocks', 'attachments']);
+
+/** Members per `conversations.members` page at most: fewer than the bot asks for, as Slack may answer. */
+const MEMBERS_PAGE = 2;
 
 export async function startSlackFake(): Promise<SlackFake> {
   const tag = randomBytes(3).toString('hex').toUpperCase();
@@ -146,7 +154,8 @@ export async function startSlackFake(): Promise<SlackFake> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   /** Slack's block_actions payload for one action on `message`, sent as the bot receives interactions. */
-  function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery> {
+  async function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery & { responseId: string }> {
+    const responseId = nextId('R');
     const payload = {
       type: 'block_actions',
       user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
@@ -159,12 +168,30 @@ export async function startSlackFake(): Promise<SlackFake> {
       is_enterprise_install: false,
       channel: { id: message.channel, name: 'general' },
       message: { type: 'message', user: message.user, bot_id: message.bot_id, ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.thread_ts },
-      response_url: `${origin}/respond/${nextId('R')}`,
+      response_url: `${origin}/respond/${responseId}`,
       actions: [{ ...action, action_ts: `${Date.now() / 1000}` }],
     };
-    return sockets.size
-      ? sendEnvelope('interactive', payload, false)
-      : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const delivery = sockets.size
+      ? await sendEnvelope('interactive', payload, false)
+      : await fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    return { ...delivery, responseId };
+  }
+
+  /** Who `conversations.members` lists for a channel: the bot in its channel, then every person in it. */
+  function membersOf(channel: string): string[] {
+    const people = [...users.values()].filter((u) => (u.channels ?? [fake.channelId]).includes(channel)).map((u) => u.id);
+    return channel === fake.channelId ? [botUserId, ...people] : people;
+  }
+
+  /** `conversations.members`: one page from the cursor on; the cursor is opaque base64, as Slack's are. */
+  function membersPage(channel: string, cursor: string, limit: number): Record<string, unknown> {
+    if (channel !== fake.channelId && channel !== fake.outsideChannelId) return { ok: false, error: 'channel_not_found' };
+    const members = membersOf(channel);
+    const from = cursor ? members.indexOf(Buffer.from(cursor, 'base64').toString().replace(/^user:/, '')) : 0;
+    if (from < 0) return { ok: false, error: 'invalid_cursor' };
+    const page = members.slice(from, from + Math.min(limit > 0 ? limit : 100, MEMBERS_PAGE));
+    const next = members[from + page.length];
+    return { ok: true, members: page, response_metadata: { next_cursor: next ? Buffer.from(`user:${next}`).toString('base64') : '' } };
   }
 
   const fake: SlackFake = {
@@ -188,6 +215,10 @@ export async function startSlackFake(): Promise<SlackFake> {
     addUser(user) {
       users.set(user.id, user);
       return user;
+    },
+
+    leaveChannel(user, channel) {
+      user.channels = (user.channels ?? [fake.channelId]).filter((c) => c !== channel);
     },
 
     uploadFile({ name, mimetype, bytes, size, user }) {
@@ -438,7 +469,10 @@ export async function startSlackFake(): Promise<SlackFake> {
       }
       case 'chat.postEphemeral':
         if (channel !== fake.channelId) return fail('channel_not_found');
+        if (!membersOf(channel).includes(orString(args.user, ''))) return fail('user_not_in_channel');
         return { ok: true, message_ts: nextTs() };
+      case 'conversations.members':
+        return membersPage(channel, orString(args.cursor, ''), Number(args.limit ?? 100));
       case 'files.info': {
         const stored = files.get(String(args.file));
         return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../../core/app.js';
 import { isAppError } from '../../core/errors.js';
+import { AUTHORIZED } from '../../core/sessions/session.service.js';
 import { statusOfCode } from '../http-errors.js';
 import type { NotFound } from '../not-found.js';
 import { sessionParams, tokenQuery } from '../plugins/authorize.js';
@@ -79,7 +80,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
   // shows it running again (or, when another retry came first, whatever it is doing now).
   page.post('/s/:sessionId/retry', form('Not started', CROSS_SITE_RETRY), async (request, reply) => {
     const { sessionId } = request;
-    const result = await sessions.sessionService.retry(sessionId, null, false);
+    const result = await sessions.sessionService.retry(sessionId, AUTHORIZED);
     if (result.outcome === 'not-found') return notFoundPage(reply);
     if (result.outcome === 'no-recording') return messagePage(reply, 409, 'Cannot try again', NO_RECORDING);
     return backToPage(reply, sessionId, request.query.t);

@@ -31,9 +31,9 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     await handleTodoChecks(ctx, body);
   });
 
-  app.action({ type: 'block_actions', action_id: RETRY_ACTION }, async ({ ack, body }) => {
+  app.action({ type: 'block_actions', action_id: RETRY_ACTION }, async ({ ack, body, respond }) => {
     await ack();
-    await handleRetryClick(ctx, body);
+    await handleRetryClick(ctx, body, respond);
   });
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData, type APITextInputComponent } from 'discord.js';
-import { EDITABLE_FIELDS, invalidFields, type TodoFields } from '../../../core/domain/todo-edit.js';
+import { EDITABLE_FIELDS, invalidFields, type EditableField, type TodoFields } from '../../../core/domain/todo-edit.js';
 import { NOTE_LIMITS, PRIORITIES, type Priority, type Todo } from '../../../core/domain/todos.js';
 import { AppError } from '../../../core/errors.js';
 import type { TodoForm } from '../../todo-form.js';
@@ -68,12 +68,12 @@ const NOT_WHAT_IT_HOLDS = 'x'.repeat(NOTE_LIMITS.taskChars + 1);
  * it refuses as a conflict unless they agree.
  */
 export function seenFrom(shown: string, typed: TodoFields, current: Todo): TodoFields {
-  const printed = (field: (typeof EDITABLE_FIELDS)[number]) => shown.slice(EDITABLE_FIELDS.indexOf(field) * PRINT, (EDITABLE_FIELDS.indexOf(field) + 1) * PRINT);
-  const seen = (field: 'task' | 'assignee' | 'due'): string | null =>
-    printOf(typed[field]) === printed(field) ? typed[field] : printOf(current[field]) === printed(field) ? current[field] : NOT_WHAT_IT_HOLDS;
+  const printed = (field: EditableField) => shown.slice(EDITABLE_FIELDS.indexOf(field) * PRINT, (EDITABLE_FIELDS.indexOf(field) + 1) * PRINT);
+  const seen = <V extends string | null>(field: EditableField, typedValue: V, currentValue: V): V | string =>
+    printOf(typedValue) === printed(field) ? typedValue : printOf(currentValue) === printed(field) ? currentValue : NOT_WHAT_IT_HOLDS;
   // Three priorities: the one shown is found from its fingerprint.
   const priority = PRIORITIES.find((p) => printOf(p) === printed('priority')) ?? current.priority;
-  return { task: seen('task') ?? '', assignee: seen('assignee'), due: seen('due'), priority };
+  return { task: seen('task', typed.task, current.task), assignee: seen('assignee', typed.assignee, current.assignee), due: seen('due', typed.due, current.due), priority };
 }
 
 /** The edit form, filled with the todo as it is now; or the empty form that adds one. */

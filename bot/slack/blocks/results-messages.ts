@@ -32,9 +32,9 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
     const now = view.now ?? new Date();
     todos.todos.forEach((todo, index) => blocks.push(todoBlock(sessionId, todo, index, todos, now)));
   }
-  blocks.push(addTodoButton(sessionId));
   const dropped = droppedTodosSentence(todos);
   if (dropped) blocks.push(section(dropped));
+  blocks.push(addTodoButton(sessionId));
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
   return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));

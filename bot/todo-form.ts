@@ -33,12 +33,6 @@ export async function meetingTodos(sessions: Pick<SessionService, 'results'>, se
   return { todos: todos.todos, labels, names: speakers };
 }
 
-export function findTodo(meeting: MeetingTodos, todoId: string): Todo {
-  const todo = meeting.todos.find((t) => t.id === todoId);
-  if (!todo) throw new AppError('TODO_NOT_FOUND', 'That todo is not on this meeting’s list.');
-  return todo;
-}
-
 /** The stored values a form starts from: what the editor saw (`seen` for TodoService.edit). */
 export const fieldsOf = (todo: Todo): TodoFields => ({ task: todo.task, assignee: todo.assignee, due: todo.due, priority: todo.priority });
 

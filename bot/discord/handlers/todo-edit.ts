@@ -1,6 +1,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { isAppError } from '../../../core/errors.js';
-import { fieldsOf, findTodo, formOf, meetingTodos } from '../../todo-form.js';
+import { findTodo } from '../../../core/todos/todo.service.js';
+import { fieldsOf, formOf, meetingTodos } from '../../todo-form.js';
 import { NO_MENTIONS } from '../components/text.js';
 import { todoModal, type TodoRef } from '../components/todo-modal.js';
 import type { DiscordContext } from '../context.js';

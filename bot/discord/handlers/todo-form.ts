@@ -1,6 +1,7 @@
 import { MessageFlags, type ModalSubmitInteraction } from 'discord.js';
 import { isAppError } from '../../../core/errors.js';
-import { findTodo, meetingTodos, typedFields, type TodoChange } from '../../todo-form.js';
+import { findTodo } from '../../../core/todos/todo.service.js';
+import { meetingTodos, typedFields, type TodoChange } from '../../todo-form.js';
 import { escapeMarkdown, NO_MENTIONS } from '../components/text.js';
 import { REMOVE_WORD, seenFrom, TODO_FIELDS, typedPriority, type TodoFormRef } from '../components/todo-modal.js';
 import type { DiscordContext } from '../context.js';

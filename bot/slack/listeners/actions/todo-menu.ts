@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isAppError } from '../../../../core/errors.js';
-import { fieldsOf, findTodo, formOf, meetingTodos } from '../../../todo-form.js';
+import { findTodo } from '../../../../core/todos/todo.service.js';
+import { fieldsOf, formOf, meetingTodos } from '../../../todo-form.js';
 import { parseTodoBlockId } from '../../blocks/todo-checkboxes.js';
 import { parseTodoMenuChoice } from '../../blocks/todo-menu.js';
 import { todoModal } from '../../blocks/todo-modal.js';

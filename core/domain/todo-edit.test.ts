@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId } from './todo-edit.js';
+import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId, ownerFromTyped } from './todo-edit.js';
 import type { Todo } from './todos.js';
 
 const todo: Todo = {
@@ -36,5 +36,18 @@ describe('todo edits', () => {
   it('numbers a new todo after every id used, ignoring ids that are not numbers', () => {
     expect(nextTodoId(['1', '2', '10', 'x'])).toBe('11');
     expect(nextTodoId([])).toBe('1');
+  });
+
+  it('stores a typed owner that is how a speaker is shown as that speaker’s label, anything else as typed', () => {
+    const labels = ['SPEAKER_00', 'SPEAKER_01'];
+    const names = { SPEAKER_01: 'Maria' };
+    expect(ownerFromTyped('maria', labels, names)).toBe('SPEAKER_01');
+    expect(ownerFromTyped('Speaker 1', labels, names)).toBe('SPEAKER_00');
+    expect(ownerFromTyped('SPEAKER_00', labels, names)).toBe('SPEAKER_00');
+    // Named, the label's default name is no longer how it is shown; a speaker the meeting lacks is just text.
+    expect(ownerFromTyped('Speaker 2', labels, names)).toBe('Speaker 2');
+    expect(ownerFromTyped('Speaker 5', labels, names)).toBe('Speaker 5');
+    expect(ownerFromTyped('Ben', labels, names)).toBe('Ben');
+    expect(ownerFromTyped(null, labels, names)).toBeNull();
   });
 });

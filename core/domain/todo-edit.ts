@@ -1,5 +1,6 @@
 import { singleLine } from './display-name.js';
 import { resolveDue } from './due-date.js';
+import { speakerName, type SpeakerNames } from './speaker-name.js';
 import { NOTE_LIMITS, PRIORITIES, type Priority, type Todo } from './todos.js';
 
 /** What a person may change of a todo: its text, owner, due date and priority. */
@@ -49,6 +50,20 @@ export function cleanPatch(patch: TodoPatch): TodoPatch {
   if (patch.due !== undefined) clean.due = patch.due === null ? null : singleLine(patch.due) || null;
   if (patch.priority !== undefined) clean.priority = patch.priority;
   return clean;
+}
+
+/**
+ * The owner to store for what a person typed: the speaker's label when the text is how a speaker of the
+ * meeting is shown ("Maria", "Speaker 2", in any case), so a later rename follows the todo; otherwise the
+ * text as typed. `labels` are the meeting's speakers (its transcript's labels).
+ */
+export function ownerFromTyped(typed: string | null, labels: Iterable<string>, names: SpeakerNames): string | null {
+  if (typed === null) return null;
+  const wanted = typed.trim().toLocaleLowerCase();
+  for (const label of labels) {
+    if (label.toLocaleLowerCase() === wanted || speakerName(label, names).toLocaleLowerCase() === wanted) return label;
+  }
+  return typed;
 }
 
 /** The fields of `patch` the editor changed from what they saw (a form sends every field, changed or not). */

@@ -172,7 +172,8 @@ export class TodoService {
 
 const FIELD_WORDS: Record<keyof TodoPatch, string> = { task: 'text', assignee: 'owner', due: 'due date', priority: 'priority' };
 
-function findTodo(doc: TodosDocument, todoId: string): Todo {
+/** The todo `todoId` of a list; TODO_NOT_FOUND when it is not (or no longer) on it. */
+export function findTodo(doc: Pick<TodosDocument, 'todos'>, todoId: string): Todo {
   const todo = doc.todos.find((t) => t.id === todoId);
   if (!todo) throw new AppError('TODO_NOT_FOUND', 'That todo is not on this meeting’s list.');
   return todo;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { speakerName } from '../../core/domain/speaker-name.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
@@ -53,6 +55,20 @@ async function finished(status: FakeMessage): Promise<FakeMessage[]> {
 
 type Button = { custom_id: string; label: string; emoji: { name: string } };
 const buttonsOf = (m: FakeMessage) => (m.components as Array<{ components: Button[] }>).flatMap((row) => row.components);
+/** The ✅/⬜ toggles of a page, and its ✏️ Edit buttons. */
+const togglesOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name !== '✏️');
+const editButtonsOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name === '✏️');
+const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+
+type Modal = { custom_id: string; title: string; components: Array<{ components: Array<{ custom_id: string; value?: string }> }> };
+/** The form the bot answered a click with (callback type 9), and what its inputs hold. */
+async function modalOf(i: { id: string; token: string }): Promise<{ modal: Modal; values: Record<string, string> }> {
+  const callback = bodyOf(await callbackOf(i)) as unknown as { type: number; data: Modal };
+  expect(callback.type).toBe(9);
+  const values = Object.fromEntries(callback.data.components.map((row) => [row.components[0]!.custom_id, row.components[0]!.value ?? '']));
+  return { modal: callback.data, values };
+}
 
 describe('a video dropped in a channel', () => {
   let status: FakeMessage;
@@ -92,9 +108,11 @@ describe('a video dropped in a channel', () => {
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
     expect(results[0]!.content).toContain('**Summary**');
     expect(results[0]!.content).toContain(todos.summary);
-    const buttons = results.slice(1).flatMap(buttonsOf);
+    const buttons = results.slice(1).flatMap(togglesOf);
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
+    expect(results.slice(1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
+    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo']);
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
     // The notifier records the results' refs right after posting them.
     const stored = await until('the results refs to be stored', async () => {
@@ -106,13 +124,13 @@ describe('a video dropped in a channel', () => {
 
   it('ticks a todo from its button: saved in todos.json and re-rendered, through a 429', async () => {
     const page = results[1]!;
-    const button = buttonsOf(page)[0]!;
+    const button = togglesOf(page)[0]!;
     fake.rateLimit({ method: 'PATCH', path: new RegExp(`/messages/${page.id}$`) }, 0.3);
 
     const click = fake.buttonClick({ user: bob, message: page, customId: button.custom_id });
     expect(bodyOf(await callbackOf(click)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time
 
-    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    await fake.waitFor(() => togglesOf(page)[0]!.emoji.name === '✅');
     expect(page.content).toMatch(/✅ \*\*1\.\*\* ~~/);
     expect(editsOf(page).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
 
@@ -120,15 +138,87 @@ describe('a video dropped in a channel', () => {
     expect(todos.todos[0]).toMatchObject({ completed: true, completed_by: 'bob' });
     expect(todos.todos.slice(1).every((t) => !t.completed)).toBe(true);
     // The button now offers the way back.
-    expect(buttonsOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
+    expect(togglesOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
   });
 
   it('shows a tick made on the status page (or anywhere else) in the thread', async () => {
     const page = results[1]!;
     // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the tick.
     await core.todos.service.setCompleted(sessionId, '2', true, null);
-    await fake.waitFor(() => buttonsOf(page)[1]!.emoji.name === '✅');
-    expect(buttonsOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
+    await fake.waitFor(() => togglesOf(page)[1]!.emoji.name === '✅');
+    expect(togglesOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
+  });
+
+  it('edits a todo from its Edit button: a form filled with what it holds, saved with who edited it, the page re-rendered', async () => {
+    const page = results[1]!;
+    const todo = (await storedTodos(sessionId)).todos[0]!;
+    const click = fake.buttonClick({ user: alice, message: page, customId: editButtonsOf(page)[0]!.custom_id });
+    const { modal, values } = await modalOf(click);
+    expect(modal.title).toBe('Edit the todo');
+    expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+    // The owner as people know them ("Speaker 2"), typed back unchanged: the label stays.
+    expect(values).toEqual({ task: todo.task, owner: todo.assignee ? speakerName(todo.assignee) : '', due: todo.due ?? '', priority: todo.priority, remove: '' });
+
+    const submit = fake.modalSubmit({ user: alice, customId: modal.custom_id, values: { ...values, task: 'Send the client the revised timeline', due: 'by Friday', priority: 'High' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(submit, /^✏️ Saved “Send the client the revised timeline”\.$/);
+
+    const after = (await storedTodos(sessionId)).todos[0]!;
+    expect(after).toMatchObject({ id: todo.id, task: 'Send the client the revised timeline', assignee: todo.assignee, due: 'by Friday', priority: 'high', edited_by: 'alice' });
+    expect(after.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await history(sessionId)).filter((c) => c.kind === 'edit').map((c) => [c.todoId, c.by])).toEqual([[todo.id, 'alice']]);
+    await fake.waitFor(() => page.content.includes('~~Send the client the revised timeline~~')); // still ticked
+    expect(page.content).toMatch(/🔴 high · 📅 [^·]*\(by Friday\)/);
+  });
+
+  it('refuses an edit of a text someone changed since the form opened, saving nothing, and shows their change', async () => {
+    const page = results[1]!;
+    const { modal, values } = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page)[1]!.custom_id }));
+
+    // Meanwhile someone edits it on the status page (the page goes through the same service).
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 40 people' }, null, { task: values.task! });
+    await fake.waitFor(() => page.content.includes('Book the venue for 40 people'));
+
+    // Bob changed the text, and left the rest as shown.
+    const submit = fake.modalSubmit({ user: bob, customId: modal.custom_id, values: { ...values, task: 'Book a small room' } });
+    await replyOf(submit, /^❌ Someone changed this todo while you were editing it: its text is now “Book the venue for 40 people”\. Nothing was saved; please edit it again\.$/);
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 40 people', edited_by: null });
+
+    // A field he did not touch is no conflict: his change of another one is saved.
+    const again = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page)[1]!.custom_id }));
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 45 people' }, null);
+    const saved = fake.modalSubmit({ user: bob, customId: again.modal.custom_id, values: { ...again.values, owner: 'Ben' } });
+    await replyOf(saved, /^✏️ Saved “Book the venue for 45 people”\.$/);
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 45 people', assignee: 'Ben', edited_by: 'bob' });
+  });
+
+  it('adds a todo from "Add a todo", refusing an unknown priority, and removes one when asked in words, kept in the history', async () => {
+    const add = await modalOf(fake.buttonClick({ user: bob, message: results[0]!, customId: buttonsOf(results[0]!)[0]!.custom_id }));
+    expect(add.modal.title).toBe('Add a todo');
+    expect(add.values).toEqual({ task: '', owner: '', due: '', priority: 'medium' });
+    const count = (await storedTodos(sessionId)).todos.length;
+
+    const urgent = fake.modalSubmit({ user: bob, customId: add.modal.custom_id, values: { task: 'Order the pizza', owner: 'Ben', due: '', priority: 'urgent' } });
+    await replyOf(urgent, /^❌ A todo’s priority is one of high, medium, low\.$/);
+    expect((await storedTodos(sessionId)).todos).toHaveLength(count);
+
+    const added = fake.modalSubmit({ user: bob, customId: add.modal.custom_id, values: { task: 'Order the pizza', owner: 'Ben', due: '', priority: 'low' } });
+    await replyOf(added, /^➕ Added “Order the pizza”\.$/);
+    const todo = (await storedTodos(sessionId)).todos.at(-1)!;
+    expect(todo).toMatchObject({ task: 'Order the pizza', assignee: 'Ben', due: null, priority: 'low', added_by: 'bob' });
+    const page = results[1]!;
+    await fake.waitFor(() => page.content.includes('Order the pizza'));
+
+    const edit = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page).at(-1)!.custom_id }));
+    expect(edit.values.task).toBe('Order the pizza');
+    const removal = fake.modalSubmit({ user: bob, customId: edit.modal.custom_id, values: { ...edit.values, remove: 'Remove' } });
+    await replyOf(removal, /^🗑️ Removed “Order the pizza”\.$/);
+    await fake.waitFor(() => !page.content.includes('Order the pizza'));
+    expect((await storedTodos(sessionId)).todos.map((t) => t.id)).not.toContain(todo.id);
+    expect((await history(sessionId)).filter((c) => c.todoId === todo.id).map((c) => [c.kind, c.by])).toEqual([
+      ['add', 'bob'],
+      ['remove', 'bob'],
+    ]);
   });
 
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
@@ -255,8 +345,8 @@ describe('/whisper link:', () => {
 
     // Events still arrive after the resumes: a click is handled.
     const page = results[1]!;
-    fake.buttonClick({ user: alice, message: page, customId: buttonsOf(page)[0]!.custom_id });
-    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    fake.buttonClick({ user: alice, message: page, customId: togglesOf(page)[0]!.custom_id });
+    await fake.waitFor(() => togglesOf(page)[0]!.emoji.name === '✅');
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId!)));
     expect(todos.todos[0]!.completed).toBe(true);
     expect(fake.gateway.heartbeats).toBeGreaterThan(0);

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
+import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-menu.js';
+import { TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS } from '../../bot/slack/blocks/todo-modal.js';
 import type { Core } from '../../core/app.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
-import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import type { FakeSlackMessage, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
@@ -79,6 +82,14 @@ const editsOf = (ts: string) => fake.calls.filter((c) => c.method === 'chat.upda
 const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
 const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+/** The modal the bot opens next (after `count` were open). */
+const viewOpened = (count: number) => fake.waitFor(() => fake.views[count]);
+/** What a person reads in a modal's inputs: the initial value of each, by block id. */
+function initialValues(v: FakeSlackView): Record<string, string | undefined> {
+  type Element = { initial_value?: string; initial_option?: { value: string } };
+  return Object.fromEntries(v.view.blocks.map((b): [string, string | undefined] => [b.block_id!, (b.element as Element).initial_value ?? (b.element as Element).initial_option?.value]));
+}
 
 /** Waits for the status message to say it is done, then for the results in its thread. */
 async function finished(statusTs: string): Promise<FakeSlackMessage[]> {
@@ -93,7 +104,8 @@ describe('a video dropped in a channel', () => {
   let statusTs: string;
   let results: FakeSlackMessage;
   let sessionId: string;
-  let before: Checkboxes;
+  /** The checkboxes as first posted, one block per todo: a view that goes stale. */
+  let before: Checkboxes[];
 
   it('gets a thread whose status message is edited through the stages, then the summary and todos as checkboxes', async () => {
     const file = fake.uploadFile({ name: 'standup.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
@@ -143,12 +155,13 @@ describe('a video dropped in a channel', () => {
     expect(boxes.flatMap((b) => b.ticked)).toEqual([]);
     expect(shown(results)).toContain(`1. ${todos.todos[0]!.task}`);
     expect(todos.todos.length).toBeGreaterThanOrEqual(2);
-    before = boxes[0]!;
+    expect(boxes.map((b) => b.options.length)).toEqual(todos.todos.map(() => 1));
+    before = boxes;
   });
 
   it('ticks a todo from its checkbox: acknowledged, saved in todos.json and re-rendered, through a 429', async () => {
     fake.rateLimit('chat.update', 1);
-    const click = await fake.checkboxes({ user: bob, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['1'] });
+    const click = await fake.checkboxes({ user: bob, message: results, blockId: before[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
     expect(click).toMatchObject({ status: 200, body: '' });
 
     await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('1'));
@@ -161,8 +174,8 @@ describe('a video dropped in a channel', () => {
 
   it('keeps a tick made meanwhile by someone else when a click comes from a stale view', async () => {
     // Alice's view still shows nothing ticked; she ticks todo 2. Bob's tick of todo 1 must survive.
-    await fake.checkboxes({ user: alice, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['2'] });
-    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('2'));
+    await fake.checkboxes({ user: alice, message: results, blockId: before[1]!.blockId, actionId: TODO_ACTION, selected: ['2'] });
+    await fake.waitFor(() => checkboxesOf(results)[1]!.ticked.includes('2'));
     const todos = await storedTodos(sessionId);
     expect(todos.todos.slice(0, 2).map((t) => [t.completed, t.completed_by])).toEqual([
       [true, 'bob'],
@@ -171,13 +184,12 @@ describe('a video dropped in a channel', () => {
   });
 
   it('unticks, and shows a change made on the status page (or anywhere else) in the thread', async () => {
-    const now = checkboxesOf(results)[0]!;
-    await fake.checkboxes({ user: alice, message: results, blockId: now.blockId, actionId: TODO_ACTION, selected: now.ticked.filter((id) => id !== '2') });
-    await fake.waitFor(() => !checkboxesOf(results)[0]!.ticked.includes('2'));
+    await fake.checkboxes({ user: alice, message: results, blockId: checkboxesOf(results)[1]!.blockId, actionId: TODO_ACTION, selected: [] });
+    await fake.waitFor(() => !checkboxesOf(results)[1]!.ticked.includes('2'));
 
     // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the change.
     await core.todos.service.setCompleted(sessionId, '1', false, null);
-    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.length === 0);
+    await fake.waitFor(() => checkboxesOf(results).every((b) => b.ticked.length === 0));
     expect((await storedTodos(sessionId)).todos.every((t) => !t.completed)).toBe(true);
   });
 
@@ -189,6 +201,73 @@ describe('a video dropped in a channel', () => {
     await fake.waitFor(() => editsOf(results.ts).slice(editsBefore).find((c) => c.status === 200 && shown(c.args as { blocks?: unknown }).includes('👤 Maria')));
     expect(shown(results)).toContain('👤 Maria');
     expect(shown(results)).not.toContain(`👤 ${owner}`);
+  });
+
+  it('edits a todo from its menu: a form filled with what it holds, saved with who edited it, the thread re-rendered', async () => {
+    const todos = await storedTodos(sessionId);
+    const owned = todos.todos.find((t) => t.assignee?.startsWith('SPEAKER_'))!;
+    const index = todos.todos.indexOf(owned);
+    const menu = await fake.overflow({ user: alice, message: results, blockId: checkboxesOf(results)[index]!.blockId, actionId: TODO_MENU_ACTION, value: `edit:${owned.id}` });
+    expect(menu).toMatchObject({ status: 200, body: '' });
+
+    const form = await viewOpened(0);
+    expect(form).toMatchObject({ user: alice, view: { callback_id: TODO_EDIT_VIEW } });
+    // The owner is shown by the name given to that speaker.
+    expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: owned.task, [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: owned.due ?? undefined, [TODO_INPUTS.priority]: owned.priority });
+
+    const saved = await fake.viewSubmission({ view: form, values: { [TODO_INPUTS.task]: 'Send the client the revised timeline', [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: 'by Friday', [TODO_INPUTS.priority]: 'high' } });
+    expect(saved).toMatchObject({ status: 200, body: '' }); // no errors: the modal closes
+
+    const after = (await storedTodos(sessionId)).todos[index]!;
+    // "Maria" as typed is the speaker she names: the label stays, so a rename follows the todo.
+    expect(after).toMatchObject({ id: owned.id, task: 'Send the client the revised timeline', assignee: owned.assignee, due: 'by Friday', priority: 'high', edited_by: 'alice' });
+    expect(after.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await history(sessionId)).filter((c) => c.kind === 'edit')).toEqual([expect.objectContaining({ todoId: owned.id, by: 'alice', before: expect.objectContaining({ task: owned.task }) as unknown })]);
+    await fake.waitFor(() => shown(results).includes(`${index + 1}. Send the client the revised timeline`));
+    expect(shown(results)).toMatch(/🔴 high · 📅 [^·]*\(by Friday\) · .*👤 Maria/);
+  });
+
+  it('refuses, in the form, an edit of a text someone changed since it opened, and shows their change in the thread', async () => {
+    const forms = fake.views.length;
+    await fake.overflow({ user: bob, message: results, blockId: checkboxesOf(results)[1]!.blockId, actionId: TODO_MENU_ACTION, value: 'edit:2' });
+    const form = await viewOpened(forms);
+    const task = initialValues(form)[TODO_INPUTS.task]!;
+
+    // Meanwhile someone edits it on the status page (the page goes through the same service).
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 40 people' }, null, { task });
+    await fake.waitFor(() => shown(results).includes('2. Book the venue for 40 people'));
+
+    const refused = await fake.viewSubmission({ view: form, values: { ...initialValues(form), [TODO_INPUTS.task]: 'Book a small room' } });
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.body)).toEqual({
+      response_action: 'errors',
+      errors: { [TODO_INPUTS.task]: 'Someone changed this todo while you were editing it: its text is now “Book the venue for 40 people”. Nothing was saved; please edit it again.' },
+    });
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 40 people', edited_by: null });
+  });
+
+  it('adds a todo from the button under the list, and removes one from its menu, kept in the history', async () => {
+    const forms = fake.views.length;
+    await fake.button({ user: bob, message: results, actionId: TODO_ADD_ACTION });
+    const form = await viewOpened(forms);
+    expect(form.view.callback_id).toBe(TODO_ADD_VIEW);
+    expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: undefined, [TODO_INPUTS.owner]: undefined, [TODO_INPUTS.due]: undefined, [TODO_INPUTS.priority]: 'medium' });
+
+    expect(await fake.viewSubmission({ view: form, values: { [TODO_INPUTS.task]: 'Order the pizza', [TODO_INPUTS.owner]: 'Ben', [TODO_INPUTS.priority]: 'low' } })).toMatchObject({ status: 200, body: '' });
+    const added = (await storedTodos(sessionId)).todos.at(-1)!;
+    expect(added).toMatchObject({ task: 'Order the pizza', assignee: 'Ben', due: null, priority: 'low', added_by: 'bob', completed: false });
+    await fake.waitFor(() => shown(results).includes('Order the pizza'));
+    expect(checkboxesOf(results).at(-1)!.options).toEqual([added.id]);
+
+    await fake.overflow({ user: bob, message: results, blockId: checkboxesOf(results).at(-1)!.blockId, actionId: TODO_MENU_ACTION, value: `remove:${added.id}` });
+    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id);
+    expect(note.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: '🗑️ Removed “Order the pizza”.' });
+    await fake.waitFor(() => !shown(results).includes('Order the pizza'));
+    expect((await storedTodos(sessionId)).todos.map((t) => t.id)).not.toContain(added.id);
+    expect((await history(sessionId)).filter((c) => c.todoId === added.id).map((c) => [c.kind, c.by])).toEqual([
+      ['add', 'bob'],
+      ['remove', 'bob'],
+    ]);
   });
 
   it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {
@@ -203,8 +282,9 @@ describe('a video dropped in a channel', () => {
     expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
 
     // A checkbox left in the thread now tells whoever clicks it, and only them.
+    const since = fake.calls.length;
     await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
-    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral');
+    const note = await fake.waitFor(() => fake.calls.slice(since).find((c) => c.method === 'chat.postEphemeral'));
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
   });
 });

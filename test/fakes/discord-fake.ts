@@ -9,10 +9,11 @@ import { closeServer, readBody } from '../helpers/http.js';
  * JSON shapes, every call recorded, 429s injected on demand with Discord's headers), the attachment CDN,
  * and a gateway (WebSocket, JSON encoding, no compression) that speaks HELLO → IDENTIFY → READY →
  * GUILD_CREATE, answers heartbeats, resumes sessions (replaying missed events) and lets the test dispatch
- * MESSAGE_CREATE and INTERACTION_CREATE, or drop the connection. The server has roles with permission
+ * MESSAGE_CREATE and INTERACTION_CREATE (commands, button clicks, modal submits), or drop the connection. The server has roles with permission
  * bits, channels with permission overwrites and members (everyone who posted or clicked, and those added),
  * read through REST and kept current in the client's cache by GUILD_ROLE_CREATE and CHANNEL_UPDATE, so
  * discord.js computes a member's permissions in a channel as it would on Discord.
+ * Components and modals (callback type 9) are checked against Discord's limits, refused as its 50035 error.
  */
 
 export interface RecordedCall {
@@ -79,6 +80,8 @@ export interface DiscordFake {
   /** Replaces a channel's permission overwrites. */
   setOverwrites(channelId: string, overwrites: FakeOverwrite[]): void;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
+  /** The person submits a modal the bot showed (callback type 9): `values` by text input custom id. */
+  modalSubmit(i: { user: FakeUser; customId: string; values: Record<string, string> }): FakeInteraction;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
   reconnect(how: 'op7' | 'close'): void;
   /** Waits until a recorded call satisfies `match`; returns it. */
@@ -117,6 +120,50 @@ export interface FakeOverwrite {
 export const PERMISSIONS = { none: 0n, viewChannel: 1n << 10n, manageMessages: 1n << 13n, sendMessages: 1n << 11n } as const;
 
 const API = '/api/v10';
+
+/** An error of Discord's "Invalid Form Body" (50035), at a path of the body. */
+type FormErrors = Record<string, unknown>;
+const formError = (path: string[], message: string): FormErrors =>
+  path.reduceRight<FormErrors>((inner, key) => ({ [key]: inner }), { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message }] });
+
+/** Why Discord would refuse a message's components (5 rows of at most 5 buttons, custom ids up to 100); null when fine. */
+function invalidComponents(components: unknown): FormErrors | null {
+  if (!Array.isArray(components)) return null;
+  if (components.length > 5) return formError([], 'Must be 5 or fewer in length.');
+  for (const [i, row] of (components as Array<{ components?: Array<{ custom_id?: string }> }>).entries()) {
+    const items = row.components ?? [];
+    if (items.length < 1 || items.length > 5) return formError([String(i), 'components'], 'Must be between 1 and 5 in length.');
+    const j = items.findIndex((c) => (c.custom_id ?? '').length > 100);
+    if (j >= 0) return formError([String(i), 'components', String(j), 'custom_id'], 'Must be 100 or fewer in length.');
+  }
+  return null;
+}
+
+/**
+ * Why Discord would refuse a modal (discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal,
+ * components/reference#text-input): its custom id, title and 1–5 rows of one text input each, with label, style,
+ * lengths and value in bounds; null when fine.
+ */
+function invalidModal(data: unknown): FormErrors | null {
+  type Input = { type?: number; custom_id?: string; label?: string; style?: number; min_length?: number; max_length?: number; value?: string };
+  const d = (data ?? {}) as { custom_id?: string; title?: string; components?: Array<{ type?: number; components?: Input[] }> };
+  if (!d.custom_id || d.custom_id.length > 100) return formError(['data', 'custom_id'], 'Must be between 1 and 100 in length.');
+  if (!d.title || d.title.length > 45) return formError(['data', 'title'], 'Must be between 1 and 45 in length.');
+  const rows = d.components ?? [];
+  if (rows.length < 1 || rows.length > 5) return formError(['data', 'components'], 'Must be between 1 and 5 in length.');
+  for (const [i, row] of rows.entries()) {
+    const at = ['data', 'components', String(i), 'components', '0'];
+    const input = row.components?.[0];
+    if (row.type !== 1 || row.components?.length !== 1 || input?.type !== 4) return formError(at, 'Expected one text input in an action row.');
+    const max = input.max_length ?? 4000;
+    if (!input.custom_id || input.custom_id.length > 100) return formError([...at, 'custom_id'], 'Must be between 1 and 100 in length.');
+    if (!input.label || input.label.length > 45) return formError([...at, 'label'], 'Must be between 1 and 45 in length.');
+    if (input.style !== 1 && input.style !== 2) return formError([...at, 'style'], 'Value must be one of (1, 2).');
+    if (max < 1 || max > 4000) return formError([...at, 'max_length'], 'Must be between 1 and 4000.');
+    if (input.value !== undefined && (input.value.length < 1 || input.value.length > max)) return formError([...at, 'value'], `Must be between 1 and ${max} in length.`);
+  }
+  return null;
+}
 
 export async function startDiscordFake(): Promise<DiscordFake> {
   // Unique across fakes, as Discord's snowflakes are: test files share one database, where ids are kept.
@@ -212,6 +259,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       const member = m[1] === guildId && members.get(m[2]!);
       return member ? [200, memberObject(member.user)] : [404, { message: 'Unknown Member', code: 10007 }];
     }
+    const badComponents = (method === 'POST' || method === 'PATCH') && /^\/channels\/\d+\/messages/.test(path) ? invalidComponents(body.components) : null;
+    if (badComponents) return [400, { code: 50035, message: 'Invalid Form Body', errors: { components: badComponents } }];
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const msg = messageObject(m[1]!, bot, body);
       messages.set(msg.id, msg);
@@ -232,7 +281,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       threads.set(m[2]!, thread);
       return [201, thread];
     }
-    if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') return [204, undefined];
+    if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') {
+      const invalid = body.type === 9 ? invalidModal(body.data) : null;
+      return invalid ? [400, { code: 50035, message: 'Invalid Form Body', errors: invalid }] : [204, undefined];
+    }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path)) && method === 'PATCH') {
       return [200, { ...messageObject(channelId, bot, body), webhook_id: m[1], application_id: applicationId }];
     }
@@ -474,6 +526,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     },
     buttonClick({ user, message, customId }) {
       return interaction(3, user, { custom_id: customId, component_type: 2 }, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
+    },
+    modalSubmit({ user, customId, values }) {
+      const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
+      return interaction(5, user, { custom_id: customId, components }, {}, PERMISSIONS.sendMessages);
     },
     reconnect(how) {
       const ws = socket;

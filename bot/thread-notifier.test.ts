@@ -63,13 +63,15 @@ async function slackSession(): Promise<Session> {
   });
 }
 
-/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted. */
+/** Stands in for the stored documents; `ticked` and `edited` play a todo ticked or edited since the results were posted. */
 const ticked = new Set<string>();
+const edited = new Set<string>();
 const notes = (id: string) => {
   const docs = buildDocuments(id, { summary: 'Standup', keyPoints: [], decisions: [], estimatedTime: null, todos: [
     { task: 'Book the venue', priority: 'high', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
   ] }, new Date());
   docs.todos.todos[0]!.completed = ticked.has(id);
+  if (edited.has(id)) docs.todos.todos[0]!.task = 'Book the bigger venue';
   return docs;
 };
 
@@ -155,6 +157,11 @@ describe('thread notifier', () => {
     await n.todosChanged(session.id); // the same tick announced twice (chat handler and todo event)
     expect(platform.updates).toHaveLength(1);
     expect(platform.updates[0]!.todos.todos[0]).toMatchObject({ task: 'Book the venue', completed: true });
+
+    edited.add(session.id); // an edit (page, CLI, the other platform) changes what the message shows
+    await n.todosChanged(session.id);
+    expect(platform.updates).toHaveLength(2);
+    expect(platform.updates[1]!.todos.todos[0]).toMatchObject({ task: 'Book the bigger venue' });
   });
 
   it('ignores sessions of other platforms and sessions that were deleted', async () => {

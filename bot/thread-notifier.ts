@@ -142,11 +142,11 @@ export class ThreadNotifier {
     }
   }
 
-  /** The results as the messages show them (names applied), and what of them changes: ticks and names. */
+  /** The results as the messages show them (names applied), and what of them changes: the todos as shown and the names. */
   private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
     const { summary, todos, speakers } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
     const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
-    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers]) };
+    return { view, shown: JSON.stringify([todos.todos.map((t) => [t.id, t.completed, t.task, t.assignee, t.due, t.priority]), speakers]) };
   }
 }

@@ -171,7 +171,7 @@ const todoActions = (sessionId: string, token: string): TodoActions => (todo, sh
   const path = `/${encodeURIComponent(todo.id)}`;
   const fields: Record<EditableField, string> = { task: todo.task, assignee: shownOwner, due: todo.due ?? '', priority: todo.priority };
   return html`<div class="todo-actions">
-<details class="todo-edit"><summary>Edit</summary>
+<details class="todo-edit"><summary>Edit<span class="visually-hidden"> “${todo.task}”</span></summary>
 <form class="todo-edit-form" method="post" action="${todoAction(sessionId, token, `${path}/edit`)}">
 ${todoFields(`edit-${todo.id}`, fields)}
 ${EDITABLE_FIELDS.map((f) => html`<input type="hidden" name="${`seen_${f}`}" value="${fields[f]}">`)}
@@ -179,7 +179,7 @@ ${EDITABLE_FIELDS.map((f) => html`<input type="hidden" name="${`seen_${f}`}" val
 <p class="todo-error" role="alert"></p>
 </form>
 </details>
-<details class="todo-remove"><summary>Remove</summary>
+<details class="todo-remove"><summary>Remove<span class="visually-hidden"> “${todo.task}”</span></summary>
 <form class="todo-remove-form" method="post" action="${todoAction(sessionId, token, `${path}/remove`)}"><p>Remove this todo from the list? Its history keeps it.</p><button type="submit">Yes, remove it</button></form>
 </details>
 </div>`;

@@ -1,5 +1,5 @@
 import { speakerName, type SpeakerNames } from '../core/domain/speaker-name.js';
-import { ownerFromTyped, type TodoFields } from '../core/domain/todo-edit.js';
+import { ownerFromShown, type TodoFields } from '../core/domain/todo-edit.js';
 import type { Priority, Todo } from '../core/domain/todos.js';
 import { AppError } from '../core/errors.js';
 import type { SessionService } from '../core/sessions/session.service.js';
@@ -18,22 +18,18 @@ export interface TodoForm {
   priority: Priority;
 }
 
-/** A meeting's todo list with what typed owners are matched against: its speakers and their names. */
+/** A meeting's todo list with what typed owners are matched against: its speakers' names. */
 export interface MeetingTodos {
   todos: Todo[];
-  labels: string[];
   names: SpeakerNames;
 }
 
 /** The todos and speakers of a meeting, as a form about to be opened or submitted needs them. */
 export async function meetingTodos(sessions: Pick<SessionService, 'results'>, sessionId: string): Promise<MeetingTodos> {
-  const { todos, transcript, speakers } = await sessions.results(sessionId);
+  const { todos, speakers } = await sessions.results(sessionId);
   // A results message exists only once the todos were stored: none now means the meeting was deleted.
   if (!todos) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
-  // Owners the todos name count too: a label the transcript lacks is still shown as "Speaker n", and typed back so.
-  const spoken = transcript?.segments.flatMap((s) => (s.speaker ? [s.speaker] : [])) ?? [];
-  const labels = [...new Set([...spoken, ...todos.todos.flatMap((t) => (t.assignee ? [t.assignee] : []))])];
-  return { todos: todos.todos, labels, names: speakers };
+  return { todos: todos.todos, names: speakers };
 }
 
 /** The stored values a form starts from: what the editor saw (`seen` for TodoService.edit). */
@@ -45,8 +41,8 @@ export function formOf(todo: Todo, names: SpeakerNames): TodoForm {
 }
 
 /** What a person sent, as stored values: an owner typed as a speaker's shown name becomes that speaker's label. */
-export function typedFields(form: TodoForm, meeting: Pick<MeetingTodos, 'labels' | 'names'>): TodoFields {
-  return { task: form.task, assignee: ownerFromTyped(form.owner.trim() || null, meeting.labels, meeting.names), due: form.due.trim() || null, priority: form.priority };
+export function typedFields(form: TodoForm, meeting: Pick<MeetingTodos, 'names'>): TodoFields {
+  return { task: form.task, assignee: ownerFromShown(form.owner.trim() || null, meeting.names), due: form.due.trim() || null, priority: form.priority };
 }
 
 /** A change a person asked for in chat. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId, ownerFromTyped } from './todo-edit.js';
+import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId, ownerFromShown, withOwnerFromShown } from './todo-edit.js';
 import type { Todo } from './todos.js';
 
 const todo: Todo = {
@@ -38,16 +38,18 @@ describe('todo edits', () => {
     expect(nextTodoId([])).toBe('1');
   });
 
-  it('stores a typed owner that is how a speaker is shown as that speaker’s label, anything else as typed', () => {
-    const labels = ['SPEAKER_00', 'SPEAKER_01'];
+  it('stores a speaker’s label for an owner typed as the speaker is shown, so a rename follows; other text as typed', () => {
     const names = { SPEAKER_01: 'Maria' };
-    expect(ownerFromTyped('maria', labels, names)).toBe('SPEAKER_01');
-    expect(ownerFromTyped('Speaker 1', labels, names)).toBe('SPEAKER_00');
-    expect(ownerFromTyped('SPEAKER_00', labels, names)).toBe('SPEAKER_00');
-    // Named, the label's default name is no longer how it is shown; a speaker the meeting lacks is just text.
-    expect(ownerFromTyped('Speaker 2', labels, names)).toBe('Speaker 2');
-    expect(ownerFromTyped('Speaker 5', labels, names)).toBe('Speaker 5');
-    expect(ownerFromTyped('Ben', labels, names)).toBe('Ben');
-    expect(ownerFromTyped(null, labels, names)).toBeNull();
+    expect(ownerFromShown('Maria', names)).toBe('SPEAKER_01');
+    expect(ownerFromShown(' maria ', names)).toBe('SPEAKER_01');
+    expect(ownerFromShown('Speaker 1', names)).toBe('SPEAKER_00');
+    expect(ownerFromShown('speaker 12', names)).toBe('SPEAKER_11');
+    // "Speaker 2" is Maria now: whoever typed it meant someone else.
+    expect(ownerFromShown('Speaker 2', names)).toBe('Speaker 2');
+    expect(ownerFromShown('Speaker 0', names)).toBe('Speaker 0');
+    expect(ownerFromShown('Ben', names)).toBe('Ben');
+    expect(ownerFromShown(null, names)).toBeNull();
+    expect(withOwnerFromShown({ task: 'Maria', assignee: 'Maria' }, names)).toEqual({ task: 'Maria', assignee: 'SPEAKER_01' });
+    expect(withOwnerFromShown({ task: 'Call' }, names)).toEqual({ task: 'Call' });
   });
 });

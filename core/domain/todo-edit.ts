@@ -52,20 +52,6 @@ export function cleanPatch(patch: TodoPatch): TodoPatch {
   return clean;
 }
 
-/**
- * The owner to store for what a person typed: the speaker's label when the text is how a speaker of the
- * meeting is shown ("Maria", "Speaker 2", in any case), so a later rename follows the todo; otherwise the
- * text as typed. `labels` are the meeting's speakers (its transcript's labels).
- */
-export function ownerFromTyped(typed: string | null, labels: Iterable<string>, names: SpeakerNames): string | null {
-  if (typed === null) return null;
-  const wanted = typed.trim().toLocaleLowerCase();
-  for (const label of labels) {
-    if (label.toLocaleLowerCase() === wanted || speakerName(label, names).toLocaleLowerCase() === wanted) return label;
-  }
-  return typed;
-}
-
 /** The fields of `patch` the editor changed from what they saw (a form sends every field, changed or not). */
 export function editedFields(patch: TodoPatch, seen: TodoPatch | undefined): TodoPatch {
   if (!seen) return patch;
@@ -117,6 +103,28 @@ export function newTodo(id: string, fields: TodoFields, by: string | null, at: s
     added_by: by,
     added_at: at,
   };
+}
+
+/**
+ * The owner to store for what a person typed: a speaker's label when the text is how a speaker is shown (the
+ * given name "Maria", or "Speaker 2" for SPEAKER_01), so a later rename follows the todo; otherwise the text.
+ * Every surface that lets people type an owner (page, chat, CLI) passes it through here.
+ */
+export function ownerFromShown(typed: string | null, names: SpeakerNames): string | null {
+  if (typed === null) return null;
+  const wanted = singleLine(typed).toLowerCase();
+  const named = Object.keys(names).find((label) => speakerName(label, names).toLowerCase() === wanted);
+  if (named) return named;
+  const unnamed = /^speaker (\d{1,3})$/.exec(wanted);
+  if (!unnamed || Number(unnamed[1]) < 1) return typed;
+  const label = `SPEAKER_${String(Number(unnamed[1]) - 1).padStart(2, '0')}`;
+  // A named speaker is no longer shown as "Speaker n": the text then means something else, kept as typed.
+  return Object.hasOwn(names, label) ? typed : label;
+}
+
+/** `patch` with its typed owner read as ownerFromShown reads it (the other fields as they are). */
+export function withOwnerFromShown(patch: TodoPatch, names: SpeakerNames): TodoPatch {
+  return patch.assignee === undefined ? patch : { ...patch, assignee: ownerFromShown(patch.assignee, names) };
 }
 
 /** The id after every id in `ids` (todo ids are small integers, never reused within a session). */

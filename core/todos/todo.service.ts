@@ -122,6 +122,12 @@ export class TodoService {
     return removed!;
   }
 
+  /** What people did to the meeting's todos, oldest first: who, when, and the todo before and after. */
+  async history(sessionId: string): Promise<TodoChange[]> {
+    await this.session(sessionId);
+    return this.deps.changes.forSession(sessionId);
+  }
+
   /** Runs `decide` on the stored list under the session's lock, writes the list and its history, then announces the changes. */
   private async update(sessionId: string, by: string | null, decide: Decide): Promise<Todo[]> {
     const { knex, store, layout, changes } = this.deps;

@@ -19,6 +19,8 @@ const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
 const carol: FakeUser = { id: '200000000000000004', username: 'carol' };
 const dave: FakeUser = { id: '200000000000000005', username: 'dave' };
 const erin: FakeUser = { id: '200000000000000006', username: 'erin' };
+// In the channel, and acts only once: whether he may view it is asked of Discord then, not remembered from before.
+const frank: FakeUser = { id: '200000000000000007', username: 'frank' };
 
 let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
@@ -273,11 +275,11 @@ describe('a recording whose notes could not be written', () => {
     expect(memberLookups(carol).map((c) => c.status)).toEqual([200]);
     expect((await core.sessionService.get(session.id))?.status).toBe('FAILED');
 
-    // Bob may view the channel (as @everyone may); Discord first answers his lookup with a 429.
-    fake.rateLimit({ method: 'GET', path: new RegExp(`/members/${bob.id}$`) }, 0.3);
-    const byBob = fake.buttonClick({ user: bob, message: status, customId: retry.custom_id });
-    await replyOf(byBob, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
-    expect(memberLookups(bob).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
+    // Frank may view the channel (as @everyone may); Discord first answers his lookup with a 429.
+    fake.rateLimit({ method: 'GET', path: new RegExp(`/members/${frank.id}$`) }, 0.3);
+    const byFrank = fake.buttonClick({ user: frank, message: status, customId: retry.custom_id });
+    await replyOf(byFrank, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    expect(memberLookups(frank).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
     await finished(status);
     expect(status.components).toEqual([]);
     expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);

@@ -121,7 +121,7 @@ export interface SlackFake {
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery & { responseId: string }>;
   /** A click on the button of a message whose action id is `actionId`; `responseId` names the action's response URL. */
   button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery & { responseId: string }>;
-  overflow(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; value: string }): Promise<Delivery>;
+  overflow(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; value: string }): Promise<Delivery & { responseId: string }>;
   /** Modals opened (`views.open`), oldest first. */
   views: FakeSlackView[];
   /**

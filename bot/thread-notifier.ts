@@ -40,7 +40,7 @@ interface Pending {
 export class ThreadNotifier {
   private readonly pending = new Map<string, Pending>();
   private readonly rendering = new Map<string, Promise<void>>();
-  /** Completed flags and speaker names last rendered per session, newest last. */
+  /** The todos and speaker names last rendered per session, newest last. */
   private readonly shownTodos = new Map<string, string>();
   private readonly platforms: Map<string, ChatPlatform>;
   private readonly interval: number;
@@ -104,7 +104,8 @@ export class ThreadNotifier {
     if (!platform) return;
     const { view, shown } = await this.resultsView(session);
     if (this.shownTodos.get(sessionId) === shown) return;
-    await platform.updateResults(session, view);
+    const refs = await platform.updateResults(session, view);
+    if (refs.join() !== session.resultsMessageRefs.join()) await this.deps.sessions.setResultsMessages(sessionId, refs);
     this.remember(sessionId, shown);
   }
 
@@ -142,11 +143,12 @@ export class ThreadNotifier {
     }
   }
 
-  /** The results as the messages show them (names applied), and what of them changes: ticks and names. */
+  /** The results as the messages show them (names applied), and what of them changes: the todos (ticks, edits, additions, removals) and names. */
   private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
     const { summary, todos, speakers } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
     const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
-    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers]) };
+    const todosShown = todos.todos.map((t) => [t.id, t.completed, t.task, t.assignee, t.due, t.due_date, t.priority]);
+    return { view, shown: JSON.stringify([todosShown, speakers]) };
   }
 }

@@ -3,10 +3,9 @@ import path from 'node:path';
 import { parse } from '@plussub/srt-vtt-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../core/app.js';
-import { refPath } from '../core/domain/storage-layout.js';
-import { LINES, NOTES, transcriptFor } from '../test/e2e/web-fixture.js';
+import { completedSession, LINES, NOTES } from '../test/e2e/web-fixture.js';
 import { tempDir } from '../test/helpers/media.js';
-import { storeNotes, uploadingSession } from '../test/helpers/sessions.js';
+import { uploadingSession } from '../test/helpers/sessions.js';
 import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
 import { parseCliArgs } from './args.js';
 import { runCli } from './cli.js';
@@ -28,13 +27,10 @@ afterAll(async () => {
   await testCore.close();
 });
 
-/** A session as an upload leaves it; `finished` stores its notes and completes it. */
+/** A session as an upload leaves it, or (`finished`) completed with its notes stored. */
 async function meeting(finished: boolean): Promise<string> {
-  const { id } = await uploadingSession(core, userId);
+  const { id } = finished ? await completedSession(core, userId) : await uploadingSession(core, userId);
   created.push(id);
-  if (!finished) return id;
-  await storeNotes(core, id, NOTES, transcriptFor(id, LINES));
-  await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
   return id;
 }
 

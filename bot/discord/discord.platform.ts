@@ -3,12 +3,15 @@ import { z } from 'zod';
 import type { Session } from '../../core/domain/session.js';
 import type { Logger } from '../../core/logger.js';
 import type { ChatPlatform, ResultsView, StatusView } from '../chat-platform.js';
-import { resultsMessages } from './components/results-messages.js';
+import { resultsMessages, type DiscordMessage } from './components/results-messages.js';
 import { statusMessage } from './components/status-message.js';
 import { NO_MENTIONS } from './components/text.js';
 import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
 
 const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
+
+/** A page of todos the list no longer needs (todos were removed). */
+const NO_MORE_TODOS = { content: '-# The todos are all above.', components: [] };
 
 /** Someone deleted the message or the thread: nothing left to edit, and retrying will not bring it back. */
 const GONE = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel]);
@@ -34,22 +37,29 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async postResults(session: Session, view: ResultsView): Promise<string[]> {
-    const thread = session.origin.threadRef;
-    if (!thread) throw new Error(`session ${session.id} has no Discord thread`);
-    const refs: string[] = [];
-    for (const body of resultsMessages(session.id, view)) {
-      refs.push(formatMessageRef(await this.post(thread, body)));
-    }
-    return refs;
+    return this.showResults(session, resultsMessages(session.id, view), []);
   }
 
-  async updateResults(session: Session, view: ResultsView): Promise<void> {
-    const messages = resultsMessages(session.id, view);
-    // The summary (first message) does not change with ticks; the todo pages are edited one for one.
-    for (let i = 1; i < messages.length; i++) {
-      const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
-      if (ref) await this.edit(ref, messages[i]!, session.id);
+  async updateResults(session: Session, view: ResultsView): Promise<string[]> {
+    return this.showResults(session, resultsMessages(session.id, view), session.resultsMessageRefs);
+  }
+
+  /**
+   * Edits the todo pages one for one (the summary, first, never changes), posting one more page in the
+   * thread when the list outgrew them; a page left over when the list shrank says so, and is used again when
+   * the list grows.
+   */
+  private async showResults(session: Session, messages: DiscordMessage[], posted: string[]): Promise<string[]> {
+    const thread = session.origin.threadRef;
+    if (!thread) throw new Error(`session ${session.id} has no Discord thread`);
+    const refs = [...posted];
+    for (const [i, message] of messages.entries()) {
+      const ref = parseMessageRef(refs[i] ?? null);
+      if (ref && i > 0) await this.edit(ref, message, session.id);
+      else if (i >= refs.length) refs.push(formatMessageRef(await this.post(thread, message)));
     }
+    for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);
+    return refs;
   }
 
   /** Posts a message in a channel or thread; it never pings anyone, whatever names it shows. */

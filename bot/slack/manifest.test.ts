@@ -20,9 +20,9 @@ describe('the Slack app manifest', () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([WHISPER_COMMAND]);
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['message.channels', 'message.groups']));
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
-    // commands, chat.postMessage/update/postEphemeral, files.info + downloads, files.uploadV2, message events, users.info
+    // commands, chat.postMessage/update/postEphemeral, files.info + downloads, files.uploadV2, message events, conversations.members, users.info
     expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(['commands', 'chat:write', 'files:read', 'files:write', 'channels:history', 'groups:history', 'users:read']),
+      expect.arrayContaining(['commands', 'chat:write', 'files:read', 'files:write', 'channels:history', 'groups:history', 'channels:read', 'groups:read', 'users:read']),
     );
     const urls = [manifest.features.slash_commands[0]!.url, manifest.settings.event_subscriptions.request_url, manifest.settings.interactivity.request_url];
     expect(urls.every((u) => new URL(u).pathname === EVENTS_PATH)).toBe(true);

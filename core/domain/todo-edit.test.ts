@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId } from './todo-edit.js';
+import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId, ownerFromShown, withOwnerFromShown } from './todo-edit.js';
 import type { Todo } from './todos.js';
 
 const todo: Todo = {
@@ -36,5 +36,20 @@ describe('todo edits', () => {
   it('numbers a new todo after every id used, ignoring ids that are not numbers', () => {
     expect(nextTodoId(['1', '2', '10', 'x'])).toBe('11');
     expect(nextTodoId([])).toBe('1');
+  });
+
+  it('stores a speaker’s label for an owner typed as the speaker is shown, so a rename follows; other text as typed', () => {
+    const names = { SPEAKER_01: 'Maria' };
+    expect(ownerFromShown('Maria', names)).toBe('SPEAKER_01');
+    expect(ownerFromShown(' maria ', names)).toBe('SPEAKER_01');
+    expect(ownerFromShown('Speaker 1', names)).toBe('SPEAKER_00');
+    expect(ownerFromShown('speaker 12', names)).toBe('SPEAKER_11');
+    // "Speaker 2" is Maria now: whoever typed it meant someone else.
+    expect(ownerFromShown('Speaker 2', names)).toBe('Speaker 2');
+    expect(ownerFromShown('Speaker 0', names)).toBe('Speaker 0');
+    expect(ownerFromShown('Ben', names)).toBe('Ben');
+    expect(ownerFromShown(null, names)).toBeNull();
+    expect(withOwnerFromShown({ task: 'Maria', assignee: 'Maria' }, names)).toEqual({ task: 'Maria', assignee: 'SPEAKER_01' });
+    expect(withOwnerFromShown({ task: 'Call' }, names)).toEqual({ task: 'Call' });
   });
 });

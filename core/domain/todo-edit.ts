@@ -1,5 +1,6 @@
 import { singleLine } from './display-name.js';
 import { resolveDue } from './due-date.js';
+import { speakerName, type SpeakerNames } from './speaker-name.js';
 import { NOTE_LIMITS, PRIORITIES, type Priority, type Todo } from './todos.js';
 
 /** What a person may change of a todo: its text, owner, due date and priority. */
@@ -102,6 +103,28 @@ export function newTodo(id: string, fields: TodoFields, by: string | null, at: s
     added_by: by,
     added_at: at,
   };
+}
+
+/**
+ * The owner to store for what a person typed: a speaker's label when the text is how a speaker is shown (the
+ * given name "Maria", or "Speaker 2" for SPEAKER_01), so a later rename follows the todo; otherwise the text.
+ * Every surface that lets people type an owner (page, chat, CLI) passes it through here.
+ */
+export function ownerFromShown(typed: string | null, names: SpeakerNames): string | null {
+  if (typed === null) return null;
+  const wanted = singleLine(typed).toLowerCase();
+  const named = Object.keys(names).find((label) => speakerName(label, names).toLowerCase() === wanted);
+  if (named) return named;
+  const unnamed = /^speaker (\d{1,3})$/.exec(wanted);
+  if (!unnamed || Number(unnamed[1]) < 1) return typed;
+  const label = `SPEAKER_${String(Number(unnamed[1]) - 1).padStart(2, '0')}`;
+  // A named speaker is no longer shown as "Speaker n": the text then means something else, kept as typed.
+  return Object.hasOwn(names, label) ? typed : label;
+}
+
+/** `patch` with its typed owner read as ownerFromShown reads it (the other fields as they are). */
+export function withOwnerFromShown(patch: TodoPatch, names: SpeakerNames): TodoPatch {
+  return patch.assignee === undefined ? patch : { ...patch, assignee: ownerFromShown(patch.assignee, names) };
 }
 
 /** The id after every id in `ids` (todo ids are small integers, never reused within a session). */

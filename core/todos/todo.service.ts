@@ -122,6 +122,12 @@ export class TodoService {
     return removed!;
   }
 
+  /** What people did to the meeting's todos, oldest first: who, when, and the todo before and after. */
+  async history(sessionId: string): Promise<TodoChange[]> {
+    await this.session(sessionId);
+    return this.deps.changes.forSession(sessionId);
+  }
+
   /** Runs `decide` on the stored list under the session's lock, writes the list and its history, then announces the changes. */
   private async update(sessionId: string, by: string | null, decide: Decide): Promise<Todo[]> {
     const { knex, store, layout, changes } = this.deps;
@@ -172,7 +178,8 @@ export class TodoService {
 
 const FIELD_WORDS: Record<keyof TodoPatch, string> = { task: 'text', assignee: 'owner', due: 'due date', priority: 'priority' };
 
-function findTodo(doc: TodosDocument, todoId: string): Todo {
+/** The todo `todoId` of a list; TODO_NOT_FOUND when it is not (or no longer) on it. */
+export function findTodo(doc: Pick<TodosDocument, 'todos'>, todoId: string): Todo {
   const todo = doc.todos.find((t) => t.id === todoId);
   if (!todo) throw new AppError('TODO_NOT_FOUND', 'That todo is not on this meeting’s list.');
   return todo;

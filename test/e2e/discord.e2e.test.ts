@@ -114,7 +114,7 @@ describe('a video dropped in a channel', () => {
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
     expect(results.slice(1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
-    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo']);
+    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo', 'Notes as Markdown']); // in the summary's one row
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
     // The notifier records the results' refs right after posting them.
     const stored = await until('the results refs to be stored', async () => {

@@ -312,11 +312,10 @@ describe('a video dropped in a channel', () => {
     const note = await fake.waitFor(() => fake.calls.slice(since).find((c) => c.method === 'chat.postEphemeral'));
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
 
-    // So does "Notes as Markdown": nothing is uploaded.
+    // So does "Notes as Markdown", through the action's response URL: nothing is uploaded.
     const uploadsBefore = fake.calls.filter((c) => c.method.startsWith('files.')).length;
-    await fake.button({ user: bob, message: results, actionId: MARKDOWN_ACTION });
-    await fake.waitFor(() => fake.calls.slice(since).filter((c) => c.method === 'chat.postEphemeral').length === 2);
-    expect(fake.calls.slice(since).filter((c) => c.method === 'chat.postEphemeral')[1]!.args).toMatchObject({ user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
+    const markdown = await fake.button({ user: bob, message: results, actionId: MARKDOWN_ACTION });
+    expect((await responseTo(markdown.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: '❌ This meeting no longer exists.' });
     expect(fake.calls.filter((c) => c.method.startsWith('files.'))).toHaveLength(uploadsBefore);
   });
 });

@@ -58,9 +58,9 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     await handleRetryClick(ctx, body, respond);
   });
 
-  app.action({ type: 'block_actions', action_id: MARKDOWN_ACTION }, async ({ ack, body }) => {
+  app.action({ type: 'block_actions', action_id: MARKDOWN_ACTION }, async ({ ack, body, respond }) => {
     await ack();
-    await handleMarkdownClick(ctx, body);
+    await handleMarkdownClick(ctx, body, respond);
   });
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.

@@ -2,7 +2,7 @@ import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
 import type { TodoChange } from '../core/db/todo-changes.repository.js';
-import { EDITABLE_FIELDS, type EditableField } from '../core/domain/todo-edit.js';
+import { EDITABLE_FIELDS, handChange, type EditableField } from '../core/domain/todo-edit.js';
 import { speakerName, withSpeakerNames, type SpeakerNames } from '../core/domain/speaker-name.js';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
@@ -69,14 +69,12 @@ export function formatTodo(t: Todo, doc: TodosDocument, names: SpeakerNames, now
     due?.overdue ? 'OVERDUE' : null,
     t.timestamp,
     t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
-    t.edited_at ? byWhom('edited', t.edited_by) : t.added_at ? byWhom('added', t.added_by) : null,
+    handChange(t),
   ].filter((d) => d !== null);
   const lines = [`  [${t.completed ? 'x' : ' '}] #${singleLine(t.id)} ${singleLine(t.task)}`, `      ${details.map(singleLine).join(' · ')}`];
   if (t.context) lines.push(`      ${singleLine(t.context)}`);
   return lines;
 }
-
-const byWhom = (done: string, by: string | null | undefined) => (by ? `${done} by ${by}` : done);
 
 const FIELD_NAMES: Record<EditableField, string> = { task: 'text', assignee: 'owner', due: 'due', priority: 'priority' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanPatch, editConflicts, editedFields, invalidFields, nextTodoId, ownerFromShown, withOwnerFromShown } from './todo-edit.js';
+import { cleanPatch, editConflicts, editedFields, handChange, invalidFields, nextTodoId, ownerFromShown, withOwnerFromShown } from './todo-edit.js';
 import type { Todo } from './todos.js';
 
 const todo: Todo = {
@@ -31,6 +31,14 @@ describe('todo edits', () => {
     expect(invalidFields({ due: 'd'.repeat(101) })).toMatch(/due date is at most 100/);
     expect(invalidFields({ priority: 'urgent' as never })).toBe('A todo’s priority is one of high, medium, low.');
     expect(invalidFields({ task: 'ok', assignee: null })).toBeNull();
+  });
+
+  it('says who last changed a todo by hand: an edit before an addition, "edited" when nobody is named', () => {
+    const at = '2026-11-27T08:00:00.000Z';
+    expect(handChange(todo)).toBeNull();
+    expect(handChange({ ...todo, added_by: 'Ana', added_at: at })).toBe('added by Ana');
+    expect(handChange({ ...todo, added_by: 'Ana', added_at: at, edited_by: 'Ben', edited_at: at })).toBe('edited by Ben');
+    expect(handChange({ ...todo, edited_by: null, edited_at: at })).toBe('edited');
   });
 
   it('numbers a new todo after every id used, ignoring ids that are not numbers', () => {

@@ -85,6 +85,17 @@ export function applyPatch(todo: Todo, patch: TodoPatch, by: string | null, at: 
   return next;
 }
 
+/**
+ * Who last changed a todo by hand, as every surface says it: "edited by Ana" ("edited" when nobody is
+ * named), else "added by Ana" for one a person added; null for a todo as the notes wrote it.
+ */
+export function handChange(todo: Todo): string | null {
+  const byWhom = (done: string, by: string | null | undefined) => (by ? `${done} by ${by}` : done);
+  if (todo.edited_at) return byWhom('edited', todo.edited_by);
+  if (todo.added_at) return byWhom('added', todo.added_by);
+  return null;
+}
+
 /** A todo a person added: no place in the recording, open, with who added it. */
 export function newTodo(id: string, fields: TodoFields, by: string | null, at: string, due: DueContext): Todo {
   return {

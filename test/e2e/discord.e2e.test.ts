@@ -237,6 +237,9 @@ describe('a video dropped in a channel', () => {
     const markdown = await (await fetch(attachment!.url)).text();
     expect(markdown).toMatch(/^# standup\.mp4\n/);
     for (const todo of todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos) expect(markdown).toContain(todo.task);
+    // The todos edited from their forms above, as todos.json holds them.
+    expect(markdown).toContain('edited by alice');
+    expect(markdown).toMatch(/Book the venue for 45 people \(medium · owner Ben · .* · edited by bob · /);
     expect(markdown).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)}#seg-`);
   });
 

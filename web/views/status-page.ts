@@ -3,7 +3,7 @@ import { EXPORT_FORMATS, EXPORTS } from '../../core/domain/exports/index.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { MAX_SPEAKER_NAME, speakerName, withSpeakerNames, type SpeakerNames } from '../../core/domain/speaker-name.js';
 import { STAGES, type SourceKind } from '../../core/domain/session.js';
-import { EDITABLE_FIELDS, type EditableField } from '../../core/domain/todo-edit.js';
+import { EDITABLE_FIELDS, handChange, type EditableField } from '../../core/domain/todo-edit.js';
 import { droppedTodosSentence, NOTE_LIMITS, PRIORITIES, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { Media, SessionState } from '../session-state.js';
@@ -226,11 +226,10 @@ function doneBy(todo: Todo): string {
   return todo.completed_by ? ` · ticked by ${todo.completed_by}` : ' · ticked';
 }
 
-/** Who last changed the todo by hand: "edited by Ana", or "added by Ana" for one a person added. */
+/** Who last changed the todo by hand (handChange), after a separator. */
 function changedBy(todo: Todo): string {
-  if (todo.edited_at) return todo.edited_by ? ` · edited by ${todo.edited_by}` : ' · edited';
-  if (todo.added_at) return todo.added_by ? ` · added by ${todo.added_by}` : ' · added';
-  return '';
+  const change = handChange(todo);
+  return change ? ` · ${change}` : '';
 }
 
 function renderSegment(s: Segment, names: SpeakerNames, media: Media | null): SafeHtml {

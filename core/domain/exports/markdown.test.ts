@@ -1,6 +1,7 @@
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { meetingExport, NOTES } from '../../../test/helpers/meeting-export.js';
+import { applyPatch, newTodo } from '../todo-edit.js';
 import { escapeMarkdown, toMarkdown } from './markdown.js';
 
 const PAGE = 'https://notes.example/s/7f1c?t=abc';
@@ -104,6 +105,29 @@ describe('the Markdown export', () => {
     expect(escapeMarkdown('follow-up in 2.5 days')).toBe('follow-up in 2.5 days');
     expect(escapeMarkdown('two\nlines')).toBe('two lines');
     expect(escapeMarkdown('https://x.example and WWW.y.example, at 10:30')).toBe('https\\://x.example and WWW\\.y.example, at 10:30');
+  });
+
+  it('writes the todos as todos.json holds them after hand edits: edited, added, removed, owners named, who changed them', () => {
+    const meeting = meetingExport();
+    const at = NOW.toISOString();
+    const due = { meetingAt: meeting.session.createdAt, timeZone: 'Europe/Berlin' };
+    const [first] = meeting.todos!.todos;
+    // The first todo given to Maria (stored as her label) by Ana; the second removed; one added by Ben, owned by Jon.
+    const edited = applyPatch(first!, { task: 'Write and send the release notes', assignee: 'SPEAKER_00' }, 'Ana', at, due);
+    const added = newTodo('3', { task: 'Order the pizza', assignee: 'SPEAKER_01', due: null, priority: 'low' }, 'Ben', at, due);
+    const markdown = toMarkdown({ ...meeting, todos: { ...meeting.todos!, todos: [edited, added] } }, { pageUrl: PAGE, now: NOW });
+    const todos = markdown.slice(markdown.indexOf('## Todos'), markdown.indexOf('## Transcript'));
+    expect(todos).toBe(
+      [
+        '## Todos',
+        '',
+        `- [ ] Write and send the release notes (high · owner Maria · due Fri 27 Nov (by Friday) · edited by Ana · [[00:00:03]](${PAGE}#seg-1))`,
+        '  Before the release',
+        '- [ ] Order the pizza (low · owner Jon · added by Ben)',
+        '',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('names the meeting after its day when the recording has no name, and says when nothing was said', () => {

@@ -1,4 +1,5 @@
 import { speakerName, withSpeakerNames, type SpeakerNames } from '../speaker-name.js';
+import { handChange } from '../todo-edit.js';
 import { droppedTodosSentence, shownDue, type TodosDocument } from '../todos.js';
 import { formatTimestamp } from '../transcript.js';
 import { meetingDay, meetingPeople, meetingTitle, type MeetingExport } from './meeting.js';
@@ -12,7 +13,7 @@ export interface Moment {
 export interface TodoItem {
   done: boolean;
   task: string;
-  /** Priority, owner, due date, who ticked it: as the page shows them. */
+  /** Priority, owner, due date, who ticked it, who edited or added it: as the page shows them. */
   details: string[];
   at: Moment | null;
   context: string;
@@ -77,6 +78,7 @@ function todoItems(doc: TodosDocument, speakers: SpeakerNames, now: Date): TodoI
       t.assignee ? `owner ${speakerName(t.assignee, speakers)}` : null,
       due ? `due ${due.text}${due.overdue ? ', overdue' : ''}` : null,
       t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
+      handChange(t),
     ].filter((d) => d !== null);
     const at = t.timestamp !== null && t.segments.length > 0 ? { label: t.timestamp, segment: t.segments[0]! } : null;
     return { done: t.completed, task: named(t.task), details, at, context: named(t.context) };

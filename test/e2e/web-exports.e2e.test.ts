@@ -64,6 +64,25 @@ describe('downloading a meeting’s notes', () => {
     expect(json.todos.todos[0]!.assignee).toBe('SPEAKER_00');
   });
 
+  it('exports the todos as edited, added and removed on the page, owners by the names given', async () => {
+    const id = await finishedMeeting();
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${f.base}/api/sessions/${id}/todos${path}?t=${f.token(id)}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    expect((await api('PUT', '/2', { task: 'Fix the login bug on mobile', assignee: 'Anna' })).status).toBe(200);
+    expect((await api('POST', '', { task: 'Send the minutes', assignee: 'Speaker 2', priority: 'low' })).status).toBe(201);
+    expect((await api('DELETE', '/3')).status).toBe(200);
+
+    const markdown = await (await fetch(exportUrl(id, 'md'))).text();
+    const todos = markdown.slice(markdown.indexOf('## Todos'), markdown.indexOf('## Transcript')).split('\n').filter((l) => l.startsWith('- ['));
+    expect(todos).toEqual([
+      expect.stringMatching(/^- \[ \] Write the release notes \(high · owner Anna · due /),
+      expect.stringMatching(/^- \[ \] Fix the login bug on mobile \(medium · owner Anna · edited · \[\[00:00:02\]\]/),
+      '- [ ] Send the minutes (low · owner Speaker 2 · added)',
+    ]);
+    const json = (await (await fetch(exportUrl(id, 'json'))).json()) as { todos: { todos: Array<{ id: string; assignee: string | null }> } };
+    expect(json.todos.todos.map((t) => [t.id, t.assignee])).toEqual([['1', 'SPEAKER_00'], ['2', 'SPEAKER_00'], ['4', 'SPEAKER_01']]);
+  });
+
   it('answers the one "nothing here" page for a missing or wrong token, an unknown session or an unknown format', async () => {
     const id = await finishedMeeting();
     const unknown = randomUUID();

@@ -44,6 +44,7 @@ export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: num
       sessions: deps.sessions,
       bus: deps.bus,
       results: (id) => deps.sessionService.results(id),
+      speakers: deps.speakers,
       linkFor,
       log,
       minIntervalMs: tuning.minEditIntervalMs,

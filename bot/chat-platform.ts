@@ -1,6 +1,8 @@
 import type { Core } from '../core/app.js';
 import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
+import type { SpeakerSample } from '../core/domain/speaker-members.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
+import type { SpeakerSuggestions } from '../core/sessions/speakers.service.js';
 
 /** What a status message shows, whatever the platform. */
 export interface StatusView {
@@ -23,8 +25,18 @@ export interface ResultsView {
   summary: SummaryDocument;
   todos: TodosDocument;
   link: string | null;
+  /** The chat member each todo's owner is linked to, by todo id: shown as a mention of them. */
+  owners?: Readonly<Record<string, string>>;
+  /** The "Who spoke?" message after the notes; absent when the transcript tells no speakers apart. */
+  whoSpoke?: WhoSpokeView | null;
   /** The moment "overdue" is judged at; the clock when absent (tests set it). */
   now?: Date;
+}
+
+/** A person picks the member (or a suggested name) for each speaker (docs/architecture.md#chat). */
+export interface WhoSpokeView {
+  speakers: SpeakerSample[];
+  suggestions: SpeakerSuggestions;
 }
 
 /**
@@ -39,10 +51,12 @@ export interface ChatPlatform {
   postResults(session: Session, view: ResultsView): Promise<string[]>;
   /** Re-renders the posted results (a todo was ticked somewhere). */
   updateResults(session: Session, view: ResultsView): Promise<void>;
+  /** A member's name as their profile in the workspace shows it now, or null when unknown. */
+  memberName(workspaceId: string | null, memberId: string): Promise<string | null>;
 }
 
 /** What each platform's bot uses of the core. */
-export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims'>;
+export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims' | 'speakers'>;
 
 /** What every platform's bot gets from the wiring. */
 export interface BotOptions {

@@ -49,6 +49,9 @@ class RecordingPlatform implements ChatPlatform {
   async updateResults(_s: Session, view: ResultsView) {
     this.updates.push(view);
   }
+  async memberName() {
+    return null; // no speaker is linked in these sessions
+  }
 }
 
 async function slackSession(): Promise<Session> {
@@ -79,6 +82,8 @@ function notifier(platform: ChatPlatform) {
     sessions,
     bus,
     results: async (id) => ({ transcript: null, speakers: {}, members: {}, ...notes(id) }),
+    // Without a transcript there is no "Who spoke?" message, and no linked member to follow.
+    speakers: { suggestions: () => Promise.reject(new Error('not asked')), refreshMemberNames: () => Promise.reject(new Error('not asked')) },
     linkFor: (id) => `http://localhost:8080/s/${id}?t=token`,
     log,
     minIntervalMs: 100,

@@ -1,10 +1,12 @@
 import type { SessionsRepository } from '../core/db/sessions.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
+import { speakerSamples, todoMembers } from '../core/domain/speaker-members.js';
 import { withNamedSpeakers } from '../core/domain/speaker-name.js';
 import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
+import type { SpeakersService } from '../core/sessions/speakers.service.js';
 import type { ChatPlatform, ResultsView } from './chat-platform.js';
 import { statusView } from './render.js';
 
@@ -13,6 +15,8 @@ export interface ThreadNotifierDeps {
   sessions: SessionsRepository;
   bus: ProgressBus;
   results: (sessionId: string) => Promise<SessionResults>;
+  /** Suggestions for the "Who spoke?" message, and linked members' names kept as their profiles say. */
+  speakers: Pick<SpeakersService, 'suggestions' | 'refreshMemberNames'>;
   /** The signed status-page link of a session, or null when the page is not configured. */
   linkFor: (sessionId: string) => string | null;
   log: Logger;
@@ -102,7 +106,7 @@ export class ThreadNotifier {
     if (!session || session.resultsMessageRefs.length === 0) return;
     const platform = this.platforms.get(session.origin.platform);
     if (!platform) return;
-    const { view, shown } = await this.resultsView(session);
+    const { view, shown } = await this.resultsView(session, platform);
     if (this.shownTodos.get(sessionId) === shown) return;
     await platform.updateResults(session, view);
     this.remember(sessionId, shown);
@@ -131,7 +135,7 @@ export class ThreadNotifier {
     const { sessions, log } = this.deps;
     if (!(await sessions.claimResultsPost(session.id))) return;
     try {
-      const { view, shown } = await this.resultsView(session);
+      const { view, shown } = await this.resultsView(session, platform);
       const refs = await platform.postResults(session, view);
       await sessions.setResultsMessages(session.id, refs);
       this.remember(session.id, shown);
@@ -142,11 +146,38 @@ export class ThreadNotifier {
     }
   }
 
-  /** The results as the messages show them (names applied), and what of them changes: ticks and names. */
-  private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
-    const { summary, todos, speakers } = await this.deps.results(session.id);
+  /**
+   * The results as the messages show them (names applied, linked owners as mentions, the "Who spoke?"
+   * message), and what of them changes: ticks, names and links.
+   */
+  private async resultsView(session: Session, platform: ChatPlatform): Promise<{ view: ResultsView; shown: string }> {
+    const { summary, todos, transcript, members, ...results } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
-    const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
-    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers]) };
+    const speakers = await this.followProfiles(session, platform, results.speakers, members);
+    const samples = transcript ? speakerSamples(transcript, speakers, members) : [];
+    const view: ResultsView = {
+      ...withNamedSpeakers(summary, todos, speakers),
+      link: this.deps.linkFor(session.id),
+      owners: todoMembers(todos, members),
+      whoSpoke: samples.length > 0 ? { speakers: samples, suggestions: await this.deps.speakers.suggestions(session.id) } : null,
+    };
+    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers, members]) };
+  }
+
+  /**
+   * Linked speakers' names as their chat profiles say now: a changed one is saved and announced (the
+   * re-render that causes finds them unchanged, so it ends there). A profile that cannot be read keeps the name.
+   */
+  private async followProfiles(session: Session, platform: ChatPlatform, speakers: SessionResults['speakers'], members: SessionResults['members']): Promise<SessionResults['speakers']> {
+    const profiles = await Promise.all(
+      Object.entries(members).map(async ([label, memberId]) => {
+        const name = await platform.memberName(session.origin.workspaceId, memberId).catch((err: unknown) => {
+          this.deps.log.warn({ err, sessionId: session.id }, 'member profile not read; the name stays');
+          return null;
+        });
+        return name && name !== speakers[label] ? [{ label, memberId, name }] : [];
+      }),
+    );
+    return profiles.flat().length > 0 ? this.deps.speakers.refreshMemberNames(session.id, profiles.flat()) : speakers;
   }
 }

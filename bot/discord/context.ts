@@ -3,6 +3,7 @@ import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository
 import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
+import type { SpeakersService } from '../../core/sessions/speakers.service.js';
 import type { BotOptions } from '../chat-platform.js';
 import type { DiscordPlatform } from './discord.platform.js';
 
@@ -12,6 +13,8 @@ export type TodoTicker = BotOptions['todos'];
 /** What every handler works with. */
 export interface DiscordContext extends DiscordBotOptions {
   sessions: SessionService;
+  /** Naming speakers from the "Who spoke?" messages. */
+  speakers: SpeakersService;
   platform: DiscordPlatform;
   rest: REST;
   /** A message seen twice (two gateway sessions, a redelivery) starts nothing twice. */

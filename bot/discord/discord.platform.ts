@@ -9,6 +9,10 @@ import { NO_MENTIONS } from './components/text.js';
 import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
 
 const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
+const guildMemberSchema = z.object({ nick: z.string().nullish(), user: z.object({ username: z.string(), global_name: z.string().nullish() }) });
+
+/** The name a guild shows for a member: their nickname there, else their display name, else their user name. */
+export const memberDisplayName = (m: z.infer<typeof guildMemberSchema>): string => m.nick || m.user.global_name || m.user.username;
 
 /** Someone deleted the message or the thread: nothing left to edit, and retrying will not bring it back. */
 const GONE = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel]);
@@ -50,6 +54,11 @@ export class DiscordPlatform implements ChatPlatform {
       const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
       if (ref) await this.edit(ref, messages[i]!, session.id);
     }
+  }
+
+  async memberName(guildId: string | null, memberId: string): Promise<string | null> {
+    if (!guildId) return null;
+    return memberDisplayName(guildMemberSchema.parse(await this.rest.get(Routes.guildMember(guildId, memberId))));
   }
 
   /** Posts a message in a channel or thread; it never pings anyone, whatever names it shows. */

@@ -23,6 +23,7 @@ export async function startDiscordBot(deps: ChatBotDeps, options: DiscordBotOpti
   registerHandlers(client, {
     ...options,
     sessions: deps.sessionService,
+    speakers: deps.speakers,
     platform,
     rest: client.rest,
     claims: deps.chatEventClaims,

@@ -3,12 +3,15 @@ import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository
 import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
+import type { SpeakersService } from '../../core/sessions/speakers.service.js';
 import type { BotOptions } from '../chat-platform.js';
 import type { SlackPlatform } from './slack.platform.js';
 
 /** What every listener works with. */
 export interface SlackContext extends BotOptions {
   sessions: SessionService;
+  /** Naming speakers from the "Who spoke?" message. */
+  speakers: SpeakersService;
   platform: SlackPlatform;
   client: webApi.WebClient;
   /** Retried or replayed deliveries start nothing twice. */

@@ -26,6 +26,7 @@ export async function startSlackBot(deps: ChatBotDeps, options: BotOptions): Pro
   registerListeners(app, {
     ...options,
     sessions: deps.sessionService,
+    speakers: deps.speakers,
     platform,
     client: app.client,
     claims: deps.chatEventClaims,

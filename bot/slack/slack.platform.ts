@@ -9,6 +9,9 @@ import { formatMessageRef, parseMessageRef, type MessageRef } from './message-re
 import { slackErrorCode } from './slack-error.js';
 
 const postedSchema = z.object({ channel: z.string(), ts: z.string() });
+const profileSchema = z.object({
+  user: z.object({ name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+});
 
 /** Someone deleted the message, or the bot left the channel: nothing to edit, and retrying will not help. */
 const GONE = new Set(['message_not_found', 'channel_not_found', 'cant_update_message', 'is_archived', 'not_in_channel']);
@@ -46,6 +49,12 @@ export class SlackPlatform implements ChatPlatform {
       const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
       if (ref) await this.edit(ref, message, session.id);
     }
+  }
+
+  /** The name people see in Slack: the profile's display name, else the real name, else the user name. */
+  async memberName(_workspaceId: string | null, memberId: string): Promise<string | null> {
+    const { user } = profileSchema.parse(await this.client.users.info({ user: memberId }));
+    return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || null;
   }
 
   /** Posts a message (blocks, or plain mrkdwn text) in a channel, or in a thread when `threadTs` is given. */

@@ -47,6 +47,7 @@ function secondReplica(): DiscordContext {
     todos: core.todos.service,
     todosChanged: async () => undefined,
     sessions: core.sessionService,
+    speakers: core.speakers,
     platform: new DiscordPlatform(rest, core.log),
     rest,
     claims: core.chatEventClaims,

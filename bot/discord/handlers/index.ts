@@ -1,10 +1,12 @@
 import { Events, type Client } from 'discord.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
+import { parseSpeakerComponentId } from '../components/who-spoke.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
 import { handleRetryClick } from './retry-click.js';
+import { handleSpeakerPick } from './speaker-pick.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
 
@@ -24,6 +26,11 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
       if (toggle) run('todo toggle', () => handleTodoToggle(ctx, interaction, toggle));
       const retry = parseRetryButtonId(interaction.customId);
       if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
+      const suggestion = parseSpeakerComponentId(interaction.customId);
+      if (suggestion?.ref) run('speaker suggestion', () => handleSpeakerPick(ctx, interaction, suggestion));
+    } else if (interaction.isUserSelectMenu()) {
+      const speaker = parseSpeakerComponentId(interaction.customId);
+      if (speaker && !speaker.ref) run('speaker pick', () => handleSpeakerPick(ctx, interaction, speaker));
     }
   });
 }

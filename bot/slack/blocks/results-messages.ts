@@ -6,6 +6,7 @@ import { linkButton, type SlackMessage } from './status-message.js';
 import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
 import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+import { whoSpokeMessage } from './who-spoke.js';
 
 /**
  * The results of a session in its thread: the summary, then the todos as checkboxes, ten to an element
@@ -30,13 +31,15 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Todos* · ${done} of ${todos.todos.length} done` } });
     const numbered = todos.todos.map((todo, i) => ({ todo, n: i + 1 }));
     const now = view.now ?? new Date();
-    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index, todos, now)));
+    const owners = view.owners ?? {};
+    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index, todos, now, owners)));
   }
   const dropped = droppedTodosSentence(todos);
   if (dropped) blocks.push(section(dropped));
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
-  return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+  const messages = chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+  return view.whoSpoke ? [...messages, whoSpokeMessage(sessionId, view.whoSpoke)] : messages;
 }
 
 /** A section of user text (escaped, clipped to Slack's limit) under an optional bold heading. */
@@ -47,9 +50,9 @@ function section(text: string, heading?: string): types.SectionBlock {
 
 const bullets = (items: string[]) => items.map((i) => `• ${i}`).join('\n');
 
-function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number, doc: TodosDocument, now: Date): types.ActionsBlock {
+function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number, doc: TodosDocument, now: Date, owners: Readonly<Record<string, string>>): types.ActionsBlock {
   const options = todos.map(({ todo, n }) => ({
-    text: { type: 'plain_text' as const, text: clip(`${n}. ${todo.task}`, LIMITS.optionText) },
+    ...todoText(`${n}. ${todo.task}`, owners[todo.id]),
     description: { type: 'plain_text' as const, text: clip(todoDetails(todo, shownDue(todo, doc, now)), LIMITS.optionText) },
     value: todo.id,
   }));
@@ -67,6 +70,17 @@ function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, i
       },
     ],
   };
+}
+
+/**
+ * A todo's option text. An owner linked to a member is mentioned on it (`<@U…>`), which only mrkdwn draws
+ * (an option's description is plain text only), so that text is mrkdwn with the task escaped, verbatim,
+ * and the mention kept whole after it.
+ */
+function todoText(task: string, member: string | undefined): Pick<types.PlainTextOption, 'text'> | Pick<types.MrkdwnOption, 'text'> {
+  if (!member) return { text: { type: 'plain_text', text: clip(task, LIMITS.optionText) } };
+  const mention = ` · 👤 <@${member}>`;
+  return { text: { type: 'mrkdwn', text: mrkdwnText(task, LIMITS.optionText - mention.length) + mention, verbatim: true } };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -2,8 +2,10 @@ import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
+import { SPEAKER_ACTION, SUGGEST_ACTION } from '../blocks/who-spoke.js';
 import type { SlackContext } from '../context.js';
 import { handleRetryClick } from './actions/retry-button.js';
+import { handleSpeakerPick } from './actions/speaker-pick.js';
 import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
 import { fileShareSchema, handleFileShare } from './events/file-share.js';
@@ -35,6 +37,13 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     await ack();
     await handleRetryClick(ctx, body);
   });
+
+  for (const action_id of [SPEAKER_ACTION, SUGGEST_ACTION]) {
+    app.action({ type: 'block_actions', action_id }, async ({ ack, body }) => {
+      await ack();
+      await handleSpeakerPick(ctx, body);
+    });
+  }
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
   app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());

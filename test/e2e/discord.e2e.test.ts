@@ -3,7 +3,7 @@ import type { Core } from '../../core/app.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { replies } from '../fakes/openai-fake.js';
-import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
+import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
@@ -42,7 +42,8 @@ async function finished(status: FakeMessage): Promise<FakeMessage[]> {
   await fake.waitFor(() => /✅ Done/.test(status.content), 30_000);
   return fake.waitFor(() => {
     const inThread = messagesIn(status.id); // the thread started from the status message has its id
-    return inThread.length >= 2 && inThread;
+    // The summary, the todos, then "Who spoke?" (the recordings' transcripts tell two speakers apart).
+    return inThread.length >= 3 && inThread;
   });
 }
 
@@ -87,7 +88,7 @@ describe('a video dropped in a channel', () => {
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
     expect(results[0]!.content).toContain('**Summary**');
     expect(results[0]!.content).toContain(todos.summary);
-    const buttons = results.slice(1).flatMap(buttonsOf);
+    const buttons = results.slice(1, -1).flatMap(buttonsOf);
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
@@ -135,6 +136,67 @@ describe('a video dropped in a channel', () => {
     await replyOf(byMod, /Deleted/);
     expect(await core.sessionService.get(sessionId)).toBeNull();
     expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
+  });
+});
+
+describe('speakers named from the thread', () => {
+  const annaUser: FakeUser = { id: '200000000000000009', username: 'anna', globalName: 'Anna K' };
+  let anna: FakeMember;
+  let sessionId: string;
+  let page: FakeMessage;
+  let whoSpoke: FakeMessage;
+
+  const contentEdits = (m: FakeMessage, since: number) => fake.calls.slice(since).filter((c) => c.method === 'PATCH' && c.status === 200 && c.path === `/channels/${m.channel_id}/messages/${m.id}`);
+  const selectOf = (m: FakeMessage, label: string) =>
+    (m.components as Array<{ components: Array<{ type: number; custom_id: string; default_values?: Array<{ id: string }> }> }>).flatMap((r) => r.components).find((c) => c.type === 5 && c.custom_id.endsWith(`:${label}`));
+
+  it('asks who spoke with a user select per speaker, after the todos', async () => {
+    anna = fake.addMember(annaUser);
+    const attachment = fake.upload({ name: 'names.mp4', bytes: bot.video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: alice, attachments: [attachment] });
+    const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
+    const status = fake.messages.get((post.response as FakeMessage).id)!;
+    [, page, whoSpoke] = (await finished(status)) as [FakeMessage, FakeMessage, FakeMessage];
+    const session = await until('the results refs', async () => {
+      const s = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }, 50)).find((m) => m.origin.threadRef === status.id);
+      return s && s.resultsMessageRefs.length === 3 ? s : null;
+    });
+    sessionId = session.id;
+    expect(whoSpoke.content).toContain('**Who spoke?**');
+    expect(whoSpoke.content).toContain('Mentioned in the meeting: Anna');
+    expect(whoSpoke.content).toContain("**Speaker 2**\n> Yes, I'll have them by Thursday.");
+    expect(selectOf(whoSpoke, 'SPEAKER_01')).toMatchObject({ custom_id: `wn:speaker:${sessionId}:SPEAKER_01` });
+  });
+
+  it("links a picked member: one edit of the todos message, that member's todo mentioning them, and no new message", async () => {
+    const owned = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos.find((t) => t.assignee === 'SPEAKER_01')!;
+    const since = fake.calls.length;
+    const pick = fake.userSelect({ user: bob, message: whoSpoke, customId: selectOf(whoSpoke, 'SPEAKER_01')!.custom_id, selected: anna });
+    expect(bodyOf(await callbackOf(pick)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time
+
+    const edit = await fake.waitFor(() => contentEdits(page, since)[0]);
+    const line = bodyOf(edit).content.split('\n').findIndex((l) => l.includes(`**${owned.id}.**`));
+    expect(bodyOf(edit).content.split('\n')[line + 1]).toMatch(new RegExp(`👤 <@${annaUser.id}>$`));
+    expect(bodyOf(edit).content.match(/<@\d+>/g)).toEqual([`<@${annaUser.id}>`]); // on that todo only
+    expect((edit.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    // The "Who spoke?" message shows who was chosen, under the name the guild shows for them.
+    await fake.waitFor(() => whoSpoke.content.includes(`**Anna K** · <@${annaUser.id}>`));
+    expect(selectOf(whoSpoke, 'SPEAKER_01')!.default_values).toEqual([{ id: annaUser.id, type: 'user' }]);
+    expect(await core.speakers.members(sessionId)).toEqual({ SPEAKER_01: annaUser.id });
+
+    // A tick after it: its re-render comes after any the naming caused, so the count is final.
+    await core.todos.service.setCompleted(sessionId, '1', true, null);
+    await fake.waitFor(() => page.content.includes('✅ **1.**'));
+    expect(contentEdits(page, since)).toHaveLength(2); // the naming's one edit, then the tick's
+    expect(fake.calls.slice(since).filter((c) => c.method === 'POST' && /\/messages$/.test(c.path))).toEqual([]);
+  });
+
+  it("follows the member's nickname in the guild when the results are rendered again", async () => {
+    anna.nick = 'Anna the PM';
+    await core.todos.service.setCompleted(sessionId, '1', false, null);
+    await fake.waitFor(() => whoSpoke.content.includes(`**Anna the PM** · <@${annaUser.id}>`));
+    expect(await core.speakers.names(sessionId)).toEqual({ SPEAKER_01: 'Anna the PM' });
+    expect(fake.calls.some((c) => c.method === 'GET' && c.path === `/guilds/${fake.guildId}/members/${annaUser.id}`)).toBe(true);
   });
 });
 

@@ -26,6 +26,14 @@ export interface RecordedCall {
 export interface FakeUser {
   id: string;
   username: string;
+  /** The user's display name (`global_name`); null when none was set. */
+  globalName?: string;
+}
+
+/** A member of the fake's guild (GET /guilds/{guild}/members/{user}); change `nick` to play a profile edit. */
+export interface FakeMember {
+  user: FakeUser;
+  nick: string | null;
 }
 
 export interface FakeMessage {
@@ -67,6 +75,10 @@ export interface DiscordFake {
   messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string }): FakeMessage;
   slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint }): FakeInteraction;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
+  /** A person picks `selected` in the user select menu (component type 5) `customId` of a message. */
+  userSelect(i: { user: FakeUser; message: FakeMessage; customId: string; selected: FakeMember }): FakeInteraction;
+  /** Makes someone a member of the guild, as GET guild member and select menus report them. */
+  addMember(user: FakeUser, nick?: string | null): FakeMember;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
   reconnect(how: 'op7' | 'close'): void;
   /** Waits until a recorded call satisfies `match`; returns it. */
@@ -118,7 +130,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   let base = '';
   let wsBase = '';
 
-  const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: null, avatar: null, bot: u.id === bot.id });
+  const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: u.globalName ?? null, avatar: null, bot: u.id === bot.id });
+  const members = new Map<string, FakeMember>();
+  /** A guild member object without its user, as `resolved.members` carries it. */
+  const memberFields = (m: FakeMember) => ({ nick: m.nick, roles: [], joined_at: '2026-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0, avatar: null });
   const channelObject = (id: string) => ({ id, type: 0, guild_id: guildId, name: 'general', position: 0, permission_overwrites: [], parent_id: null, nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0 });
 
   function messageObject(channel: string, author: FakeUser, body: Record<string, unknown>): FakeMessage {
@@ -160,6 +175,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       return [200, { url: `${wsBase}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }];
     }
     if (method === 'GET' && path === '/users/@me') return [200, userObject(bot)];
+    if ((m = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path)) && method === 'GET') {
+      const member = m[1] === guildId ? members.get(m[2]!) : undefined;
+      return member ? [200, { ...memberFields(member), user: userObject(member.user) }] : [404, { message: 'Unknown Member', code: 10007 }];
+    }
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const msg = messageObject(m[1]!, bot, body);
       messages.set(msg.id, msg);
@@ -405,6 +424,21 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     },
     buttonClick({ user, message, customId }) {
       return interaction(3, user, { custom_id: customId, component_type: 2 }, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
+    },
+    userSelect({ user, message, customId, selected }) {
+      const id = selected.user.id;
+      const data = {
+        custom_id: customId,
+        component_type: 5,
+        values: [id],
+        resolved: { users: { [id]: userObject(selected.user) }, members: { [id]: { ...memberFields(selected), permissions: String(PERMISSIONS.sendMessages) } } },
+      };
+      return interaction(3, user, data, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
+    },
+    addMember(user, nick = null) {
+      const member = { user, nick };
+      members.set(user.id, member);
+      return member;
     },
     reconnect(how) {
       const ws = socket;

@@ -28,6 +28,8 @@ export interface FakeSlackUser {
   isOwner?: boolean;
   /** The IANA zone of the profile (users.info `user.tz`); Slack says America/Los_Angeles when none was set. */
   tz?: string;
+  /** The profile's display name (users.info `user.profile.display_name`; Slack sends '' when none was set). Change it to play a profile edit. */
+  displayName?: string;
 }
 
 export interface FakeSlackMessage {
@@ -105,8 +107,10 @@ export interface SlackFake {
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
-  /** A click on the button of a message whose action id is `actionId`. */
-  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery>;
+  /** A click on the button of a message whose action id is `actionId` (in block `blockId`, when several blocks have one). */
+  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string; blockId?: string }): Promise<Delivery>;
+  /** A person picks `selected` in the users_select of block `blockId` of a message. */
+  usersSelect(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; selected: FakeSlackUser }): Promise<Delivery>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -267,13 +271,21 @@ export async function startSlackFake(): Promise<SlackFake> {
       return blockAction(user, message, { type: 'checkboxes', action_id: actionId, block_id: blockId, selected_options: selected.map((v) => options.get(v) ?? { value: v }) });
     },
 
-    async button({ user, message, actionId }) {
+    async button({ user, message, actionId, blockId }) {
       type Element = { type: string; action_id?: string; value?: string; text: unknown };
       const blocks = message.blocks as Array<{ block_id?: string; elements?: Element[] }>;
-      const block = blocks.find((b) => b.elements?.some((e) => e.type === 'button' && e.action_id === actionId));
+      const block = blocks.find((b) => (blockId === undefined || b.block_id === blockId) && b.elements?.some((e) => e.type === 'button' && e.action_id === actionId));
       const button = block?.elements?.find((e) => e.action_id === actionId);
       if (!block || !button) throw new Error(`no button ${actionId} on message ${message.ts}`);
       return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
+    },
+
+    async usersSelect({ user, message, blockId, selected }) {
+      type Accessory = { type: string; action_id: string; initial_user?: string };
+      const block = (message.blocks as Array<{ block_id?: string; accessory?: Accessory }>).find((b) => b.block_id === blockId && b.accessory?.type === 'users_select');
+      if (!block) throw new Error(`no users_select in block ${blockId} of message ${message.ts}`);
+      const { action_id, initial_user } = block.accessory!;
+      return blockAction(user, message, { type: 'users_select', action_id, block_id: blockId, selected_user: selected.id, ...(initial_user && { initial_user }) });
     },
 
     async postSigned(body, contentType, signing = {}) {
@@ -448,7 +460,19 @@ export async function startSlackFake(): Promise<SlackFake> {
         if (!user) return fail('user_not_found');
         return {
           ok: true,
-          user: { id: user.id, team_id: teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, is_admin: user.isAdmin ?? false, is_owner: user.isOwner ?? false, is_primary_owner: false, tz: user.tz ?? 'America/Los_Angeles' },
+          user: {
+            id: user.id,
+            team_id: teamId,
+            name: user.name,
+            real_name: user.name,
+            deleted: false,
+            is_bot: false,
+            is_admin: user.isAdmin ?? false,
+            is_owner: user.isOwner ?? false,
+            is_primary_owner: false,
+            tz: user.tz ?? 'America/Los_Angeles',
+            profile: { display_name: user.displayName ?? '', real_name: user.name },
+          },
         };
       }
       default:

@@ -51,6 +51,11 @@ export interface ChatPlatform {
   postResults(session: Session, view: ResultsView): Promise<string[]>;
   /** Re-renders the posted results (a todo was ticked somewhere). */
   updateResults(session: Session, view: ResultsView): Promise<void>;
+  /**
+   * Posts the results messages the session's thread lacks (those past `resultsMessageRefs`: the "Who spoke?"
+   * message of results posted before it existed); returns their refs, to add to the session's.
+   */
+  postMissingResults(session: Session, view: ResultsView): Promise<string[]>;
   /** A member's name as their profile in the workspace shows it now, or null when unknown. */
   memberName(workspaceId: string | null, memberId: string): Promise<string | null>;
 }
@@ -66,7 +71,12 @@ export interface BotOptions {
   todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
   /** Re-renders a session's posted results. */
   todosChanged: (sessionId: string) => Promise<void>;
+  /** `/whisper speakers <id>`: makes sure the session's thread asks who spoke. */
+  askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
 }
+
+/** What `/whisper speakers <id>` found: the message posted now, already there, or why there is none. */
+export type WhoSpokeOutcome = 'posted' | 'present' | 'not-found' | 'not-ready' | 'no-speakers' | 'elsewhere';
 
 export interface RunningBot {
   platform: ChatPlatform;

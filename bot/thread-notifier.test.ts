@@ -49,6 +49,9 @@ class RecordingPlatform implements ChatPlatform {
   async updateResults(_s: Session, view: ResultsView) {
     this.updates.push(view);
   }
+  async postMissingResults() {
+    return [];
+  }
   async memberName() {
     return null; // no speaker is linked in these sessions
   }

@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 import type { SpeakersService } from '../core/sessions/speakers.service.js';
-import type { ChatPlatform, ResultsView } from './chat-platform.js';
+import type { ChatPlatform, ResultsView, WhoSpokeOutcome } from './chat-platform.js';
 import { statusView } from './render.js';
 
 export interface ThreadNotifierDeps {
@@ -99,6 +99,24 @@ export class ThreadNotifier {
     this.rendering.set(sessionId, next);
     void next.finally(() => this.rendering.get(sessionId) === next && this.rendering.delete(sessionId)).catch(() => undefined);
     return next;
+  }
+
+  /**
+   * `/whisper speakers <id>`: the thread of results posted before the "Who spoke?" message existed gets it
+   * now (its ref joins the results', so re-renders keep it current); a thread that has it is left alone.
+   */
+  async askWhoSpoke(sessionId: string): Promise<WhoSpokeOutcome> {
+    const session = await this.deps.sessions.get(sessionId);
+    if (!session) return 'not-found';
+    const platform = this.platforms.get(session.origin.platform);
+    if (!platform) return 'elsewhere';
+    if (session.resultsMessageRefs.length === 0) return 'not-ready'; // it comes with the results
+    const { view } = await this.resultsView(session, platform);
+    if (!view.whoSpoke) return 'no-speakers';
+    const refs = await platform.postMissingResults(session, view);
+    if (refs.length === 0) return 'present';
+    await this.deps.sessions.setResultsMessages(session.id, [...session.resultsMessageRefs, ...refs]);
+    return 'posted';
   }
 
   private async rerender(sessionId: string): Promise<void> {

@@ -47,6 +47,16 @@ export class DiscordPlatform implements ChatPlatform {
     return refs;
   }
 
+  async postMissingResults(session: Session, view: ResultsView): Promise<string[]> {
+    const thread = session.origin.threadRef;
+    if (!thread) return [];
+    const refs: string[] = [];
+    for (const body of resultsMessages(session.id, view).slice(session.resultsMessageRefs.length)) {
+      refs.push(formatMessageRef(await this.post(thread, body)));
+    }
+    return refs;
+  }
+
   async updateResults(session: Session, view: ResultsView): Promise<void> {
     const messages = resultsMessages(session.id, view);
     // The summary (first message) does not change with ticks; the todo pages are edited one for one.

@@ -43,6 +43,16 @@ export class SlackPlatform implements ChatPlatform {
     return refs;
   }
 
+  async postMissingResults(session: Session, view: ResultsView): Promise<string[]> {
+    const { channelId, threadRef } = session.origin;
+    if (!channelId || !threadRef) return [];
+    const refs: string[] = [];
+    for (const message of resultsMessages(session.id, view).slice(session.resultsMessageRefs.length)) {
+      refs.push(formatMessageRef(await this.post(channelId, message, threadRef)));
+    }
+    return refs;
+  }
+
   async updateResults(session: Session, view: ResultsView): Promise<void> {
     const messages = resultsMessages(session.id, view);
     for (const [i, message] of messages.entries()) {

@@ -198,6 +198,13 @@ describe('speakers named from the thread', () => {
     expect(await core.speakers.names(sessionId)).toEqual({ SPEAKER_01: 'Anna the PM' });
     expect(fake.calls.some((c) => c.method === 'GET' && c.path === `/guilds/${fake.guildId}/members/${annaUser.id}`)).toBe(true);
   });
+
+  it('answers `/whisper action:speakers` privately: the thread already asks who spoke', async () => {
+    const asked = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'speakers' }, { name: 'id', type: 3, value: sessionId }] });
+    const reply = await replyOf(asked, /already asks who spoke: pick the people there/);
+    expect(bodyOf(reply).content).toBe(`The thread of \`${sessionId}\` already asks who spoke: pick the people there.`);
+    expect(messagesIn(page.channel_id)).toHaveLength(3); // nothing posted twice
+  });
 });
 
 describe('a recording whose notes could not be written', () => {

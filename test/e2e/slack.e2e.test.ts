@@ -316,6 +316,22 @@ describe('speakers named from the thread', () => {
     expect(await core.speakers.members(second.sessionId)).toEqual({ SPEAKER_01: 'U0ANNA' });
     expect(await core.speakers.names(second.sessionId)).toEqual({ SPEAKER_01: 'Anna Karlsson' });
   });
+
+  it('asks who spoke on `/whisper speakers <id>` in a thread whose results came before the question, once', async () => {
+    const [resultsRef] = (await core.sessionService.get(first.sessionId))!.resultsMessageRefs;
+    await core.sessions.setResultsMessages(first.sessionId, [resultsRef!]); // as results posted before "Who spoke?" are stored
+    const since = fake.calls.length;
+    const asked = await fake.slashCommand({ user: bob, text: `speakers ${first.sessionId}` });
+    await responseTo(asked.responseId, /^I asked who spoke in the thread of/);
+    const post = fake.calls.slice(since).find(isPost)!;
+    expect(post.args.thread_ts).toBe(first.results.thread_ts);
+    expect(shown(post.args)).toContain('*Anna Karlsson* · <@U0ANNA>');
+    expect((await core.sessionService.get(first.sessionId))!.resultsMessageRefs).toEqual([resultsRef, `${fake.channelId}:${postedTs(post)}`]);
+
+    const again = await fake.slashCommand({ user: bob, text: `speakers ${first.sessionId}` });
+    await responseTo(again.responseId, /already asks who spoke: pick the people there/);
+    expect(fake.calls.slice(since).filter(isPost)).toHaveLength(1);
+  });
 });
 
 describe('a recording whose notes could not be written', () => {

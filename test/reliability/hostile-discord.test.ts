@@ -46,6 +46,7 @@ function secondReplica(): DiscordContext {
     linkFor: () => null,
     todos: core.todos.service,
     todosChanged: async () => undefined,
+    askWhoSpoke: async () => 'not-found',
     sessions: core.sessionService,
     speakers: core.speakers,
     platform: new DiscordPlatform(rest, core.log),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../../bot/slack/blocks/speaker-names-modal.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
@@ -302,6 +303,25 @@ describe('speakers named from the thread', () => {
     } finally {
       await web.close();
     }
+  });
+
+  it('takes typed names from a modal: a guest gets a name, a linked speaker left empty stays linked, a refusal shows by the field', async () => {
+    await fake.button({ user: bob, message: first.whoSpoke, actionId: TYPE_NAMES_ACTION });
+    const modal = await fake.waitFor(() => fake.views.find((v) => v.view.private_metadata === first.sessionId));
+    expect(modal.view.callback_id).toBe(NAMES_VIEW);
+    expect(modal.view.blocks.map((b) => [b.block_id, b.element?.initial_value])).toEqual([
+      ['SPEAKER_00', undefined],
+      ['SPEAKER_01', undefined], // linked: its name is the member's, not typed
+    ]);
+
+    const refused = await fake.viewSubmission({ user: bob, view: modal, values: { SPEAKER_00: 'O'.repeat(61) } });
+    expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { SPEAKER_00: 'The name for Speaker 1 is too long: at most 60 characters.' } });
+
+    const saved = await fake.viewSubmission({ user: bob, view: modal, values: { SPEAKER_00: 'Ole (guest)' } });
+    expect(saved).toMatchObject({ status: 200, body: '' });
+    expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_00: 'Ole (guest)', SPEAKER_01: 'Anna Karlsson' });
+    expect(await core.speakers.members(first.sessionId)).toEqual({ SPEAKER_01: 'U0ANNA' });
+    await fake.waitFor(() => shown(first.whoSpoke).includes('*Ole (guest)*'));
   });
 
   it('suggests the same member in the next meeting in this channel, applied only when someone clicks it', async () => {

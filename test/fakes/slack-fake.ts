@@ -8,7 +8,8 @@ import { closeServer, readBody } from '../helpers/http.js';
  * Slack on 127.0.0.1 for the real Bolt app and @slack/web-api client: the Web API methods the bot calls,
  * answered in Slack's documented shapes (`{ok: true, …}` / `{ok: false, error}`), every call recorded,
  * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
- * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
+ * modals the bot opens (views.open); and the way in: slash commands, events, block actions and view
+ * submissions, either POSTed to the bot's `/slack/events`
  * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
  * hands out this server's WebSocket), sent as envelopes whose acks are awaited.
  */
@@ -54,6 +55,13 @@ export interface FakeSlackFile {
   user: string;
 }
 
+/** A modal the bot opened (views.open), by the trigger of the click that asked for it. */
+export interface FakeSlackView {
+  id: string;
+  triggerId: string;
+  view: { callback_id?: string; private_metadata?: string; blocks: Array<{ block_id?: string; element?: { action_id?: string; initial_value?: string } }> };
+}
+
 /** What the bot answered: the HTTP response to a POST, or the ack of a Socket Mode envelope. */
 export interface Delivery {
   via: 'http' | 'socket';
@@ -90,6 +98,8 @@ export interface SlackFake {
   messages: Map<string, FakeSlackMessage>;
   /** Bodies POSTed to response URLs, by the id in the URL. */
   responses: Array<{ id: string; body: { text?: string; response_type?: string } }>;
+  /** Modals the bot opened, oldest first. */
+  views: FakeSlackView[];
   /** File downloads seen, and whether they carried the bot token. */
   downloads: Array<{ fileId: string; authorized: boolean }>;
   socket: { opened: number; acks: Array<{ envelope_id: string; payload?: unknown }> };
@@ -109,6 +119,8 @@ export interface SlackFake {
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
   /** A click on the button of a message whose action id is `actionId` (in block `blockId`, when several blocks have one). */
   button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string; blockId?: string }): Promise<Delivery>;
+  /** A person submits a modal the bot opened, with these values typed in its fields (by block id; each block's one input). */
+  viewSubmission(a: { user: FakeSlackUser; view: FakeSlackView; values: Record<string, string | null> }): Promise<Delivery>;
   /** A person picks `selected` in the users_select of block `blockId` of a message. */
   usersSelect(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; selected: FakeSlackUser }): Promise<Delivery>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
@@ -123,7 +135,7 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-const JSON_ARGS = new Set(['blocks', 'attachments']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'view']);
 
 export async function startSlackFake(): Promise<SlackFake> {
   const tag = randomBytes(3).toString('hex').toUpperCase();
@@ -185,6 +197,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     calls: [],
     messages: new Map(),
     responses: [],
+    views: [],
     downloads: [],
     socket: { opened: 0, acks: [] },
     posted: [],
@@ -278,6 +291,27 @@ export async function startSlackFake(): Promise<SlackFake> {
       const button = block?.elements?.find((e) => e.action_id === actionId);
       if (!block || !button) throw new Error(`no button ${actionId} on message ${message.ts}`);
       return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
+    },
+
+    async viewSubmission({ user, view, values }) {
+      const state = Object.fromEntries(
+        view.view.blocks.map((b): [string, unknown] => [b.block_id ?? '', { [b.element?.action_id ?? 'input']: { type: 'plain_text_input', value: values[b.block_id ?? ''] ?? b.element?.initial_value ?? null } }]),
+      );
+      const payload = {
+        type: 'view_submission',
+        team: { id: teamId, domain: 'acme' },
+        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
+        api_app_id: 'A0WHISPER',
+        token: 'legacy-verification-token',
+        trigger_id: `${++seq}.${tag}`,
+        view: { ...view.view, id: view.id, team_id: teamId, app_id: 'A0WHISPER', bot_id: botId, state: { values: state }, hash: `${seq}.hash`, root_view_id: view.id, previous_view_id: null, clear_on_close: false, notify_on_close: false, external_id: '' },
+        response_urls: [],
+        is_enterprise_install: false,
+        enterprise: null,
+      };
+      return sockets.size
+        ? sendEnvelope('interactive', payload, true)
+        : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     },
 
     async usersSelect({ user, message, blockId, selected }) {
@@ -454,6 +488,12 @@ export async function startSlackFake(): Promise<SlackFake> {
       case 'files.info': {
         const stored = files.get(String(args.file));
         return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');
+      }
+      case 'views.open': {
+        if (typeof args.trigger_id !== 'string' || !args.view) return fail('invalid_arguments');
+        const opened: FakeSlackView = { id: nextId('V'), triggerId: args.trigger_id, view: args.view as FakeSlackView['view'] };
+        fake.views.push(opened);
+        return { ok: true, view: { ...opened.view, id: opened.id, team_id: teamId, state: { values: {} }, hash: `${seq}.hash` } };
       }
       case 'users.info': {
         const user = users.get(String(args.user));

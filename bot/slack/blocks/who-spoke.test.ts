@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WhoSpokeView } from '../../chat-platform.js';
 import { resultsView } from '../../../test/helpers/results-view.js';
 import { resultsMessages } from './results-messages.js';
+import { TYPE_NAMES_ACTION } from './speaker-names-modal.js';
 import { parseSpeakerBlockId, SPEAKER_ACTION, speakerBlockId, whoSpokeMessage } from './who-spoke.js';
 
 const speaker = (n: number, memberId: string | null = null) => ({ label: `SPEAKER_0${n}`, shown: `Speaker ${n + 1}`, memberId, sample: `Words of <speaker> ${n}` });
@@ -17,8 +18,9 @@ describe('"Who spoke?" in Slack', () => {
     const { sessionId, view } = resultsView(2);
     const messages = resultsMessages(sessionId, { ...view, whoSpoke: { speakers: [speaker(0), speaker(1, 'U0ANNA')], suggestions: { mentioned: [], remembered: [] } } });
     expect(messages).toHaveLength(2);
-    const [intro, first, second] = blocksOf(messages[1]!);
+    const [intro, typeNames, first, second] = blocksOf(messages[1]!);
     expect(intro!.text!.text).toMatch(/^\*Who spoke\?\*/);
+    expect(typeNames!.elements!.map((e) => [e.action_id, e.value])).toEqual([[TYPE_NAMES_ACTION, sessionId]]);
     expect(first!.text!.text).toBe('*Speaker 1*\n> Words of &lt;speaker&gt; 0');
     expect(first!.accessory).toEqual({ type: 'users_select', action_id: SPEAKER_ACTION, placeholder: { type: 'plain_text', text: 'Who is this?' } });
     expect(parseSpeakerBlockId(first!.block_id!)).toEqual({ sessionId, label: 'SPEAKER_00' });
@@ -30,7 +32,7 @@ describe('"Who spoke?" in Slack', () => {
 
   it('offers the names the meeting says first, then a member linked here before, as buttons to click', () => {
     const message = whoSpokeMessage('7f1c0000-0000-4000-8000-000000000000', whoSpoke(1, { mentioned: ['Anna', 'Ali'], remembered: [{ name: 'Anna', memberId: 'U0ANNA' }] }));
-    const [intro, , offers] = blocksOf(message);
+    const [intro, , , offers] = blocksOf(message);
     expect(intro!.text!.text).toContain('Mentioned in the meeting: Anna, Ali\nAnna was <@U0ANNA> here before.');
     expect(offers!.elements!.map((e) => [e.text.text, e.value])).toEqual([
       ['Call them Anna', 'n0'],

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { SpeakerSample } from '../../../core/domain/speaker-members.js';
 import type { WhoSpokeView } from '../../chat-platform.js';
 import { offerLabel, suggestionOffers } from '../../speaker-choices.js';
+import { TYPE_NAMES_ACTION } from './speaker-names-modal.js';
 import type { SlackMessage } from './status-message.js';
 import { escapeMrkdwn, LIMITS, mrkdwnText } from './text.js';
 import { clip } from '../../../core/domain/text.js';
@@ -13,7 +14,7 @@ export const SUGGEST_ACTION = /^wn-speaker-suggest:/;
 
 const BLOCK = 'wn-speaker';
 const BLOCK_PATTERN = new RegExp(`^${BLOCK}:([0-9a-f-]{36}):([^:]{1,40})$`);
-/** The intro takes one block; each speaker a section and a row of suggestions. */
+/** The intro and its "Type names" button take two blocks; each speaker a section and a row of suggestions. */
 const MAX_SPEAKERS = Math.floor((LIMITS.blocksPerMessage - 2) / 2);
 /** Slack's limit on a button's text. */
 const BUTTON_TEXT = 75;
@@ -33,7 +34,8 @@ export function parseSpeakerBlockId(blockId: string): SpeakerBlock | null {
 /**
  * "Who spoke?": per speaker, the name shown now (and the member linked), the first words they said and a
  * users_select; picking a person names the speaker at once. The names the meeting says, and the members
- * they were linked to in this channel before, are offered as buttons that a person must click.
+ * they were linked to in this channel before, are offered as buttons that a person must click; "Type names
+ * instead" opens a modal for people who are no member.
  */
 export function whoSpokeMessage(sessionId: string, view: WhoSpokeView): SlackMessage {
   const { mentioned, remembered } = view.suggestions;
@@ -43,7 +45,10 @@ export function whoSpokeMessage(sessionId: string, view: WhoSpokeView): SlackMes
   const shown = view.speakers.slice(0, MAX_SPEAKERS);
   const left = view.speakers.length - shown.length;
   if (left > 0) lines.push(`${left} more speaker${left === 1 ? '' : 's'} not shown here: name them on the status page.`);
-  const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), LIMITS.sectionText) } }];
+  const blocks: types.KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: clip(lines.join('\n'), LIMITS.sectionText) } },
+    { type: 'actions', elements: [{ type: 'button', action_id: TYPE_NAMES_ACTION, text: { type: 'plain_text', text: 'Type names instead' }, value: sessionId }] },
+  ];
   for (const speaker of shown) blocks.push(...speakerBlocks(sessionId, speaker, view));
   return { text: 'Who spoke? Pick the person for each speaker.', blocks };
 }

@@ -1,11 +1,14 @@
-import type { App } from '@slack/bolt';
+import type { App, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
+import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../blocks/speaker-names-modal.js';
 import { SPEAKER_ACTION, SUGGEST_ACTION } from '../blocks/who-spoke.js';
 import type { SlackContext } from '../context.js';
 import { handleRetryClick } from './actions/retry-button.js';
 import { handleSpeakerPick } from './actions/speaker-pick.js';
+import { handleTypeNamesClick } from './actions/type-names-button.js';
+import { handleSpeakerNames } from './views/speaker-names.js';
 import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
 import { fileShareSchema, handleFileShare } from './events/file-share.js';
@@ -44,6 +47,14 @@ export function registerListeners(app: App, ctx: SlackContext): void {
       await handleSpeakerPick(ctx, body);
     });
   }
+
+  app.action({ type: 'block_actions', action_id: TYPE_NAMES_ACTION }, async ({ ack, body }) => {
+    await ack();
+    await handleTypeNamesClick(ctx, body);
+  });
+
+  // Answered (acknowledged) by the handler: a refused name is shown in the modal, next to its field.
+  app.view<ViewSubmitAction>(NAMES_VIEW, async ({ ack, body }) => handleSpeakerNames(ctx, body, ack));
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
   app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());

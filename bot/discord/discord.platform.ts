@@ -12,7 +12,7 @@ const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() }
 const guildMemberSchema = z.object({ nick: z.string().nullish(), user: z.object({ username: z.string(), global_name: z.string().nullish() }) });
 
 /** The name a guild shows for a member: their nickname there, else their display name, else their user name. */
-export const memberDisplayName = (m: z.infer<typeof guildMemberSchema>): string => m.nick || m.user.global_name || m.user.username;
+const memberDisplayName = (m: z.infer<typeof guildMemberSchema>): string => m.nick || m.user.global_name || m.user.username;
 
 /** Someone deleted the message or the thread: nothing left to edit, and retrying will not bring it back. */
 const GONE = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel]);

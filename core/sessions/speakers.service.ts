@@ -4,7 +4,7 @@ import type { SessionsRepository } from '../db/sessions.repository.js';
 import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
 import type { Session } from '../domain/session.js';
 import { isMemberLink, meetingNames, type SpeakerChoice, type SpeakerMembers } from '../domain/speaker-members.js';
-import { cleanSpeakerName, MAX_SPEAKER_NAME, speakerName, speakerNameTooLong, type SpeakerNames } from '../domain/speaker-name.js';
+import { cleanSpeakerName, MAX_SPEAKER_NAME, profileSpeakerName, speakerName, speakerNameTooLong, type SpeakerNames } from '../domain/speaker-name.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
 import { todosDocumentSchema } from '../domain/todos.js';
 import { storedTranscriptSchema } from '../domain/transcript.js';
@@ -72,8 +72,7 @@ export class SpeakersService {
         throw new AppError('UNKNOWN_SPEAKER', `This meeting has no speaker "${label}". Its speakers are: ${known}.`);
       }
       if (isMemberLink(choice)) {
-        // A profile's name is the member's own, not typed here: cut rather than refused.
-        cleaned[label] = Array.from(cleanSpeakerName(choice.name) ?? choice.memberId).slice(0, MAX_SPEAKER_NAME).join('');
+        cleaned[label] = profileSpeakerName(choice.name) ?? choice.memberId;
         members[label] = choice.memberId;
         continue;
       }
@@ -101,8 +100,8 @@ export class SpeakersService {
   async refreshMemberNames(sessionId: string, profiles: ReadonlyArray<{ label: string; memberId: string; name: string }>): Promise<SpeakerNames> {
     let changed = false;
     for (const { label, memberId, name } of profiles) {
-      const clean = cleanSpeakerName(name);
-      if (clean && (await this.deps.names.renameMember(sessionId, label, memberId, Array.from(clean).slice(0, MAX_SPEAKER_NAME).join('')))) changed = true;
+      const clean = profileSpeakerName(name);
+      if (clean && (await this.deps.names.renameMember(sessionId, label, memberId, clean))) changed = true;
     }
     return changed ? this.announce(sessionId, null, this.clock()) : this.deps.names.forSession(sessionId);
   }

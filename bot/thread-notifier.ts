@@ -2,7 +2,7 @@ import type { SessionsRepository } from '../core/db/sessions.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { speakerSamples, todoMembers } from '../core/domain/speaker-members.js';
-import { withNamedSpeakers } from '../core/domain/speaker-name.js';
+import { profileSpeakerName, withNamedSpeakers } from '../core/domain/speaker-name.js';
 import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
@@ -193,9 +193,12 @@ export class ThreadNotifier {
           this.deps.log.warn({ err, sessionId: session.id }, 'member profile not read; the name stays');
           return null;
         });
-        return name && name !== speakers[label] ? [{ label, memberId, name }] : [];
+        // Compared as it would be saved, so a name that only differs in what saving cleans asks for nothing.
+        const fresh = name && profileSpeakerName(name);
+        return fresh && fresh !== speakers[label] ? [{ label, memberId, name: fresh }] : [];
       }),
     );
-    return profiles.flat().length > 0 ? this.deps.speakers.refreshMemberNames(session.id, profiles.flat()) : speakers;
+    const changed = profiles.flat();
+    return changed.length > 0 ? this.deps.speakers.refreshMemberNames(session.id, changed) : speakers;
   }
 }

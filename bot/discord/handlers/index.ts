@@ -2,12 +2,14 @@ import { Events, type Client } from 'discord.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
 import { parseAddButtonId, parseEditButtonId, parseTodoFormId } from '../components/todo-modal.js';
+import { parseSpeakerComponentId } from '../components/who-spoke.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
 import { handleRetryClick } from './retry-click.js';
 import { handleAddTodoClick, handleTodoEditClick } from './todo-edit.js';
 import { handleTodoFormSubmit } from './todo-form.js';
+import { handleSpeakerPick } from './speaker-pick.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
 
@@ -31,9 +33,14 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
       if (add) run('todo add', () => handleAddTodoClick(interaction, add));
       const retry = parseRetryButtonId(interaction.customId);
       if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
+      const suggestion = parseSpeakerComponentId(interaction.customId);
+      if (suggestion?.ref) run('speaker suggestion', () => handleSpeakerPick(ctx, interaction, suggestion));
     } else if (interaction.isModalSubmit()) {
       const form = parseTodoFormId(interaction.customId);
       if (form) run('todo form', () => handleTodoFormSubmit(ctx, interaction, form));
+    } else if (interaction.isUserSelectMenu()) {
+      const speaker = parseSpeakerComponentId(interaction.customId);
+      if (speaker && !speaker.ref) run('speaker pick', () => handleSpeakerPick(ctx, interaction, speaker));
     }
   });
 }

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { isAppError } from '../../../../core/errors.js';
+import { pickMember, takeSuggestion } from '../../../speaker-choices.js';
+import { parseSpeakerBlockId } from '../../blocks/who-spoke.js';
+import type { SlackContext } from '../../context.js';
+
+const pickSchema = z.object({
+  user: z.object({ id: z.string(), username: z.string().optional(), name: z.string().optional() }),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ thread_ts: z.string().optional() }).optional(),
+  actions: z
+    .array(z.object({ type: z.string(), block_id: z.string(), selected_user: z.string().nullish(), value: z.string().optional() }))
+    .length(1),
+});
+
+/**
+ * A person picked a member in a "Who spoke?" users_select, or clicked a suggestion, after the ack: the
+ * speaker is named at once (a member under their profile name) and the results re-rendered, the todos
+ * mentioning the member, in one edit of each message.
+ */
+export async function handleSpeakerPick(ctx: SlackContext, body: unknown): Promise<void> {
+  const click = pickSchema.parse(body);
+  const action = click.actions[0]!;
+  const at = parseSpeakerBlockId(action.block_id);
+  if (!at) return;
+  const by = click.user.username ?? click.user.name ?? click.user.id;
+  const deps = { speakers: ctx.speakers, memberName: (id: string) => ctx.platform.memberName(null, id) };
+  try {
+    if (action.type === 'users_select') {
+      // Clearing the menu sends no user: a speaker is un-named on the page or in the CLI, not here.
+      if (!action.selected_user) return;
+      await pickMember(deps, at, action.selected_user, null, by);
+    } else if (!action.value || !(await takeSuggestion(deps, at, action.value, by))) {
+      return;
+    }
+  } catch (err) {
+    if (!isAppError(err) || !click.channel) throw err;
+    await ctx.client.chat.postEphemeral({ channel: click.channel.id, user: click.user.id, text: `❌ ${err.userMessage}`, thread_ts: click.container?.thread_ts });
+    return;
+  }
+  await ctx.todosChanged(at.sessionId);
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mayNotChange, parseWhisperCommand } from './commands.js';
+import { parseWhisperCommand } from './commands.js';
+import { mayNotChange } from './may-change.js';
 
 const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
 

@@ -4,7 +4,7 @@ import type { CancelResult, DeleteResult, RetryResult, SessionService } from '..
 import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import type { ChannelMembers } from './chat-platform.js';
-import { mayRetry } from './may-change.js';
+import { mayNotChange, mayRetry } from './may-change.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
 export type WhisperCommand =
@@ -131,15 +131,6 @@ function whoSpokeReply(id: string, outcome: WhoSpokeOutcome): string {
 
 const noSuchRecording = (id: string) => `No recording \`${id}\`.`;
 const onlyTheSharer = (verb: string) => `Only the person who shared this recording, or an admin, can ${verb} it.`;
-
-/**
- * The refusal of a chat action that changes a recording's notes (retry, todo edits, regenerating, naming
- * speakers) to someone mayChange turned away, for that person alone.
- */
-export function mayNotChange(session: Pick<Session, 'origin'>): string {
-  const { channelId } = session.origin;
-  return `Only the person who shared this recording and the members of ${channelId ? `<#${channelId}>` : 'its channel'} can change its notes.`;
-}
 
 const recordingName = (s: Session, escapeText: CommandContext['escapeText']) => escapeText(s.filename ?? 'recording');
 

@@ -354,6 +354,21 @@ describe('speakers named from the thread', () => {
     expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_01: 'Anna' });
   });
 
+  it('refuses a speaker pick and a todo removal to someone outside the channel, to them alone, changing nothing', async () => {
+    const mayNot = `❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+    const since = fake.calls.length;
+    const names = await core.speakers.names(first.sessionId);
+    const pick = await fake.usersSelect({ user: carol, message: first.whoSpoke, blockId: `wn-speaker:${first.sessionId}:SPEAKER_01`, selected: carol });
+    expect((await responseTo(pick.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(await core.speakers.names(first.sessionId)).toEqual(names);
+
+    const todo = (await storedTodos(first.sessionId)).todos[0]!;
+    const removal = await fake.overflow({ user: carol, message: first.results, blockId: checkboxesOf(first.results)[0]!.blockId, actionId: TODO_MENU_ACTION, value: `remove:${todo.id}` });
+    expect((await responseTo(removal.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect((await storedTodos(first.sessionId)).todos[0]).toEqual(todo);
+    expect(fake.calls.slice(since).filter((c) => c.method === 'chat.update' || c.method === 'chat.postMessage')).toEqual([]);
+  });
+
   it('links a picked member: one edit of the results message, the todo mentioning them, and no new message', async () => {
     const owned = (await storedTodos(first.sessionId)).todos.find((t) => t.assignee === 'SPEAKER_01')!;
     const since = fake.calls.length;

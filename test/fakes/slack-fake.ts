@@ -134,7 +134,7 @@ export interface SlackFake {
    */
   viewSubmission(s: { view: FakeSlackView; values: Record<string, string>; user?: FakeSlackUser }): Promise<Delivery>;
   /** A person picks `selected` in the users_select of block `blockId` of a message. */
-  usersSelect(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; selected: FakeSlackUser }): Promise<Delivery>;
+  usersSelect(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; selected: FakeSlackUser }): Promise<Delivery & { responseId: string }>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;

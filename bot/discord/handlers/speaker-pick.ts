@@ -1,9 +1,10 @@
 import { MessageFlags, type ButtonInteraction, type UserSelectMenuInteraction } from 'discord.js';
 import { isAppError } from '../../../core/errors.js';
+import { ensureMayChange } from '../../may-change.js';
 import { pickMember, takeSuggestion } from '../../speaker-choices.js';
 import { NO_MENTIONS } from '../components/text.js';
 import type { SpeakerComponent } from '../components/who-spoke.js';
-import type { DiscordContext } from '../context.js';
+import { chatUser, type DiscordContext } from '../context.js';
 
 /**
  * A member picked in a "Who spoke?" user select, or a suggestion's button: acknowledged at once (Discord
@@ -16,6 +17,7 @@ export async function handleSpeakerPick(ctx: DiscordContext, interaction: UserSe
   const guildId = interaction.guildId;
   const deps = { speakers: ctx.speakers, memberName: (id: string) => ctx.platform.memberName(guildId, id) };
   try {
+    await ensureMayChange(ctx, at.sessionId, chatUser(guildId!, interaction.user));
     if (interaction.isUserSelectMenu()) {
       const [memberId] = interaction.values;
       if (!memberId) return;

@@ -51,7 +51,8 @@ describe('"Who spoke?" in Slack', () => {
   it('mentions a linked owner on their todo, in mrkdwn, the task escaped', () => {
     const { sessionId, view } = resultsView(2, { task: (i) => `Task <${i + 1}>` });
     const [message] = resultsMessages(sessionId, { ...view, owners: { '2': 'U0ANNA' } });
-    const options = blocksOf(message!).flatMap((b) => (b.elements ?? []) as unknown as Array<{ options?: Array<{ text: unknown }> }>).flatMap((e) => e.options ?? []);
+    const elements = blocksOf(message!).flatMap((b) => (b.elements ?? []) as unknown as Array<{ type: string; options?: Array<{ text: unknown }> }>);
+    const options = elements.filter((e) => e.type === 'checkboxes').flatMap((e) => e.options ?? []);
     expect(options.map((o) => o.text)).toEqual([
       { type: 'plain_text', text: '1. Task <1>' },
       { type: 'mrkdwn', text: '2. Task &lt;2&gt; · 👤 <@U0ANNA>', verbatim: true },

@@ -62,9 +62,9 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   });
 
   for (const action_id of [SPEAKER_ACTION, SUGGEST_ACTION]) {
-    app.action({ type: 'block_actions', action_id }, async ({ ack, body }) => {
+    app.action({ type: 'block_actions', action_id }, async ({ ack, body, respond }) => {
       await ack();
-      await handleSpeakerPick(ctx, body);
+      await handleSpeakerPick(ctx, body, respond);
     });
   }
 

@@ -36,7 +36,12 @@ export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: num
   progress.start(async (event) => (await notifier).handle(event));
   ticks.start(async (event) => (await notifier).todosChanged(event.sessionId));
 
-  const options: BotOptions = { linkFor, todos: deps.todos.service, todosChanged: async (id) => (await notifier).todosChanged(id) };
+  const options: BotOptions = {
+    linkFor,
+    todos: deps.todos.service,
+    todosChanged: async (id) => (await notifier).todosChanged(id),
+    askWhoSpoke: async (id) => (await notifier).askWhoSpoke(id),
+  };
   const bots = await Promise.all(starters.map((start) => start(options)));
   ready(
     new ThreadNotifier({
@@ -44,6 +49,7 @@ export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: num
       sessions: deps.sessions,
       bus: deps.bus,
       results: (id) => deps.sessionService.results(id),
+      speakers: deps.speakers,
       linkFor,
       log,
       minIntervalMs: tuning.minEditIntervalMs,

@@ -1,7 +1,9 @@
 import type { Core } from '../core/app.js';
 import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
+import type { SpeakerSample } from '../core/domain/speaker-members.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
 import type { TodoService } from '../core/todos/todo.service.js';
+import type { SpeakerSuggestions } from '../core/sessions/speakers.service.js';
 
 /** What a status message shows, whatever the platform. */
 export interface StatusView {
@@ -24,8 +26,18 @@ export interface ResultsView {
   summary: SummaryDocument;
   todos: TodosDocument;
   link: string | null;
+  /** The chat member each todo's owner is linked to, by todo id: shown as a mention of them. */
+  owners?: Readonly<Record<string, string>>;
+  /** The "Who spoke?" message after the notes; absent when the transcript tells no speakers apart. */
+  whoSpoke?: WhoSpokeView | null;
   /** The moment "overdue" is judged at; the clock when absent (tests set it). */
   now?: Date;
+}
+
+/** A person picks the member (or a suggested name) for each speaker (docs/architecture.md#chat). */
+export interface WhoSpokeView {
+  speakers: SpeakerSample[];
+  suggestions: SpeakerSuggestions;
 }
 
 /**
@@ -43,6 +55,8 @@ export interface ChatPlatform {
    * of the messages now holding them: a list that grew past its messages gets another one in the thread.
    */
   updateResults(session: Session, view: ResultsView): Promise<string[]>;
+  /** A member's name as their profile in the workspace shows it now, or null when unknown. */
+  memberName(workspaceId: string | null, memberId: string): Promise<string | null>;
 }
 
 /**
@@ -56,7 +70,7 @@ export interface ChannelMembers {
 }
 
 /** What each platform's bot uses of the core. */
-export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims'>;
+export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims' | 'speakers'>;
 
 /** What every platform's bot gets from the wiring. */
 export interface BotOptions {
@@ -66,7 +80,12 @@ export interface BotOptions {
   todos: Pick<TodoService, 'setCompleted' | 'edit' | 'add' | 'remove'>;
   /** Re-renders a session's posted results. */
   todosChanged: (sessionId: string) => Promise<void>;
+  /** `/whisper speakers <id>`: makes sure the session's thread asks who spoke. */
+  askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
 }
+
+/** What `/whisper speakers <id>` found: the message posted now, already there, or why there is none. */
+export type WhoSpokeOutcome = 'posted' | 'present' | 'not-found' | 'not-ready' | 'no-speakers' | 'elsewhere';
 
 export interface RunningBot {
   platform: ChatPlatform;

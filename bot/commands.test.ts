@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mayNotChange, parseWhisperCommand } from './commands.js';
+import { parseWhisperCommand } from './commands.js';
+import { mayNotChange } from './may-change.js';
 
 const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
 
@@ -12,6 +13,7 @@ describe('/whisper parsing', () => {
     [`delete ${id.toUpperCase()}`, { kind: 'delete', sessionId: id }],
     [`cancel ${id}`, { kind: 'cancel', sessionId: id }],
     [`retry ${id}`, { kind: 'retry', sessionId: id }],
+    [`speakers ${id}`, { kind: 'speakers', sessionId: id }],
     ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
     ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
     ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
@@ -24,6 +26,7 @@ describe('/whisper parsing', () => {
     ['delete not-an-id', /delete <id>/],
     ['cancel', /cancel <id>/],
     ['retry', /retry <id>/],
+    ['speakers', /speakers <id>/],
     ['list extra', /no arguments/],
     ['ftp://example.com/a.mp4', /don't know/],
     ['transcribe please', /don't know `transcribe`/],

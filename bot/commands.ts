@@ -1,9 +1,10 @@
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { Session } from '../core/domain/session.js';
 import type { CancelResult, DeleteResult, RetryResult, SessionService } from '../core/sessions/session.service.js';
+import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import type { ChannelMembers } from './chat-platform.js';
-import { mayRetry } from './may-change.js';
+import { mayNotChange, mayRetry } from './may-change.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
 export type WhisperCommand =
@@ -14,6 +15,7 @@ export type WhisperCommand =
   | { kind: 'cancel'; sessionId: string }
   | { kind: 'retry'; sessionId: string }
   | { kind: 'delete'; sessionId: string }
+  | { kind: 'speakers'; sessionId: string }
   | { kind: 'invalid'; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,6 +29,7 @@ export const HELP_TEXT = [
   '• `/whisper cancel <id>`: stop processing a recording',
   '• `/whisper retry <id>`: try a failed recording again, from what it stored',
   '• `/whisper delete <id>`: delete a recording and everything made from it',
+  "• `/whisper speakers <id>`: ask in the recording's thread who spoke, to name the speakers",
 ].join('\n');
 
 /** Slack wraps links as `<https://…>` or `<https://…|label>`; people paste them bare. */
@@ -41,7 +44,7 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   if (!first || first.toLowerCase() === 'help') return { kind: 'help' };
   const verb = first.toLowerCase();
   if (verb === 'list') return rest.length || second ? { kind: 'invalid', reason: '`list` takes no arguments.' } : { kind: 'list' };
-  if (verb === 'status' || verb === 'cancel' || verb === 'retry' || verb === 'delete') {
+  if (verb === 'status' || verb === 'cancel' || verb === 'retry' || verb === 'delete' || verb === 'speakers') {
     if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
     return { kind: verb, sessionId: second.toLowerCase() };
   }
@@ -79,9 +82,11 @@ export interface CommandContext {
   formatLink: LinkFormatter;
   /** Makes user text (a file name, an error) literal in the platform's markup. */
   escapeText: (text: string) => string;
+  /** Makes sure the recording's thread asks who spoke (the thread notifier's askWhoSpoke). */
+  askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
 }
 
-/** Answers the commands that need no thread: help, list, status, cancel, retry, delete. The reply is for the user alone. */
+/** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers. The reply is for the user alone. */
 export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
   switch (cmd.kind) {
     case 'help':
@@ -102,20 +107,30 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, mayRetry(ctx, ctx.user, () => Promise.resolve(ctx.isAdmin))), ctx.escapeText);
     case 'delete':
       return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
+    case 'speakers':
+      return whoSpokeReply(cmd.sessionId, await ctx.askWhoSpoke(cmd.sessionId));
+  }
+}
+
+function whoSpokeReply(id: string, outcome: WhoSpokeOutcome): string {
+  switch (outcome) {
+    case 'not-found':
+      return noSuchRecording(id);
+    case 'elsewhere':
+      return `\`${id}\` was not shared in this chat: name its speakers on its status page or with the CLI.`;
+    case 'not-ready':
+      return `\`${id}\` has no results yet: its thread asks who spoke when they are ready.`;
+    case 'no-speakers':
+      return `The transcript of \`${id}\` does not tell speakers apart, so there are none to name.`;
+    case 'present':
+      return `The thread of \`${id}\` already asks who spoke: pick the people there.`;
+    case 'posted':
+      return `I asked who spoke in the thread of \`${id}\`.`;
   }
 }
 
 const noSuchRecording = (id: string) => `No recording \`${id}\`.`;
 const onlyTheSharer = (verb: string) => `Only the person who shared this recording, or an admin, can ${verb} it.`;
-
-/**
- * The refusal of a chat action that changes a recording's notes (retry, todo edits, regenerating, naming
- * speakers) to someone mayChange turned away, for that person alone.
- */
-export function mayNotChange(session: Pick<Session, 'origin'>): string {
-  const { channelId } = session.origin;
-  return `Only the person who shared this recording and the members of ${channelId ? `<#${channelId}>` : 'its channel'} can change its notes.`;
-}
 
 const recordingName = (s: Session, escapeText: CommandContext['escapeText']) => escapeText(s.filename ?? 'recording');
 

@@ -52,6 +52,9 @@ class RecordingPlatform implements ChatPlatform {
     this.updates.push(view);
     return this.refs;
   }
+  async memberName() {
+    return null; // no speaker is linked in these sessions
+  }
 }
 
 async function slackSession(): Promise<Session> {
@@ -83,7 +86,9 @@ function notifier(platform: ChatPlatform) {
     platforms: [platform],
     sessions,
     bus,
-    results: async (id) => ({ transcript: null, speakers: {}, ...notes(id) }),
+    results: async (id) => ({ transcript: null, speakers: {}, members: {}, ...notes(id) }),
+    // Without a transcript there is no "Who spoke?" message, and no linked member to follow.
+    speakers: { suggestions: () => Promise.reject(new Error('not asked')), refreshMemberNames: () => Promise.reject(new Error('not asked')) },
     linkFor: (id) => `http://localhost:8080/s/${id}?t=token`,
     log,
     minIntervalMs: 100,

@@ -1,11 +1,13 @@
 import type { SessionsRepository } from '../core/db/sessions.repository.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
-import { withNamedSpeakers } from '../core/domain/speaker-name.js';
+import { speakerSamples, todoMembers } from '../core/domain/speaker-members.js';
+import { profileSpeakerName, withNamedSpeakers } from '../core/domain/speaker-name.js';
 import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
-import type { ChatPlatform, ResultsView } from './chat-platform.js';
+import type { SpeakersService } from '../core/sessions/speakers.service.js';
+import type { ChatPlatform, ResultsView, WhoSpokeOutcome } from './chat-platform.js';
 import { statusView } from './render.js';
 
 export interface ThreadNotifierDeps {
@@ -13,6 +15,8 @@ export interface ThreadNotifierDeps {
   sessions: SessionsRepository;
   bus: ProgressBus;
   results: (sessionId: string) => Promise<SessionResults>;
+  /** Suggestions for the "Who spoke?" message, and linked members' names kept as their profiles say. */
+  speakers: Pick<SpeakersService, 'suggestions' | 'refreshMemberNames'>;
   /** The signed status-page link of a session, or null when the page is not configured. */
   linkFor: (sessionId: string) => string | null;
   log: Logger;
@@ -97,12 +101,31 @@ export class ThreadNotifier {
     return next;
   }
 
+  /**
+   * `/whisper speakers <id>`: the thread of results posted before the "Who spoke?" message existed gets it
+   * now (its ref joins the results', so re-renders keep it current); a thread that has it is left alone.
+   */
+  async askWhoSpoke(sessionId: string): Promise<WhoSpokeOutcome> {
+    const session = await this.deps.sessions.get(sessionId);
+    if (!session) return 'not-found';
+    const platform = this.platforms.get(session.origin.platform);
+    if (!platform) return 'elsewhere';
+    if (session.resultsMessageRefs.length === 0) return 'not-ready'; // it comes with the results
+    const { view } = await this.resultsView(session, platform);
+    if (!view.whoSpoke) return 'no-speakers';
+    // Re-rendering posts the messages the thread lacks, and returns the refs of all of them.
+    const refs = await platform.updateResults(session, view);
+    if (refs.length === session.resultsMessageRefs.length) return 'present';
+    await this.deps.sessions.setResultsMessages(session.id, refs);
+    return 'posted';
+  }
+
   private async rerender(sessionId: string): Promise<void> {
     const session = await this.deps.sessions.get(sessionId);
     if (!session || session.resultsMessageRefs.length === 0) return;
     const platform = this.platforms.get(session.origin.platform);
     if (!platform) return;
-    const { view, shown } = await this.resultsView(session);
+    const { view, shown } = await this.resultsView(session, platform);
     if (this.shownTodos.get(sessionId) === shown) return;
     const refs = await platform.updateResults(session, view);
     if (refs.join() !== session.resultsMessageRefs.join()) await this.deps.sessions.setResultsMessages(sessionId, refs);
@@ -132,7 +155,7 @@ export class ThreadNotifier {
     const { sessions, log } = this.deps;
     if (!(await sessions.claimResultsPost(session.id))) return;
     try {
-      const { view, shown } = await this.resultsView(session);
+      const { view, shown } = await this.resultsView(session, platform);
       const refs = await platform.postResults(session, view);
       await sessions.setResultsMessages(session.id, refs);
       this.remember(session.id, shown);
@@ -143,12 +166,42 @@ export class ThreadNotifier {
     }
   }
 
-  /** The results as the messages show them (names applied), and what of them changes: the todos (ticks, edits, additions, removals) and names. */
-  private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
-    const { summary, todos, speakers } = await this.deps.results(session.id);
+  /**
+   * The results as the messages show them (names applied, linked owners as mentions, the "Who spoke?"
+   * message), and what of them changes: the todos (ticks, edits, additions, removals), names and links.
+   */
+  private async resultsView(session: Session, platform: ChatPlatform): Promise<{ view: ResultsView; shown: string }> {
+    const { summary, todos, transcript, members, ...results } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
-    const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
+    const speakers = await this.followProfiles(session, platform, results.speakers, members);
+    const samples = transcript ? speakerSamples(transcript, speakers, members) : [];
+    const view: ResultsView = {
+      ...withNamedSpeakers(summary, todos, speakers),
+      link: this.deps.linkFor(session.id),
+      owners: todoMembers(todos, members),
+      whoSpoke: samples.length > 0 ? { speakers: samples, suggestions: await this.deps.speakers.suggestions(session.id) } : null,
+    };
     const todosShown = todos.todos.map((t) => [t.id, t.completed, t.task, t.assignee, t.due, t.due_date, t.priority]);
-    return { view, shown: JSON.stringify([todosShown, speakers]) };
+    return { view, shown: JSON.stringify([todosShown, speakers, members]) };
+  }
+
+  /**
+   * Linked speakers' names as their chat profiles say now: a changed one is saved and announced (the
+   * re-render that causes finds them unchanged, so it ends there). A profile that cannot be read keeps the name.
+   */
+  private async followProfiles(session: Session, platform: ChatPlatform, speakers: SessionResults['speakers'], members: SessionResults['members']): Promise<SessionResults['speakers']> {
+    const profiles = await Promise.all(
+      Object.entries(members).map(async ([label, memberId]) => {
+        const name = await platform.memberName(session.origin.workspaceId, memberId).catch((err: unknown) => {
+          this.deps.log.warn({ err, sessionId: session.id }, 'member profile not read; the name stays');
+          return null;
+        });
+        // Compared as it would be saved, so a name that only differs in what saving cleans asks for nothing.
+        const fresh = name && profileSpeakerName(name);
+        return fresh && fresh !== speakers[label] ? [{ label, memberId, name: fresh }] : [];
+      }),
+    );
+    const changed = profiles.flat();
+    return changed.length > 0 ? this.deps.speakers.refreshMemberNames(session.id, changed) : speakers;
   }
 }

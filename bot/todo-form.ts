@@ -5,8 +5,7 @@ import { AppError } from '../core/errors.js';
 import type { SessionService } from '../core/sessions/session.service.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { BotOptions } from './chat-platform.js';
-import { mayNotChange } from './commands.js';
-import { mayChange, type ChangeGate } from './may-change.js';
+import { ensureMayChange, type ChangeGate } from './may-change.js';
 
 /** A todo as a chat form shows it and a person sends it back: plain text, the owner as people see it. */
 export interface TodoForm {
@@ -59,9 +58,7 @@ export type TodoChange =
  * (`todosChanged`): Slack wants a form's answer within 3 seconds, before any message edit.
  */
 export async function changeTodo(ctx: ChangeGate & Pick<BotOptions, 'todos'> & { sessions: Pick<SessionService, 'get'> }, change: TodoChange, user: ChatUser, by: string): Promise<Todo> {
-  const session = await ctx.sessions.get(change.sessionId);
-  if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
-  if (!(await mayChange(ctx, session, user))) throw new AppError('NOT_ALLOWED', mayNotChange(session));
+  await ensureMayChange(ctx, change.sessionId, user);
   const { todos } = ctx;
   if (change.kind === 'edit') return todos.edit(change.sessionId, change.todoId, change.fields, by, change.seen);
   if (change.kind === 'add') return todos.add(change.sessionId, change.fields, by);

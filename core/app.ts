@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { ChatEventClaims } from './db/chat-event-claims.repository.js';
 import { openDatabase } from './db/database.js';
 import { JobClaims } from './db/job-claims.repository.js';
+import { MemberNamesRepository } from './db/member-names.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { SpeakerNamesRepository } from './db/speaker-names.repository.js';
@@ -97,7 +98,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   });
   const sessionService = new SessionService({ sessions, users, speakerNames, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
-  const speakers = new SpeakersService({ sessions, names: speakerNames, store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
+  const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
 
   return {
     config,

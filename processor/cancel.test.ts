@@ -41,6 +41,7 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   linkFor: () => null,
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,
+  askWhoSpoke: () => Promise.reject(new Error('cancel never asks who spoke')),
 });
 
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

@@ -9,6 +9,10 @@ import { NO_MENTIONS } from './components/text.js';
 import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
 
 const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
+const guildMemberSchema = z.object({ nick: z.string().nullish(), user: z.object({ username: z.string(), global_name: z.string().nullish() }) });
+
+/** The name a guild shows for a member: their nickname there, else their display name, else their user name. */
+const memberDisplayName = (m: z.infer<typeof guildMemberSchema>): string => m.nick || m.user.global_name || m.user.username;
 
 /** A page of todos the list no longer needs (todos were removed). */
 const NO_MORE_TODOS = { content: '-# The todos are all above.', components: [] };
@@ -60,6 +64,11 @@ export class DiscordPlatform implements ChatPlatform {
     }
     for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);
     return refs;
+  }
+
+  async memberName(guildId: string | null, memberId: string): Promise<string | null> {
+    if (!guildId) return null;
+    return memberDisplayName(guildMemberSchema.parse(await this.rest.get(Routes.guildMember(guildId, memberId))));
   }
 
   /** Posts a message in a channel or thread; it never pings anyone, whatever names it shows. */

@@ -25,6 +25,7 @@ export async function startDiscordBot(deps: ChatBotDeps, options: DiscordBotOpti
     ...options,
     sessions: deps.sessionService,
     members: new DiscordChannelMembers(client),
+    speakers: deps.speakers,
     platform,
     rest: client.rest,
     claims: deps.chatEventClaims,

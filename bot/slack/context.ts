@@ -3,6 +3,7 @@ import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository
 import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
+import type { SpeakersService } from '../../core/sessions/speakers.service.js';
 import type { BotOptions, ChannelMembers } from '../chat-platform.js';
 import type { SlackPlatform } from './slack.platform.js';
 
@@ -11,6 +12,8 @@ export interface SlackContext extends BotOptions {
   sessions: SessionService;
   /** Who is in a session's channel: they may change its notes (bot/may-change.ts). */
   members: ChannelMembers;
+  /** Naming speakers from the "Who spoke?" message. */
+  speakers: SpeakersService;
   platform: SlackPlatform;
   client: webApi.WebClient;
   /** Retried or replayed deliveries start nothing twice. */

@@ -28,6 +28,7 @@ export async function startSlackBot(deps: ChatBotDeps, options: BotOptions): Pro
     ...options,
     sessions: deps.sessionService,
     members: new SlackChannelMembers(app.client),
+    speakers: deps.speakers,
     platform,
     client: app.client,
     claims: deps.chatEventClaims,

@@ -9,6 +9,9 @@ import { formatMessageRef, parseMessageRef, type MessageRef } from './message-re
 import { slackErrorCode } from './slack-error.js';
 
 const postedSchema = z.object({ channel: z.string(), ts: z.string() });
+const profileSchema = z.object({
+  user: z.object({ name: z.string().optional(), real_name: z.string().optional(), profile: z.object({ display_name: z.string().optional(), real_name: z.string().optional() }).optional() }),
+});
 
 /** A results message the list no longer needs (todos were removed). */
 const NO_MORE_TODOS: SlackMessage = { text: 'More todos', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'The todos are all above.' }] }] };
@@ -56,6 +59,12 @@ export class SlackPlatform implements ChatPlatform {
     }
     for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);
     return refs;
+  }
+
+  /** The name people see in Slack: the profile's display name, else the real name, else the user name. */
+  async memberName(_workspaceId: string | null, memberId: string): Promise<string | null> {
+    const { user } = profileSchema.parse(await this.client.users.info({ user: memberId }));
+    return user.profile?.display_name || user.profile?.real_name || user.real_name || user.name || null;
   }
 
   /** Posts a message (blocks, or plain mrkdwn text) in a channel, or in a thread when `threadTs` is given. */

@@ -46,6 +46,23 @@ describe.each(databaseEngines(testConfig))('speaker names on $engine', ({ open }
     expect(await db.knex('speaker_names').where({ session_id: sessionId }).first('named_by')).toEqual({ named_by: null });
   });
 
+  it('keeps a speaker linked to a member until a typed name replaces the link', async () => {
+    await names.save(sessionId, { SPEAKER_00: 'maria.s', SPEAKER_01: 'Ali' }, 'op', at, { SPEAKER_00: 'U0MARIA' });
+    expect(await names.membersOf(sessionId)).toEqual({ SPEAKER_00: 'U0MARIA' });
+    await names.save(sessionId, { SPEAKER_00: 'Maria' }, 'op', at);
+    expect(await names.membersOf(sessionId)).toEqual({});
+    expect(await names.forSession(sessionId)).toEqual({ SPEAKER_00: 'Maria', SPEAKER_01: 'Ali' });
+  });
+
+  it("renames a linked speaker only while the label is still linked to that member", async () => {
+    await names.save(sessionId, { SPEAKER_00: 'maria.s', SPEAKER_01: 'Ali' }, 'op', at, { SPEAKER_00: 'U0MARIA' });
+    expect(await names.renameMember(sessionId, 'SPEAKER_00', 'U0MARIA', 'Maria Silva')).toBe(true);
+    expect(await names.renameMember(sessionId, 'SPEAKER_00', 'U0MARIA', 'Maria Silva')).toBe(false); // unchanged
+    expect(await names.renameMember(sessionId, 'SPEAKER_00', 'U0OTHER', 'Someone')).toBe(false);
+    expect(await names.renameMember(sessionId, 'SPEAKER_01', 'U0MARIA', 'Maria Silva')).toBe(false); // typed, not linked
+    expect(await names.forSession(sessionId)).toEqual({ SPEAKER_00: 'Maria Silva', SPEAKER_01: 'Ali' });
+  });
+
   it('are deleted with their session', async () => {
     const other = await new SessionsRepository(db.knex).create({
       id: randomUUID(),

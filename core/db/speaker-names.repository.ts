@@ -1,10 +1,13 @@
 import type { Knex } from 'knex';
+import type { SpeakerMembers } from '../domain/speaker-members.js';
 import type { SpeakerNames } from '../domain/speaker-name.js';
 
 interface SpeakerNameRow {
   session_id: string;
   label: string;
   name: string;
+  /** The chat member the speaker is linked to; null for a typed name. */
+  member_id: string | null;
   named_by: string | null;
   named_at: Date;
 }
@@ -18,14 +21,32 @@ export class SpeakerNamesRepository {
     return Object.fromEntries(rows.map((r) => [r.label, r.name]));
   }
 
-  /** Saves several names at once: a name replaces the label's previous one, null removes it. */
-  async save(sessionId: string, names: Readonly<Record<string, string | null>>, by: string | null, at: Date): Promise<void> {
+  /** The speakers linked to chat members, by label. */
+  async membersOf(sessionId: string): Promise<SpeakerMembers> {
+    const rows = await this.knex<SpeakerNameRow>('speaker_names').where({ session_id: sessionId }).whereNotNull('member_id').orderBy('label').select('label', 'member_id');
+    return Object.fromEntries(rows.map((r) => [r.label, r.member_id!]));
+  }
+
+  /**
+   * Saves several names at once: a name replaces the label's previous one, null removes it. A label in
+   * `members` is linked to that member; any other name saved is a typed one (a link it had is dropped).
+   */
+  async save(sessionId: string, names: Readonly<Record<string, string | null>>, by: string | null, at: Date, members: SpeakerMembers = {}): Promise<void> {
     const entries = Object.entries(names);
-    const named = entries.flatMap(([label, name]) => (name === null ? [] : [{ session_id: sessionId, label, name, named_by: by, named_at: at }]));
+    const named = entries.flatMap(([label, name]) => (name === null ? [] : [{ session_id: sessionId, label, name, member_id: members[label] ?? null, named_by: by, named_at: at }]));
     const cleared = entries.filter(([, name]) => name === null).map(([label]) => label);
     await this.knex.transaction(async (trx) => {
-      if (named.length > 0) await trx<SpeakerNameRow>('speaker_names').insert(named).onConflict(['session_id', 'label']).merge(['name', 'named_by', 'named_at']);
+      if (named.length > 0) await trx<SpeakerNameRow>('speaker_names').insert(named).onConflict(['session_id', 'label']).merge(['name', 'member_id', 'named_by', 'named_at']);
       if (cleared.length > 0) await trx<SpeakerNameRow>('speaker_names').where({ session_id: sessionId }).whereIn('label', cleared).delete();
     });
+  }
+
+  /**
+   * A linked speaker's name as their chat profile says now. Only the name changes, and only while the label
+   * is still linked to that member; returns whether a row changed.
+   */
+  async renameMember(sessionId: string, label: string, memberId: string, name: string): Promise<boolean> {
+    const changed = await this.knex<SpeakerNameRow>('speaker_names').where({ session_id: sessionId, label, member_id: memberId }).whereNot({ name }).update({ name });
+    return changed > 0;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanSpeakerName, speakerName, speakerNameTooLong, withSpeakerNames } from './speaker-name.js';
+import { cleanSpeakerName, profileSpeakerName, speakerName, speakerNameTooLong, withSpeakerNames } from './speaker-name.js';
 
 describe('speaker names', () => {
   it('show the given name, else "Speaker n" for a label, else what the LLM wrote', () => {
@@ -20,5 +20,11 @@ describe('speaker names', () => {
     expect(cleanSpeakerName(null)).toBeNull();
     expect(speakerNameTooLong('😀'.repeat(60))).toBe(false);
     expect(speakerNameTooLong('x'.repeat(61))).toBe(true);
+  });
+
+  it('take a chat profile name cleaned and cut, not refused, when it is too long', () => {
+    expect(profileSpeakerName(' Anna\u202e K ')).toBe('Anna K');
+    expect(profileSpeakerName('é'.repeat(70))).toBe('é'.repeat(60));
+    expect(profileSpeakerName('\u200b')).toBeNull();
   });
 });

@@ -32,6 +32,15 @@ export function cleanSpeakerName(raw: string | null): string | null {
   return (raw === null ? '' : singleLine(raw)) || null;
 }
 
+/**
+ * A chat member's profile name as a speaker's name: cleaned, and cut to MAX_SPEAKER_NAME rather than refused
+ * (nobody typed it here, and the member link says who it is); null when nothing is left.
+ */
+export function profileSpeakerName(raw: string): string | null {
+  const clean = cleanSpeakerName(raw);
+  return clean && Array.from(clean).slice(0, MAX_SPEAKER_NAME).join('');
+}
+
 /** Longer than MAX_SPEAKER_NAME is refused rather than cut: a cut name could name someone else. */
 export const speakerNameTooLong = (name: string): boolean => Array.from(name).length > MAX_SPEAKER_NAME;
 

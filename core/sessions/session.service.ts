@@ -5,6 +5,7 @@ import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
 import { receivingMessage } from '../domain/progress-text.js';
+import type { SpeakerMembers } from '../domain/speaker-members.js';
 import type { SpeakerNames } from '../domain/speaker-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, SessionStatus, TranscriptionOptions } from '../domain/session.js';
@@ -48,6 +49,8 @@ export interface SessionResults {
   summary: SummaryDocument | null;
   /** The names given to the speakers; the documents keep their labels, renderers apply these (speakerName). */
   speakers: SpeakerNames;
+  /** The speakers linked to chat members: chat renders their todos as mentions (todoMembers). */
+  members: SpeakerMembers;
 }
 
 export type CancelResult =
@@ -191,17 +194,19 @@ export class SessionService {
   /** The stored results; each is null until its stage has finished. */
   async results(id: string): Promise<SessionResults> {
     const { store, layout } = this.deps;
-    const [transcript, todos, summary, speakers] = await Promise.all([
+    const [transcript, todos, summary, speakers, members] = await Promise.all([
       store.getJson(layout.transcript(id)),
       store.getJson(layout.todos(id)),
       store.getJson(layout.summary(id)),
       this.deps.speakerNames.forSession(id),
+      this.deps.speakerNames.membersOf(id),
     ]);
     return {
       transcript: transcript === null ? null : storedTranscriptSchema.parse(transcript),
       todos: todos === null ? null : todosDocumentSchema.parse(todos),
       summary: summary === null ? null : summaryDocumentSchema.parse(summary),
       speakers,
+      members,
     };
   }
 

@@ -7,7 +7,7 @@ import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
-import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
+import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
@@ -51,7 +51,8 @@ async function finished(status: FakeMessage): Promise<FakeMessage[]> {
   await fake.waitFor(() => /✅ Done/.test(status.content), 30_000);
   return fake.waitFor(() => {
     const inThread = messagesIn(status.id); // the thread started from the status message has its id
-    return inThread.length >= 2 && inThread;
+    // The summary, the todos, then "Who spoke?" (the recordings' transcripts tell two speakers apart).
+    return inThread.length >= 3 && inThread;
   });
 }
 
@@ -110,10 +111,10 @@ describe('a video dropped in a channel', () => {
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
     expect(results[0]!.content).toContain('**Summary**');
     expect(results[0]!.content).toContain(todos.summary);
-    const buttons = results.slice(1).flatMap(togglesOf);
+    const buttons = results.slice(1, -1).flatMap(togglesOf);
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
-    expect(results.slice(1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
+    expect(results.slice(1, -1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
     expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo', 'Notes as Markdown']); // in the summary's one row
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
     // The notifier records the results' refs right after posting them.
@@ -262,6 +263,74 @@ describe('a video dropped in a channel', () => {
   });
 });
 
+describe('speakers named from the thread', () => {
+  const annaUser: FakeUser = { id: '200000000000000009', username: 'anna', globalName: 'Anna K' };
+  let anna: FakeMember;
+  let sessionId: string;
+  let page: FakeMessage;
+  let whoSpoke: FakeMessage;
+
+  const contentEdits = (m: FakeMessage, since: number) => fake.calls.slice(since).filter((c) => c.method === 'PATCH' && c.status === 200 && c.path === `/channels/${m.channel_id}/messages/${m.id}`);
+  const selectOf = (m: FakeMessage, label: string) =>
+    (m.components as Array<{ components: Array<{ type: number; custom_id: string; default_values?: Array<{ id: string }> }> }>).flatMap((r) => r.components).find((c) => c.type === 5 && c.custom_id.endsWith(`:${label}`));
+
+  it('asks who spoke with a user select per speaker, after the todos', async () => {
+    anna = fake.addMember(annaUser);
+    const attachment = fake.upload({ name: 'names.mp4', bytes: bot.video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: alice, attachments: [attachment] });
+    const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
+    const status = fake.messages.get((post.response as FakeMessage).id)!;
+    [, page, whoSpoke] = (await finished(status)) as [FakeMessage, FakeMessage, FakeMessage];
+    const session = await until('the results refs', async () => {
+      const s = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }, 50)).find((m) => m.origin.threadRef === status.id);
+      return s && s.resultsMessageRefs.length === 3 ? s : null;
+    });
+    sessionId = session.id;
+    expect(whoSpoke.content).toContain('**Who spoke?**');
+    expect(whoSpoke.content).toContain('Mentioned in the meeting: Anna');
+    expect(whoSpoke.content).toContain("**Speaker 2**\n> Yes, I'll have them by Thursday.");
+    expect(selectOf(whoSpoke, 'SPEAKER_01')).toMatchObject({ custom_id: `wn:speaker:${sessionId}:SPEAKER_01` });
+  });
+
+  it("links a picked member: one edit of the todos message, that member's todo mentioning them, and no new message", async () => {
+    const owned = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos.find((t) => t.assignee === 'SPEAKER_01')!;
+    const since = fake.calls.length;
+    const pick = fake.userSelect({ user: bob, message: whoSpoke, customId: selectOf(whoSpoke, 'SPEAKER_01')!.custom_id, selected: anna });
+    expect(bodyOf(await callbackOf(pick)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time
+
+    const edit = await fake.waitFor(() => contentEdits(page, since)[0]);
+    const line = bodyOf(edit).content.split('\n').findIndex((l) => l.includes(`**${owned.id}.**`));
+    expect(bodyOf(edit).content.split('\n')[line + 1]).toMatch(new RegExp(`👤 <@${annaUser.id}>$`));
+    expect(bodyOf(edit).content.match(/<@\d+>/g)).toEqual([`<@${annaUser.id}>`]); // on that todo only
+    expect((edit.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    // The "Who spoke?" message shows who was chosen, under the name the guild shows for them.
+    await fake.waitFor(() => whoSpoke.content.includes(`**Anna K** · <@${annaUser.id}>`));
+    expect(selectOf(whoSpoke, 'SPEAKER_01')!.default_values).toEqual([{ id: annaUser.id, type: 'user' }]);
+    expect(await core.speakers.members(sessionId)).toEqual({ SPEAKER_01: annaUser.id });
+
+    // A tick after it: its re-render comes after any the naming caused, so the count is final.
+    await core.todos.service.setCompleted(sessionId, '1', true, null);
+    await fake.waitFor(() => page.content.includes('✅ **1.**'));
+    expect(contentEdits(page, since)).toHaveLength(2); // the naming's one edit, then the tick's
+    expect(fake.calls.slice(since).filter((c) => c.method === 'POST' && /\/messages$/.test(c.path))).toEqual([]);
+  });
+
+  it("follows the member's nickname in the guild when the results are rendered again", async () => {
+    anna.nick = 'Anna the PM';
+    await core.todos.service.setCompleted(sessionId, '1', false, null);
+    await fake.waitFor(() => whoSpoke.content.includes(`**Anna the PM** · <@${annaUser.id}>`));
+    expect(await core.speakers.names(sessionId)).toEqual({ SPEAKER_01: 'Anna the PM' });
+    expect(fake.calls.some((c) => c.method === 'GET' && c.path === `/guilds/${fake.guildId}/members/${annaUser.id}`)).toBe(true);
+  });
+
+  it('answers `/whisper action:speakers` privately: the thread already asks who spoke', async () => {
+    const asked = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'speakers' }, { name: 'id', type: 3, value: sessionId }] });
+    const reply = await replyOf(asked, /already asks who spoke: pick the people there/);
+    expect(bodyOf(reply).content).toBe(`The thread of \`${sessionId}\` already asks who spoke: pick the people there.`);
+    expect(messagesIn(page.channel_id)).toHaveLength(3); // nothing posted twice
+  });
+});
+
 describe('a recording whose notes could not be written', () => {
   /** `user` drops a recording while the LLM refuses: it fails, with a Retry button on its status message. */
   async function failedRecording(user: FakeUser, name: string) {
@@ -289,7 +358,7 @@ describe('a recording whose notes could not be written', () => {
     const mayNot = new RegExp(`^Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes\\.$`);
     // Guests are in the server, but an overwrite denies their role the channel.
     const guests = fake.addRole({ name: 'guests', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
-    fake.addMember(carol, [guests]);
+    fake.addMember(carol, { roles: [guests] });
     fake.setOverwrites(fake.channelId, [{ id: guests, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
 
     const byCarol = fake.buttonClick({ user: carol, message: status, customId: retry.custom_id });
@@ -315,7 +384,7 @@ describe('a recording whose notes could not be written', () => {
 
   it('judges a session started inside a thread by the channel the thread is in', async () => {
     const visitors = fake.addRole({ name: 'visitors', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
-    fake.addMember(erin, [visitors]);
+    fake.addMember(erin, { roles: [visitors] });
     fake.setOverwrites(fake.channelId, [{ id: visitors, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
     // A request made inside a thread stays there: the session's channel is the thread. Its upload never finished.
     const inThread = await core.sessions.create({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARKDOWN_ACTION } from '../../bot/slack/blocks/results-messages.js';
+import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../../bot/slack/blocks/speaker-names-modal.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-menu.js';
@@ -10,6 +11,7 @@ import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js'
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+import { buildWebApp } from '../../web/app.js';
 import { replies } from '../fakes/openai-fake.js';
 import type { FakeSlackMessage, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
@@ -119,7 +121,12 @@ describe('a video dropped in a channel', () => {
     const post = await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('standup.mp4'));
     statusTs = postedTs(post);
     expect(post.args.thread_ts).toBeUndefined(); // the status message is the root of a new thread
-    const [reply, ...more] = [...(await finished(statusTs))];
+    await finished(statusTs);
+    // The results, then "Who spoke?" (see 'speakers named from the thread'), and nothing else.
+    const [reply, whoSpoke, ...more] = await fake.waitFor(() => {
+      const replies = fake.threadOf(fake.channelId, statusTs);
+      return replies.length >= 2 && replies;
+    });
     expect(more).toEqual([]);
     results = reply!;
 
@@ -130,7 +137,7 @@ describe('a video dropped in a channel', () => {
     // The notifier records the results' refs right after posting them.
     const session = await until('the results refs to be stored', async () => {
       const [s] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
-      return s && s.resultsMessageRefs.length > 0 ? s : null;
+      return s && s.resultsMessageRefs.length === 2 ? s : null;
     });
     sessionId = session.id;
     expect(session).toMatchObject({
@@ -138,7 +145,7 @@ describe('a video dropped in a channel', () => {
       filename: 'standup.mp4',
       origin: { platform: 'slack', workspaceId: fake.teamId, channelId: fake.channelId, threadRef: statusTs, statusMessageRef: `${fake.channelId}:${statusTs}` },
       timeZone: 'Asia/Tokyo', // users.info: due dates are read in the person's zone
-      resultsMessageRefs: [`${fake.channelId}:${results.ts}`],
+      resultsMessageRefs: [`${fake.channelId}:${results.ts}`, `${fake.channelId}:${whoSpoke!.ts}`],
     });
 
     // The status message moved forward in place: progress bars, then done with the status-page button.
@@ -319,6 +326,165 @@ describe('a video dropped in a channel', () => {
     const markdown = await fake.button({ user: bob, message: results, actionId: MARKDOWN_ACTION });
     expect((await responseTo(markdown.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: '❌ This meeting no longer exists.' });
     expect(fake.calls.filter((c) => c.method.startsWith('files.'))).toHaveLength(uploadsBefore);
+  });
+});
+
+describe('speakers named from the thread', () => {
+  let anna: FakeSlackUser;
+  let first: Meeting;
+
+  beforeAll(() => {
+    anna = fake.addUser({ id: 'U0ANNA', name: 'anna', displayName: 'Anna K' });
+  });
+
+  interface Meeting {
+    sessionId: string;
+    results: FakeSlackMessage;
+    whoSpoke: FakeSlackMessage;
+  }
+
+  /** A recording dropped in the channel, through to its results and its "Who spoke?" message in the thread. */
+  async function meeting(name: string): Promise<Meeting> {
+    const file = fake.uploadFile({ name, mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
+    await fake.fileShare({ user: alice, files: [file] });
+    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes(name)));
+    await finished(statusTs);
+    const [results, whoSpoke] = await fake.waitFor(() => {
+      const replies = fake.threadOf(fake.channelId, statusTs);
+      return replies.length >= 2 && replies;
+    });
+    const session = await until('the results refs', async () => {
+      const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id }, 50);
+      const s = mine.find((m) => m.origin.threadRef === statusTs);
+      return s && s.resultsMessageRefs.length === 2 ? s : null;
+    });
+    expect(session.resultsMessageRefs).toEqual([`${fake.channelId}:${results!.ts}`, `${fake.channelId}:${whoSpoke!.ts}`]);
+    return { sessionId: session.id, results: results!, whoSpoke: whoSpoke! };
+  }
+
+  const resultsEdits = (m: Meeting, since: number) => fake.calls.slice(since).filter((c) => c.method === 'chat.update' && c.args.ts === m.results.ts && c.status === 200);
+  /** The option of a todo checkbox, as the results message shows it now. */
+  const todoOption = (m: Meeting, todoId: string) =>
+    (m.results.blocks as Array<{ elements?: Array<{ options?: Array<{ value: string; text: { type: string; text: string }; description: { text: string } }> }> }>)
+      .flatMap((b) => b.elements ?? [])
+      .flatMap((e) => e.options ?? [])
+      .find((o) => o.value === todoId)!;
+
+  it('asks who spoke, with a sample of each speaker, and offers the name the meeting says', async () => {
+    first = await meeting('names.mp4');
+    const text = shown(first.whoSpoke);
+    expect(text).toContain('Mentioned in the meeting: Anna');
+    expect(text).toContain("*Speaker 1*\n> Okay, let's ship the 2 fixes before the demo.");
+    expect(text).toContain("*Speaker 2*\n> Yes, I'll have them by Thursday.");
+    // "Anna, can you write the release notes?": the todo's owner is the name said, offered to every speaker.
+    const todos = await storedTodos(first.sessionId);
+    expect(todos.todos.map((t) => t.assignee)).toEqual(['Anna', 'SPEAKER_01']);
+
+    await fake.button({ user: bob, message: first.whoSpoke, actionId: 'wn-speaker-suggest:n0', blockId: `wn-speaker:${first.sessionId}:SPEAKER_01:s` });
+    await fake.waitFor(() => todoOption(first, '2').description.text.endsWith('👤 Anna'));
+    expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_01: 'Anna' });
+  });
+
+  it('refuses a speaker pick and a todo removal to someone outside the channel, to them alone, changing nothing', async () => {
+    const mayNot = `❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+    const since = fake.calls.length;
+    const names = await core.speakers.names(first.sessionId);
+    const pick = await fake.usersSelect({ user: carol, message: first.whoSpoke, blockId: `wn-speaker:${first.sessionId}:SPEAKER_01`, selected: carol });
+    expect((await responseTo(pick.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(await core.speakers.names(first.sessionId)).toEqual(names);
+
+    const todo = (await storedTodos(first.sessionId)).todos[0]!;
+    const removal = await fake.overflow({ user: carol, message: first.results, blockId: checkboxesOf(first.results)[0]!.blockId, actionId: TODO_MENU_ACTION, value: `remove:${todo.id}` });
+    expect((await responseTo(removal.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect((await storedTodos(first.sessionId)).todos[0]).toEqual(todo);
+    expect(fake.calls.slice(since).filter((c) => c.method === 'chat.update' || c.method === 'chat.postMessage')).toEqual([]);
+  });
+
+  it('links a picked member: one edit of the results message, the todo mentioning them, and no new message', async () => {
+    const owned = (await storedTodos(first.sessionId)).todos.find((t) => t.assignee === 'SPEAKER_01')!;
+    const since = fake.calls.length;
+    const pick = await fake.usersSelect({ user: bob, message: first.whoSpoke, blockId: `wn-speaker:${first.sessionId}:SPEAKER_01`, selected: anna });
+    expect(pick).toMatchObject({ status: 200, body: '' }); // acknowledged at once
+
+    const edit = await fake.waitFor(() => resultsEdits(first, since)[0]);
+    expect(JSON.stringify(edit.args.blocks)).toContain('<@U0ANNA>');
+    expect(todoOption(first, owned.id).text).toEqual({ type: 'mrkdwn', text: `${owned.id}. ${owned.task} · 👤 <@U0ANNA>`, verbatim: true });
+    expect(todoOption(first, '1').text.text).not.toContain('<@'); // Anna (the name said) owns todo 1: no member was picked for it
+    // The "Who spoke?" message shows who was chosen.
+    await fake.waitFor(() => shown(first.whoSpoke).includes('*Anna K* · <@U0ANNA>'));
+    expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_01: 'Anna K' }); // the profile's display name
+    expect(await core.speakers.members(first.sessionId)).toEqual({ SPEAKER_01: 'U0ANNA' });
+
+    // A tick after it: its re-render comes after any the naming caused, so the count is final.
+    await core.todos.service.setCompleted(first.sessionId, '1', true, null);
+    await fake.waitFor(() => checkboxesOf(first.results)[0]!.ticked.includes('1'));
+    expect(resultsEdits(first, since)).toHaveLength(2); // the naming's one edit, then the tick's
+    expect(fake.calls.slice(since).filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.postEphemeral')).toEqual([]);
+  });
+
+  it("follows the member's profile: a new display name shows in the thread and on the status page after the next render", async () => {
+    anna.displayName = 'Anna Karlsson';
+    await core.todos.service.setCompleted(first.sessionId, '1', false, null);
+    await fake.waitFor(() => shown(first.whoSpoke).includes('*Anna Karlsson* · <@U0ANNA>'));
+    expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_01: 'Anna Karlsson' });
+
+    const web = buildWebApp(core, { linkSecret: bot.h.config.web.linkSecret! });
+    try {
+      const link = new URL(statusPageUrl(bot.h.config.web.publicBaseUrl, first.sessionId, bot.h.config.web.linkSecret!));
+      const page = await web.inject({ url: link.pathname + link.search });
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('data-speaker="SPEAKER_01" data-unnamed="Speaker 2">Anna Karlsson</span>');
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('takes typed names from a modal: a guest gets a name, a linked speaker left empty stays linked, a refusal shows by the field', async () => {
+    await fake.button({ user: bob, message: first.whoSpoke, actionId: TYPE_NAMES_ACTION });
+    const modal = await fake.waitFor(() => fake.views.find((v) => v.view.private_metadata === first.sessionId));
+    expect(modal.view.callback_id).toBe(NAMES_VIEW);
+    expect(modal.view.blocks.map((b) => [b.block_id, b.element?.initial_value])).toEqual([
+      ['SPEAKER_00', undefined],
+      ['SPEAKER_01', undefined], // linked: its name is the member's, not typed
+    ]);
+
+    const refused = await fake.viewSubmission({ user: bob, view: modal, values: { SPEAKER_00: 'O'.repeat(61) } });
+    expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { SPEAKER_00: 'The name for Speaker 1 is too long: at most 60 characters.' } });
+
+    const saved = await fake.viewSubmission({ user: bob, view: modal, values: { SPEAKER_00: 'Ole (guest)' } });
+    expect(saved).toMatchObject({ status: 200, body: '' });
+    expect(await core.speakers.names(first.sessionId)).toEqual({ SPEAKER_00: 'Ole (guest)', SPEAKER_01: 'Anna Karlsson' });
+    expect(await core.speakers.members(first.sessionId)).toEqual({ SPEAKER_01: 'U0ANNA' });
+    await fake.waitFor(() => shown(first.whoSpoke).includes('*Ole (guest)*'));
+  });
+
+  it('suggests the same member in the next meeting in this channel, applied only when someone clicks it', async () => {
+    const second = await meeting('names-again.mp4');
+    expect(shown(second.whoSpoke)).toContain('Anna was <@U0ANNA> here before.');
+    expect(await core.speakers.names(second.sessionId)).toEqual({});
+    expect(JSON.stringify(second.results.blocks)).not.toContain('<@U0ANNA>');
+
+    const since = fake.calls.length;
+    await fake.button({ user: bob, message: second.whoSpoke, actionId: 'wn-speaker-suggest:m0', blockId: `wn-speaker:${second.sessionId}:SPEAKER_01:s` });
+    await fake.waitFor(() => resultsEdits(second, since).find((c) => JSON.stringify(c.args.blocks).includes('<@U0ANNA>')));
+    expect(await core.speakers.members(second.sessionId)).toEqual({ SPEAKER_01: 'U0ANNA' });
+    expect(await core.speakers.names(second.sessionId)).toEqual({ SPEAKER_01: 'Anna Karlsson' });
+  });
+
+  it('asks who spoke on `/whisper speakers <id>` in a thread whose results came before the question, once', async () => {
+    const [resultsRef] = (await core.sessionService.get(first.sessionId))!.resultsMessageRefs;
+    await core.sessions.setResultsMessages(first.sessionId, [resultsRef!]); // as results posted before "Who spoke?" are stored
+    const since = fake.calls.length;
+    const asked = await fake.slashCommand({ user: bob, text: `speakers ${first.sessionId}` });
+    await responseTo(asked.responseId, /^I asked who spoke in the thread of/);
+    const post = fake.calls.slice(since).find(isPost)!;
+    expect(post.args.thread_ts).toBe(first.results.thread_ts);
+    expect(shown(post.args)).toContain('*Anna Karlsson* · <@U0ANNA>');
+    expect((await core.sessionService.get(first.sessionId))!.resultsMessageRefs).toEqual([resultsRef, `${fake.channelId}:${postedTs(post)}`]);
+
+    const again = await fake.slashCommand({ user: bob, text: `speakers ${first.sessionId}` });
+    await responseTo(again.responseId, /already asks who spoke: pick the people there/);
+    expect(fake.calls.slice(since).filter(isPost)).toHaveLength(1);
   });
 });
 

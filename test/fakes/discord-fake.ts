@@ -34,6 +34,16 @@ export interface RecordedCall {
 export interface FakeUser {
   id: string;
   username: string;
+  /** The user's display name (`global_name`); null when none was set. */
+  globalName?: string;
+}
+
+/** A member of the fake's guild (GET /guilds/{guild}/members/{user}); change `nick` to play a profile edit. */
+export interface FakeMember {
+  user: FakeUser;
+  nick: string | null;
+  /** Role ids besides @everyone. */
+  roles: string[];
 }
 
 export interface FakeMessage {
@@ -79,13 +89,15 @@ export interface DiscordFake {
   slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint; channelId?: string }): FakeInteraction;
   /** A new role of the server with these permissions; returns its id. */
   addRole(r: { name: string; permissions: bigint }): string;
-  /** Makes the person a member of the server with these roles (besides @everyone), or sets their roles. */
-  addMember(user: FakeUser, roles?: string[]): void;
+  /** Makes the person a member of the server with these roles (besides @everyone) and nickname, or sets them; GET guild member and select menus report them. */
+  addMember(user: FakeUser, m?: { roles?: string[]; nick?: string | null }): FakeMember;
   /** Replaces a channel's permission overwrites. */
   setOverwrites(channelId: string, overwrites: FakeOverwrite[]): void;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
   /** The person submits a modal the bot showed (callback type 9): `values` by text input custom id. */
   modalSubmit(i: { user: FakeUser; customId: string; values: Record<string, string> }): FakeInteraction;
+  /** A person picks `selected` in the user select menu (component type 5) `customId` of a message. */
+  userSelect(i: { user: FakeUser; message: FakeMessage; customId: string; selected: FakeMember }): FakeInteraction;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
   reconnect(how: 'op7' | 'close'): void;
   /** Waits until a recorded call satisfies `match`; returns it. */
@@ -190,7 +202,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   let base = '';
   let wsBase = '';
 
-  const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: null, avatar: null, bot: u.id === bot.id });
+  const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: u.globalName ?? null, avatar: null, bot: u.id === bot.id });
   const roleObject = (id: string, name: string, permissions: bigint, position: number) => ({ id, name, permissions: String(permissions), position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 });
   // @everyone has the server's id; everyone may view and post unless an overwrite says otherwise.
   const roles = [roleObject(guildId, '@everyone', PERMISSIONS.viewChannel | PERMISSIONS.sendMessages, 0)];
@@ -200,8 +212,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   ]);
   /** Threads started from messages, by id (the message's), with the channel they are in. */
   const threads = new Map<string, Record<string, unknown>>();
-  /** The server's members: their user and their roles besides @everyone. */
-  const members = new Map<string, { user: FakeUser; roles: string[] }>();
+  /** The server's members: their user, nickname and roles besides @everyone. */
+  const members = new Map<string, FakeMember>();
   const joinedAt = new Date().toISOString();
 
   const channelObject = (id: string) => {
@@ -211,10 +223,12 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   };
   /** The person as a member of the server (joining it on first sight: they posted or clicked there). */
   const memberObject = (user: FakeUser) => {
-    const member = members.get(user.id) ?? { user, roles: [] };
+    const member = members.get(user.id) ?? { user, nick: null, roles: [] };
     members.set(user.id, member);
-    return { user: userObject(user), roles: member.roles, nick: null, avatar: null, joined_at: joinedAt, premium_since: null, deaf: false, mute: false, flags: 0, pending: false, communication_disabled_until: null };
+    return { user: userObject(user), ...memberFields(member) };
   };
+  /** A guild member object without its user, as `resolved.members` carries it. */
+  const memberFields = (m: FakeMember) => ({ roles: m.roles, nick: m.nick, avatar: null, joined_at: joinedAt, premium_since: null, deaf: false, mute: false, flags: 0, pending: false, communication_disabled_until: null });
 
   function messageObject(channel: string, author: FakeUser, body: Record<string, unknown>, attachments: DiscordAttachment[] = []): FakeMessage {
     return {
@@ -522,8 +536,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       dispatch('GUILD_ROLE_CREATE', { guild_id: guildId, role });
       return role.id;
     },
-    addMember(user, memberRoles = []) {
-      members.set(user.id, { user, roles: memberRoles });
+    addMember(user, { roles: memberRoles = [], nick = null } = {}) {
+      const member = { user, nick, roles: memberRoles };
+      members.set(user.id, member);
+      return member;
     },
     setOverwrites(channel, overwrites) {
       channels.get(channel)!.overwrites = overwrites;
@@ -535,6 +551,16 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     modalSubmit({ user, customId, values }) {
       const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
       return interaction(5, user, { custom_id: customId, components }, {}, PERMISSIONS.sendMessages);
+    },
+    userSelect({ user, message, customId, selected }) {
+      const id = selected.user.id;
+      const data = {
+        custom_id: customId,
+        component_type: 5,
+        values: [id],
+        resolved: { users: { [id]: userObject(selected.user) }, members: { [id]: { ...memberFields(selected), permissions: String(PERMISSIONS.sendMessages) } } },
+      };
+      return interaction(3, user, data, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
     },
     reconnect(how) {
       const ws = socket;

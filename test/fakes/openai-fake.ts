@@ -295,6 +295,8 @@ export const replies = {
 const LINE = /^\[(\d+)\] (\d+:\d{2}:\d{2}) (?:(\S+): )?(.*)$/;
 const ASKS_OR_COMMITS = /\b(can you|could you|please|i['’]ll|i will|we need to|will)\b/i;
 const SELF = /\b(i['’]ll|i will)\b/i;
+/** "Anna, can you…": the person asked is the owner, as a model names them. */
+const ADDRESSED = /^([A-Z][a-z]+), (?:can you|could you|please)\b/;
 const DUE = /\bby (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|next week|end of \w+)\b/i;
 
 interface FakeTodo {
@@ -336,7 +338,7 @@ function notesAnswer(request: ChatRequest) {
       todos.push({
         task: taskFrom(sentence),
         priority: /\b(urgent|asap|today|immediately)\b/i.test(sentence) ? 'high' : 'medium',
-        assignee: SELF.test(sentence) ? line.speaker : null,
+        assignee: SELF.test(sentence) ? line.speaker : (ADDRESSED.exec(sentence)?.[1] ?? null),
         due: DUE.exec(sentence)?.[1] ?? null,
         context: `Said at ${line.time}${line.speaker ? ` by ${line.speaker}` : ''}.`,
         segments: [line.id],

@@ -9,7 +9,8 @@ import { closeServer, readBody } from '../helpers/http.js';
  * answered in Slack's documented shapes (`{ok: true, …}` / `{ok: false, error}`), every call recorded,
  * channel members listed in cursor pages (shorter than asked, as Slack may answer, so every listing pages),
  * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
- * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
+ * modals the bot opens (views.open); and the way in: slash commands, events, block actions and view
+ * submissions, either POSTed to the bot's `/slack/events`
  * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
  * hands out this server's WebSocket), sent as envelopes whose acks are awaited. Modals: `views.open` checks the
  * trigger (once, within 3 s) and the view as Slack does, and a test submits an opened view (`view_submission`).
@@ -35,6 +36,8 @@ export interface FakeSlackUser {
   tz?: string;
   /** The channels the person is a member of; the channel the bot is in when not given. */
   channels?: string[];
+  /** The profile's display name (users.info `user.profile.display_name`; Slack sends '' when none was set). Change it to play a profile edit. */
+  displayName?: string;
 }
 
 export interface FakeSlackMessage {
@@ -66,7 +69,7 @@ export interface FakeSlackView {
   id: string;
   /** Who it was opened for: the person whose click issued the trigger. */
   user: FakeSlackUser;
-  view: { callback_id?: string; private_metadata?: string; title: { text: string }; blocks: Array<{ type: string; block_id?: string; element?: { type: string; action_id: string; options?: unknown[] } }> };
+  view: { callback_id?: string; private_metadata?: string; title: { text: string }; blocks: Array<{ type: string; block_id?: string; element?: { type: string; action_id: string; options?: unknown[]; initial_value?: string } }> };
 }
 
 /** What the bot answered: the HTTP response to a POST, or the ack of a Socket Mode envelope. */
@@ -126,16 +129,19 @@ export interface SlackFake {
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery & { responseId: string }>;
-  /** A click on the button of a message whose action id is `actionId`; `responseId` names the action's response URL. */
-  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery & { responseId: string }>;
+  /** A click on the button of a message whose action id is `actionId` (in block `blockId`, when several blocks have one); `responseId` names the action's response URL. */
+  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string; blockId?: string }): Promise<Delivery & { responseId: string }>;
   overflow(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; value: string }): Promise<Delivery & { responseId: string }>;
   /** Modals opened (`views.open`), oldest first. */
   views: FakeSlackView[];
   /**
    * The person submits an opened modal: `values` by input block id, a text for a plain_text_input, an
-   * option's value for a static_select. The delivery's body is the bot's answer (`response_action` …).
+   * option's value for a static_select; a text field left out is sent as it was shown (its initial value). `user`
+   * submits a modal opened for someone else. The delivery's body is the bot's answer (`response_action` …).
    */
-  viewSubmission(s: { view: FakeSlackView; values: Record<string, string> }): Promise<Delivery>;
+  viewSubmission(s: { view: FakeSlackView; values: Record<string, string>; user?: FakeSlackUser }): Promise<Delivery>;
+  /** A person picks `selected` in the users_select of block `blockId` of a message. */
+  usersSelect(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; selected: FakeSlackUser }): Promise<Delivery & { responseId: string }>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -292,6 +298,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     calls: [],
     messages: new Map(),
     responses: [],
+    views: [],
     downloads: [],
     socket: { opened: 0, acks: [] },
     posted: [],
@@ -373,10 +380,10 @@ export async function startSlackFake(): Promise<SlackFake> {
       return blockAction(user, message, { type: 'checkboxes', action_id: actionId, block_id: blockId, selected_options: selected.map((v) => options.get(v) ?? { value: v }) });
     },
 
-    async button({ user, message, actionId }) {
+    async button({ user, message, actionId, blockId }) {
       type Element = { type: string; action_id?: string; value?: string; text: unknown };
       const blocks = message.blocks as Array<{ block_id?: string; elements?: Element[] }>;
-      const block = blocks.find((b) => b.elements?.some((e) => e.type === 'button' && e.action_id === actionId));
+      const block = blocks.find((b) => (blockId === undefined || b.block_id === blockId) && b.elements?.some((e) => e.type === 'button' && e.action_id === actionId));
       const button = block?.elements?.find((e) => e.action_id === actionId);
       if (!block || !button) throw new Error(`no button ${actionId} on message ${message.ts}`);
       return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
@@ -390,9 +397,7 @@ export async function startSlackFake(): Promise<SlackFake> {
       return blockAction(user, message, { type: 'overflow', action_id: actionId, block_id: blockId, selected_option: option });
     },
 
-    views: [],
-
-    async viewSubmission({ view, values }) {
+    async viewSubmission({ view, values, user = view.user }) {
       const state: Record<string, Record<string, unknown>> = {};
       for (const block of view.view.blocks) {
         if (block.type !== 'input' || !block.block_id || !block.element) continue;
@@ -402,16 +407,16 @@ export async function startSlackFake(): Promise<SlackFake> {
           [action_id]:
             type === 'static_select'
               ? { type, selected_option: (options as Array<{ value: string }> | undefined)?.find((o) => o.value === value) ?? null }
-              : { type, value: value === undefined || value === '' ? null : value },
+              : { type, value: (value === undefined ? block.element.initial_value : value) || null },
         };
       }
       const payload = {
         type: 'view_submission',
         team: { id: teamId, domain: 'acme' },
-        user: { id: view.user.id, username: view.user.name, name: view.user.name, team_id: teamId },
+        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
         api_app_id: 'A0WHISPER',
         token: 'legacy-verification-token',
-        trigger_id: issueTrigger(view.user),
+        trigger_id: issueTrigger(user),
         view: { id: view.id, team_id: teamId, type: 'modal', ...view.view, state: { values: state }, hash: `${Date.now()}.${tag}`, root_view_id: view.id, app_id: 'A0WHISPER', bot_id: botId },
         response_urls: [],
         is_enterprise_install: false,
@@ -420,6 +425,14 @@ export async function startSlackFake(): Promise<SlackFake> {
       return sockets.size
         ? sendEnvelope('interactive', payload, true)
         : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    },
+
+    async usersSelect({ user, message, blockId, selected }) {
+      type Accessory = { type: string; action_id: string; initial_user?: string };
+      const block = (message.blocks as Array<{ block_id?: string; accessory?: Accessory }>).find((b) => b.block_id === blockId && b.accessory?.type === 'users_select');
+      if (!block) throw new Error(`no users_select in block ${blockId} of message ${message.ts}`);
+      const { action_id, initial_user } = block.accessory!;
+      return blockAction(user, message, { type: 'users_select', action_id, block_id: blockId, selected_user: selected.id, ...(initial_user && { initial_user }) });
     },
 
     async postSigned(body, contentType, signing = {}) {
@@ -652,7 +665,19 @@ export async function startSlackFake(): Promise<SlackFake> {
         if (!user) return fail('user_not_found');
         return {
           ok: true,
-          user: { id: user.id, team_id: teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, is_admin: user.isAdmin ?? false, is_owner: user.isOwner ?? false, is_primary_owner: false, tz: user.tz ?? 'America/Los_Angeles' },
+          user: {
+            id: user.id,
+            team_id: teamId,
+            name: user.name,
+            real_name: user.name,
+            deleted: false,
+            is_bot: false,
+            is_admin: user.isAdmin ?? false,
+            is_owner: user.isOwner ?? false,
+            is_primary_owner: false,
+            tz: user.tz ?? 'America/Los_Angeles',
+            profile: { display_name: user.displayName ?? '', real_name: user.name },
+          },
         };
       }
       default:

@@ -1,4 +1,4 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponent, type APIComponentInMessageActionRow } from 'discord.js';
 import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
@@ -6,6 +6,7 @@ import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
 import { markdownButton } from './markdown-button.js';
 import { todoButtonId } from './todo-button.js';
 import { addButtonId, editButtonId } from './todo-modal.js';
+import { whoSpokeMessages } from './who-spoke.js';
 import { clip } from '../../../core/domain/text.js';
 
 /** Discord allows 5 buttons per row and 5 rows per message: a todo's toggle and its Edit button below it take two rows of five. */
@@ -16,7 +17,7 @@ const HEADING_ROOM = 120;
 
 export interface DiscordMessage {
   content: string;
-  components: APIActionRowComponent<APIButtonComponent>[];
+  components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   allowed_mentions: typeof NO_MENTIONS;
 }
 
@@ -33,16 +34,18 @@ export function resultsMessages(sessionId: string, view: ResultsView): DiscordMe
   const dueOf = (todo: Todo) => shownDue(todo, view.todos, now);
   const pages = paginate(view.todos.todos, dueOf);
   const done = view.todos.todos.filter((t) => t.completed).length;
+  const owners = view.owners ?? {};
   return [
     summaryMessage(sessionId, view),
     ...pages.map((page, i) => ({
       content: [
         pages.length > 1 ? `**Todos** (${i + 1}/${pages.length}) · ${done} of ${view.todos.todos.length} done` : `**Todos** · ${done} of ${view.todos.todos.length} done`,
-        ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed, dueOf(todo))),
+        ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed, dueOf(todo), owners[todo.id])),
       ].join('\n'),
       components: todoRows(sessionId, page),
       allowed_mentions: NO_MENTIONS,
     })),
+    ...(view.whoSpoke ? whoSpokeMessages(sessionId, view.whoSpoke) : []),
   ];
 }
 
@@ -59,9 +62,11 @@ function summaryMessage(sessionId: string, view: ResultsView): DiscordMessage {
   return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [{ type: ComponentType.ActionRow, components: [add, markdownButton(sessionId)] }], allowed_mentions: NO_MENTIONS };
 }
 
-function todoLine(todo: Todo, n: number, completed: boolean, due: ShownDue | null): string {
+/** A todo's line; an owner linked to a member is mentioned (`<@id>`, kept whole), never pinged (NO_MENTIONS). */
+function todoLine(todo: Todo, n: number, completed: boolean, due: ShownDue | null, member?: string): string {
   const task = clip(todo.task, 300);
-  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${clip(todoDetails(todo, due), 150)}`;
+  const details = member ? `${clip(todoDetails({ ...todo, assignee: null }, due), 120)} · 👤 <@${member}>` : clip(todoDetails(todo, due), 150);
+  return `${completed ? '✅' : '⬜'} **${n}.** ${completed ? `~~${task}~~` : task}\n-# ${details}`;
 }
 
 function paginate(todos: Todo[], dueOf: (todo: Todo) => ShownDue | null): Array<Array<{ todo: Todo; n: number }>> {
@@ -71,6 +76,7 @@ function paginate(todos: Todo[], dueOf: (todo: Todo) => ShownDue | null): Array<
   todos.forEach((todo, i) => {
     // The longest form, ticked and overdue: a tick, or a day passing, never moves a todo to another page.
     const due = dueOf(todo);
+    // A linked owner's line (120 characters of details and a mention) is never longer than this one.
     const length = todoLine(todo, i + 1, true, due && { ...due, overdue: true }).length + 1;
     if (page.length === TODOS_PER_MESSAGE || (page.length > 0 && size + length > MAX_CONTENT)) {
       pages.push(page);

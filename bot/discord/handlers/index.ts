@@ -3,6 +3,7 @@ import { parseMarkdownButtonId } from '../components/markdown-button.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
 import { parseAddButtonId, parseEditButtonId, parseTodoFormId } from '../components/todo-modal.js';
+import { parseSpeakerComponentId } from '../components/who-spoke.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
@@ -10,6 +11,7 @@ import { handleMarkdownClick } from './markdown-click.js';
 import { handleRetryClick } from './retry-click.js';
 import { handleAddTodoClick, handleTodoEditClick } from './todo-edit.js';
 import { handleTodoFormSubmit } from './todo-form.js';
+import { handleSpeakerPick } from './speaker-pick.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
 
@@ -35,9 +37,14 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
       if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
       const markdown = parseMarkdownButtonId(interaction.customId);
       if (markdown) run('notes as markdown', () => handleMarkdownClick(ctx, interaction, markdown));
+      const suggestion = parseSpeakerComponentId(interaction.customId);
+      if (suggestion?.ref) run('speaker suggestion', () => handleSpeakerPick(ctx, interaction, suggestion));
     } else if (interaction.isModalSubmit()) {
       const form = parseTodoFormId(interaction.customId);
       if (form) run('todo form', () => handleTodoFormSubmit(ctx, interaction, form));
+    } else if (interaction.isUserSelectMenu()) {
+      const speaker = parseSpeakerComponentId(interaction.customId);
+      if (speaker && !speaker.ref) run('speaker pick', () => handleSpeakerPick(ctx, interaction, speaker));
     }
   });
 }

@@ -17,6 +17,7 @@ export const DISCORD_HELP = [
   '• `/whisper action:cancel id:<id>`: stop processing a recording',
   '• `/whisper action:retry id:<id>`: try a failed recording again, from what it stored',
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
+  "• `/whisper action:speakers id:<id>`: ask in the recording's thread who spoke, to name the speakers",
 ].join('\n');
 
 type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
@@ -33,9 +34,9 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     const cmd = parseWhisperCommand(link);
     return cmd.kind === 'link' ? { kind: 'media', source: { kind: 'link', url: cmd.url }, attachment: null } : { kind: 'invalid', reason: 'The link must start with http:// or https://.' };
   }
-  if (action === 'status' || action === 'cancel' || action === 'retry' || action === 'delete') {
+  if (action === 'status' || action === 'cancel' || action === 'retry' || action === 'delete' || action === 'speakers') {
     const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
-    return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'retry' || cmd.kind === 'delete' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
+    return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'retry' || cmd.kind === 'delete' || cmd.kind === 'speakers' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
   }
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }
@@ -84,6 +85,7 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       linkFor: ctx.linkFor,
       formatLink: discordLink,
       escapeText: escapeMarkdown,
+      askWhoSpoke: ctx.askWhoSpoke,
     });
     return { reply };
   }

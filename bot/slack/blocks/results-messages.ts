@@ -7,6 +7,7 @@ import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
 import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
 import { addTodoButton, todoMenu } from './todo-menu.js';
+import { whoSpokeMessage } from './who-spoke.js';
 
 /**
  * The results of a session in its thread: the summary, then one block per todo (its checkbox, and a menu to
@@ -30,14 +31,16 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
   } else {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Todos* · ${done} of ${todos.todos.length} done` } });
     const now = view.now ?? new Date();
-    todos.todos.forEach((todo, index) => blocks.push(todoBlock(sessionId, todo, index, todos, now)));
+    const owners = view.owners ?? {};
+    todos.todos.forEach((todo, index) => blocks.push(todoBlock(sessionId, todo, index, todos, now, owners)));
   }
   const dropped = droppedTodosSentence(todos);
   if (dropped) blocks.push(section(dropped));
   blocks.push(addTodoButton(sessionId));
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
-  return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+  const messages = chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
+  return view.whoSpoke ? [...messages, whoSpokeMessage(sessionId, view.whoSpoke)] : messages;
 }
 
 /** The action of "Notes as Markdown": the bot uploads the notes into the thread; its value is the session id. */
@@ -58,9 +61,9 @@ function section(text: string, heading?: string): types.SectionBlock {
 const bullets = (items: string[]) => items.map((i) => `• ${i}`).join('\n');
 
 /** A todo's checkbox and menu. The block id carries whether it showed the todo ticked (see todoBlockId). */
-function todoBlock(sessionId: string, todo: Todo, index: number, doc: TodosDocument, now: Date): types.ActionsBlock {
+function todoBlock(sessionId: string, todo: Todo, index: number, doc: TodosDocument, now: Date, owners: Readonly<Record<string, string>>): types.ActionsBlock {
   const option = {
-    text: { type: 'plain_text' as const, text: clip(`${index + 1}. ${todo.task}`, LIMITS.optionText) },
+    ...todoText(`${index + 1}. ${todo.task}`, owners[todo.id]),
     description: { type: 'plain_text' as const, text: clip(todoDetails(todo, shownDue(todo, doc, now)), LIMITS.optionText) },
     value: todo.id,
   };
@@ -73,6 +76,17 @@ function todoBlock(sessionId: string, todo: Todo, index: number, doc: TodosDocum
       todoMenu(todo.id),
     ],
   };
+}
+
+/**
+ * A todo's option text. An owner linked to a member is mentioned on it (`<@U…>`), which only mrkdwn draws
+ * (an option's description is plain text only), so that text is mrkdwn with the task escaped, verbatim,
+ * and the mention kept whole after it.
+ */
+function todoText(task: string, member: string | undefined): Pick<types.PlainTextOption, 'text'> | Pick<types.MrkdwnOption, 'text'> {
+  if (!member) return { text: { type: 'plain_text', text: clip(task, LIMITS.optionText) } };
+  const mention = ` · 👤 <@${member}>`;
+  return { text: { type: 'mrkdwn', text: mrkdwnText(task, LIMITS.optionText - mention.length) + mention, verbatim: true } };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

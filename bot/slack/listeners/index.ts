@@ -1,14 +1,19 @@
-import type { App } from '@slack/bolt';
+import type { App, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
 import { MARKDOWN_ACTION } from '../blocks/results-messages.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
 import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../blocks/todo-menu.js';
 import { TODO_ADD_VIEW, TODO_EDIT_VIEW } from '../blocks/todo-modal.js';
+import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../blocks/speaker-names-modal.js';
+import { SPEAKER_ACTION, SUGGEST_ACTION } from '../blocks/who-spoke.js';
 import type { SlackContext } from '../context.js';
 import { handleAddTodoClick } from './actions/add-todo.js';
 import { handleMarkdownClick } from './actions/notes-markdown.js';
 import { handleRetryClick } from './actions/retry-button.js';
+import { handleSpeakerPick } from './actions/speaker-pick.js';
+import { handleTypeNamesClick } from './actions/type-names-button.js';
+import { handleSpeakerNames } from './views/speaker-names.js';
 import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleTodoMenu } from './actions/todo-menu.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
@@ -62,6 +67,21 @@ export function registerListeners(app: App, ctx: SlackContext): void {
     await ack();
     await handleMarkdownClick(ctx, body, respond);
   });
+
+  for (const action_id of [SPEAKER_ACTION, SUGGEST_ACTION]) {
+    app.action({ type: 'block_actions', action_id }, async ({ ack, body, respond }) => {
+      await ack();
+      await handleSpeakerPick(ctx, body, respond);
+    });
+  }
+
+  app.action({ type: 'block_actions', action_id: TYPE_NAMES_ACTION }, async ({ ack, body }) => {
+    await ack();
+    await handleTypeNamesClick(ctx, body);
+  });
+
+  // Answered (acknowledged) by the handler: a refused name is shown in the modal, next to its field.
+  app.view<ViewSubmitAction>(NAMES_VIEW, async ({ ack, body }) => handleSpeakerNames(ctx, body, ack));
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
   app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());

@@ -13,9 +13,10 @@ import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp } from '../../web/app.js';
 import { replies } from '../fakes/openai-fake.js';
-import type { FakeSlackMessage, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import type { FakeSlackMessage, FakeSlackUser, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
+import { checkboxesOf, finished, initialValues, isPost, meeting, postedTs, shown, viewOpened, type Checkboxes, type Meeting } from '../helpers/slack-thread.js';
 import { until } from '../helpers/until.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
@@ -49,39 +50,6 @@ afterAll(async () => {
   await Promise.all([bot?.close(), forbidden?.close()]);
 });
 
-/** Every text in a message's blocks, joined: what a person reads. */
-function shown(m: { blocks?: unknown }): string {
-  const texts: string[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (k === 'text' && typeof x === 'string') texts.push(x);
-        else walk(x);
-      }
-    }
-  };
-  walk(m.blocks);
-  return texts.join('\n');
-}
-
-interface Checkboxes {
-  blockId: string;
-  options: string[];
-  ticked: string[];
-}
-
-function checkboxesOf(m: FakeSlackMessage): Checkboxes[] {
-  type Element = { type: string; action_id: string; options: Array<{ value: string }>; initial_options?: Array<{ value: string }> };
-  return (m.blocks as Array<{ type: string; block_id?: string; elements?: Element[] }>).flatMap((b) =>
-    (b.elements ?? [])
-      .filter((e) => e.type === 'checkboxes' && e.action_id === TODO_ACTION)
-      .map((e) => ({ blockId: b.block_id!, options: e.options.map((o) => o.value), ticked: (e.initial_options ?? []).map((o) => o.value) })),
-  );
-}
-
-const isPost = (c: SlackCall) => c.method === 'chat.postMessage' && c.status === 200;
-const postedTs = (c: SlackCall) => (c.response as { ts: string }).ts;
 /** The first message the bot posted after the `index`th recorded call. */
 const postedSince = (index: number) => fake.waitFor(() => fake.calls.slice(index).find(isPost));
 const editsOf = (ts: string) => fake.calls.filter((c) => c.method === 'chat.update' && c.args.ts === ts);
@@ -89,22 +57,6 @@ const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
 const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
 const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
-/** The modal the bot opens next (after `count` were open). */
-const viewOpened = (count: number) => fake.waitFor(() => fake.views[count]);
-/** What a person reads in a modal's inputs: the initial value of each, by block id. */
-function initialValues(v: FakeSlackView): Record<string, string | undefined> {
-  type Element = { initial_value?: string; initial_option?: { value: string } };
-  return Object.fromEntries(v.view.blocks.map((b): [string, string | undefined] => [b.block_id!, (b.element as Element).initial_value ?? (b.element as Element).initial_option?.value]));
-}
-
-/** Waits for the status message to say it is done, then for the results in its thread. */
-async function finished(statusTs: string): Promise<FakeSlackMessage[]> {
-  await fake.waitFor(() => /✅ Done/.test(shown(statusMessage(statusTs))), 30_000);
-  return fake.waitFor(() => {
-    const replies = fake.threadOf(fake.channelId, statusTs);
-    return replies.length >= 1 && replies;
-  });
-}
 
 describe('a video dropped in a channel', () => {
   let statusTs: string;
@@ -121,7 +73,7 @@ describe('a video dropped in a channel', () => {
     const post = await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('standup.mp4'));
     statusTs = postedTs(post);
     expect(post.args.thread_ts).toBeUndefined(); // the status message is the root of a new thread
-    await finished(statusTs);
+    await finished(fake, statusTs);
     // The results, then "Who spoke?" (see 'speakers named from the thread'), and nothing else.
     const [reply, whoSpoke, ...more] = await fake.waitFor(() => {
       const replies = fake.threadOf(fake.channelId, statusTs);
@@ -221,7 +173,7 @@ describe('a video dropped in a channel', () => {
     const menu = await fake.overflow({ user: alice, message: results, blockId: checkboxesOf(results)[index]!.blockId, actionId: TODO_MENU_ACTION, value: `edit:${owned.id}` });
     expect(menu).toMatchObject({ status: 200, body: '' });
 
-    const form = await viewOpened(0);
+    const form = await viewOpened(fake, 0);
     expect(form).toMatchObject({ user: alice, view: { callback_id: TODO_EDIT_VIEW } });
     // The owner is shown by the name given to that speaker.
     expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: owned.task, [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: owned.due ?? undefined, [TODO_INPUTS.priority]: owned.priority });
@@ -241,7 +193,7 @@ describe('a video dropped in a channel', () => {
   it('refuses, in the form, an edit of a text someone changed since it opened, and shows their change in the thread', async () => {
     const forms = fake.views.length;
     await fake.overflow({ user: bob, message: results, blockId: checkboxesOf(results)[1]!.blockId, actionId: TODO_MENU_ACTION, value: 'edit:2' });
-    const form = await viewOpened(forms);
+    const form = await viewOpened(fake, forms);
     const task = initialValues(form)[TODO_INPUTS.task]!;
 
     // Meanwhile someone edits it on the status page (the page goes through the same service).
@@ -260,7 +212,7 @@ describe('a video dropped in a channel', () => {
   it('adds a todo from the button under the list, and removes one from its menu, kept in the history', async () => {
     const forms = fake.views.length;
     await fake.button({ user: bob, message: results, actionId: TODO_ADD_ACTION });
-    const form = await viewOpened(forms);
+    const form = await viewOpened(fake, forms);
     expect(form.view.callback_id).toBe(TODO_ADD_VIEW);
     expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: undefined, [TODO_INPUTS.owner]: undefined, [TODO_INPUTS.due]: undefined, [TODO_INPUTS.priority]: 'medium' });
 
@@ -337,31 +289,6 @@ describe('speakers named from the thread', () => {
     anna = fake.addUser({ id: 'U0ANNA', name: 'anna', displayName: 'Anna K' });
   });
 
-  interface Meeting {
-    sessionId: string;
-    results: FakeSlackMessage;
-    whoSpoke: FakeSlackMessage;
-  }
-
-  /** A recording dropped in the channel, through to its results and its "Who spoke?" message in the thread. */
-  async function meeting(name: string): Promise<Meeting> {
-    const file = fake.uploadFile({ name, mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
-    await fake.fileShare({ user: alice, files: [file] });
-    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes(name)));
-    await finished(statusTs);
-    const [results, whoSpoke] = await fake.waitFor(() => {
-      const replies = fake.threadOf(fake.channelId, statusTs);
-      return replies.length >= 2 && replies;
-    });
-    const session = await until('the results refs', async () => {
-      const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id }, 50);
-      const s = mine.find((m) => m.origin.threadRef === statusTs);
-      return s && s.resultsMessageRefs.length === 2 ? s : null;
-    });
-    expect(session.resultsMessageRefs).toEqual([`${fake.channelId}:${results!.ts}`, `${fake.channelId}:${whoSpoke!.ts}`]);
-    return { sessionId: session.id, results: results!, whoSpoke: whoSpoke! };
-  }
-
   const resultsEdits = (m: Meeting, since: number) => fake.calls.slice(since).filter((c) => c.method === 'chat.update' && c.args.ts === m.results.ts && c.status === 200);
   /** The option of a todo checkbox, as the results message shows it now. */
   const todoOption = (m: Meeting, todoId: string) =>
@@ -371,7 +298,7 @@ describe('speakers named from the thread', () => {
       .find((o) => o.value === todoId)!;
 
   it('asks who spoke, with a sample of each speaker, and offers the name the meeting says', async () => {
-    first = await meeting('names.mp4');
+    first = await meeting(bot, alice, 'names.mp4');
     const text = shown(first.whoSpoke);
     expect(text).toContain('Mentioned in the meeting: Anna');
     expect(text).toContain("*Speaker 1*\n> Okay, let's ship the 2 fixes before the demo.");
@@ -459,7 +386,7 @@ describe('speakers named from the thread', () => {
   });
 
   it('suggests the same member in the next meeting in this channel, applied only when someone clicks it', async () => {
-    const second = await meeting('names-again.mp4');
+    const second = await meeting(bot, alice, 'names-again.mp4');
     expect(shown(second.whoSpoke)).toContain('Anna was <@U0ANNA> here before.');
     expect(await core.speakers.names(second.sessionId)).toEqual({});
     expect(JSON.stringify(second.results.blocks)).not.toContain('<@U0ANNA>');
@@ -533,7 +460,7 @@ describe('a recording whose notes could not be written', () => {
     const pages = listings().slice(asked).map((c) => [c.status, Boolean(c.args.cursor)]);
     expect(pages.slice(0, 3)).toEqual([[429, false], [200, false], [200, true]]);
     expect(pages.slice(2).every(([status, cursor]) => status === 200 && cursor)).toBe(true);
-    const [results] = await finished(statusTs);
+    const [results] = await finished(fake, statusTs);
     expect(checkboxesOf(results!).length).toBeGreaterThan(0);
     expect(JSON.stringify(statusMessage(statusTs).blocks)).not.toContain(RETRY_ACTION);
     expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
@@ -556,7 +483,7 @@ describe('a recording whose notes could not be written', () => {
     fake.leaveChannel(dave, fake.channelId);
     const command = await fake.slashCommand({ user: dave, text: `retry ${session.id}`, channelId: fake.outsideChannelId });
     await responseTo(command.responseId, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
-    await finished(statusTs);
+    await finished(fake, statusTs);
     expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
   });
 });
@@ -570,7 +497,7 @@ describe('/whisper <link>', () => {
     const post = await postedSince(before);
     expect(post.args.thread_ts).toBeUndefined();
     const statusTs = postedTs(post);
-    const [results] = await finished(statusTs);
+    const [results] = await finished(fake, statusTs);
     expect(checkboxesOf(results!).length).toBeGreaterThan(0);
 
     const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });

@@ -1,27 +1,18 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { parse as parseSubtitles } from '@plussub/srt-vtt-parser';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { launchChromium, openEdit, sseViewers, todoItem, type PageOptions, type TestBrowser } from '../helpers/browser.js';
 import { LINES, NOTES, openStream, startWebFixture, type WebFixture } from './web-fixture.js';
 
-/** Debian's package; CI installs it (`apt-get install chromium`). */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = 'test-artifacts/web-status-page.png';
 
 let f: WebFixture;
-let browser: Browser;
+let browser: TestBrowser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser test`);
-  [f, browser] = await Promise.all([
-    startWebFixture(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
-  ]);
+  [f, browser] = await Promise.all([startWebFixture(), launchChromium()]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -29,27 +20,11 @@ afterAll(async () => {
 });
 
 /** Open event streams, as the app counts them: a page is live once its stream is. */
-async function viewers(): Promise<number> {
-  const metrics = await (await fetch(`${f.base}/metrics`)).text();
-  return Number(/^whisper_notes_sse_viewers (\d+)$/m.exec(metrics)?.[1]);
-}
-
-async function openPage(url: string, options: { javaScriptEnabled?: boolean; phone?: boolean; context?: BrowserContextOptions } = {}): Promise<Page> {
-  const context = await browser.newContext({
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    viewport: options.phone ? { width: 390, height: 844 } : { width: 1000, height: 900 },
-    isMobile: options.phone ?? false,
-    ...options.context,
-  });
-  const page = await context.newPage();
-  // Loopback only: anything else the page tried to reach would fail the test here.
-  await page.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
-  await page.goto(url);
-  return page;
-}
+const viewers = () => sseViewers(f.base);
+const openPage = (url: string, options?: PageOptions) => browser.openPage(url, options);
 
 /** A finished meeting's page, loaded (so its script has run). */
-async function completedPage(options: Parameters<typeof openPage>[1] = {}): Promise<{ id: string; page: Page }> {
+async function completedPage(options: PageOptions = {}): Promise<{ id: string; page: Page }> {
   const { id } = await f.processingSession();
   await f.complete(id);
   const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`, options);
@@ -64,21 +39,9 @@ async function livePage(): Promise<{ id: string; page: Page }> {
   return { id, page: await liveView(id) };
 }
 
-async function liveView(id: string): Promise<Page> {
-  const before = await viewers();
-  const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`);
-  // Opening a stream is not what is measured: on a busy machine the browser may take more than poll's default second.
-  await expect.poll(viewers, { timeout: 10_000 }).toBe(before + 1);
-  return page;
-}
+const liveView = (id: string) => browser.openLivePage(`${f.base}/s/${id}?t=${f.token(id)}`);
 
 const storedTodos = async (id: string) => todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id))).todos;
-const todoItem = (page: Page, todoId: string) => page.locator(`.todo[data-todo="${todoId}"]`);
-/** Opens a todo's inline edit form; its fields are found by their labels within it. */
-async function openEdit(page: Page, todoId: string) {
-  await todoItem(page, todoId).locator('.todo-edit summary').click();
-  return todoItem(page, todoId).locator('.todo-edit-form');
-}
 const saved = (page: Page, method: string) => page.waitForResponse((r) => r.request().method() === method && r.url().includes('/todos'));
 
 type Rgba = [r: number, g: number, b: number, a: number];

@@ -24,6 +24,11 @@ export const todoSchema = z.object({
   segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
   completed_at: z.string().nullable(),
+  /** Who last edited the todo by hand, and when: a regeneration keeps its task, assignee and due (absent when never edited). */
+  edited_by: z.string().nullable().optional(),
+  edited_at: z.string().nullable().optional(),
+  /** Who added the todo by hand: a regeneration keeps it as it is (absent for a todo the notes writer wrote). */
+  added_by: z.string().nullable().optional(),
 });
 export type Todo = z.infer<typeof todoSchema>;
 

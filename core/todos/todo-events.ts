@@ -23,8 +23,18 @@ const speakersNamedSchema = z.object({
   at: z.iso.datetime(),
 });
 
-/** A change of a session's notes, from any surface: a todo tick or speaker names. */
-export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema]);
+/** A session's notes were regenerated: `version` is now the current one, and every rendering shows it. */
+const notesRegeneratedSchema = z.object({
+  kind: z.literal('notes'),
+  sessionId: z.uuid(),
+  version: z.number().int().min(2),
+  /** Who asked for it, as the surface names them; null for a holder of the page link. */
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+/** A change of a session's notes, from any surface: a todo tick, speaker names or a new version of the notes. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, notesRegeneratedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 export type TodoTick = z.infer<typeof todoTickSchema>;

@@ -78,7 +78,7 @@ function notifier(platform: ChatPlatform) {
     platforms: [platform],
     sessions,
     bus,
-    results: async (id) => ({ transcript: null, speakers: {}, ...notes(id) }),
+    results: async (id) => ({ transcript: null, speakers: {}, version: 1, versions: [], ...notes(id) }),
     linkFor: (id) => `http://localhost:8080/s/${id}?t=token`,
     log,
     minIntervalMs: 100,

@@ -28,6 +28,8 @@ function results(): SessionResults {
     summary: docs.summary,
     todos: docs.todos,
     speakers: {},
+    version: 1,
+    versions: [],
     transcript: {
       session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
       segments: [

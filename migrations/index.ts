@@ -8,6 +8,7 @@ import * as jobClaims from './20261126030000_job_claims.js';
 import * as sessionUploader from './20261127000000_session_uploader.js';
 import * as sessionTimeZone from './20261204000000_session_time_zone.js';
 import * as speakerNames from './20261205000000_speaker_names.js';
+import * as notesVersions from './20261206010000_notes_versions.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -23,4 +24,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261127000000_session_uploader', sessionUploader],
   ['20261204000000_session_time_zone', sessionTimeZone],
   ['20261205000000_speaker_names', speakerNames],
+  ['20261206010000_notes_versions', notesVersions],
 ];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { NotesVersion, NotesVersionsRepository } from '../db/notes-versions.repository.js';
 import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
@@ -47,6 +48,10 @@ export interface SessionResults {
   summary: SummaryDocument | null;
   /** The names given to the speakers; the documents keep their labels, renderers apply these (speakerName). */
   speakers: SpeakerNames;
+  /** The version of the notes these `todos` and `summary` are; the current one is the last of `versions`. */
+  version: number;
+  /** Every version of the notes, oldest first: 1 is the first notes, later ones were regenerated. */
+  versions: NotesVersion[];
 }
 
 export type CancelResult =
@@ -94,6 +99,7 @@ export interface SessionServiceDeps {
   sessions: SessionsRepository;
   users: UsersRepository;
   speakerNames: SpeakerNamesRepository;
+  notesVersions: NotesVersionsRepository;
   ingest: IngestService;
   queue: JobQueue;
   store: ObjectStore;
@@ -169,20 +175,34 @@ export class SessionService {
     return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
   }
 
-  /** The stored results; each is null until its stage has finished. */
-  async results(id: string): Promise<SessionResults> {
-    const { store, layout } = this.deps;
-    const [transcript, todos, summary, speakers] = await Promise.all([
+  /**
+   * The stored results; each is null until its stage has finished. The notes are the current version, or
+   * `version`, an earlier one kept under `v{n}/` (docs/architecture.md#regenerating-the-notes).
+   */
+  async results(id: string, version?: number): Promise<SessionResults> {
+    const { store, layout, sessions, notesVersions } = this.deps;
+    const session = await sessions.get(id);
+    const current = session?.notesVersion ?? 1;
+    const shown = version ?? current;
+    if (!Number.isInteger(shown) || shown < 1 || shown > current) {
+      throw new AppError('VERSION_NOT_FOUND', `This meeting has no version ${shown} of its notes: they go from 1 to ${current}.`);
+    }
+    const archived = shown < current;
+    const [transcript, todos, summary, speakers, regenerated] = await Promise.all([
       store.getJson(layout.transcript(id)),
-      store.getJson(layout.todos(id)),
-      store.getJson(layout.summary(id)),
+      store.getJson(archived ? layout.versionTodos(id, shown) : layout.todos(id)),
+      store.getJson(archived ? layout.versionSummary(id, shown) : layout.summary(id)),
       this.deps.speakerNames.forSession(id),
+      notesVersions.forSession(id),
     ]);
+    const first: NotesVersion = { version: 1, instruction: null, model: null, requestedBy: null, createdAt: session?.createdAt ?? new Date(0) };
     return {
       transcript: transcript === null ? null : storedTranscriptSchema.parse(transcript),
       todos: todos === null ? null : todosDocumentSchema.parse(todos),
       summary: summary === null ? null : summaryDocumentSchema.parse(summary),
       speakers,
+      version: shown,
+      versions: [first, ...regenerated],
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import { withTodosLock } from '../db/todos-lock.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
 import { todosDocumentSchema, type Todo } from '../domain/todos.js';
 import { AppError } from '../errors.js';
@@ -59,9 +60,7 @@ export class TodoService {
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
     const ref = layout.todos(sessionId);
 
-    const saved = await knex.transaction(async (trx) => {
-      // Held until the transaction ends; keyed by a 64-bit hash of the session, namespaced to todos.
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`todos:${sessionId}`]);
+    const saved = await withTodosLock(knex, sessionId, async () => {
       const raw = await store.getJson(ref);
       if (raw === null) throw new AppError('TODOS_NOT_READY', 'The todos of this meeting are not ready yet.');
       const doc = todosDocumentSchema.parse(raw);

@@ -38,6 +38,8 @@ function completedState(text: string): SessionState {
       summary: docs.summary,
       todos: docs.todos,
       speakers: {},
+      version: 1,
+      versions: [],
       transcript: {
         session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
         segments: [{ id: 0, start: 65, end: 66, text, words: [], speaker: text }],

@@ -1,4 +1,5 @@
 import type { Core } from '../core/app.js';
+import type { NotesService } from '../core/sessions/notes.service.js';
 import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
 
@@ -22,6 +23,8 @@ export interface StatusView {
 export interface ResultsView {
   summary: SummaryDocument;
   todos: TodosDocument;
+  /** Which version of the notes these are: 1 until someone regenerates them. */
+  version: number;
   link: string | null;
   /** The moment "overdue" is judged at; the clock when absent (tests set it). */
   now?: Date;
@@ -52,6 +55,8 @@ export interface BotOptions {
   todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
   /** Re-renders a session's posted results. */
   todosChanged: (sessionId: string) => Promise<void>;
+  /** Regenerates a session's notes (the results message's Regenerate button). */
+  notes: Pick<NotesService, 'regenerate'>;
 }
 
 export interface RunningBot {

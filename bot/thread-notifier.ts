@@ -84,7 +84,8 @@ export class ThreadNotifier {
   }
 
   /**
-   * A todo changed or speakers were named (in chat, on the page, in the CLI): re-render the posted results.
+   * A todo changed, speakers were named or the notes regenerated (in chat, on the page, in the CLI): re-render
+   * the posted results, edited in place (a regenerated session reaching COMPLETED again posts nothing new).
    * A tick made in chat arrives twice (from the handler, and as a todo event), so a state already shown is
    * not rendered again.
    */
@@ -142,11 +143,14 @@ export class ThreadNotifier {
     }
   }
 
-  /** The results as the messages show them (names applied), and what of them changes: ticks and names. */
+  /**
+   * The results as the messages show them (names applied), and what of them changes: the version of the notes
+   * (regenerated notes may well tick the same boxes), ticks and names.
+   */
   private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
-    const { summary, todos, speakers } = await this.deps.results(session.id);
+    const { summary, todos, speakers, version } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
-    const view = { ...withNamedSpeakers(summary, todos, speakers), link: this.deps.linkFor(session.id) };
-    return { view, shown: JSON.stringify([todos.todos.map((t) => t.completed), speakers]) };
+    const view = { ...withNamedSpeakers(summary, todos, speakers), version, link: this.deps.linkFor(session.id) };
+    return { view, shown: JSON.stringify([version, todos.todos.map((t) => t.completed), speakers]) };
   }
 }

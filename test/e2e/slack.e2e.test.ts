@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTRUCTION_BLOCK, MODEL_BLOCK, REGENERATE_ACTION, REGENERATE_VIEW } from '../../bot/slack/blocks/regenerate-modal.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { Core } from '../../core/app.js';
@@ -185,6 +186,34 @@ describe('a video dropped in a channel', () => {
     expect(shown(results)).not.toContain(`👤 ${owner}`);
   });
 
+  it('regenerates its notes from the Regenerate button: a modal, then the results message edited in place with the tick kept, never posted again', async () => {
+    await core.todos.service.setCompleted(sessionId, '2', true, 'bob');
+    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('2'));
+    const posts = fake.calls.filter(isPost).length;
+    const statusEdits = editsOf(statusTs).length;
+    const chats = bot.h.openai.requests.length;
+
+    expect(await fake.button({ user: bob, message: results, actionId: REGENERATE_ACTION })).toMatchObject({ status: 200, body: '' });
+    const view = await fake.waitFor(() => fake.views.find((v) => v.callback_id === REGENERATE_VIEW));
+    expect(view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([
+      [INSTRUCTION_BLOCK, 'plain_text_input'],
+      [MODEL_BLOCK, 'plain_text_input'],
+    ]);
+    expect(await fake.submitView({ user: bob, view, values: { [INSTRUCTION_BLOCK]: 'focus on engineering tasks', [MODEL_BLOCK]: null } })).toMatchObject({ status: 200 });
+    const reply = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /Rewriting/.test(String(c.args.text)));
+    expect(reply.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Rewriting the notes: the results message will be updated.' });
+
+    await fake.waitFor(() => shown(results).includes('Summary (version 2)'), 30_000);
+    expect(checkboxesOf(results)[0]!.ticked).toEqual(['2']);
+    expect((await core.sessionService.get(sessionId))?.notesVersion).toBe(2);
+    const asked = bot.h.openai.requests.slice(chats).find((r) => r.chat);
+    expect(JSON.stringify(asked?.chat?.messages)).toContain('<request>focus on engineering tasks</request>');
+    // The status message showed the rewrite and is done again; nothing was posted a second time.
+    await fake.waitFor(() => editsOf(statusTs).slice(statusEdits).some((c) => /✅ Done/.test(shown(c.args))));
+    expect(editsOf(statusTs).slice(statusEdits).some((c) => /Rewriting the summary and todos/.test(shown(c.args)))).toBe(true);
+    expect(fake.calls.filter(isPost).length).toBe(posts);
+  });
+
   it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {
     const byBob = await fake.slashCommand({ user: bob, text: `delete ${sessionId}` });
     await responseTo(byBob.responseId, /Only the person who shared this recording/);
@@ -198,7 +227,7 @@ describe('a video dropped in a channel', () => {
 
     // A checkbox left in the thread now tells whoever clicks it, and only them.
     await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
-    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral');
+    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && String(c.args.text).startsWith('❌'));
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
   });
 });

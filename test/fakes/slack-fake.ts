@@ -59,6 +59,17 @@ export interface Delivery {
   body: string;
 }
 
+/** A modal as `views.open` stored it. */
+export interface FakeSlackView {
+  id: string;
+  trigger_id: string;
+  callback_id: string;
+  private_metadata: string;
+  blocks: Array<{ type: string; block_id?: string; element?: { type: string; action_id: string } }>;
+  /** The whole view as the bot sent it. */
+  view: Record<string, unknown>;
+}
+
 export interface SigningOverride {
   /** Seconds since the epoch put in `x-slack-request-timestamp` (and signed). */
   timestamp?: number;
@@ -107,6 +118,13 @@ export interface SlackFake {
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
   /** A click on the button of a message whose action id is `actionId`. */
   button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery>;
+  /** Modals the bot opened with `views.open`, oldest first. */
+  views: FakeSlackView[];
+  /**
+   * A person submits an open modal (`view_submission`): `values` maps each input block id to the text typed
+   * in its one plain_text_input (null: left empty).
+   */
+  submitView(a: { user: FakeSlackUser; view: FakeSlackView; values: Record<string, string | null> }): Promise<Delivery>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -119,7 +137,7 @@ export function slackSignature(secret: string, timestamp: number, body: string):
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-const JSON_ARGS = new Set(['blocks', 'attachments']);
+const JSON_ARGS = new Set(['blocks', 'attachments', 'view']);
 
 export async function startSlackFake(): Promise<SlackFake> {
   const tag = randomBytes(3).toString('hex').toUpperCase();
@@ -184,6 +202,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     downloads: [],
     socket: { opened: 0, acks: [] },
     posted: [],
+    views: [],
 
     addUser(user) {
       users.set(user.id, user);
@@ -274,6 +293,38 @@ export async function startSlackFake(): Promise<SlackFake> {
       const button = block?.elements?.find((e) => e.action_id === actionId);
       if (!block || !button) throw new Error(`no button ${actionId} on message ${message.ts}`);
       return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
+    },
+
+    submitView({ user, view, values }) {
+      const state: Record<string, Record<string, { type: string; value: string | null }>> = {};
+      for (const block of view.blocks) {
+        if (block.type !== 'input' || !block.block_id || !block.element) continue;
+        state[block.block_id] = { [block.element.action_id]: { type: block.element.type, value: values[block.block_id] ?? null } };
+      }
+      const payload = {
+        type: 'view_submission',
+        team: { id: teamId, domain: 'acme' },
+        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
+        api_app_id: 'A0WHISPER',
+        token: 'legacy-verification-token',
+        trigger_id: `${++seq}.${tag}`,
+        view: {
+          ...view.view,
+          id: view.id,
+          team_id: teamId,
+          state: { values: state },
+          hash: `${base}.${view.id}`,
+          root_view_id: view.id,
+          app_id: 'A0WHISPER',
+          bot_id: botId,
+        },
+        response_urls: [],
+        is_enterprise_install: false,
+        enterprise: null,
+      };
+      return sockets.size
+        ? sendEnvelope('interactive', payload, true)
+        : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
     },
 
     async postSigned(body, contentType, signing = {}) {
@@ -439,6 +490,22 @@ export async function startSlackFake(): Promise<SlackFake> {
       case 'chat.postEphemeral':
         if (channel !== fake.channelId) return fail('channel_not_found');
         return { ok: true, message_ts: nextTs() };
+      case 'views.open': {
+        // Slack's trigger ids come with an interaction and expire after 3 s; a missing one is refused.
+        if (typeof args.trigger_id !== 'string' || !args.trigger_id) return fail('invalid_trigger_id');
+        const view = args.view as Record<string, unknown> | undefined;
+        if (!view || view.type !== 'modal' || !Array.isArray(view.blocks) || !view.title) return fail('invalid_arguments');
+        const stored: FakeSlackView = {
+          id: nextId('V'),
+          trigger_id: args.trigger_id,
+          callback_id: orString(view.callback_id, ''),
+          private_metadata: orString(view.private_metadata, ''),
+          blocks: view.blocks as FakeSlackView['blocks'],
+          view,
+        };
+        fake.views.push(stored);
+        return { ok: true, view: { ...view, id: stored.id, team_id: teamId, state: { values: {} }, hash: `${base}.${stored.id}`, root_view_id: stored.id, app_id: 'A0WHISPER', bot_id: botId } };
+      }
       case 'files.info': {
         const stored = files.get(String(args.file));
         return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');

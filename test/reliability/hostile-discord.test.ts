@@ -45,6 +45,7 @@ function secondReplica(): DiscordContext {
   return {
     linkFor: () => null,
     todos: core.todos.service,
+    notes: core.notes,
     todosChanged: async () => undefined,
     sessions: core.sessionService,
     platform: new DiscordPlatform(rest, core.log),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StatusView } from '../../chat-platform.js';
+import { REGENERATE_ACTION } from './regenerate-modal.js';
 import { resultsMessages } from './results-messages.js';
 import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
 import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
@@ -10,7 +11,7 @@ const view = (count: number, task = (i: number) => `Task ${i + 1}`) =>
   resultsView(count, { task, summary: 'We planned the release. <!channel> & friends', priority: 'high' });
 
 type Option = { text: { text: string }; description: { text: string }; value: string };
-type Element = { type: string; action_id: string; options: Option[]; initial_options?: Option[] };
+type Element = { type: string; action_id: string; options: Option[]; initial_options?: Option[]; value?: string };
 const elementsOf = (messages: ReturnType<typeof resultsMessages>) =>
   messages.flatMap((m) => m.blocks).flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ({ blockId: b.block_id!, e: e as unknown as Element })) : []));
 const checkboxes = (messages: ReturnType<typeof resultsMessages>) => elementsOf(messages).filter(({ e }) => e.type === 'checkboxes');
@@ -28,7 +29,11 @@ describe('results in Slack', () => {
     expect(boxes.flatMap(({ e }) => e.options.map((o) => o.value))).toEqual(v.todos.todos.map((t) => t.id));
     expect(boxes.every(({ e }) => e.action_id === TODO_ACTION && e.initial_options === undefined)).toBe(true);
     expect(boxes[0]!.e.options[0]).toMatchObject({ text: { text: '1. Task 1' }, description: { text: '🔴 high · ⏱ 00:00:05 · 👤 SPEAKER_01' } });
-    expect(elementsOf(messages).filter(({ e }) => e.type === 'button').map(({ e }) => e.action_id)).toEqual([OPEN_PAGE_ACTION]);
+    const buttons = elementsOf(messages).filter(({ e }) => e.type === 'button');
+    expect(buttons.map(({ e }) => [e.action_id, e.value])).toEqual([
+      [OPEN_PAGE_ACTION, undefined],
+      [REGENERATE_ACTION, sessionId],
+    ]);
   });
 
   it('tick the completed todos, and their block ids say what was shown', () => {

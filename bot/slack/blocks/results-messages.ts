@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
+import { regenerateButton } from './regenerate-modal.js';
 import { linkButton, type SlackMessage } from './status-message.js';
 import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
@@ -17,12 +18,13 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
   const { summary, todos } = view;
   const done = todos.todos.filter((t) => t.completed).length;
   const blocks: types.KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: '📝 Summary' } },
+    { type: 'header', text: { type: 'plain_text', text: view.version > 1 ? `📝 Summary (version ${view.version})` : '📝 Summary' } },
     section(summary.summary || 'No summary.'),
   ];
   if (summary.key_points.length) blocks.push(section(bullets(summary.key_points), 'Key points'));
   if (summary.decisions.length) blocks.push(section(bullets(summary.decisions), 'Decisions'));
   if (view.link) blocks.push(linkButton(view.link, 'Transcript and details'));
+  blocks.push(regenerateButton(sessionId));
   blocks.push({ type: 'divider' });
   if (todos.todos.length === 0) {
     blocks.push(section('No todos came up in this meeting.'));

@@ -1,8 +1,10 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
+import { REGENERATE_ACTION, REGENERATE_VIEW } from '../blocks/regenerate-modal.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
 import type { SlackContext } from '../context.js';
+import { handleRegenerateClick, handleRegenerateSubmit } from './actions/regenerate.js';
 import { handleRetryClick } from './actions/retry-button.js';
 import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
@@ -34,6 +36,17 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   app.action({ type: 'block_actions', action_id: RETRY_ACTION }, async ({ ack, body }) => {
     await ack();
     await handleRetryClick(ctx, body);
+  });
+
+  app.action({ type: 'block_actions', action_id: REGENERATE_ACTION }, async ({ ack, body }) => {
+    await ack();
+    await handleRegenerateClick(ctx, body);
+  });
+
+  // The modal closes on the ack; the answer follows in the thread.
+  app.view(REGENERATE_VIEW, async ({ ack, body }) => {
+    await ack();
+    await handleRegenerateSubmit(ctx, body);
   });
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.

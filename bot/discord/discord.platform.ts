@@ -45,8 +45,8 @@ export class DiscordPlatform implements ChatPlatform {
 
   async updateResults(session: Session, view: ResultsView): Promise<void> {
     const messages = resultsMessages(session.id, view);
-    // The summary (first message) does not change with ticks; the todo pages are edited one for one.
-    for (let i = 1; i < messages.length; i++) {
+    // Edited one for one: the summary too, which a new version of the notes (or a speaker's name) changes.
+    for (let i = 0; i < messages.length; i++) {
       const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
       if (ref) await this.edit(ref, messages[i]!, session.id);
     }

@@ -126,6 +126,29 @@ describe('a video dropped in a channel', () => {
     expect(buttonsOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
   });
 
+  it('regenerates its notes from the Regenerate button: a modal, then the results edited in place with the ticks kept, never posted again', async () => {
+    const [summary, page] = results as [FakeMessage, FakeMessage];
+    const posts = fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length;
+    const chats = bot.h.openai.requests.length;
+    const regenerate = buttonsOf(summary).find((b) => b.label === 'Regenerate')!;
+
+    const click = fake.buttonClick({ user: bob, message: summary, customId: regenerate.custom_id });
+    const modal = bodyOf(await callbackOf(click)) as unknown as { type: number; data: { custom_id: string; components: Array<{ components: Array<{ custom_id: string }> }> } };
+    expect(modal.type).toBe(9); // MODAL, accepted by the fake's check of its shape
+    expect(modal.data.components.map((row) => row.components[0]!.custom_id)).toEqual(['instruction', 'model']);
+
+    const submit = fake.modalSubmit({ user: bob, customId: modal.data.custom_id, message: summary, values: { instruction: 'in German', model: '' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(submit, /^Rewriting the notes: the results message will be updated\.$/);
+
+    await fake.waitFor(() => summary.content.includes('**Summary** (version 2)'), 30_000);
+    await fake.waitFor(() => buttonsOf(page).slice(0, 2).every((b) => b.emoji.name === '✅'));
+    expect((await core.sessionService.get(sessionId))?.notesVersion).toBe(2);
+    const asked = bot.h.openai.requests.slice(chats).find((r) => r.chat);
+    expect(JSON.stringify(asked?.chat?.messages)).toContain('<request>in German</request>');
+    expect(fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length).toBe(posts);
+  });
+
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
     const byBob = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
     await replyOf(byBob, /Only the person who shared this recording/);

@@ -67,6 +67,11 @@ export interface DiscordFake {
   messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string }): FakeMessage;
   slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint }): FakeInteraction;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
+  /**
+   * A person submits a modal the bot showed (MODAL_SUBMIT): `values` by text input custom_id, every input
+   * sent (an empty one as ''), as Discord does; `message` is the one whose button opened it.
+   */
+  modalSubmit(i: { user: FakeUser; customId: string; values: Record<string, string>; message?: FakeMessage }): FakeInteraction;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
   reconnect(how: 'op7' | 'close'): void;
   /** Waits until a recorded call satisfies `match`; returns it. */
@@ -97,6 +102,22 @@ export interface FakeInteraction {
 export const PERMISSIONS = { none: 0n, manageMessages: 1n << 13n, sendMessages: 1n << 11n } as const;
 
 const API = '/api/v10';
+
+/**
+ * A MODAL callback's data as Discord accepts it: a custom_id, a title of at most 45 characters, and 1–5 rows
+ * of one text input each (custom_id, a label of at most 45 characters, style 1 short or 2 paragraph).
+ */
+function isModal(data: unknown): boolean {
+  const d = data as { custom_id?: unknown; title?: unknown; components?: unknown } | undefined;
+  if (typeof d?.custom_id !== 'string' || !d.custom_id || d.custom_id.length > 100) return false;
+  if (typeof d.title !== 'string' || !d.title || d.title.length > 45) return false;
+  if (!Array.isArray(d.components) || d.components.length < 1 || d.components.length > 5) return false;
+  return d.components.every((row: { type?: unknown; components?: Array<{ type?: unknown; custom_id?: unknown; label?: unknown; style?: unknown }> }) => {
+    const input = row.components?.[0];
+    return row.type === 1 && row.components?.length === 1 && input?.type === 4 && typeof input.custom_id === 'string' &&
+      typeof input.label === 'string' && input.label.length <= 45 && (input.style === 1 || input.style === 2);
+  });
+}
 
 export async function startDiscordFake(): Promise<DiscordFake> {
   // Unique across fakes, as Discord's snowflakes are: test files share one database, where ids are kept.
@@ -178,7 +199,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       // A thread started from a message takes the message's id.
       return [201, { id: m[2], type: 11, guild_id: guildId, parent_id: m[1], name: body.name, owner_id: bot.id, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: body.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } }];
     }
-    if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') return [204, undefined];
+    if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') {
+      if (body.type === 9 && !isModal(body.data)) return [400, { message: 'Invalid Form Body', code: 50035, errors: { data: { _errors: [{ code: 'MODAL_INVALID', message: 'Invalid modal' }] } } }];
+      return [204, undefined];
+    }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path)) && method === 'PATCH') {
       return [200, { ...messageObject(channelId, bot, body), webhook_id: m[1], application_id: applicationId }];
     }
@@ -405,6 +429,11 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     },
     buttonClick({ user, message, customId }) {
       return interaction(3, user, { custom_id: customId, component_type: 2 }, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
+    },
+    modalSubmit({ user, customId, values, message }) {
+      const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, id: 0, custom_id: id, value }] }));
+      const extra = message ? { message: { ...message, author: userObject(bot) } } : {};
+      return interaction(5, user, { custom_id: customId, components }, extra, PERMISSIONS.sendMessages);
     },
     reconnect(how) {
       const ws = socket;

@@ -3,6 +3,7 @@ import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
+import { regenerateRow } from './regenerate.js';
 import { todoButtonId } from './todo-button.js';
 import { clip } from '../../../core/domain/text.js';
 
@@ -31,7 +32,7 @@ export function resultsMessages(sessionId: string, view: ResultsView): DiscordMe
   const pages = paginate(view.todos.todos, dueOf);
   const done = view.todos.todos.filter((t) => t.completed).length;
   return [
-    summaryMessage(view),
+    summaryMessage(sessionId, view),
     ...pages.map((page, i) => ({
       content: [
         pages.length > 1 ? `**Todos** (${i + 1}/${pages.length}) · ${done} of ${view.todos.todos.length} done` : `**Todos** · ${done} of ${view.todos.todos.length} done`,
@@ -43,16 +44,16 @@ export function resultsMessages(sessionId: string, view: ResultsView): DiscordMe
   ];
 }
 
-function summaryMessage(view: ResultsView): DiscordMessage {
+function summaryMessage(sessionId: string, view: ResultsView): DiscordMessage {
   const { summary } = view;
-  const lines = ['**Summary**', summary.summary];
+  const lines = [view.version > 1 ? `**Summary** (version ${view.version})` : '**Summary**', summary.summary];
   if (summary.key_points.length) lines.push('', '**Key points**', ...summary.key_points.map((p) => `• ${p}`));
   if (summary.decisions.length) lines.push('', '**Decisions**', ...summary.decisions.map((d) => `• ${d}`));
   if (view.todos.todos.length === 0) lines.push('', 'No todos came up in this meeting.');
   const dropped = droppedTodosSentence(view.todos);
   if (dropped) lines.push('', dropped);
   const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
-  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [], allowed_mentions: NO_MENTIONS };
+  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [regenerateRow(sessionId)], allowed_mentions: NO_MENTIONS };
 }
 
 function todoLine(todo: Todo, n: number, completed: boolean, due: ShownDue | null): string {

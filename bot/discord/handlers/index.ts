@@ -1,9 +1,11 @@
 import { Events, type Client } from 'discord.js';
+import { parseRegenerateId } from '../components/regenerate.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
+import { handleRegenerateClick, handleRegenerateSubmit } from './regenerate.js';
 import { handleRetryClick } from './retry-click.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
@@ -24,6 +26,11 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
       if (toggle) run('todo toggle', () => handleTodoToggle(ctx, interaction, toggle));
       const retry = parseRetryButtonId(interaction.customId);
       if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
+      const regenerate = parseRegenerateId(interaction.customId);
+      if (regenerate) run('regenerate', () => handleRegenerateClick(interaction, regenerate));
+    } else if (interaction.isModalSubmit()) {
+      const regenerate = parseRegenerateId(interaction.customId);
+      if (regenerate) run('regenerate form', () => handleRegenerateSubmit(ctx, interaction, regenerate));
     }
   });
 }

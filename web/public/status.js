@@ -174,7 +174,7 @@
   }
 
   // The outcome is rendered by the server: fetch this page again and swap in what changed.
-  function showOutcome() {
+  function showOutcome(done) {
     return fetch(location.href, { cache: 'no-store' })
       .then(function (r) {
         return r.text();
@@ -189,12 +189,17 @@
           box.closest('.todo').classList.add('done');
         });
         page.dataset.status = status;
-        announce(status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.');
+        announce(done || (status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.'));
       });
   }
 
   function onProgress(e) {
-    if (!FINAL[e.status]) return showProgress(e);
+    if (!FINAL[e.status]) {
+      if (!FINAL[status]) return showProgress(e);
+      // Reopened (the notes being rewritten): the server renders the progress section, live from then on.
+      status = e.status;
+      return showOutcome('Working on it again.');
+    }
     var changed = e.status !== status;
     status = e.status;
     if (status !== 'COMPLETED') source.close(); // the server closes too; this stops the reconnect
@@ -231,6 +236,8 @@
   source.addEventListener('todo', function (m) {
     var e = JSON.parse(m.data);
     if (e.kind === 'speakers') applySpeakerNames(e.names);
+    // New notes: the server renders them (and the list of versions), as it renders an outcome.
+    else if (e.kind === 'notes') showOutcome('New notes: version ' + e.version + ' of the summary and todos.');
     else applyTodo(e.todoId, e.completed, e.by);
   });
 })();

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../core/app.js';
 import { notFoundJson } from '../not-found.js';
-import { sessionParams, tokenQuery } from '../plugins/authorize.js';
+import { sessionParams, tokenQuery, versionQuery } from '../plugins/authorize.js';
 import type { SessionState, SessionStates } from '../session-state.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
@@ -19,8 +19,9 @@ export const sessionApiRoutes: FastifyPluginAsync<SessionApiOptions> = async (ap
   const api = app.withTypeProvider<ZodTypeProvider>();
   const authorized = app.authorize(notFoundJson);
 
-  api.get('/api/sessions/:sessionId', { schema: { params: sessionParams, querystring: tokenQuery }, preHandler: authorized }, async (request, reply) => {
-    const state = await states.load(request.sessionId);
+  // `?v=n`: an earlier version of the notes (404 VERSION_NOT_FOUND when there is none such).
+  api.get('/api/sessions/:sessionId', { schema: { params: sessionParams, querystring: versionQuery }, preHandler: authorized }, async (request, reply) => {
+    const state = await states.load(request.sessionId, request.query.v);
     if (!state) return notFoundJson(reply);
     return sessionJson(state);
   });
@@ -72,5 +73,8 @@ function sessionJson({ session: s, progress, results, media }: SessionState) {
     todos: results?.todos ?? null,
     /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
     speakers: results?.speakers ?? {},
+    /** The version of the notes `summary` and `todos` are (null until they are written), and every version there is. */
+    version: results?.version ?? null,
+    versions: (results?.versions ?? []).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
   };
 }

@@ -40,8 +40,11 @@ export interface ChatPlatform {
   updateStatus(session: Session, view: StatusView): Promise<void>;
   /** Posts the summary and todos in the session's thread; returns references to the messages posted. */
   postResults(session: Session, view: ResultsView): Promise<string[]>;
-  /** Re-renders the posted results (a todo was ticked somewhere). */
-  updateResults(session: Session, view: ResultsView): Promise<void>;
+  /**
+   * Re-renders the posted results in place (a todo was ticked somewhere, the notes regenerated); returns the
+   * messages that show them now, as a regenerated list may need more or fewer of them.
+   */
+  updateResults(session: Session, view: ResultsView): Promise<string[]>;
 }
 
 /** What each platform's bot uses of the core. */

@@ -46,8 +46,9 @@ class RecordingPlatform implements ChatPlatform {
     this.posts.push(view);
     return ['C1:1700000000.000200'];
   }
-  async updateResults(_s: Session, view: ResultsView) {
+  async updateResults(s: Session, view: ResultsView) {
     this.updates.push(view);
+    return s.resultsMessageRefs;
   }
 }
 

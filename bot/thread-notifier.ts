@@ -105,7 +105,8 @@ export class ThreadNotifier {
     if (!platform) return;
     const { view, shown } = await this.resultsView(session);
     if (this.shownTodos.get(sessionId) === shown) return;
-    await platform.updateResults(session, view);
+    const refs = await platform.updateResults(session, view);
+    if (refs.join('\n') !== session.resultsMessageRefs.join('\n')) await this.deps.sessions.setResultsMessages(sessionId, refs);
     this.remember(sessionId, shown);
   }
 

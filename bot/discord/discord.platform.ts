@@ -43,19 +43,37 @@ export class DiscordPlatform implements ChatPlatform {
     return refs;
   }
 
-  async updateResults(session: Session, view: ResultsView): Promise<void> {
+  async updateResults(session: Session, view: ResultsView): Promise<string[]> {
     const messages = resultsMessages(session.id, view);
+    const refs = session.resultsMessageRefs.slice(0, messages.length);
     // Edited one for one: the summary too, which a new version of the notes (or a speaker's name) changes.
-    for (let i = 0; i < messages.length; i++) {
-      const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
-      if (ref) await this.edit(ref, messages[i]!, session.id);
+    // A regenerated list of another length gets the pages it needs in the thread, and loses those it does not.
+    for (const [i, message] of messages.entries()) {
+      const ref = parseMessageRef(refs[i] ?? null);
+      if (ref) await this.edit(ref, message, session.id);
+      else if (session.origin.threadRef) refs[i] = formatMessageRef(await this.post(session.origin.threadRef, message));
     }
+    for (const surplus of session.resultsMessageRefs.slice(messages.length)) {
+      const ref = parseMessageRef(surplus);
+      if (ref) await this.remove(ref, session.id);
+    }
+    return refs;
   }
 
   /** Posts a message in a channel or thread; it never pings anyone, whatever names it shows. */
   async post(channelId: string, body: object): Promise<MessageRef> {
     const created = createdMessageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body: { ...body, allowed_mentions: NO_MENTIONS } }));
     return { channelId: created.channel_id, messageId: created.id };
+  }
+
+  /** Deletes a message; one already gone is skipped. */
+  private async remove(ref: MessageRef, sessionId: string): Promise<void> {
+    try {
+      await this.rest.delete(Routes.channelMessage(ref.channelId, ref.messageId));
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError && GONE.has(err.code))) throw err;
+      this.log.info({ sessionId, ref }, 'discord message is gone; not deleted');
+    }
   }
 
   /** Edits a message in place; one that is gone is skipped. */

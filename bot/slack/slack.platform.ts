@@ -40,12 +40,14 @@ export class SlackPlatform implements ChatPlatform {
     return refs;
   }
 
-  async updateResults(session: Session, view: ResultsView): Promise<void> {
+  async updateResults(session: Session, view: ResultsView): Promise<string[]> {
     const messages = resultsMessages(session.id, view);
     for (const [i, message] of messages.entries()) {
       const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
       if (ref) await this.edit(ref, message, session.id);
     }
+    // The most todos a list keeps (NOTE_LIMITS) fit one message's 50 blocks: a new version needs no other.
+    return session.resultsMessageRefs;
   }
 
   /** Posts a message (blocks, or plain mrkdwn text) in a channel, or in a thread when `threadTs` is given. */

@@ -149,6 +149,24 @@ describe('a video dropped in a channel', () => {
     expect(fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length).toBe(posts);
   });
 
+  it('a new version with more todos than a page holds gets another page in the thread; a shorter one loses it again', async () => {
+    const summary = results[0]!;
+    const refsOf = async () => (await core.sessionService.get(sessionId))!.resultsMessageRefs;
+    const more = Array.from({ length: 24 }, (_, i) => ({ task: `Check item ${i + 1} of the release list`, priority: 'low' as const, assignee: null, due: null, context: '', segments: [0] }));
+    bot.h.openai.script('chat', replies.withMoreTodos(...more));
+    await core.notes.regenerate(sessionId, {}, 'bob');
+    const grown = await until('a second page of todos', async () => ((await refsOf()).length === 3 ? refsOf() : null));
+    const added = fake.messages.get(grown[2]!.split(':')[1]!)!;
+    expect(added.channel_id).toBe(status.id); // in the session's thread
+    expect(added.content).toMatch(/^\*\*Todos\*\* \(2\/2\)/);
+    expect(grown.slice(0, 2)).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
+
+    await core.notes.regenerate(sessionId, {}, 'bob');
+    await until('the second page to go', async () => (await refsOf()).length === 2);
+    expect(fake.messages.has(added.id)).toBe(false);
+    expect(summary.content).toContain('**Summary** (version 4)');
+  });
+
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
     const byBob = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'delete' }, { name: 'id', type: 3, value: sessionId }] });
     await replyOf(byBob, /Only the person who shared this recording/);

@@ -194,6 +194,12 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       msg.edited_timestamp = new Date().toISOString();
       return [200, msg];
     }
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'DELETE') {
+      const msg = messages.get(m[2]!);
+      if (!msg || msg.channel_id !== m[1]) return [404, { message: 'Unknown Message', code: 10008 }];
+      messages.delete(msg.id);
+      return [204, undefined];
+    }
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       if (!messages.has(m[2]!)) return [404, { message: 'Unknown Message', code: 10008 }];
       // A thread started from a message takes the message's id.

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
-import type { NotesVersionsRepository } from '../../core/db/notes-versions.repository.js';
+import type { NewNotesVersion, NotesVersionsRepository } from '../../core/db/notes-versions.repository.js';
 import { withTodosLock } from '../../core/db/todos-lock.js';
 import { carryOverDocument } from '../../core/domain/carry-over.js';
 import type { StorageLayout } from '../../core/domain/storage-layout.js';
 import { summaryDocumentSchema, todosDocumentSchema, type SummaryDocument, type TodosDocument } from '../../core/domain/todos.js';
-import type { NewNotesVersion } from '../../core/db/notes-versions.repository.js';
 import type { ObjectStore } from '../../core/storage/object-store.js';
 
 export interface ReplaceNotesDeps {

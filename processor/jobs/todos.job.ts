@@ -30,13 +30,14 @@ const NO_SPEECH: MeetingNotes = {
 
 type Regeneration = NonNullable<JobMessage['notes']>;
 
+const clock = (deps: TodosJobDeps) => deps.now?.() ?? new Date();
+
 /**
  * `todos` queue: transcript.json → LLM → summary.json + todos.json → COMPLETED. A job carrying `notes`
  * regenerates notes already written, as a new version (docs/architecture.md#regenerating-the-notes).
  */
 export function todosJob(deps: TodosJobDeps): JobHandler {
   const { store, layout, sessions, progress, log } = deps;
-  const now = deps.now ?? (() => new Date());
   return (job, ctx) =>
     runSessionJob(deps, 'todos', job, ctx, async (session, stages, signal) => {
       const id = session.id;
@@ -67,7 +68,7 @@ export function todosJob(deps: TodosJobDeps): JobHandler {
       if (!done) return;
       await progress.report(id, 'COMPLETED', 'done', 1, 'Done');
       if (regeneration) {
-        const event = { kind: 'notes' as const, sessionId: id, version: done.notesVersion, by: regeneration.by, at: now().toISOString() };
+        const event = { kind: 'notes' as const, sessionId: id, version: done.notesVersion, by: regeneration.by, at: clock(deps).toISOString() };
         // The new version is stored (the truth); open pages and chat messages show it on their next render.
         await deps.events.publish(event).catch((err: unknown) => log.warn({ err, sessionId: id }, 'new notes version not announced'));
       }
@@ -103,5 +104,5 @@ async function writeNotes(
   await tracker.flush();
   // The session starts as the recording is sent: the closest to the meeting's own date that is stored.
   const meeting = { at: session.createdAt, timeZone: session.timeZone ?? deps.defaultTimeZone };
-  return buildDocuments(id, notes, (deps.now ?? (() => new Date()))(), meeting);
+  return buildDocuments(id, notes, clock(deps), meeting);
 }

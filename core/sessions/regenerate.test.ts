@@ -6,6 +6,7 @@ import { streamNames } from '../progress/event-stream.js';
 import type { Session } from '../domain/session.js';
 import { todosDocumentSchema } from '../domain/todos.js';
 import { parseTodoEvent } from '../todos/todo-events.js';
+import { until } from '../../test/helpers/until.js';
 import { DEFAULT_OPTIONS } from './session.service.js';
 
 /**
@@ -116,6 +117,28 @@ describe('regenerating the notes', () => {
     expect((await h.core.sessions.get(running.id))?.status).toBe('FAILED');
     await expect(h.core.notes.regenerate(randomUUID(), {}, null)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
     await expect(h.core.notes.regenerate(running.id, { instruction: 'x'.repeat(501) }, null)).rejects.toMatchObject({ code: 'INSTRUCTION_TOO_LONG' });
+  });
+
+  it('cancelled while the model writes: the session is COMPLETED again with its notes untouched', async () => {
+    const session = await completedSession();
+    const before = await h.core.store.getJson(h.core.layout.todos(session.id));
+    let answer!: () => void;
+    const cancelled = new Promise<void>((resolve) => (answer = resolve));
+    h.openai.script('chat', async (request) => {
+      await cancelled;
+      return replies.withMoreTodos({ task: 'Never stored', priority: 'low', assignee: null, due: null, context: '', segments: [0] })(request);
+    });
+    const chats = h.openai.requests.length;
+    await h.core.notes.regenerate(session.id, { instruction: 'in German' }, null);
+    await until('the model to be asked', async () => h.openai.requests.length > chats);
+
+    const owner = { platform: 'cli' as const, workspaceId: 'harness', externalId: 'tester' };
+    expect(await h.core.sessionService.cancel(session.id, owner, false)).toMatchObject({ outcome: 'cancelled', session: { status: 'COMPLETED' } });
+    answer();
+    await until('the job to stop', async () => (await h.core.jobClaims.remainingMs(session.id, 'todos')) === null);
+    expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'COMPLETED', notesVersion: 1 });
+    expect(await h.core.store.getJson(h.core.layout.todos(session.id))).toEqual(before);
+    expect(await h.core.store.exists(h.core.layout.versionTodos(session.id, 1))).toBe(false);
   });
 
   it('two requests at once start one job', async () => {

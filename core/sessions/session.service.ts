@@ -216,6 +216,7 @@ export class SessionService {
     const session = await sessions.get(id);
     if (!session) return { outcome: 'not-found' };
     if (!isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
+    if (session.status === 'PROCESSING' && session.todosPath) return this.stopRewriting(session);
     const cancelled = await sessions.transition(id, ['UPLOADING', 'PROCESSING'], {
       status: 'CANCELLED',
       errorCode: 'CANCELLED',
@@ -226,6 +227,20 @@ export class SessionService {
     log.info({ sessionId: id, stage: cancelled.stage }, 'session cancelled');
     await progress.report(id, 'CANCELLED', cancelled.stage, 0, 'Cancelled');
     return { outcome: 'cancelled', session: cancelled };
+  }
+
+  /**
+   * A session with notes is processing only to write them again (docs/architecture.md#regenerating-the-notes):
+   * stopping that leaves the notes it has as they are, and the session COMPLETED, not CANCELLED. The job
+   * finds the session no longer processing before it replaces anything, and stops.
+   */
+  private async stopRewriting(session: Session): Promise<CancelResult> {
+    const { sessions, progress, log } = this.deps;
+    const back = await sessions.transition(session.id, ['PROCESSING'], { status: 'COMPLETED', stage: 'done', percent: 100 });
+    if (!back) return { outcome: 'finished', session: (await sessions.get(session.id)) ?? session };
+    log.info({ sessionId: session.id }, 'notes regeneration cancelled');
+    await progress.report(session.id, 'COMPLETED', 'done', 1, 'Done');
+    return { outcome: 'cancelled', session: back };
   }
 
   /**

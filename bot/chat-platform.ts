@@ -2,6 +2,7 @@ import type { Core } from '../core/app.js';
 import type { NotesService } from '../core/sessions/notes.service.js';
 import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
+import type { TodoService } from '../core/todos/todo.service.js';
 
 /** What a status message shows, whatever the platform. */
 export interface StatusView {
@@ -41,10 +42,21 @@ export interface ChatPlatform {
   /** Posts the summary and todos in the session's thread; returns references to the messages posted. */
   postResults(session: Session, view: ResultsView): Promise<string[]>;
   /**
-   * Re-renders the posted results in place (a todo was ticked somewhere, the notes regenerated); returns the
-   * messages that show them now, as a regenerated list may need more or fewer of them.
+   * Re-renders the posted results in place (a todo was ticked, edited, added or removed somewhere, the notes
+   * regenerated). Returns the refs of the messages now holding them: a list that grew past its messages gets
+   * another one in the thread, one that shrank loses those it no longer needs.
    */
   updateResults(session: Session, view: ResultsView): Promise<string[]>;
+}
+
+/**
+ * Who is in the channel a session came from, as the chat platform reports it: the members of that channel
+ * may change the session's notes (bot/may-change.ts, docs/architecture.md#chat). Answers are cached briefly.
+ */
+export interface ChannelMembers {
+  readonly platform: ChatPlatform['platform'];
+  /** True when the person (the platform's user id) is a member of the session's channel, `origin.channelId`. */
+  isChannelMember(session: Session, userId: string): Promise<boolean>;
 }
 
 /** What each platform's bot uses of the core. */
@@ -54,8 +66,8 @@ export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chat
 export interface BotOptions {
   /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
   linkFor: (sessionId: string) => string | null;
-  /** Saves ticks without losing concurrent ones (TodoService). */
-  todos: { setCompleted(sessionId: string, todoId: string, completed: boolean, by: string): Promise<unknown> };
+  /** Ticks, edits, adds and removes todos without losing concurrent changes (TodoService). */
+  todos: Pick<TodoService, 'setCompleted' | 'edit' | 'add' | 'remove'>;
   /** Re-renders a session's posted results. */
   todosChanged: (sessionId: string) => Promise<void>;
   /** Regenerates a session's notes (the results message's Regenerate button). */

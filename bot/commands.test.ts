@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWhisperCommand } from './commands.js';
+import { mayNotChange, parseWhisperCommand } from './commands.js';
 
 const id = '6f1c2a8e-8a7b-4c55-9d7e-1c2b3a4d5e6f';
 
@@ -32,5 +32,15 @@ describe('/whisper parsing', () => {
     const cmd = parseWhisperCommand(text);
     expect(cmd.kind).toBe('invalid');
     expect(cmd.kind === 'invalid' && cmd.reason).toMatch(reason);
+  });
+});
+
+describe('the refusal to change a recording', () => {
+  it('names the channel whose members may, as a mention both platforms render', () => {
+    const origin = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C0TEAM', threadRef: '1.0', statusMessageRef: null };
+    expect(mayNotChange({ origin })).toBe('Only the person who shared this recording and the members of <#C0TEAM> can change its notes.');
+    expect(mayNotChange({ origin: { ...origin, platform: 'cli', channelId: null } })).toBe(
+      'Only the person who shared this recording and the members of its channel can change its notes.',
+    );
   });
 });

@@ -2,6 +2,9 @@ import type { ChatUser } from '../core/domain/chat-user.js';
 import type { Session } from '../core/domain/session.js';
 import type { CancelResult, DeleteResult, RetryResult, SessionService } from '../core/sessions/session.service.js';
 import { stageLabel } from '../core/domain/progress-text.js';
+import type { ChannelMembers } from './chat-platform.js';
+import { AppError } from '../core/errors.js';
+import { mayChange, mayRetry, type ChangeGate } from './may-change.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
 export type WhisperCommand =
@@ -71,6 +74,8 @@ export interface CommandContext {
   user: ChatUser;
   /** Workspace admins (Slack) or members with Manage Messages (Discord) may cancel, retry and delete others' recordings. */
   isAdmin: boolean;
+  /** The members of a recording's channel may retry it too (bot/may-change.ts). */
+  members: ChannelMembers;
   linkFor: (sessionId: string) => string | null;
   formatLink: LinkFormatter;
   /** Makes user text (a file name, an error) literal in the platform's markup. */
@@ -95,7 +100,7 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     case 'cancel':
       return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'retry':
-      return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
+      return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, mayRetry(ctx, ctx.user, () => Promise.resolve(ctx.isAdmin))), ctx.escapeText);
     case 'delete':
       return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
   }
@@ -103,6 +108,27 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
 
 const noSuchRecording = (id: string) => `No recording \`${id}\`.`;
 const onlyTheSharer = (verb: string) => `Only the person who shared this recording, or an admin, can ${verb} it.`;
+
+/**
+ * The refusal of a chat action that changes a recording's notes (retry, todo edits, regenerating, naming
+ * speakers) to someone mayChange turned away, for that person alone.
+ */
+export function mayNotChange(session: Pick<Session, 'origin'>): string {
+  const { channelId } = session.origin;
+  return `Only the person who shared this recording and the members of ${channelId ? `<#${channelId}>` : 'its channel'} can change its notes.`;
+}
+
+/**
+ * The session a person asks in chat to change (a todo, regenerating the notes): SESSION_NOT_FOUND when it is
+ * gone, NOT_ALLOWED with mayNotChange's sentence unless they shared the recording or are in its channel.
+ */
+export async function sessionToChange(ctx: ChangeGate & { sessions: Pick<SessionService, 'get'> }, sessionId: string, user: ChatUser): Promise<Session> {
+  const session = await ctx.sessions.get(sessionId);
+  if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
+  if (!(await mayChange(ctx, session, user))) throw new AppError('NOT_ALLOWED', mayNotChange(session));
+  return session;
+}
+
 const recordingName = (s: Session, escapeText: CommandContext['escapeText']) => escapeText(s.filename ?? 'recording');
 
 /** The answer to `/whisper retry` and to a Retry button, for the person who asked alone. */
@@ -111,7 +137,7 @@ export function retryReply(id: string, result: RetryResult, escapeText: CommandC
     case 'not-found':
       return noSuchRecording(id);
     case 'forbidden':
-      return onlyTheSharer('retry');
+      return mayNotChange(result.session);
     case 'not-failed':
       return `\`${id}\` has not failed (${result.session.status.toLowerCase()}): there is nothing to retry.`;
     case 'no-recording':

@@ -46,9 +46,11 @@ class RecordingPlatform implements ChatPlatform {
     this.posts.push(view);
     return ['C1:1700000000.000200'];
   }
-  async updateResults(s: Session, view: ResultsView) {
+  /** What an update answers: the messages holding the results (one more when the list outgrew them). */
+  refs = ['C1:1700000000.000200'];
+  async updateResults(_s: Session, view: ResultsView) {
     this.updates.push(view);
-    return s.resultsMessageRefs;
+    return this.refs;
   }
 }
 
@@ -64,14 +66,16 @@ async function slackSession(): Promise<Session> {
   });
 }
 
-/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted, `regenerated` new notes. */
+/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted, `edited` one edited, `regenerated` new notes. */
 const ticked = new Set<string>();
+const edited = new Set<string>();
 const regenerated = new Set<string>();
 const notes = (id: string) => {
   const docs = buildDocuments(id, { summary: 'Standup', keyPoints: [], decisions: [], estimatedTime: null, todos: [
     { task: 'Book the venue', priority: 'high', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
   ] }, new Date());
   docs.todos.todos[0]!.completed = ticked.has(id);
+  if (edited.has(id)) docs.todos.todos[0]!.task = 'Book the venue for 40';
   return docs;
 };
 
@@ -172,6 +176,20 @@ describe('thread notifier', () => {
     await n.todosChanged(session.id); // the `notes` todo event
     expect(platform.posts).toHaveLength(1);
     expect(platform.updates.map((u) => u.version)).toEqual([2]);
+  });
+
+  it('re-renders a todo edited (not only ticked), and keeps the refs of the messages the results now take', async () => {
+    const session = await slackSession();
+    const platform = new RecordingPlatform();
+    const n = notifier(platform);
+    await sessions.update(session.id, { status: 'COMPLETED' });
+    await n.handle(await publish(session.id, 0, true));
+
+    edited.add(session.id);
+    platform.refs = ['C1:1700000000.000200', 'C1:1700000000.000300'];
+    await n.todosChanged(session.id);
+    expect(platform.updates.map((v) => v.todos.todos[0]!.task)).toEqual(['Book the venue for 40']);
+    expect((await sessions.get(session.id))?.resultsMessageRefs).toEqual(platform.refs);
   });
 
   it('ignores sessions of other platforms and sessions that were deleted', async () => {

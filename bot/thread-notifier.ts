@@ -40,7 +40,7 @@ interface Pending {
 export class ThreadNotifier {
   private readonly pending = new Map<string, Pending>();
   private readonly rendering = new Map<string, Promise<void>>();
-  /** Completed flags and speaker names last rendered per session, newest last. */
+  /** The todos and speaker names last rendered per session, newest last. */
   private readonly shownTodos = new Map<string, string>();
   private readonly platforms: Map<string, ChatPlatform>;
   private readonly interval: number;
@@ -146,12 +146,13 @@ export class ThreadNotifier {
 
   /**
    * The results as the messages show them (names applied), and what of them changes: the version of the notes
-   * (regenerated notes may well tick the same boxes), ticks and names.
+   * (regenerated notes may well tick the same boxes), the todos (ticks, edits, additions, removals) and names.
    */
   private async resultsView(session: Session): Promise<{ view: ResultsView; shown: string }> {
     const { summary, todos, speakers, version } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
     const view = { ...withNamedSpeakers(summary, todos, speakers), version, link: this.deps.linkFor(session.id) };
-    return { view, shown: JSON.stringify([version, todos.todos.map((t) => t.completed), speakers]) };
+    const todosShown = todos.todos.map((t) => [t.id, t.completed, t.task, t.assignee, t.due, t.due_date, t.priority]);
+    return { view, shown: JSON.stringify([version, todosShown, speakers]) };
   }
 }

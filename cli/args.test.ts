@@ -59,4 +59,20 @@ describe('reading the command line', () => {
     expect(errorOf(['speakers', 'id', 'Maria'])).toBe('"Maria" is not a naming: write the label, an equals sign and the name, as in SPEAKER_01=Maria.');
     expect(errorOf(['status', 'id', 'SPEAKER_01=Maria'])).toBe('"status" takes one argument, got 2.');
   });
+
+  it('reads `todo <session-id> edit|add|remove|history`, refusing what it cannot run before anything is touched', () => {
+    expect(parseCliArgs(['todo', 's', 'edit', '3', '--text', 'Call Ben', '--owner', '', '--priority', 'low'])).toEqual({
+      command: { name: 'todo', id: 's', json: false, action: 'edit', todoId: '3', patch: { task: 'Call Ben', assignee: '', priority: 'low' } },
+    });
+    expect(parseCliArgs(['todo', 's', 'add', 'Call', 'Ben', '--due', 'Friday'])).toEqual({
+      command: { name: 'todo', id: 's', json: false, action: 'add', fields: { task: 'Call Ben', due: 'Friday' } },
+    });
+    expect(parseCliArgs(['todo', 's', 'remove', '3'])).toEqual({ command: { name: 'todo', id: 's', json: false, action: 'remove', todoId: '3' } });
+    expect(parseCliArgs(['todo', 's', 'history', '--json'])).toEqual({ command: { name: 'todo', id: 's', json: true, action: 'history' } });
+    expect(errorOf(['todo', 's', 'edit', '3'])).toBe('Say what to change: --text, --owner, --due or --priority.');
+    expect(errorOf(['todo', 's', 'edit', '3', '--priority', 'urgent'])).toBe('--priority is one of high, medium, low, not "urgent".');
+    expect(errorOf(['todo', 's', 'add'])).toBe('Give the new todo\'s text after "add".');
+    expect(errorOf(['todo', 's', 'remove'])).toBe('"todo ... remove" takes one todo id, got 0.');
+    expect(errorOf(['todo', 's'])).toMatch(/^"todo" needs what to do: write edit <todo-id>, add <text>, remove <todo-id> or history/);
+  });
 });

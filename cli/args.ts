@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { languageCode } from '../core/domain/language.js';
 import type { TranscriptionOptions } from '../core/domain/session.js';
+import type { TodoFields, TodoPatch } from '../core/domain/todo-edit.js';
+import { PRIORITIES, type Priority } from '../core/domain/todos.js';
 
 export const USAGE = `Usage:
   whisper-notes submit <file-or-url> [--wait] [--json] [--transcript] [--language en]
@@ -14,6 +16,12 @@ export const USAGE = `Usage:
   whisper-notes delete <session-id>
   whisper-notes speakers <session-id> [SPEAKER_01=Maria ...] [--json]
                                        name the speakers (an empty name clears one); alone, list them
+  whisper-notes todo <session-id> edit <todo-id> [--text T] [--owner O] [--due D] [--priority P]
+  whisper-notes todo <session-id> add <text...> [--owner O] [--due D] [--priority P]
+  whisper-notes todo <session-id> remove <todo-id>
+  whisper-notes todo <session-id> history [--json]
+                                       change a meeting's todos (ids as \`status\` shows them: #3);
+                                       history: who changed what, and when
   whisper-notes models pull | status
   whisper-notes help
 
@@ -24,7 +32,10 @@ export const USAGE = `Usage:
   --no-diarize    do not tell speakers apart
   --min-speakers, --max-speakers   how many people speak, when known
   --instruction   what the new notes should do differently ("focus on engineering tasks", "in German")
-  --model         the LLM model to write them with, instead of the configured one`;
+  --model         the LLM model to write them with, instead of the configured one
+  --text, --owner, --due, --priority   a todo's text, owner (a name, or a speaker as shown: "Speaker 2"),
+                  due date ("by Friday", "2026-12-11") and priority (high, medium, low); an empty
+                  owner or due date clears it`;
 
 export type CliCommand =
   | { name: 'submit'; target: string; wait: boolean; json: boolean; transcript: boolean; options: Partial<TranscriptionOptions> }
@@ -34,7 +45,15 @@ export type CliCommand =
   | { name: 'cancel' | 'retry' | 'delete'; id: string }
   /** `names` empty: list the names. A null name returns the label to `Speaker n`. */
   | { name: 'speakers'; id: string; names: Record<string, string | null>; json: boolean }
+  | ({ name: 'todo'; id: string; json: boolean } & TodoAction)
   | { name: 'models'; action: string };
+
+/** What `todo <session-id>` does to the meeting's todos. */
+export type TodoAction =
+  | { action: 'edit'; todoId: string; patch: TodoPatch }
+  | { action: 'add'; fields: Pick<TodoFields, 'task'> & TodoPatch }
+  | { action: 'remove'; todoId: string }
+  | { action: 'history' };
 
 /** A command to run, a request for the usage text, or why the command line cannot be run (exit 2). */
 export type ParsedArgs = { command: CliCommand } | { help: true } | { error: string };
@@ -51,10 +70,15 @@ const OPTIONS = {
   instruction: { type: 'string' },
   model: { type: 'string' },
   version: { type: 'string' },
+  text: { type: 'string' },
+  owner: { type: 'string' },
+  due: { type: 'string' },
+  priority: { type: 'string' },
 } as const;
 
-/** The commands; each takes one argument, but `speakers` also takes the names to give. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'models'] as const;
+/** The commands; each takes one argument, but `speakers` also takes the names to give and `todo` what to do. */
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'todo', 'models'] as const;
+const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo'];
 /** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
 const NAMING = /^([^=\s]+)=(.*)$/s;
 
@@ -76,7 +100,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (!isCommand(name)) return { error: `Unknown command "${name}".${didYouMean(name, [...COMMANDS, 'help'])}` };
   const command = name;
   const [arg, ...rest] = args;
-  if (arg === undefined || (rest.length > 0 && command !== 'speakers')) return { error: `"${command}" takes one argument, got ${args.length}.` };
+  if (arg === undefined || (rest.length > 0 && !TAKES_MORE.includes(command))) return { error: `"${command}" takes one argument, got ${args.length}.` };
   switch (command) {
     case 'submit': {
       const options = transcriptionOptions(values);
@@ -92,6 +116,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       return { command: { name: 'regenerate', id: arg, instruction: values.instruction ?? null, model: values.model ?? null, wait: values.wait, json: values.json } };
     case 'speakers':
       return speakersCommand(arg, rest, values.json);
+    case 'todo':
+      return todoCommand(arg, rest, values);
     case 'models':
       return { command: { name: 'models', action: arg } };
     default:
@@ -108,6 +134,49 @@ function speakersCommand(id: string, namings: string[], json: boolean): ParsedAr
   }
   return { command: { name: 'speakers', id, names, json } };
 }
+
+const TODO_USAGE = 'write edit <todo-id>, add <text>, remove <todo-id> or history after the session id, as in: whisper-notes todo <session-id> edit 3 --owner Maria';
+
+function todoCommand(id: string, args: string[], values: { json: boolean; text?: string; owner?: string; due?: string; priority?: string }): ParsedArgs {
+  const [action, ...rest] = args;
+  const patch = todoOptions(values);
+  if (typeof patch === 'string') return { error: patch };
+  const json = values.json;
+  switch (action) {
+    case 'edit':
+      if (rest.length !== 1) return { error: `"todo ... edit" takes one todo id, got ${rest.length}.` };
+      if (Object.keys(patch).length === 0) return { error: 'Say what to change: --text, --owner, --due or --priority.' };
+      return { command: { name: 'todo', id, json, action, todoId: rest[0]!, patch } };
+    case 'add': {
+      const task = rest.length > 0 ? rest.join(' ') : patch.task;
+      if (task === undefined) return { error: 'Give the new todo\'s text after "add".' };
+      return { command: { name: 'todo', id, json, action, fields: { ...patch, task } } };
+    }
+    case 'remove':
+      if (rest.length !== 1) return { error: `"todo ... remove" takes one todo id, got ${rest.length}.` };
+      return { command: { name: 'todo', id, json, action, todoId: rest[0]! } };
+    case 'history':
+      if (rest.length !== 0) return { error: '"todo ... history" takes nothing more.' };
+      return { command: { name: 'todo', id, json, action } };
+    default:
+      return { error: `"todo" needs what to do: ${TODO_USAGE}.` };
+  }
+}
+
+/** The todo fields given as options; a priority we do not know is refused here, before anything is touched. */
+function todoOptions(values: { text?: string; owner?: string; due?: string; priority?: string }): TodoPatch | string {
+  const patch: TodoPatch = {};
+  if (values.text !== undefined) patch.task = values.text;
+  if (values.owner !== undefined) patch.assignee = values.owner;
+  if (values.due !== undefined) patch.due = values.due;
+  if (values.priority !== undefined) {
+    if (!isPriority(values.priority)) return `--priority is one of ${PRIORITIES.join(', ')}, not "${values.priority}".`;
+    patch.priority = values.priority;
+  }
+  return patch;
+}
+
+const isPriority = (value: string): value is Priority => (PRIORITIES as readonly string[]).includes(value);
 
 function transcriptionOptions(values: { language?: string; 'no-diarize': boolean; 'min-speakers'?: string; 'max-speakers'?: string }): Partial<TranscriptionOptions> | string {
   let language: string | null = null;

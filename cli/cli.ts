@@ -5,20 +5,21 @@ import path from 'node:path';
 import type { Core } from '../core/app.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
+import { withOwnerFromShown } from '../core/domain/todo-edit.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { isAppError } from '../core/errors.js';
 import { statusPageUrl } from '../core/links.js';
-import type { RetryResult, StartedSession } from '../core/sessions/session.service.js';
+import { AUTHORIZED, type RetryResult, type StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
-import { formatProgress, formatResults, formatSession, formatSpeakers, sessionJson } from './format.js';
+import { formatProgress, formatResults, formatSession, formatSpeakers, formatTodo, formatTodoHistory, sessionJson } from './format.js';
 
 /** What the CLI uses of the core. */
-export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'feed'>;
+export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'feed'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,6 +56,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return remove(deps, io, command.id);
     case 'speakers':
       return speakers(deps, io, command);
+    case 'todo':
+      return todo(deps, io, command);
     case 'models':
       return modelsCommand(command.action, configuredModels(deps.config, deps.log), io);
   }
@@ -200,6 +203,45 @@ async function speakers(deps: CliDeps, io: CliIo, { id, names, json }: Extract<C
   return 0;
 }
 
+/**
+ * Edits, adds or removes a todo (as the operator, named as the CLI's user, with no `seen`: it sets what it is
+ * told), then shows it; or prints the todos' history. An owner typed as a speaker is shown is stored as the label.
+ */
+async function todo(deps: CliDeps, io: CliIo, command: Extract<CliCommand, { name: 'todo' }>): Promise<number> {
+  const { id } = command;
+  const session = UUID.test(id) ? await deps.sessionService.get(id) : null;
+  if (!session) {
+    io.err(`No session ${id}`);
+    return 1;
+  }
+  const service = deps.todos.service;
+  const by = cliUser().externalId;
+  try {
+    if (command.action === 'history') {
+      const changes = await service.history(id);
+      io.out(command.json ? JSON.stringify({ id, changes }, null, 2) : formatTodoHistory(changes, await deps.speakers.names(id)));
+      return 0;
+    }
+    if (command.action === 'remove') {
+      const removed = await service.remove(id, command.todoId, by);
+      io.out(command.json ? JSON.stringify({ id, removed }, null, 2) : `Removed todo #${removed.id}; \`todo ${id} history\` keeps it.`);
+      return 0;
+    }
+    const names = await deps.speakers.names(id);
+    const changed =
+      command.action === 'edit'
+        ? await service.edit(id, command.todoId, withOwnerFromShown(command.patch, names), by)
+        : await service.add(id, { ...withOwnerFromShown(command.fields, names), task: command.fields.task }, by);
+    const { todos } = await deps.sessionService.results(id);
+    io.out(command.json ? JSON.stringify({ id, todo: changed }, null, 2) : formatTodo(changed, todos!, names, new Date()).join('\n'));
+    return 0;
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    io.err(`Not changed (${err.code}): ${err.userMessage}`);
+    return 1;
+  }
+}
+
 /** Whoever runs the CLI holds the service's credentials: an operator, who may cancel, retry and delete anyone's session. */
 const OPERATOR = true;
 
@@ -228,7 +270,7 @@ function notRetried(id: string, result: Exclude<RetryResult, { outcome: 'retried
 }
 
 async function retry(deps: CliDeps, io: CliIo, id: string): Promise<number> {
-  const result = UUID.test(id) ? await deps.sessionService.retry(id, cliUser(), OPERATOR) : { outcome: 'not-found' as const };
+  const result = UUID.test(id) ? await deps.sessionService.retry(id, AUTHORIZED) : { outcome: 'not-found' as const };
   if (result.outcome === 'retried') {
     io.out(result.resumesFrom === 'todos' ? `Retrying ${id} from its stored transcript` : `Retrying ${id} from its recording`);
     return 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDocuments } from '../core/domain/todos.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
-import { formatResults, sessionJson } from './format.js';
+import { formatResults, formatTodoHistory, sessionJson } from './format.js';
 import type { Session } from '../core/domain/session.js';
 
 const id = '6f1c2a9e-5b7d-4c3e-9a8f-0e1d2c3b4a59';
@@ -42,7 +42,7 @@ function results(): SessionResults {
 }
 
 describe('the notes in the terminal', () => {
-  it('show what the status page shows: summary, key points, decisions, todos with priority, owner, due date and who ticked them', () => {
+  it('show what the status page shows: summary, key points, decisions, todos with their ids, priority, owner, due date and who ticked them', () => {
     expect(formatResults(results(), false, THURSDAY)).toBe(
       [
         'Summary',
@@ -53,10 +53,10 @@ describe('the notes in the terminal', () => {
         'Decisions',
         '  - Ship on Monday',
         'Todos (1 of 2 done)',
-        '  [ ] Send the release notes',
+        '  [ ] #1 Send the release notes',
         '      high · Speaker 2 · due Fri 27 Nov (Friday) · 00:01:05',
         '      Customers asked',
-        '  [x] Book a room',
+        '  [x] #2 Book a room',
         '      low · 00:00:02 · ticked by alice',
       ].join('\n'),
     );
@@ -88,5 +88,19 @@ describe('the notes in the terminal', () => {
     const session = { id, status: 'COMPLETED', createdAt: new Date(0), updatedAt: new Date(0) } as Session;
     expect(sessionJson(session, results(), null, true).transcript?.[1]).toEqual({ start: 65.4, end: 68, speaker: 'SPEAKER_01', text: 'I will send the notes.' });
     expect(sessionJson(session, results(), null)).not.toHaveProperty('transcript');
+  });
+
+  it('tell a todo\'s history a line a change: when, who (a page viewer has no name), and each field edited from → to', () => {
+    const [todo] = results().todos!.todos;
+    const at = new Date('2026-11-25T11:00:00Z');
+    const after = { ...todo!, due: null, due_date: null, assignee: 'Ben', priority: 'low' as const };
+    expect(formatTodoHistory([
+      { todoId: '1', kind: 'edit', before: todo!, after, by: null, at },
+      { todoId: '1', kind: 'untick', before: after, after, by: 'ana\u001b[2J', at },
+    ], { SPEAKER_01: 'Maria' })).toBe([
+      '2026-11-25T11:00:00.000Z  (no name)  edited #1: owner Maria → Ben, due “Friday” → none, priority high → low',
+      '2026-11-25T11:00:00.000Z  ana  unticked #1 “Send the release notes”',
+    ].join('\n'));
+    expect(formatTodoHistory([], {})).toBe('Nobody has changed these todos yet.');
   });
 });

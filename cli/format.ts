@@ -1,6 +1,8 @@
 import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
+import type { TodoChange } from '../core/db/todo-changes.repository.js';
+import { EDITABLE_FIELDS, type EditableField } from '../core/domain/todo-edit.js';
 import { speakerName, withSpeakerNames, type SpeakerNames } from '../core/domain/speaker-name.js';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
@@ -67,7 +69,8 @@ function versionLine({ version, versions }: SessionResults): string {
   return `Notes: version ${version} of ${versions.at(-1)!.version}${how ? `, ${how}` : ''}`;
 }
 
-function formatTodo(t: Todo, doc: TodosDocument, names: SpeakerNames, now: Date): string[] {
+/** A todo as `status` lists it: its id (what `todo <id> edit` takes), then its details and context. */
+export function formatTodo(t: Todo, doc: TodosDocument, names: SpeakerNames, now: Date): string[] {
   const due = shownDue(t, doc, now);
   const details = [
     t.priority,
@@ -76,10 +79,37 @@ function formatTodo(t: Todo, doc: TodosDocument, names: SpeakerNames, now: Date)
     due?.overdue ? 'OVERDUE' : null,
     t.timestamp,
     t.completed ? (t.completed_by ? `ticked by ${t.completed_by}` : 'ticked') : null,
+    t.edited_at ? byWhom('edited', t.edited_by) : t.added_at ? byWhom('added', t.added_by) : null,
   ].filter((d) => d !== null);
-  const lines = [`  [${t.completed ? 'x' : ' '}] ${singleLine(t.task)}`, `      ${details.map(singleLine).join(' · ')}`];
+  const lines = [`  [${t.completed ? 'x' : ' '}] #${singleLine(t.id)} ${singleLine(t.task)}`, `      ${details.map(singleLine).join(' · ')}`];
   if (t.context) lines.push(`      ${singleLine(t.context)}`);
   return lines;
+}
+
+const byWhom = (done: string, by: string | null | undefined) => (by ? `${done} by ${by}` : done);
+
+const FIELD_NAMES: Record<EditableField, string> = { task: 'text', assignee: 'owner', due: 'due', priority: 'priority' };
+
+/** `todo <id> history`: one line per change, oldest first: when, who, and what changed. */
+export function formatTodoHistory(changes: readonly TodoChange[], names: SpeakerNames): string {
+  if (changes.length === 0) return 'Nobody has changed these todos yet.';
+  const shown = (t: Todo, field: EditableField) => {
+    const value = t[field];
+    if (value === null) return 'none';
+    return field === 'assignee' ? speakerName(value, names) : field === 'priority' ? value : `“${value}”`;
+  };
+  return changes
+    .map((c) => {
+      const todo = (c.after ?? c.before)!;
+      let what = `${c.kind}${c.kind.endsWith('e') ? 'd' : 'ed'} #${todo.id} “${todo.task}”`;
+      if (c.kind === 'edit' && c.before && c.after) {
+        const { before, after } = c;
+        const fields = EDITABLE_FIELDS.filter((f) => before[f] !== after[f]).map((f) => `${FIELD_NAMES[f]} ${shown(before, f)} → ${shown(after, f)}`);
+        what = `edited #${todo.id}: ${fields.join(', ')}`;
+      }
+      return [c.at.toISOString(), singleLine(c.by ?? '(no name)'), singleLine(what)].join('  ');
+    })
+    .join('\n');
 }
 
 /** `speakers <id>`: each label of the transcript and what the notes call it. */

@@ -8,6 +8,7 @@ import * as jobClaims from './20261126030000_job_claims.js';
 import * as sessionUploader from './20261127000000_session_uploader.js';
 import * as sessionTimeZone from './20261204000000_session_time_zone.js';
 import * as speakerNames from './20261205000000_speaker_names.js';
+import * as todoChanges from './20261206000000_todo_changes.js';
 import * as notesVersions from './20261206010000_notes_versions.js';
 
 /**
@@ -24,5 +25,6 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261127000000_session_uploader', sessionUploader],
   ['20261204000000_session_time_zone', sessionTimeZone],
   ['20261205000000_speaker_names', speakerNames],
+  ['20261206000000_todo_changes', todoChanges],
   ['20261206010000_notes_versions', notesVersions],
 ];

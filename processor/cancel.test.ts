@@ -34,6 +34,8 @@ async function afterProcessorPassed(): Promise<void> {
 
 const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   sessions: h.core.sessionService,
+  // No chat platform runs here; cancel asks only who shared the recording.
+  members: { platform: 'discord', isChannelMember: () => Promise.reject(new Error('cancel does not ask about channel members')) },
   user,
   isAdmin,
   linkFor: () => null,

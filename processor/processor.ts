@@ -1,4 +1,5 @@
 import type { Core } from '../core/app.js';
+import { TodoChangesRepository } from '../core/db/todo-changes.repository.js';
 import type { LocalModels } from '../core/models/index.js';
 import type { Consumer } from '../core/queue/job-queue.js';
 import { recoverInterruptedUploads, startStaleUploadReaper } from '../core/sessions/stale-uploads.js';
@@ -37,7 +38,7 @@ export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngi
     await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, feed, log, store, layout, queue, ...engines })),
     await queue.consume(
       'todos',
-      todosJob({ sessions, claims, progress, feed, log, knex, store, layout, notesVersions, events: deps.todos.events, generator: engines.generator, defaultTimeZone: deps.config.defaultTimeZone }),
+      todosJob({ sessions, claims, progress, feed, log, knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex), events: deps.todos.events, generator: engines.generator, defaultTimeZone: deps.config.defaultTimeZone }),
     ),
   ];
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.

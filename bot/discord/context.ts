@@ -3,7 +3,7 @@ import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository
 import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
-import type { BotOptions } from '../chat-platform.js';
+import type { BotOptions, ChannelMembers } from '../chat-platform.js';
 import type { DiscordPlatform } from './discord.platform.js';
 
 export type DiscordBotOptions = BotOptions;
@@ -12,6 +12,8 @@ export type TodoTicker = BotOptions['todos'];
 /** What every handler works with. */
 export interface DiscordContext extends DiscordBotOptions {
   sessions: SessionService;
+  /** Who is in a session's channel: they may change its notes (bot/may-change.ts). */
+  members: ChannelMembers;
   platform: DiscordPlatform;
   rest: REST;
   /** A message seen twice (two gateway sessions, a redelivery) starts nothing twice. */

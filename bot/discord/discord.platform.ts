@@ -3,12 +3,15 @@ import { z } from 'zod';
 import type { Session } from '../../core/domain/session.js';
 import type { Logger } from '../../core/logger.js';
 import type { ChatPlatform, ResultsView, StatusView } from '../chat-platform.js';
-import { resultsMessages } from './components/results-messages.js';
+import { resultsMessages, type DiscordMessage } from './components/results-messages.js';
 import { statusMessage } from './components/status-message.js';
 import { NO_MENTIONS } from './components/text.js';
 import { formatMessageRef, parseMessageRef, type MessageRef } from './message-ref.js';
 
 const createdMessageSchema = z.object({ id: z.string(), channel_id: z.string() });
+
+/** A page of todos the list no longer needs (todos were removed). */
+const NO_MORE_TODOS = { content: '-# The todos are all above.', components: [] };
 
 /** Someone deleted the message or the thread: nothing left to edit, and retrying will not bring it back. */
 const GONE = new Set<number | string>([RESTJSONErrorCodes.UnknownMessage, RESTJSONErrorCodes.UnknownChannel]);
@@ -34,29 +37,28 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async postResults(session: Session, view: ResultsView): Promise<string[]> {
-    const thread = session.origin.threadRef;
-    if (!thread) throw new Error(`session ${session.id} has no Discord thread`);
-    const refs: string[] = [];
-    for (const body of resultsMessages(session.id, view)) {
-      refs.push(formatMessageRef(await this.post(thread, body)));
-    }
-    return refs;
+    return this.showResults(session, resultsMessages(session.id, view), []);
   }
 
   async updateResults(session: Session, view: ResultsView): Promise<string[]> {
-    const messages = resultsMessages(session.id, view);
-    const refs = session.resultsMessageRefs.slice(0, messages.length);
-    // Edited one for one: the summary too, which a new version of the notes (or a speaker's name) changes.
-    // A regenerated list of another length gets the pages it needs in the thread, and loses those it does not.
+    return this.showResults(session, resultsMessages(session.id, view), session.resultsMessageRefs);
+  }
+
+  /**
+   * Edits the messages one for one (the summary too, which a new version of the notes or a speaker's name
+   * changes), posting one more page in the thread when the list outgrew them; a page left over when the list
+   * shrank says so, and is used again when the list grows.
+   */
+  private async showResults(session: Session, messages: DiscordMessage[], posted: string[]): Promise<string[]> {
+    const thread = session.origin.threadRef;
+    if (!thread) throw new Error(`session ${session.id} has no Discord thread`);
+    const refs = [...posted];
     for (const [i, message] of messages.entries()) {
       const ref = parseMessageRef(refs[i] ?? null);
       if (ref) await this.edit(ref, message, session.id);
-      else if (session.origin.threadRef) refs[i] = formatMessageRef(await this.post(session.origin.threadRef, message));
+      else if (i >= refs.length) refs.push(formatMessageRef(await this.post(thread, message)));
     }
-    for (const surplus of session.resultsMessageRefs.slice(messages.length)) {
-      const ref = parseMessageRef(surplus);
-      if (ref) await this.remove(ref, session.id);
-    }
+    for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);
     return refs;
   }
 
@@ -64,16 +66,6 @@ export class DiscordPlatform implements ChatPlatform {
   async post(channelId: string, body: object): Promise<MessageRef> {
     const created = createdMessageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body: { ...body, allowed_mentions: NO_MENTIONS } }));
     return { channelId: created.channel_id, messageId: created.id };
-  }
-
-  /** Deletes a message; one already gone is skipped. */
-  private async remove(ref: MessageRef, sessionId: string): Promise<void> {
-    try {
-      await this.rest.delete(Routes.channelMessage(ref.channelId, ref.messageId));
-    } catch (err) {
-      if (!(err instanceof DiscordAPIError && GONE.has(err.code))) throw err;
-      this.log.info({ sessionId, ref }, 'discord message is gone; not deleted');
-    }
   }
 
   /** Edits a message in place; one that is gone is skipped. */

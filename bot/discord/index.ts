@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { Events } from 'discord.js';
 import { required } from '../../core/config.js';
 import type { ChatBotDeps, ChatPlatform } from '../chat-platform.js';
+import { DiscordChannelMembers } from './channel-members.js';
 import { createDiscordClient } from './client.js';
 import type { DiscordBotOptions } from './context.js';
 import { DiscordPlatform } from './discord.platform.js';
@@ -23,6 +24,7 @@ export async function startDiscordBot(deps: ChatBotDeps, options: DiscordBotOpti
   registerHandlers(client, {
     ...options,
     sessions: deps.sessionService,
+    members: new DiscordChannelMembers(client),
     platform,
     rest: client.rest,
     claims: deps.chatEventClaims,

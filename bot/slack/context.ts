@@ -3,12 +3,14 @@ import type { ChatEventClaims } from '../../core/db/chat-event-claims.repository
 import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
-import type { BotOptions } from '../chat-platform.js';
+import type { BotOptions, ChannelMembers } from '../chat-platform.js';
 import type { SlackPlatform } from './slack.platform.js';
 
 /** What every listener works with. */
 export interface SlackContext extends BotOptions {
   sessions: SessionService;
+  /** Who is in a session's channel: they may change its notes (bot/may-change.ts). */
+  members: ChannelMembers;
   platform: SlackPlatform;
   client: webApi.WebClient;
   /** Retried or replayed deliveries start nothing twice. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { required } from '../../core/config.js';
 import type { BotOptions, ChatBotDeps, RunningBot } from '../chat-platform.js';
 import { createSlackApp } from './app.js';
+import { SlackChannelMembers } from './channel-members.js';
 import { registerListeners } from './listeners/index.js';
 import { SlackPlatform } from './slack.platform.js';
 
@@ -26,6 +27,7 @@ export async function startSlackBot(deps: ChatBotDeps, options: BotOptions): Pro
   registerListeners(app, {
     ...options,
     sessions: deps.sessionService,
+    members: new SlackChannelMembers(app.client),
     platform,
     client: app.client,
     claims: deps.chatEventClaims,

@@ -21,7 +21,7 @@ describe('the Slack app manifest', () => {
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['message.channels', 'message.groups']));
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     // commands, chat.postMessage/update/postEphemeral, files.info + downloads, message events, users.info
-    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'files:read', 'channels:history', 'groups:history', 'users:read']));
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['commands', 'chat:write', 'files:read', 'channels:history', 'groups:history', 'channels:read', 'groups:read', 'users:read']));
     const urls = [manifest.features.slash_commands[0]!.url, manifest.settings.event_subscriptions.request_url, manifest.settings.interactivity.request_url];
     expect(urls.every((u) => new URL(u).pathname === EVENTS_PATH)).toBe(true);
   });

@@ -10,6 +10,9 @@ import { slackErrorCode } from './slack-error.js';
 
 const postedSchema = z.object({ channel: z.string(), ts: z.string() });
 
+/** A results message the list no longer needs (todos were removed). */
+const NO_MORE_TODOS: SlackMessage = { text: 'More todos', blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: 'The todos are all above.' }] }] };
+
 /** Someone deleted the message, or the bot left the channel: nothing to edit, and retrying will not help. */
 const GONE = new Set(['message_not_found', 'channel_not_found', 'cant_update_message', 'is_archived', 'not_in_channel']);
 
@@ -31,23 +34,28 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async postResults(session: Session, view: ResultsView): Promise<string[]> {
-    const { channelId, threadRef } = session.origin;
-    if (!channelId || !threadRef) throw new Error(`session ${session.id} has no Slack thread`);
-    const refs: string[] = [];
-    for (const message of resultsMessages(session.id, view)) {
-      refs.push(formatMessageRef(await this.post(channelId, message, threadRef)));
-    }
-    return refs;
+    return this.showResults(session, resultsMessages(session.id, view), []);
   }
 
   async updateResults(session: Session, view: ResultsView): Promise<string[]> {
-    const messages = resultsMessages(session.id, view);
+    return this.showResults(session, resultsMessages(session.id, view), session.resultsMessageRefs);
+  }
+
+  /**
+   * Edits the results messages one for one, posting one more in the thread when the list outgrew them; one
+   * left over when the list shrank says so, and is used again when the list grows.
+   */
+  private async showResults(session: Session, messages: SlackMessage[], posted: string[]): Promise<string[]> {
+    const { channelId, threadRef } = session.origin;
+    if (!channelId || !threadRef) throw new Error(`session ${session.id} has no Slack thread`);
+    const refs = [...posted];
     for (const [i, message] of messages.entries()) {
-      const ref = parseMessageRef(session.resultsMessageRefs[i] ?? null);
+      const ref = parseMessageRef(refs[i] ?? null);
       if (ref) await this.edit(ref, message, session.id);
+      else if (i >= refs.length) refs.push(formatMessageRef(await this.post(channelId, message, threadRef)));
     }
-    // The most todos a list keeps (NOTE_LIMITS) fit one message's 50 blocks: a new version needs no other.
-    return session.resultsMessageRefs;
+    for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);
+    return refs;
   }
 
   /** Posts a message (blocks, or plain mrkdwn text) in a channel, or in a thread when `threadTs` is given. */

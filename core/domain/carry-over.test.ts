@@ -40,7 +40,7 @@ describe('carryOver', () => {
   it('keeps the id and tick of a matched todo, and gives unmatched ones ids above every id used', () => {
     const previous = [todo('1', 'Send the budget to Maria', [1], ticked), todo('2', 'Book the venue', [2])];
     const fresh = [todo('1', 'Write the agenda', [5]), todo('2', 'Send the budget to Maria', [1])];
-    const result = carryOver(previous, fresh, ['1', '2', '3']);
+    const result = carryOver(previous, fresh, { usedIds: ['1', '2', '3'] });
     expect(result.map((t) => [t.id, t.task, t.completed, t.completed_by])).toEqual([
       ['4', 'Write the agenda', false, null],
       ['1', 'Send the budget to Maria', true, 'Ana'],
@@ -59,10 +59,29 @@ describe('carryOver', () => {
 
   it('keeps a hand-edited todo’s task, assignee and due, and hand-added todos as they are', () => {
     const edited = todo('1', 'Send the final budget to Maria', [1], { assignee: 'Ali', due: 'by Friday', due_date: '2026-12-04', edited_by: 'Ana', edited_at: 'x' });
-    const added = todo('9', 'Order pizza', [], { added_by: 'Ana' });
+    const added = todo('9', 'Order pizza', [], { added_by: null, added_at: 'y' });
     const fresh = [todo('1', 'Send the final budget to Maria', [1], { assignee: 'SPEAKER_01', due: null })];
     const result = carryOver([edited, added], fresh);
     expect(result).toEqual([{ ...fresh[0], assignee: 'Ali', due: 'by Friday', due_date: '2026-12-04', edited_by: 'Ana', edited_at: 'x' }, added]);
+  });
+
+  it('matches a todo whose text a person rewrote by what it said before, keeping the rewrite and the tick', () => {
+    const rewritten = todo('1', 'Send the client the revised timeline', [1], { ...ticked, edited_by: null, edited_at: 'x' });
+    const asWritten = [todo('1', 'Send the budget to Maria', [1])];
+    const result = carryOver([rewritten], [todo('1', 'Send the budget to Maria', [1])], { asWritten });
+    expect(result.map((t) => [t.id, t.task, t.completed, t.edited_at])).toEqual([['1', 'Send the client the revised timeline', true, 'x']]);
+  });
+
+  it('leaves out a new todo matching one a person removed, and gives no new todo a removed one’s id', () => {
+    const removed = [todo('3', 'Book the venue', [2])];
+    const fresh = [todo('1', 'Book the venue.', [8]), todo('2', 'Write the agenda', [5])];
+    const result = carryOver([todo('1', 'Send the budget', [1])], fresh, { removed });
+    expect(result.map((t) => [t.id, t.task])).toEqual([['4', 'Write the agenda']]);
+  });
+
+  it('keeps a new todo matching a current one even when a removed one says the same', () => {
+    const result = carryOver([todo('2', 'Book the venue', [2], ticked)], [todo('1', 'Book the venue', [2])], { removed: [todo('1', 'Book the venue', [2])] });
+    expect(result.map((t) => [t.id, t.completed])).toEqual([['2', true]]);
   });
 
   it('carries nothing to a todo matching none (an old tick is not given to another task)', () => {
@@ -81,7 +100,7 @@ describe('carryOverDocument', () => {
       summary: '',
       metadata: { total_todos: todos.length, high_priority: 0, estimated_time: null },
     });
-    const previous = doc([todo('1', 'Order pizza', [], { added_by: 'Ana', priority: 'high' })]);
+    const previous = doc([todo('1', 'Order pizza', [], { added_by: 'Ana', added_at: 'y', priority: 'high' })]);
     const result = carryOverDocument(previous, doc([todo('1', 'Write the agenda', [1])]));
     expect(result.metadata).toMatchObject({ total_todos: 2, high_priority: 1 });
     expect(result.todos.map((t) => t.id)).toEqual(['2', '1']);

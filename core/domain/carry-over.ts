@@ -3,8 +3,10 @@ import type { Todo, TodosDocument } from './todos.js';
 /**
  * What people did to a list of todos, carried over to a regenerated list (docs/architecture.md#regenerating-the-notes).
  * A new todo that says what an old one said takes the old one's id (chat checkboxes name ids), its tick, and,
- * when a person edited the old one, its task, assignee and due; each old todo matches at most one new one.
- * Todos a person added are kept as they are; new todos nothing matched get ids above every id used so far.
+ * when a person edited the old one, its task, assignee and due (it matches by what it said before the edit
+ * too); each old todo matches at most one new one.
+ * Todos a person added are kept as they are; a new todo saying what a todo a person removed said stays
+ * removed; new todos nothing matched get ids above every id used so far.
  */
 
 /** Word overlap (Jaccard) above which two tasks citing a common segment are the same todo. */
@@ -43,16 +45,27 @@ export function highestId(ids: Iterable<string>): number {
   return max;
 }
 
-/**
- * The regenerated list `fresh` with what people did to `previous` carried over. `usedIds` are every id the
- * session's lists ever had (earlier versions included), so an id never comes back naming another todo.
- */
-export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], usedIds: Iterable<string> = []): Todo[] {
-  const written = previous.filter((t) => !t.added_by);
-  const added = previous.filter((t) => t.added_by);
+/** What a regeneration must respect besides the current list. */
+export interface CarryOverHistory {
+  /** Every id the session's lists ever had (earlier versions and the todo history), so an id never comes back naming another todo. */
+  usedIds?: Iterable<string>;
+  /** Todos people removed (their last state): a new todo matching one is left out. */
+  removed?: readonly Todo[];
+  /** Edited todos as they were written, before people edited them: a new todo matching one is that todo. */
+  asWritten?: readonly Todo[];
+}
+
+/** The regenerated list `fresh` with what people did to `previous` (and, through `history`, removed) carried over. */
+export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], { usedIds = [], removed = [], asWritten = [] }: CarryOverHistory = {}): Todo[] {
+  // added_by is null for a holder of the page link: added_at is what marks a todo a person added.
+  const written = previous.filter((t) => !t.added_at);
+  const added = previous.filter((t) => t.added_at);
+  // A todo whose text a person rewrote is also what it said before.
+  const texts = (old: Todo) => [old, ...asWritten.filter((t) => t.id === old.id)];
+  const score = (old: Todo, next: Todo) => Math.max(...texts(old).map((t) => (isSameTodo(t, next) ? closeness(t, next) : -1)));
   // Closest pairs first, so a todo is not taken by a looser match that comes earlier in the list.
   const pairs = written
-    .flatMap((old) => fresh.map((next) => ({ old, next, score: isSameTodo(old, next) ? closeness(old, next) : -1 })))
+    .flatMap((old) => fresh.map((next) => ({ old, next, score: score(old, next) })))
     .filter((p) => p.score >= 0)
     .sort((a, b) => b.score - a.score);
   const matchOf = new Map<Todo, Todo>();
@@ -63,20 +76,22 @@ export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], use
     taken.add(old);
   }
 
-  let nextId = highestId([...usedIds, ...previous.map((t) => t.id)]);
-  const carried = fresh.map((next): Todo => {
+  const stillRemoved = (next: Todo) => !matchOf.has(next) && removed.some((gone) => isSameTodo(gone, next));
+
+  let nextId = highestId([...usedIds, ...previous.map((t) => t.id), ...removed.map((t) => t.id)]);
+  const carried = fresh.filter((next) => !stillRemoved(next)).map((next): Todo => {
     const old = matchOf.get(next);
     if (!old) return { ...next, id: String(++nextId) };
     const ticked = { ...next, id: old.id, completed: old.completed, completed_by: old.completed_by, completed_at: old.completed_at };
-    if (!old.edited_by) return ticked;
+    if (!old.edited_at) return ticked;
     return { ...ticked, task: old.task, assignee: old.assignee, due: old.due, due_date: old.due_date, edited_by: old.edited_by, edited_at: old.edited_at };
   });
   return [...carried, ...added];
 }
 
 /** The regenerated document with `carryOver` applied to its list, and its counts made to match that list. */
-export function carryOverDocument(previous: TodosDocument, fresh: TodosDocument, usedIds: Iterable<string> = []): TodosDocument {
-  const todos = carryOver(previous.todos, fresh.todos, usedIds);
+export function carryOverDocument(previous: TodosDocument, fresh: TodosDocument, history: CarryOverHistory = {}): TodosDocument {
+  const todos = carryOver(previous.todos, fresh.todos, history);
   return {
     ...fresh,
     todos,

@@ -24,11 +24,12 @@ export const todoSchema = z.object({
   segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
   completed_at: z.string().nullable(),
-  /** Who last edited the todo by hand, and when: a regeneration keeps its task, assignee and due (absent when never edited). */
+  /** Who last changed the text, owner, due date or priority by hand, and when; absent for a todo as written. A regeneration keeps these fields as edited. */
   edited_by: z.string().nullable().optional(),
   edited_at: z.string().nullable().optional(),
-  /** Who added the todo by hand: a regeneration keeps it as it is (absent for a todo the notes writer wrote). */
+  /** Set on a todo a person added (not written from the transcript); a regeneration keeps it as it is. `added_by` is null for a holder of the page link, so `added_at` is what marks it. */
   added_by: z.string().nullable().optional(),
+  added_at: z.string().nullable().optional(),
 });
 export type Todo = z.infer<typeof todoSchema>;
 

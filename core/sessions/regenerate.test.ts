@@ -109,6 +109,34 @@ describe('regenerating the notes', () => {
     await expect(h.core.sessionService.results(session.id, 4)).rejects.toMatchObject({ code: 'VERSION_NOT_FOUND' });
   });
 
+  it('respects what people did to the list: a removed todo stays removed, ids the history names are never reused, edits and additions kept', async () => {
+    const session = await completedSession();
+    const { service } = h.core.todos;
+    const v1 = (await h.core.sessionService.results(session.id)).todos!;
+    expect(v1.todos.map((t) => t.id)).toEqual(['1', '2']);
+    // From the page (by null): the first todo rewritten (text, owner, due), the second removed, one added, one added and removed.
+    await service.edit(session.id, '1', { task: 'Send the client the revised timeline', assignee: 'Maria', due: 'by Friday' }, null);
+    await service.remove(session.id, '2', null);
+    expect(await service.add(session.id, { task: 'Send the minutes' }, null)).toMatchObject({ id: '3', added_by: null });
+    expect(await service.add(session.id, { task: 'Order pizza' }, null)).toMatchObject({ id: '4' });
+    await service.remove(session.id, '4', null);
+
+    // The model writes both first todos again, and one more.
+    h.openai.script('chat', replies.withMoreTodos({ task: 'Book a room for the demo', priority: 'low', assignee: null, due: null, context: '', segments: [0] }));
+    await h.core.notes.regenerate(session.id, {}, 'Maria');
+    expect((await h.finalState(session.id)).notesVersion).toBe(2);
+
+    const v2 = (await h.core.sessionService.results(session.id)).todos!;
+    expect(v2.todos.map((t) => [t.id, t.task])).toEqual([
+      ['5', 'Book a room for the demo'], // above every id the history names (4 was removed), not 3 or 4
+      ['1', 'Send the client the revised timeline'], // written again by the model, matched by what it said before the edit: the edit kept
+      ['3', 'Send the minutes'], // hand-added by a page-link holder (added_by null): kept
+    ]);
+    expect(v2.todos[1]).toMatchObject({ assignee: 'Maria', due: 'by Friday', edited_by: null, edited_at: expect.any(String) as unknown });
+    expect(v2.todos.some((t) => t.task === v1.todos[1]!.task)).toBe(false); // removed by a person: it stays removed
+    expect(v2.metadata.total_todos).toBe(3);
+  });
+
   it('is refused for a session still processing, a failed one, a missing one, and a too long instruction', async () => {
     const running = await h.processingSession();
     await expect(h.core.notes.regenerate(running.id, {}, null)).rejects.toMatchObject({ code: 'NOT_COMPLETED' });

@@ -4,7 +4,7 @@ import { replies } from '../../test/fakes/openai-fake.js';
 import { startPipelineHarness, type PipelineHarness } from '../../test/helpers/pipeline-harness.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import type { Session } from '../domain/session.js';
-import { DEFAULT_OPTIONS } from './session.service.js';
+import { AUTHORIZED, DEFAULT_OPTIONS } from './session.service.js';
 
 /**
  * A FAILED session tried again (docs/architecture.md#errors): it resumes from what it stored, so a retry
@@ -12,7 +12,6 @@ import { DEFAULT_OPTIONS } from './session.service.js';
  */
 
 const owner: ChatUser = { platform: 'slack', workspaceId: `retry-${randomUUID()}`, externalId: 'dana' };
-const stranger: ChatUser = { ...owner, externalId: 'erin' };
 const origin = { platform: 'slack' as const, workspaceId: owner.workspaceId, channelId: 'C1', threadRef: null, statusMessageRef: null };
 
 let h: PipelineHarness;
@@ -44,7 +43,7 @@ describe('retrying a failed session', () => {
     const failed = await failedSession();
     h.openai.always('chat', null);
 
-    const result = await h.core.sessionService.retry(failed.id, owner, false);
+    const result = await h.core.sessionService.retry(failed.id, AUTHORIZED);
     expect(result).toMatchObject({ outcome: 'retried', resumesFrom: 'todos', session: { status: 'PROCESSING', errorCode: null } });
     const done = await h.finalState(failed.id);
     expect(done).toMatchObject({ status: 'COMPLETED', errorCode: null, errorMessage: null });
@@ -62,27 +61,33 @@ describe('retrying a failed session', () => {
     const failed = await failedSession();
     h.whisperx.always(null);
 
-    expect(await h.core.sessionService.retry(failed.id, owner, false)).toMatchObject({ outcome: 'retried', resumesFrom: 'transcribe' });
+    expect(await h.core.sessionService.retry(failed.id, AUTHORIZED)).toMatchObject({ outcome: 'retried', resumesFrom: 'transcribe' });
     expect((await h.finalState(failed.id)).status).toBe('COMPLETED');
   });
 
-  it('is refused to a stranger, allowed to an admin, and two retries at once start one job', async () => {
+  it('is refused when the caller\'s rule, asked with the stored session, says no; two retries at once start one job', async () => {
     h.openai.always('chat', replies.unauthorized());
     const failed = await failedSession();
     h.openai.always('chat', null);
 
-    expect(await h.core.sessionService.retry(failed.id, stranger, false)).toMatchObject({ outcome: 'forbidden' });
+    const asked: string[] = [];
+    const nobody = (session: Session) => {
+      asked.push(`${session.id} ${session.status}`);
+      return Promise.resolve(false);
+    };
+    expect(await h.core.sessionService.retry(failed.id, nobody)).toMatchObject({ outcome: 'forbidden', session: { id: failed.id } });
+    expect(asked).toEqual([`${failed.id} FAILED`]);
     expect((await h.core.sessions.get(failed.id))?.status).toBe('FAILED');
 
-    const both = await Promise.all([h.core.sessionService.retry(failed.id, stranger, true), h.core.sessionService.retry(failed.id, owner, false)]);
+    const both = await Promise.all([h.core.sessionService.retry(failed.id, AUTHORIZED), h.core.sessionService.retry(failed.id, AUTHORIZED)]);
     expect(both.map((r) => r.outcome).sort()).toEqual(['not-failed', 'retried']);
     expect((await h.finalState(failed.id)).status).toBe('COMPLETED');
   });
 
   it('is refused for a session that has not failed, and for one that does not exist', async () => {
     const running = await h.processingSession(owner, origin);
-    expect(await h.core.sessionService.retry(running.id, owner, false)).toMatchObject({ outcome: 'not-failed', session: { status: 'PROCESSING' } });
-    expect(await h.core.sessionService.retry(randomUUID(), owner, true)).toEqual({ outcome: 'not-found' });
+    expect(await h.core.sessionService.retry(running.id, AUTHORIZED)).toMatchObject({ outcome: 'not-failed', session: { status: 'PROCESSING' } });
+    expect(await h.core.sessionService.retry(randomUUID(), AUTHORIZED)).toEqual({ outcome: 'not-found' });
   });
 
   it('is refused for a recording that never finished uploading: nothing is stored to start from', async () => {
@@ -95,7 +100,7 @@ describe('retrying a failed session', () => {
       options: DEFAULT_OPTIONS,
     });
     await h.core.sessions.update(session.id, { status: 'FAILED', errorCode: 'UPLOAD_ABANDONED', errorMessage: 'The upload stopped.' });
-    expect(await h.core.sessionService.retry(session.id, owner, false)).toMatchObject({ outcome: 'no-recording' });
+    expect(await h.core.sessionService.retry(session.id, AUTHORIZED)).toMatchObject({ outcome: 'no-recording' });
     expect((await h.core.sessions.get(session.id))?.status).toBe('FAILED');
   });
 });

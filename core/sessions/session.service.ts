@@ -71,12 +71,21 @@ export type DeleteResult =
 export type RetryResult =
   | { outcome: 'retried'; session: Session; resumesFrom: QueueName }
   | { outcome: 'not-found' }
-  /** Only the person who started it, or an admin (or a holder of the page link, on the page), may retry a session. */
+  /** The caller's rule (`MayAct`) refused the person asking. */
   | { outcome: 'forbidden'; session: Session }
   /** Not FAILED (running, completed or cancelled), or another retry started it first. */
   | { outcome: 'not-failed'; session: Session }
   /** The recording never finished uploading: nothing is stored to start again from. */
   | { outcome: 'no-recording'; session: Session };
+
+/**
+ * Whether the person asking may act on this session: the surface that knows who asks decides, from the
+ * stored session (who may do what in chat: docs/architecture.md#chat).
+ */
+export type MayAct = (session: Session) => Promise<boolean>;
+
+/** The page's link holder and the CLI's operator: authorized before they ask (the token, the machine). */
+export const AUTHORIZED: MayAct = () => Promise.resolve(true);
 
 /** What a retried session says while it waits, by the queue its job went to. */
 const RETRY_MESSAGES: Record<QueueName, string> = {
@@ -245,15 +254,15 @@ export class SessionService {
 
   /**
    * Starts a FAILED session again from what it stored (docs/architecture.md#errors): from its transcript
-   * on the `todos` queue when that was written, else from its recording on the `transcribe` queue. `user`
-   * null is a holder of the page link, whom the page has authorized by its token. Two retries at once
-   * start one job: only one moves the row out of FAILED.
+   * on the `todos` queue when that was written, else from its recording on the `transcribe` queue. `may`
+   * decides who may: chat's rule, or AUTHORIZED for the page's link and the CLI. Two retries at once start
+   * one job: only one moves the row out of FAILED.
    */
-  async retry(id: string, user: ChatUser | null, isAdmin: boolean): Promise<RetryResult> {
+  async retry(id: string, may: MayAct): Promise<RetryResult> {
     const { sessions, store, layout, queue, progress, log } = this.deps;
     const session = await sessions.get(id);
     if (!session) return { outcome: 'not-found' };
-    if (user && !isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
+    if (!(await may(session))) return { outcome: 'forbidden', session };
     if (session.status !== 'FAILED') return { outcome: 'not-failed', session };
     if (!session.videoPath) return { outcome: 'no-recording', session };
     // The transcript is only written once complete, so its presence means transcription need not run again.

@@ -1,5 +1,6 @@
 import type { Knex } from '../db/knex.js';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import { TodoChangesRepository } from '../db/todo-changes.repository.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
 import type { Logger } from '../logger.js';
 import type { EventCarrier } from '../progress/index.js';
@@ -24,10 +25,10 @@ export interface TodosDeps {
   log: Logger;
 }
 
-/** Todo ticking, announced on the process's progress engine. */
+/** Ticking and editing todos, announced on the process's progress engine. */
 export function createTodos(deps: TodosDeps): Todos {
   const log = deps.log.child({ component: 'todos' });
   const events = createTodoEvents(deps.carrier, log);
-  const service = new TodoService({ knex: deps.knex, sessions: deps.sessions, store: deps.store, layout: deps.layout, events: events.events, log });
+  const service = new TodoService({ knex: deps.knex, sessions: deps.sessions, changes: new TodoChangesRepository(deps.knex), store: deps.store, layout: deps.layout, events: events.events, log });
   return { ...events, service };
 }

@@ -23,6 +23,16 @@ const speakersNamedSchema = z.object({
   at: z.iso.datetime(),
 });
 
+/** A todo edited, added or removed by a person: viewers fetch the list again. */
+const todoChangedSchema = z.object({
+  kind: z.literal('todo'),
+  sessionId: z.uuid(),
+  todoId: z.string(),
+  change: z.enum(['edit', 'add', 'remove']),
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
 /** A session's notes were regenerated: `version` is now the current one, and every rendering shows it. */
 const notesRegeneratedSchema = z.object({
   kind: z.literal('notes'),
@@ -33,11 +43,15 @@ const notesRegeneratedSchema = z.object({
   at: z.iso.datetime(),
 });
 
-/** A change of a session's notes, from any surface: a todo tick, speaker names or a new version of the notes. */
-export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, notesRegeneratedSchema]);
+/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, speaker names or a new version of the notes. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema, notesRegeneratedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 export type TodoTick = z.infer<typeof todoTickSchema>;
+export type TodoChanged = z.infer<typeof todoChangedSchema>;
+
+/** Ticks were written without `kind` before other changes were announced. */
+export const isTodoTick = (event: TodoEvent): event is TodoTick => event.kind === undefined || event.kind === 'tick';
 
 /** A todo event from its JSON (channel message or stream entry), or null when it is not one. */
 export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);

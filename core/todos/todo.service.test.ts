@@ -7,6 +7,7 @@ import { startS3, type TestS3 } from '../../test/helpers/s3-server.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { SessionsRepository } from '../db/sessions.repository.js';
+import { TodoChangesRepository } from '../db/todo-changes.repository.js';
 import { UsersRepository } from '../db/users.repository.js';
 import { storageLayout } from '../domain/storage-layout.js';
 import { buildDocuments, todosDocumentSchema, type MeetingNotes } from '../domain/todos.js';
@@ -16,7 +17,7 @@ import { createProgress } from '../progress/index.js';
 import { RedisProgressFeed } from '../progress/redis.progress-bus.js';
 import { S3ObjectStore } from '../storage/s3.object-store.js';
 import { RedisTodoEventBus, RedisTodoFeed, todoNames, TODO_STREAM_FIELD } from './redis.todo-events.js';
-import { parseTodoEvent, type TodoTick } from './todo-events.js';
+import { isTodoTick, parseTodoEvent, type TodoEvent, type TodoTick } from './todo-events.js';
 import { createTodos } from './index.js';
 import { TodoService } from './todo.service.js';
 import { removeKeys } from '../../test/helpers/cleanup.js';
@@ -49,12 +50,14 @@ afterAll(async () => {
 
 const storedTodos = async (id: string) => todosDocumentSchema.parse(await store.getJson(layout().todos(id))).todos;
 
-async function streamedEvents(sessionId: string): Promise<TodoTick[]> {
+async function streamedChanges(sessionId: string): Promise<TodoEvent[]> {
   const entries = await redis.xrange(todoNames(config.redis.keyPrefix).stream, '-', '+');
   return entries
     .map(([, fields]) => (fields[0] === TODO_STREAM_FIELD ? parseTodoEvent(fields[1]!) : null))
-    .filter((e): e is TodoTick => e?.sessionId === sessionId && e.kind !== 'speakers');
+    .filter((e): e is TodoEvent => e?.sessionId === sessionId);
 }
+
+const streamedEvents = async (sessionId: string): Promise<TodoTick[]> => (await streamedChanges(sessionId)).filter(isTodoTick);
 
 describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) => {
   // Two pools: ticks arrive through two processes as well as concurrently within one.
@@ -74,7 +77,7 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
   });
 
   function service(db = databases[0]!, clock?: () => Date): TodoService {
-    return new TodoService({ knex: db.knex, sessions, store, layout: layout(), events, log, clock });
+    return new TodoService({ knex: db.knex, sessions, changes: new TodoChangesRepository(db.knex), store, layout: layout(), events, log, clock });
   }
 
   /** A session whose todos.json lists `count` open todos. */
@@ -105,7 +108,7 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
     const id = await sessionWithTodos(3);
     const feed = new RedisProgressFeed(config.redis, log);
     const live: TodoTick[] = [];
-    await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => (e.kind ?? 'tick') === 'tick' && live.push(e as TodoTick)).ready;
+    await new RedisTodoFeed(feed, config.redis.keyPrefix, log).subscribe(id, (e) => isTodoTick(e) && live.push(e)).ready;
 
     const at = new Date('2026-11-25T10:31:00.000Z');
     const todo = await service(databases[0], () => at).setCompleted(id, '2', true, 'anna');
@@ -186,10 +189,113 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
     expect(await streamedEvents(listed)).toEqual([]);
   });
 
+  const changeKinds = async (id: string) => (await streamedChanges(id)).map((e) => (isTodoTick(e) ? `tick ${e.todoId}` : e.kind === 'todo' ? `${e.change} ${e.todoId}` : e.kind));
+  const history = (id: string) => new TodoChangesRepository(databases[0]!.knex).forSession(id);
+
+  it('edits a todo\'s text, owner, due date and priority, resolving the due phrase against the meeting day, with who and when', async () => {
+    const id = await sessionWithTodos(2);
+    const session = (await sessions.get(id))!;
+    const at = new Date('2026-12-05T09:00:00.000Z');
+    const edited = await service(databases[0], () => at).edit(id, '2', { task: '  Send the\nslides ', assignee: 'SPEAKER_01', due: '2026-12-11', priority: 'high' }, 'maria');
+    expect(edited).toMatchObject({ id: '2', task: 'Send the slides', assignee: 'SPEAKER_01', due: '2026-12-11', due_date: '2026-12-11', priority: 'high', edited_by: 'maria', edited_at: at.toISOString() });
+    const stored = todosDocumentSchema.parse(await store.getJson(layout().todos(id)));
+    expect(stored.todos[1]).toEqual(edited);
+    expect(stored.metadata.high_priority).toBe(1);
+    expect(stored.todos[0]).toMatchObject({ task: 'Task 1' });
+    expect(stored.todos[0]!.edited_by).toBeUndefined();
+
+    // A phrase is read against the day the meeting was recorded, like the phrases the model writes.
+    const tomorrow = new Date(session.createdAt.getTime() + 86_400_000).toISOString().slice(0, 10);
+    expect(await service().edit(id, '1', { due: 'tomorrow' }, 'ben')).toMatchObject({ due: 'tomorrow', due_date: tomorrow });
+    expect(await service().edit(id, '1', { due: 'whenever' }, 'ben')).toMatchObject({ due: 'whenever', due_date: null });
+
+    const [first] = await history(id);
+    expect(first).toMatchObject({ todoId: '2', kind: 'edit', by: 'maria', at, before: { task: 'Task 2', priority: 'medium' }, after: { task: 'Send the slides' } });
+    expect(await changeKinds(id)).toEqual(['edit 2', 'edit 1', 'edit 1']);
+  });
+
+  it('an edit that changes nothing is neither saved nor announced; a bad edit is refused with a clear sentence', async () => {
+    const id = await sessionWithTodos(1);
+    const writes = vi.spyOn(store, 'putJson');
+    await service().edit(id, '1', { task: 'Task 1', assignee: null }, 'maria');
+    expect(writes).not.toHaveBeenCalled();
+    writes.mockRestore();
+    expect((await expectAppError(service().edit(id, '1', { task: ' \n ' }, 'maria'), 'TODO_INVALID', false)).userMessage).toBe('A todo needs some text.');
+    expect((await expectAppError(service().edit(id, '1', { task: 'x'.repeat(301) }, 'maria'), 'TODO_INVALID', false)).userMessage).toMatch(/at most 300 characters/);
+    expect((await expectAppError(service().edit(id, '1', { assignee: 'y'.repeat(101) }, 'maria'), 'TODO_INVALID', false)).userMessage).toMatch(/owner is at most 100/);
+    await expectAppError(service().edit(id, '9', { task: 'Other' }, 'maria'), 'TODO_NOT_FOUND', false);
+    expect(await history(id)).toEqual([]);
+    expect(await changeKinds(id)).toEqual([]);
+  });
+
+  it('two people editing different fields of one todo at once through two processes both keep their change', async () => {
+    const id = await sessionWithTodos(1);
+    const seen = { task: 'Task 1', assignee: null, due: null };
+    await Promise.all([
+      service(databases[0]).edit(id, '1', { ...seen, task: 'Book the room' }, 'anna', seen),
+      service(databases[1]).edit(id, '1', { ...seen, assignee: 'Ben' }, 'ben', seen),
+    ]);
+    expect((await storedTodos(id))[0]).toMatchObject({ task: 'Book the room', assignee: 'Ben' });
+    expect((await history(id)).map((c) => [c.kind, c.by]).sort()).toEqual([['edit', 'anna'], ['edit', 'ben']]);
+    expect(await changeKinds(id)).toEqual(['edit 1', 'edit 1']);
+  });
+
+  it('refuses an edit of a field someone changed since the editor opened it, saying what it now holds, and saves none of it', async () => {
+    const id = await sessionWithTodos(1);
+    const seen = { task: 'Task 1', assignee: null, due: null };
+    await service().edit(id, '1', { ...seen, task: 'Book the room' }, 'anna', seen);
+    const conflict = await expectAppError(service().edit(id, '1', { task: 'Book a bigger room', assignee: 'Ben' }, 'ben', seen), 'TODO_EDIT_CONFLICT', false);
+    expect(conflict.userMessage).toBe('Someone changed this todo while you were editing it: its text is now “Book the room”. Nothing was saved; please edit it again.');
+    expect((await storedTodos(id))[0]).toMatchObject({ task: 'Book the room', assignee: null });
+    // Typing what the other person already typed is no conflict.
+    await service().edit(id, '1', { task: 'Book the room', assignee: 'Ben' }, 'ben', seen);
+    expect((await storedTodos(id))[0]).toMatchObject({ task: 'Book the room', assignee: 'Ben', edited_by: 'ben' });
+  });
+
+  it('adds a todo by hand with an id never used, and removes one keeping it in the history; ticks and edits of it then fail clearly', async () => {
+    const id = await sessionWithTodos(3);
+    await service().remove(id, '3', 'anna');
+    const added = await service().add(id, { task: 'Write the minutes', assignee: 'Maria', due: '2026-12-24' }, 'ben');
+    // "3" was removed: a link or checkbox still naming it must not reach the new todo.
+    expect(added).toMatchObject({ id: '4', task: 'Write the minutes', assignee: 'Maria', due_date: '2026-12-24', priority: 'medium', completed: false, added_by: 'ben', timestamp: null, segments: [] });
+    const stored = todosDocumentSchema.parse(await store.getJson(layout().todos(id)));
+    expect(stored.todos.map((t) => t.id)).toEqual(['1', '2', '4']);
+    expect(stored.metadata.total_todos).toBe(3);
+
+    await expectAppError(service().setCompleted(id, '3', true, 'anna'), 'TODO_NOT_FOUND', false);
+    await expectAppError(service().edit(id, '3', { task: 'Back' }, 'anna'), 'TODO_NOT_FOUND', false);
+    const changes = await history(id);
+    expect(changes.map((c) => [c.kind, c.todoId, c.by])).toEqual([['remove', '3', 'anna'], ['add', '4', 'ben']]);
+    expect(changes[0]).toMatchObject({ before: { id: '3', task: 'Task 3' }, after: null });
+    expect(await new TodoChangesRepository(databases[0]!.knex).removed(id)).toMatchObject([{ id: '3', task: 'Task 3' }]);
+    expect(await changeKinds(id)).toEqual(['remove 3', 'add 4']);
+  });
+
+  it('keeps ticks, edits, additions and removals made at once by many people: none is lost', async () => {
+    const id = await sessionWithTodos(6);
+    const services = [service(databases[0]), service(databases[1])];
+    await Promise.all([
+      services[0]!.setCompleted(id, '1', true, 'a'),
+      services[1]!.edit(id, '1', { assignee: 'Ana' }, 'b'),
+      services[0]!.edit(id, '2', { task: 'Renamed' }, 'c'),
+      services[1]!.remove(id, '3', 'd'),
+      services[0]!.add(id, { task: 'New one' }, 'e'),
+      services[1]!.add(id, { task: 'New two' }, 'f'),
+      services[0]!.setCompleted(id, '6', true, 'g'),
+    ]);
+    const stored = await storedTodos(id);
+    expect(stored.find((t) => t.id === '1')).toMatchObject({ completed: true, assignee: 'Ana' });
+    expect(stored.find((t) => t.id === '2')).toMatchObject({ task: 'Renamed' });
+    expect(stored.find((t) => t.id === '6')).toMatchObject({ completed: true });
+    expect(stored.map((t) => t.id)).not.toContain('3');
+    expect(stored.filter((t) => t.added_at).map((t) => [t.id, t.task]).sort()).toEqual([['7', expect.any(String)], ['8', expect.any(String)]]);
+    expect((await history(id)).length).toBe(7);
+  });
+
   it('a saved tick stands even when its announcement cannot be sent', async () => {
     const id = await sessionWithTodos(1);
     const down = new RedisTodoEventBus({ url: 'redis://127.0.0.1:1', keyPrefix: config.redis.keyPrefix }, log);
-    const ticking = new TodoService({ knex: databases[0]!.knex, sessions, store, layout: layout(), events: down, log });
+    const ticking = new TodoService({ knex: databases[0]!.knex, sessions, changes: new TodoChangesRepository(databases[0]!.knex), store, layout: layout(), events: down, log });
     await expect(ticking.setCompleted(id, '1', true, 'anna')).resolves.toMatchObject({ completed: true });
     expect((await storedTodos(id))[0]!.completed).toBe(true);
     await down.close();

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { speakerName } from '../../core/domain/speaker-name.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import { PERMISSIONS, type DiscordFake, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
@@ -12,6 +16,13 @@ const MAX_MEDIA_BYTES = 3_000_000;
 const alice: FakeUser = { id: '200000000000000001', username: 'alice' };
 const bob: FakeUser = { id: '200000000000000002', username: 'bob' };
 const moderator: FakeUser = { id: '200000000000000003', username: 'mod' };
+const carol: FakeUser = { id: '200000000000000004', username: 'carol' };
+const dave: FakeUser = { id: '200000000000000005', username: 'dave' };
+const erin: FakeUser = { id: '200000000000000006', username: 'erin' };
+// In the channel, and acts only once: whether he may view it is asked of Discord then, not remembered from before.
+const frank: FakeUser = { id: '200000000000000007', username: 'frank' };
+// In the server, but an overwrite denies her role the channel of the first meeting.
+const gina: FakeUser = { id: '200000000000000008', username: 'gina' };
 
 let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
@@ -48,6 +59,20 @@ async function finished(status: FakeMessage): Promise<FakeMessage[]> {
 
 type Button = { custom_id: string; label: string; emoji: { name: string } };
 const buttonsOf = (m: FakeMessage) => (m.components as Array<{ components: Button[] }>).flatMap((row) => row.components);
+/** The ✅/⬜ toggles of a page, and its ✏️ Edit buttons. */
+const togglesOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name !== '✏️');
+const editButtonsOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name === '✏️');
+const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+
+type Modal = { custom_id: string; title: string; components: Array<{ components: Array<{ custom_id: string; value?: string }> }> };
+/** The form the bot answered a click with (callback type 9), and what its inputs hold. */
+async function modalOf(i: { id: string; token: string }): Promise<{ modal: Modal; values: Record<string, string> }> {
+  const callback = bodyOf(await callbackOf(i)) as unknown as { type: number; data: Modal };
+  expect(callback.type).toBe(9);
+  const values = Object.fromEntries(callback.data.components.map((row) => [row.components[0]!.custom_id, row.components[0]!.value ?? '']));
+  return { modal: callback.data, values };
+}
 
 describe('a video dropped in a channel', () => {
   let status: FakeMessage;
@@ -87,9 +112,11 @@ describe('a video dropped in a channel', () => {
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
     expect(results[0]!.content).toContain('**Summary**');
     expect(results[0]!.content).toContain(todos.summary);
-    const buttons = results.slice(1).flatMap(buttonsOf);
+    const buttons = results.slice(1).flatMap(togglesOf);
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
+    expect(results.slice(1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
+    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo', 'Regenerate']);
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
     // The notifier records the results' refs right after posting them.
     const stored = await until('the results refs to be stored', async () => {
@@ -101,13 +128,13 @@ describe('a video dropped in a channel', () => {
 
   it('ticks a todo from its button: saved in todos.json and re-rendered, through a 429', async () => {
     const page = results[1]!;
-    const button = buttonsOf(page)[0]!;
+    const button = togglesOf(page)[0]!;
     fake.rateLimit({ method: 'PATCH', path: new RegExp(`/messages/${page.id}$`) }, 0.3);
 
     const click = fake.buttonClick({ user: bob, message: page, customId: button.custom_id });
     expect(bodyOf(await callbackOf(click)).type).toBe(6); // DEFERRED_UPDATE_MESSAGE: acknowledged in time
 
-    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    await fake.waitFor(() => togglesOf(page)[0]!.emoji.name === '✅');
     expect(page.content).toMatch(/✅ \*\*1\.\*\* ~~/);
     expect(editsOf(page).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
 
@@ -115,15 +142,87 @@ describe('a video dropped in a channel', () => {
     expect(todos.todos[0]).toMatchObject({ completed: true, completed_by: 'bob' });
     expect(todos.todos.slice(1).every((t) => !t.completed)).toBe(true);
     // The button now offers the way back.
-    expect(buttonsOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
+    expect(togglesOf(page)[0]!.custom_id).toBe(button.custom_id.replace(/:1$/, ':0'));
   });
 
   it('shows a tick made on the status page (or anywhere else) in the thread', async () => {
     const page = results[1]!;
     // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the tick.
     await core.todos.service.setCompleted(sessionId, '2', true, null);
-    await fake.waitFor(() => buttonsOf(page)[1]!.emoji.name === '✅');
-    expect(buttonsOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
+    await fake.waitFor(() => togglesOf(page)[1]!.emoji.name === '✅');
+    expect(togglesOf(page)[0]!.emoji.name).toBe('✅'); // the earlier tick from chat is still there
+  });
+
+  it('edits a todo from its Edit button: a form filled with what it holds, saved with who edited it, the page re-rendered', async () => {
+    const page = results[1]!;
+    const todo = (await storedTodos(sessionId)).todos[0]!;
+    const click = fake.buttonClick({ user: alice, message: page, customId: editButtonsOf(page)[0]!.custom_id });
+    const { modal, values } = await modalOf(click);
+    expect(modal.title).toBe('Edit the todo');
+    expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+    // The owner as people know them ("Speaker 2"), typed back unchanged: the label stays.
+    expect(values).toEqual({ task: todo.task, owner: todo.assignee ? speakerName(todo.assignee) : '', due: todo.due ?? '', priority: todo.priority, remove: '' });
+
+    const submit = fake.modalSubmit({ user: alice, customId: modal.custom_id, values: { ...values, task: 'Send the client the revised timeline', due: 'by Friday', priority: 'High' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(submit, /^✏️ Saved “Send the client the revised timeline”\.$/);
+
+    const after = (await storedTodos(sessionId)).todos[0]!;
+    expect(after).toMatchObject({ id: todo.id, task: 'Send the client the revised timeline', assignee: todo.assignee, due: 'by Friday', priority: 'high', edited_by: 'alice' });
+    expect(after.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await history(sessionId)).filter((c) => c.kind === 'edit').map((c) => [c.todoId, c.by])).toEqual([[todo.id, 'alice']]);
+    await fake.waitFor(() => page.content.includes('~~Send the client the revised timeline~~')); // still ticked
+    expect(page.content).toMatch(/🔴 high · 📅 [^·]*\(by Friday\)/);
+  });
+
+  it('refuses an edit of a text someone changed since the form opened, saving nothing, and shows their change', async () => {
+    const page = results[1]!;
+    const { modal, values } = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page)[1]!.custom_id }));
+
+    // Meanwhile someone edits it on the status page (the page goes through the same service).
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 40 people' }, null, { task: values.task! });
+    await fake.waitFor(() => page.content.includes('Book the venue for 40 people'));
+
+    // Bob changed the text, and left the rest as shown.
+    const submit = fake.modalSubmit({ user: bob, customId: modal.custom_id, values: { ...values, task: 'Book a small room' } });
+    await replyOf(submit, /^❌ Someone changed this todo while you were editing it: its text is now “Book the venue for 40 people”\. Nothing was saved; please edit it again\.$/);
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 40 people', edited_by: null });
+
+    // A field he did not touch is no conflict: his change of another one is saved.
+    const again = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page)[1]!.custom_id }));
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 45 people' }, null);
+    const saved = fake.modalSubmit({ user: bob, customId: again.modal.custom_id, values: { ...again.values, owner: 'Ben' } });
+    await replyOf(saved, /^✏️ Saved “Book the venue for 45 people”\.$/);
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 45 people', assignee: 'Ben', edited_by: 'bob' });
+  });
+
+  it('adds a todo from "Add a todo", refusing an unknown priority, and removes one when asked in words, kept in the history', async () => {
+    const add = await modalOf(fake.buttonClick({ user: bob, message: results[0]!, customId: buttonsOf(results[0]!)[0]!.custom_id }));
+    expect(add.modal.title).toBe('Add a todo');
+    expect(add.values).toEqual({ task: '', owner: '', due: '', priority: 'medium' });
+    const count = (await storedTodos(sessionId)).todos.length;
+
+    const urgent = fake.modalSubmit({ user: bob, customId: add.modal.custom_id, values: { task: 'Order the pizza', owner: 'Ben', due: '', priority: 'urgent' } });
+    await replyOf(urgent, /^❌ A todo’s priority is one of high, medium, low\.$/);
+    expect((await storedTodos(sessionId)).todos).toHaveLength(count);
+
+    const added = fake.modalSubmit({ user: bob, customId: add.modal.custom_id, values: { task: 'Order the pizza', owner: 'Ben', due: '', priority: 'low' } });
+    await replyOf(added, /^➕ Added “Order the pizza”\.$/);
+    const todo = (await storedTodos(sessionId)).todos.at(-1)!;
+    expect(todo).toMatchObject({ task: 'Order the pizza', assignee: 'Ben', due: null, priority: 'low', added_by: 'bob' });
+    const page = results[1]!;
+    await fake.waitFor(() => page.content.includes('Order the pizza'));
+
+    const edit = await modalOf(fake.buttonClick({ user: bob, message: page, customId: editButtonsOf(page).at(-1)!.custom_id }));
+    expect(edit.values.task).toBe('Order the pizza');
+    const removal = fake.modalSubmit({ user: bob, customId: edit.modal.custom_id, values: { ...edit.values, remove: 'Remove' } });
+    await replyOf(removal, /^🗑️ Removed “Order the pizza”\.$/);
+    await fake.waitFor(() => !page.content.includes('Order the pizza'));
+    expect((await storedTodos(sessionId)).todos.map((t) => t.id)).not.toContain(todo.id);
+    expect((await history(sessionId)).filter((c) => c.todoId === todo.id).map((c) => [c.kind, c.by])).toEqual([
+      ['add', 'bob'],
+      ['remove', 'bob'],
+    ]);
   });
 
   it('regenerates its notes from the Regenerate button: a modal, then the results edited in place with the ticks kept, never posted again', async () => {
@@ -149,22 +248,49 @@ describe('a video dropped in a channel', () => {
     expect(fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length).toBe(posts);
   });
 
-  it('a new version with more todos than a page holds gets another page in the thread; a shorter one loses it again', async () => {
+  it('refuses to regenerate for a member whose role may not view the channel: to them alone, nothing queued', async () => {
+    const summary = results[0]!;
+    const mayNot = new RegExp(`^❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes\\.$`);
+    const visitors = fake.addRole({ name: 'regen-visitors', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(gina, [visitors]);
+    fake.setOverwrites(fake.channelId, [{ id: visitors, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    const regenerate = buttonsOf(summary).find((b) => b.label === 'Regenerate')!;
+    const version = (await core.sessionService.get(sessionId))?.notesVersion;
+
+    // The button: answered with the refusal, for her alone, instead of the form.
+    const click = fake.buttonClick({ user: gina, message: summary, customId: regenerate.custom_id });
+    const answer = bodyOf(await callbackOf(click)) as unknown as { type: number; data: { content: string; flags: number } };
+    expect(answer).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(answer.data.content).toMatch(mayNot);
+
+    // A form submitted anyway (it opened before the overwrite): deferred ephemerally, refused, nothing queued.
+    const submit = fake.modalSubmit({ user: gina, customId: regenerate.custom_id, message: summary, values: { instruction: 'in French', model: '' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } });
+    await replyOf(submit, mayNot);
+    expect(await core.sessionService.get(sessionId)).toMatchObject({ status: 'COMPLETED', notesVersion: version });
+  });
+
+  it('a new version with more todos than its pages hold gets more pages in the thread; a shorter one leaves them saying so', async () => {
     const summary = results[0]!;
     const refsOf = async () => (await core.sessionService.get(sessionId))!.resultsMessageRefs;
+    const pagesNeeded = async () => 1 + Math.ceil((await storedTodos(sessionId)).todos.length / 10);
+    const before = await refsOf();
     const more = Array.from({ length: 24 }, (_, i) => ({ task: `Check item ${i + 1} of the release list`, priority: 'low' as const, assignee: null, due: null, context: '', segments: [0] }));
     bot.h.openai.script('chat', replies.withMoreTodos(...more));
     await core.notes.regenerate(sessionId, {}, 'bob');
-    const grown = await until('a second page of todos', async () => ((await refsOf()).length === 3 ? refsOf() : null));
-    const added = fake.messages.get(grown[2]!.split(':')[1]!)!;
-    expect(added.channel_id).toBe(status.id); // in the session's thread
-    expect(added.content).toMatch(/^\*\*Todos\*\* \(2\/2\)/);
-    expect(grown.slice(0, 2)).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
+    const grown = await until('more pages of todos', async () => {
+      const refs = await refsOf();
+      return refs.length > before.length && refs.length === (await pagesNeeded()) ? refs : null;
+    });
+    expect(grown.slice(0, before.length)).toEqual(before);
+    const added = grown.slice(before.length).map((ref) => fake.messages.get(ref.split(':')[1]!)!);
+    expect(added.every((m) => m.channel_id === status.id)).toBe(true); // in the session's thread
+    expect(added.at(-1)!.content).toMatch(new RegExp(`^\\*\\*Todos\\*\\* \\(${grown.length - 1}/${grown.length - 1}\\)`));
 
     await core.notes.regenerate(sessionId, {}, 'bob');
-    await until('the second page to go', async () => (await refsOf()).length === 2);
-    expect(fake.messages.has(added.id)).toBe(false);
-    expect(summary.content).toContain('**Summary** (version 4)');
+    await fake.waitFor(() => summary.content.includes('**Summary** (version 4)'), 30_000);
+    await fake.waitFor(() => added.every((m) => m.content === '-# The todos are all above.'));
+    expect(await refsOf()).toEqual(grown); // kept, to be used again when the list grows
   });
 
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {
@@ -180,30 +306,86 @@ describe('a video dropped in a channel', () => {
 });
 
 describe('a recording whose notes could not be written', () => {
-  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+  /** `user` drops a recording while the LLM refuses: it fails, with a Retry button on its status message. */
+  async function failedRecording(user: FakeUser, name: string) {
     bot.h.openai.always('chat', replies.unauthorized());
-    const transcriptions = bot.h.whisperx.requests.length;
-    const attachment = fake.upload({ name: 'retro.mp4', bytes: bot.video, contentType: 'video/mp4' });
-    const drop = fake.messageCreate({ author: alice, content: 'notes please', attachments: [attachment] });
+    const attachment = fake.upload({ name, bytes: bot.video, contentType: 'video/mp4' });
+    const drop = fake.messageCreate({ author: user, content: 'notes please', attachments: [attachment] });
     const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
     const status = fake.messages.get((post.response as FakeMessage).id)!;
     const retry = await fake.waitFor(() => status.components.length > 0 && buttonsOf(status).find((b) => b.label === 'Retry'), 30_000);
     expect(status.content).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const [session] = await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
-    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+    const session = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: user.id })).find((s) => s.origin.threadRef === status.id)!;
+    expect(session).toMatchObject({ filename: name, status: 'FAILED' });
+    return { session, status, retry };
+  }
 
-    const byBob = fake.buttonClick({ user: bob, message: status, customId: retry.custom_id });
-    expect(bodyOf(await callbackOf(byBob))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
-    await replyOf(byBob, /^Only the person who shared this recording, or an admin, can retry it\.$/);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
+  /** The retro's status message: its thread is where a request made inside it stays. */
+  let retroThread: string;
+  const memberLookups = (u: FakeUser) => fake.calls.filter((c) => c.method === 'GET' && c.path === `/guilds/${fake.guildId}/members/${u.id}`);
 
-    const byAlice = fake.buttonClick({ user: alice, message: status, customId: retry.custom_id });
-    await replyOf(byAlice, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+  it('gets a Retry button: refused to a member whose role may not view the channel, run again from its transcript for one who may', async () => {
+    const { session, status, retry } = await failedRecording(alice, 'retro.mp4');
+    retroThread = status.id;
+    const transcriptions = bot.h.whisperx.requests.length;
+    const mayNot = new RegExp(`^Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes\\.$`);
+    // Guests are in the server, but an overwrite denies their role the channel.
+    const guests = fake.addRole({ name: 'guests', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(carol, [guests]);
+    fake.setOverwrites(fake.channelId, [{ id: guests, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+
+    const byCarol = fake.buttonClick({ user: carol, message: status, customId: retry.custom_id });
+    expect(bodyOf(await callbackOf(byCarol))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(byCarol, mayNot);
+    // From another channel, by command: refused too, without asking Discord again within the minute.
+    const fromElsewhere = fake.slashCommand({ user: carol, channelId: fake.otherChannelId, options: [{ name: 'action', type: 3, value: 'retry' }, { name: 'id', type: 3, value: session.id }] });
+    expect(bodyOf(await callbackOf(fromElsewhere))).toMatchObject({ type: 5, data: { flags: 64 } });
+    await replyOf(fromElsewhere, mayNot);
+    expect(memberLookups(carol).map((c) => c.status)).toEqual([200]);
+    expect((await core.sessionService.get(session.id))?.status).toBe('FAILED');
+
+    // Frank may view the channel (as @everyone may); Discord first answers his lookup with a 429.
+    fake.rateLimit({ method: 'GET', path: new RegExp(`/members/${frank.id}$`) }, 0.3);
+    const byFrank = fake.buttonClick({ user: frank, message: status, customId: retry.custom_id });
+    await replyOf(byFrank, /^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    expect(memberLookups(frank).map((c) => c.status)).toEqual([429, 200]); // discord.js waited out the 429 and retried
     await finished(status);
     expect(status.components).toEqual([]);
-    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+
+  it('judges a session started inside a thread by the channel the thread is in', async () => {
+    const visitors = fake.addRole({ name: 'visitors', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(erin, [visitors]);
+    fake.setOverwrites(fake.channelId, [{ id: visitors, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    // A request made inside a thread stays there: the session's channel is the thread. Its upload never finished.
+    const inThread = await core.sessions.create({
+      id: randomUUID(),
+      userId: await core.users.resolve({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }),
+      filename: 'hallway.mp4',
+      origin: { platform: 'discord', workspaceId: fake.guildId, channelId: retroThread, threadRef: retroThread, statusMessageRef: null },
+      sourceKind: 'upload',
+      options: DEFAULT_OPTIONS,
+    });
+    await core.sessions.update(inThread.id, { status: 'FAILED', errorCode: 'UPLOAD_INTERRUPTED', errorMessage: 'The upload stopped.' });
+    const retryIt = (user: FakeUser) => fake.slashCommand({ user, options: [{ name: 'action', type: 3, value: 'retry' }, { name: 'id', type: 3, value: inThread.id }] });
+
+    await replyOf(retryIt(erin), new RegExp(`^Only the person who shared this recording and the members of <#${retroThread}> can change its notes\\.$`));
+    await replyOf(retryIt(bob), /never finished uploading/); // past the members' check: bob may view the thread's channel
+    expect(fake.calls.some((c) => c.method === 'GET' && c.path === `/channels/${retroThread}`)).toBe(true);
+    expect((await core.sessionService.get(inThread.id))?.status).toBe('FAILED');
+  });
+
+  it('is run again for the person who shared it, though an overwrite now hides the channel from them', async () => {
+    const { session, status, retry } = await failedRecording(dave, 'planning.mp4');
+    fake.setOverwrites(fake.channelId, [{ id: dave.id, type: 1, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    const byDave = fake.buttonClick({ user: dave, message: status, customId: retry.custom_id });
+    await replyOf(byDave, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
+    expect(memberLookups(dave)).toEqual([]); // the uploader is known without asking Discord
+    await finished(status);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
   });
 });
 
@@ -235,8 +417,8 @@ describe('/whisper link:', () => {
 
     // Events still arrive after the resumes: a click is handled.
     const page = results[1]!;
-    fake.buttonClick({ user: alice, message: page, customId: buttonsOf(page)[0]!.custom_id });
-    await fake.waitFor(() => buttonsOf(page)[0]!.emoji.name === '✅');
+    fake.buttonClick({ user: alice, message: page, customId: togglesOf(page)[0]!.custom_id });
+    await fake.waitFor(() => togglesOf(page)[0]!.emoji.name === '✅');
     const todos = todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId!)));
     expect(todos.todos[0]!.completed).toBe(true);
     expect(fake.gateway.heartbeats).toBeGreaterThan(0);

@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTRUCTION_BLOCK, MODEL_BLOCK, REGENERATE_ACTION, REGENERATE_VIEW } from '../../bot/slack/blocks/regenerate-modal.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
+import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-menu.js';
+import { TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS } from '../../bot/slack/blocks/todo-modal.js';
 import type { Core } from '../../core/app.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
+import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
-import type { FakeSlackMessage, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import type { FakeSlackMessage, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { until } from '../helpers/until.js';
@@ -20,6 +25,9 @@ let forbidden: { url: string; connections: number; close(): Promise<void> };
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
 let admin: FakeSlackUser;
+let carol: FakeSlackUser;
+let dave: FakeSlackUser;
+let erin: FakeSlackUser;
 
 beforeAll(async () => {
   bot = await startSlackBotFixture({ MAX_MEDIA_BYTES: String(MAX_MEDIA_BYTES) });
@@ -29,6 +37,10 @@ beforeAll(async () => {
   alice = fake.addUser({ id: 'U0ALICE', name: 'alice', tz: 'Asia/Tokyo' });
   bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
   admin = fake.addUser({ id: 'U0ADMIN', name: 'admin', isAdmin: true });
+  carol = fake.addUser({ id: 'U0CAROL', name: 'carol', channels: [fake.outsideChannelId] });
+  dave = fake.addUser({ id: 'U0DAVE', name: 'dave' });
+  // In the channel, and acts only once: whether she is a member is asked of Slack then, not remembered from before.
+  erin = fake.addUser({ id: 'U0ERIN', name: 'erin' });
 });
 
 afterAll(async () => {
@@ -74,6 +86,14 @@ const editsOf = (ts: string) => fake.calls.filter((c) => c.method === 'chat.upda
 const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
 const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+/** The modal the bot opens next (after `count` were open). */
+const viewOpened = (count: number) => fake.waitFor(() => fake.views[count]);
+/** What a person reads in a modal's inputs: the initial value of each, by block id. */
+function initialValues(v: FakeSlackView): Record<string, string | undefined> {
+  type Element = { initial_value?: string; initial_option?: { value: string } };
+  return Object.fromEntries(v.view.blocks.map((b): [string, string | undefined] => [b.block_id!, (b.element as Element).initial_value ?? (b.element as Element).initial_option?.value]));
+}
 
 /** Waits for the status message to say it is done, then for the results in its thread. */
 async function finished(statusTs: string): Promise<FakeSlackMessage[]> {
@@ -88,7 +108,8 @@ describe('a video dropped in a channel', () => {
   let statusTs: string;
   let results: FakeSlackMessage;
   let sessionId: string;
-  let before: Checkboxes;
+  /** The checkboxes as first posted, one block per todo: a view that goes stale. */
+  let before: Checkboxes[];
 
   it('gets a thread whose status message is edited through the stages, then the summary and todos as checkboxes', async () => {
     const file = fake.uploadFile({ name: 'standup.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
@@ -138,12 +159,13 @@ describe('a video dropped in a channel', () => {
     expect(boxes.flatMap((b) => b.ticked)).toEqual([]);
     expect(shown(results)).toContain(`1. ${todos.todos[0]!.task}`);
     expect(todos.todos.length).toBeGreaterThanOrEqual(2);
-    before = boxes[0]!;
+    expect(boxes.map((b) => b.options.length)).toEqual(todos.todos.map(() => 1));
+    before = boxes;
   });
 
   it('ticks a todo from its checkbox: acknowledged, saved in todos.json and re-rendered, through a 429', async () => {
     fake.rateLimit('chat.update', 1);
-    const click = await fake.checkboxes({ user: bob, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['1'] });
+    const click = await fake.checkboxes({ user: bob, message: results, blockId: before[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
     expect(click).toMatchObject({ status: 200, body: '' });
 
     await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('1'));
@@ -156,8 +178,8 @@ describe('a video dropped in a channel', () => {
 
   it('keeps a tick made meanwhile by someone else when a click comes from a stale view', async () => {
     // Alice's view still shows nothing ticked; she ticks todo 2. Bob's tick of todo 1 must survive.
-    await fake.checkboxes({ user: alice, message: results, blockId: before.blockId, actionId: TODO_ACTION, selected: ['2'] });
-    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('2'));
+    await fake.checkboxes({ user: alice, message: results, blockId: before[1]!.blockId, actionId: TODO_ACTION, selected: ['2'] });
+    await fake.waitFor(() => checkboxesOf(results)[1]!.ticked.includes('2'));
     const todos = await storedTodos(sessionId);
     expect(todos.todos.slice(0, 2).map((t) => [t.completed, t.completed_by])).toEqual([
       [true, 'bob'],
@@ -166,13 +188,12 @@ describe('a video dropped in a channel', () => {
   });
 
   it('unticks, and shows a change made on the status page (or anywhere else) in the thread', async () => {
-    const now = checkboxesOf(results)[0]!;
-    await fake.checkboxes({ user: alice, message: results, blockId: now.blockId, actionId: TODO_ACTION, selected: now.ticked.filter((id) => id !== '2') });
-    await fake.waitFor(() => !checkboxesOf(results)[0]!.ticked.includes('2'));
+    await fake.checkboxes({ user: alice, message: results, blockId: checkboxesOf(results)[1]!.blockId, actionId: TODO_ACTION, selected: [] });
+    await fake.waitFor(() => !checkboxesOf(results)[1]!.ticked.includes('2'));
 
     // What PATCH /api/sessions/:id/todos/:todoId does: the shared service saves and announces the change.
     await core.todos.service.setCompleted(sessionId, '1', false, null);
-    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.length === 0);
+    await fake.waitFor(() => checkboxesOf(results).every((b) => b.ticked.length === 0));
     expect((await storedTodos(sessionId)).todos.every((t) => !t.completed)).toBe(true);
   });
 
@@ -188,23 +209,23 @@ describe('a video dropped in a channel', () => {
 
   it('regenerates its notes from the Regenerate button: a modal, then the results message edited in place with the tick kept, never posted again', async () => {
     await core.todos.service.setCompleted(sessionId, '2', true, 'bob');
-    await fake.waitFor(() => checkboxesOf(results)[0]!.ticked.includes('2'));
+    await fake.waitFor(() => checkboxesOf(results)[1]!.ticked.includes('2'));
     const posts = fake.calls.filter(isPost).length;
     const statusEdits = editsOf(statusTs).length;
     const chats = bot.h.openai.requests.length;
 
     expect(await fake.button({ user: bob, message: results, actionId: REGENERATE_ACTION })).toMatchObject({ status: 200, body: '' });
-    const view = await fake.waitFor(() => fake.views.find((v) => v.callback_id === REGENERATE_VIEW));
-    expect(view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([
+    const view = await fake.waitFor(() => fake.views.find((v) => v.view.callback_id === REGENERATE_VIEW));
+    expect(view.view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([
       [INSTRUCTION_BLOCK, 'plain_text_input'],
       [MODEL_BLOCK, 'plain_text_input'],
     ]);
-    expect(await fake.submitView({ user: bob, view, values: { [INSTRUCTION_BLOCK]: 'focus on engineering tasks', [MODEL_BLOCK]: null } })).toMatchObject({ status: 200 });
+    expect(await fake.viewSubmission({ view, values: { [INSTRUCTION_BLOCK]: 'focus on engineering tasks', [MODEL_BLOCK]: '' } })).toMatchObject({ status: 200, body: '' });
     const reply = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /Rewriting/.test(String(c.args.text)));
     expect(reply.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Rewriting the notes: the results message will be updated.' });
 
     await fake.waitFor(() => shown(results).includes('Summary (version 2)'), 30_000);
-    expect(checkboxesOf(results)[0]!.ticked).toEqual(['2']);
+    expect(checkboxesOf(results).flatMap((c) => c.ticked)).toEqual(['2']);
     expect((await core.sessionService.get(sessionId))?.notesVersion).toBe(2);
     const asked = bot.h.openai.requests.slice(chats).find((r) => r.chat);
     expect(JSON.stringify(asked?.chat?.messages)).toContain('<request>focus on engineering tasks</request>');
@@ -212,6 +233,93 @@ describe('a video dropped in a channel', () => {
     await fake.waitFor(() => editsOf(statusTs).slice(statusEdits).some((c) => /✅ Done/.test(shown(c.args))));
     expect(editsOf(statusTs).slice(statusEdits).some((c) => /Rewriting the summary and todos/.test(shown(c.args)))).toBe(true);
     expect(fake.calls.filter(isPost).length).toBe(posts);
+  });
+
+  it('refuses to regenerate for someone neither sharing the recording nor in its channel: to them alone, nothing queued', async () => {
+    const mayNot = `❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+    const forms = fake.views.length;
+    const version = (await core.sessionService.get(sessionId))?.notesVersion;
+
+    // The button: no form opens, the refusal goes through the action's response URL (carol may not get an ephemeral).
+    const byCarol = await fake.button({ user: carol, message: results, actionId: REGENERATE_ACTION });
+    expect(byCarol).toMatchObject({ status: 200, body: '' });
+    expect((await responseTo(byCarol.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(fake.views.length).toBe(forms);
+
+    // A form she got hold of anyway (she left the channel after it opened): refused in the form itself.
+    await fake.button({ user: bob, message: results, actionId: REGENERATE_ACTION });
+    const form = await viewOpened(forms);
+    const refused = await fake.viewSubmission({ view: { ...form, user: carol }, values: { [INSTRUCTION_BLOCK]: 'in French', [MODEL_BLOCK]: '' } });
+    expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { [INSTRUCTION_BLOCK]: mayNot } });
+    expect((await core.sessionService.get(sessionId))).toMatchObject({ status: 'COMPLETED', notesVersion: version });
+    expect(fake.calls.some((c) => c.method === 'chat.postEphemeral' && c.args.user === carol.id)).toBe(false);
+  });
+
+  it('edits a todo from its menu: a form filled with what it holds, saved with who edited it, the thread re-rendered', async () => {
+    const todos = await storedTodos(sessionId);
+    const owned = todos.todos.find((t) => t.assignee?.startsWith('SPEAKER_'))!;
+    const index = todos.todos.indexOf(owned);
+    const forms = fake.views.length;
+    const menu = await fake.overflow({ user: alice, message: results, blockId: checkboxesOf(results)[index]!.blockId, actionId: TODO_MENU_ACTION, value: `edit:${owned.id}` });
+    expect(menu).toMatchObject({ status: 200, body: '' });
+
+    const form = await viewOpened(forms);
+    expect(form).toMatchObject({ user: alice, view: { callback_id: TODO_EDIT_VIEW } });
+    // The owner is shown by the name given to that speaker.
+    expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: owned.task, [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: owned.due ?? undefined, [TODO_INPUTS.priority]: owned.priority });
+
+    const saved = await fake.viewSubmission({ view: form, values: { [TODO_INPUTS.task]: 'Send the client the revised timeline', [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: 'by Friday', [TODO_INPUTS.priority]: 'high' } });
+    expect(saved).toMatchObject({ status: 200, body: '' }); // no errors: the modal closes
+
+    const after = (await storedTodos(sessionId)).todos[index]!;
+    // "Maria" as typed is the speaker she names: the label stays, so a rename follows the todo.
+    expect(after).toMatchObject({ id: owned.id, task: 'Send the client the revised timeline', assignee: owned.assignee, due: 'by Friday', priority: 'high', edited_by: 'alice' });
+    expect(after.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await history(sessionId)).filter((c) => c.kind === 'edit')).toEqual([expect.objectContaining({ todoId: owned.id, by: 'alice', before: expect.objectContaining({ task: owned.task }) as unknown })]);
+    await fake.waitFor(() => shown(results).includes(`${index + 1}. Send the client the revised timeline`));
+    expect(shown(results)).toMatch(/🔴 high · 📅 [^·]*\(by Friday\) · .*👤 Maria/);
+  });
+
+  it('refuses, in the form, an edit of a text someone changed since it opened, and shows their change in the thread', async () => {
+    const forms = fake.views.length;
+    await fake.overflow({ user: bob, message: results, blockId: checkboxesOf(results)[1]!.blockId, actionId: TODO_MENU_ACTION, value: 'edit:2' });
+    const form = await viewOpened(forms);
+    const task = initialValues(form)[TODO_INPUTS.task]!;
+
+    // Meanwhile someone edits it on the status page (the page goes through the same service).
+    await core.todos.service.edit(sessionId, '2', { task: 'Book the venue for 40 people' }, null, { task });
+    await fake.waitFor(() => shown(results).includes('2. Book the venue for 40 people'));
+
+    const refused = await fake.viewSubmission({ view: form, values: { ...initialValues(form), [TODO_INPUTS.task]: 'Book a small room' } });
+    expect(refused.status).toBe(200);
+    expect(JSON.parse(refused.body)).toEqual({
+      response_action: 'errors',
+      errors: { [TODO_INPUTS.task]: 'Someone changed this todo while you were editing it: its text is now “Book the venue for 40 people”. Nothing was saved; please edit it again.' },
+    });
+    expect((await storedTodos(sessionId)).todos[1]).toMatchObject({ task: 'Book the venue for 40 people', edited_by: null });
+  });
+
+  it('adds a todo from the button under the list, and removes one from its menu, kept in the history', async () => {
+    const forms = fake.views.length;
+    await fake.button({ user: bob, message: results, actionId: TODO_ADD_ACTION });
+    const form = await viewOpened(forms);
+    expect(form.view.callback_id).toBe(TODO_ADD_VIEW);
+    expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: undefined, [TODO_INPUTS.owner]: undefined, [TODO_INPUTS.due]: undefined, [TODO_INPUTS.priority]: 'medium' });
+
+    expect(await fake.viewSubmission({ view: form, values: { [TODO_INPUTS.task]: 'Order the pizza', [TODO_INPUTS.owner]: 'Ben', [TODO_INPUTS.priority]: 'low' } })).toMatchObject({ status: 200, body: '' });
+    const added = (await storedTodos(sessionId)).todos.at(-1)!;
+    expect(added).toMatchObject({ task: 'Order the pizza', assignee: 'Ben', due: null, priority: 'low', added_by: 'bob', completed: false });
+    await fake.waitFor(() => shown(results).includes('Order the pizza'));
+    expect(checkboxesOf(results).at(-1)!.options).toEqual([added.id]);
+
+    const removal = await fake.overflow({ user: bob, message: results, blockId: checkboxesOf(results).at(-1)!.blockId, actionId: TODO_MENU_ACTION, value: `remove:${added.id}` });
+    expect((await responseTo(removal.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: '🗑️ Removed “Order the pizza”.' });
+    await fake.waitFor(() => !shown(results).includes('Order the pizza'));
+    expect((await storedTodos(sessionId)).todos.map((t) => t.id)).not.toContain(added.id);
+    expect((await history(sessionId)).filter((c) => c.todoId === added.id).map((c) => [c.kind, c.by])).toEqual([
+      ['add', 'bob'],
+      ['remove', 'bob'],
+    ]);
   });
 
   it('can be deleted by its uploader or a workspace admin, not by someone else', async () => {
@@ -226,38 +334,83 @@ describe('a video dropped in a channel', () => {
     expect(await core.store.exists(core.layout.todos(sessionId))).toBe(false);
 
     // A checkbox left in the thread now tells whoever clicks it, and only them.
+    const since = fake.calls.length;
     await fake.checkboxes({ user: bob, message: results, blockId: checkboxesOf(results)[0]!.blockId, actionId: TODO_ACTION, selected: ['1'] });
-    const note = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && String(c.args.text).startsWith('❌'));
+    const note = await fake.waitFor(() => fake.calls.slice(since).find((c) => c.method === 'chat.postEphemeral'));
     expect(note.args).toMatchObject({ channel: fake.channelId, user: bob.id, thread_ts: statusTs, text: '❌ This meeting no longer exists.' });
   });
 });
 
 describe('a recording whose notes could not be written', () => {
-  it('gets a Retry button on its failure message: refused to someone else, run again from its transcript for its uploader', async () => {
+  /** `user` shares a recording while the LLM refuses: it fails, with a Retry button on its status message. */
+  async function failedRecording(user: FakeSlackUser, name: string) {
     bot.h.openai.always('chat', replies.unauthorized());
-    const transcriptions = bot.h.whisperx.requests.length;
-    const file = fake.uploadFile({ name: 'retro.mp4', mimetype: 'video/mp4', bytes: bot.video, user: alice.id });
-    await fake.fileShare({ user: alice, files: [file] });
-    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes('retro.mp4')));
+    const file = fake.uploadFile({ name, mimetype: 'video/mp4', bytes: bot.video, user: user.id });
+    await fake.fileShare({ user, files: [file] });
+    const statusTs = postedTs(await fake.waitForCall((c) => isPost(c) && shown(c.args).includes(name)));
     const failed = await fake.waitFor(() => JSON.stringify(statusMessage(statusTs).blocks).includes(RETRY_ACTION) && statusMessage(statusTs), 30_000);
     expect(shown(failed)).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const [session] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
-    expect(session).toMatchObject({ filename: 'retro.mp4', status: 'FAILED' });
+    const session = (await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id })).find((s) => s.origin.threadRef === statusTs)!;
+    expect(session).toMatchObject({ filename: name, status: 'FAILED' });
+    return { session, statusTs, failed };
+  }
 
-    expect(await fake.button({ user: bob, message: failed, actionId: RETRY_ACTION })).toMatchObject({ status: 200, body: '' });
-    const refusal = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /retry it/.test(String(c.args.text)));
-    expect(refusal.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Only the person who shared this recording, or an admin, can retry it.' });
-    expect((await core.sessionService.get(session!.id))?.status).toBe('FAILED');
+  const listings = () => fake.calls.filter((c) => c.method === 'conversations.members');
 
-    await fake.button({ user: alice, message: failed, actionId: RETRY_ACTION });
-    const started = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === alice.id);
-    expect(started.args.text).toMatch(/^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+  it('gets a Retry button: refused to someone outside the channel, run again from its transcript for a member who did not share it', async () => {
+    const { session, statusTs, failed } = await failedRecording(alice, 'retro.mp4');
+    const transcriptions = bot.h.whisperx.requests.length;
+    const mayNot = `Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+
+    // Carol is not in the channel (a public one she can read, or a Slack Connect guest): refused, to her alone.
+    const byCarol = await fake.button({ user: carol, message: failed, actionId: RETRY_ACTION });
+    expect(byCarol).toMatchObject({ status: 200, body: '' });
+    expect((await responseTo(byCarol.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(listings().every((c) => c.args.channel === fake.channelId && c.status === 200)).toBe(true);
+    expect(listings().length).toBeGreaterThan(1); // every page of the channel, carol on none
+    // From another channel, by command: refused too, without asking Slack again within the minute.
+    const asked = listings().length;
+    const fromElsewhere = await fake.slashCommand({ user: carol, text: `retry ${session.id}`, channelId: fake.outsideChannelId });
+    expect((await responseTo(fromElsewhere.responseId, /./)).body).toMatchObject({ response_type: 'ephemeral', text: mayNot });
+    expect(listings().length).toBe(asked);
+    expect((await core.sessionService.get(session.id))?.status).toBe('FAILED');
+
+    // Erin is in the channel, on the listing's second page, which Slack first answers with a 429.
+    fake.rateLimit('conversations.members', 1);
+    const byErin = await fake.button({ user: erin, message: failed, actionId: RETRY_ACTION });
+    const started = await responseTo(byErin.responseId, /./);
+    expect(started.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(started.body.text).toMatch(/^Trying `[0-9a-f-]+` \(retro\.mp4\) again from its transcript\.$/);
+    // The 429 answered, the first page again, then pages by cursor up to hers (the last: she joined last).
+    const pages = listings().slice(asked).map((c) => [c.status, Boolean(c.args.cursor)]);
+    expect(pages.slice(0, 3)).toEqual([[429, false], [200, false], [200, true]]);
+    expect(pages.slice(2).every(([status, cursor]) => status === 200 && cursor)).toBe(true);
     const [results] = await finished(statusTs);
     expect(checkboxesOf(results!).length).toBeGreaterThan(0);
     expect(JSON.stringify(statusMessage(statusTs).blocks)).not.toContain(RETRY_ACTION);
-    expect(bot.h.whisperx.requests.length - transcriptions).toBe(1);
-    expect((await core.sessionService.get(session!.id))?.status).toBe('COMPLETED');
+    expect(bot.h.whisperx.requests.length - transcriptions).toBe(0);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+
+  it('takes a channel the bot cannot see (a private one it left, a deleted one) for one without members', async () => {
+    const userId = await core.users.resolve({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId: 'C0PRIVATE', threadRef: '1.000001', statusMessageRef: null };
+    const session = await core.sessions.create({ id: randomUUID(), userId, filename: 'board.mp4', origin, sourceKind: 'upload', options: DEFAULT_OPTIONS });
+    await core.sessions.update(session.id, { status: 'FAILED', errorCode: 'UPLOAD_INTERRUPTED', errorMessage: 'The upload stopped.' });
+
+    const command = await fake.slashCommand({ user: bob, text: `retry ${session.id}` });
+    expect((await responseTo(command.responseId, /./)).body.text).toBe('Only the person who shared this recording and the members of <#C0PRIVATE> can change its notes.');
+    expect(listings().filter((c) => c.args.channel === 'C0PRIVATE').map((c) => c.response)).toEqual([{ ok: false, error: 'channel_not_found' }]);
+  });
+
+  it('is run again for the person who shared it, though they have since left the channel', async () => {
+    const { session, statusTs } = await failedRecording(dave, 'planning.mp4');
+    fake.leaveChannel(dave, fake.channelId);
+    const command = await fake.slashCommand({ user: dave, text: `retry ${session.id}`, channelId: fake.outsideChannelId });
+    await responseTo(command.responseId, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
+    await finished(statusTs);
+    expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
   });
 });
 

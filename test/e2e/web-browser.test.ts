@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { buildDocuments, todosDocumentSchema } from '../../core/domain/todos.js';
 import { replaceNotes } from '../../processor/jobs/replace-notes.js';
-import { NOTES, startWebFixture, type WebFixture } from './web-fixture.js';
+import { NOTES, openStream, startWebFixture, type WebFixture } from './web-fixture.js';
 
 /** Debian's package; CI installs it (`apt-get install chromium`). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -56,6 +57,29 @@ async function completedPage(options: Parameters<typeof openPage>[1] = {}): Prom
   await page.locator('#todos').waitFor();
   return { id, page };
 }
+
+/** A finished meeting's page whose event stream is open, so it sees what happens from now on. */
+async function livePage(): Promise<{ id: string; page: Page }> {
+  const { id } = await f.processingSession();
+  await f.complete(id);
+  return { id, page: await liveView(id) };
+}
+
+async function liveView(id: string): Promise<Page> {
+  const before = await viewers();
+  const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`);
+  await expect.poll(viewers).toBe(before + 1);
+  return page;
+}
+
+const storedTodos = async (id: string) => todosDocumentSchema.parse(await f.core.store.getJson(f.core.layout.todos(id))).todos;
+const todoItem = (page: Page, todoId: string) => page.locator(`.todo[data-todo="${todoId}"]`);
+/** Opens a todo's inline edit form; its fields are found by their labels within it. */
+async function openEdit(page: Page, todoId: string) {
+  await todoItem(page, todoId).locator('.todo-edit summary').click();
+  return todoItem(page, todoId).locator('.todo-edit-form');
+}
+const saved = (page: Page, method: string) => page.waitForResponse((r) => r.request().method() === method && r.url().includes('/todos'));
 
 type Rgba = [r: number, g: number, b: number, a: number];
 
@@ -118,7 +142,7 @@ describe('the status page in Chromium', () => {
     await f.complete(id);
     await page.locator('#todos').waitFor();
     expect(await page.locator('#summary').textContent()).toContain(NOTES.summary);
-    expect(await page.locator('.todo label').allTextContents()).toEqual(NOTES.todos.map((t) => t.task));
+    expect(await page.locator('.todo > label').allTextContents()).toEqual(NOTES.todos.map((t) => t.task));
     expect(await page.locator('.segment .speaker').first().textContent()).toBe('Speaker 1');
 
     // A second viewer sees a tick live.
@@ -152,7 +176,7 @@ describe('the status page in Chromium', () => {
     await f.complete(id);
     const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`, { javaScriptEnabled: false });
     expect(await page.locator('#summary').textContent()).toContain(NOTES.summary);
-    expect(await page.locator('.todo label').count()).toBe(3);
+    expect(await page.locator('.todo > label').count()).toBe(3);
     expect(await page.locator('.segment').count()).toBe(3);
 
     // Ticking works through the form.
@@ -245,7 +269,7 @@ describe('the status page in Chromium', () => {
     await page.locator('#progress').waitFor();
     const { knex, store, layout, notesVersions } = f.core;
     const fresh = buildDocuments(id, { ...NOTES, summary: 'Die Notizen auf Deutsch.' }, new Date());
-    await replaceNotes({ knex, store, layout, notesVersions }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
+    await replaceNotes({ knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex) }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
     await f.core.sessions.transition(id, ['PROCESSING'], { status: 'COMPLETED', stage: 'done', percent: 100 });
     await f.core.progress.report(id, 'COMPLETED', 'done', 1, 'Done');
     await f.core.todos.events.publish({ kind: 'notes', sessionId: id, version: 2, by: 'Maria', at: new Date().toISOString() });
@@ -289,6 +313,122 @@ describe('the status page in Chromium', () => {
     const clock = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Kathmandu', hour: 'numeric', minute: '2-digit' }).format(at);
     await expect.poll(() => time.textContent()).toContain('GMT+5:45');
     expect(await time.textContent()).toContain(clock);
+    await page.context().close();
+  });
+
+  it('shows an edit made elsewhere (as chat makes it) within a second, keeping a form someone is typing in', async () => {
+    const { id, page } = await livePage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    const form = await openEdit(page, '3');
+    await form.getByLabel('Text').fill('Book the big retro room');
+
+    const started = Date.now();
+    await f.core.todos.service.edit(id, '1', { task: 'Write the release notes today', due: 'Thursday' }, 'ana');
+    await expect.poll(() => page.locator('label[for="todo-1"]').textContent(), { timeout: 1000 }).toBe('Write the release notes today');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await page.locator('#todo-1-details .changed-by').textContent()).toBe(' · edited by ana');
+    expect(await page.locator('#todo-1-details time').getAttribute('title')).toBe('Thursday');
+
+    // The todo being edited keeps what was typed, and the focus, while someone else changes it …
+    await f.core.todos.service.edit(id, '3', { priority: 'high' }, 'ben');
+    await f.core.todos.service.add(id, { task: 'Order pizza' }, 'ben');
+    await expect.poll(() => page.locator('.todo > label').allTextContents()).toEqual(['Write the release notes today', 'Fix the login bug', 'Book the retro room', 'Order pizza']);
+    expect(await form.getByLabel('Text').inputValue()).toBe('Book the big retro room');
+    expect(await page.evaluate('document.activeElement.id')).toBe('edit-3-task');
+    expect(await page.locator('#todo-3-details .prio').textContent()).toBe('low');
+    // … and shows their change once the form is closed.
+    await todoItem(page, '3').locator('.todo-edit summary').click();
+    await expect.poll(() => page.locator('#todo-3-details .prio').textContent()).toBe('high');
+    expect(await page.locator('#todos-count').textContent()).toBe('0 of 4 done');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('saves an edit typed in the inline form and announces it; adds and removes in place', async () => {
+    const { id, page } = await livePage();
+    const url = page.url();
+    const stream = await openStream(`${f.base}/api/progress/${id}?t=${f.token(id)}&follow=todos`);
+
+    const form = await openEdit(page, '2');
+    await form.getByLabel('Text').fill('Fix the login bug for good');
+    await form.getByLabel('Owner').fill('Speaker 1');
+    await form.getByLabel('Due').fill('Friday');
+    await form.getByLabel('Priority').selectOption('high');
+    const put = saved(page, 'PUT');
+    await form.getByRole('button', { name: 'Save' }).click();
+    expect((await put).status()).toBe(200);
+    expect((await storedTodos(id))[1]).toMatchObject({ task: 'Fix the login bug for good', assignee: 'SPEAKER_00', due: 'Friday', priority: 'high', edited_by: null });
+    await expect.poll(() => stream.events.filter((e) => e.event === 'todo').map((e) => JSON.parse(e.data) as unknown)).toEqual([
+      expect.objectContaining({ kind: 'todo', sessionId: id, todoId: '2', change: 'edit', by: null }),
+    ]);
+    await expect.poll(() => page.locator('label[for="todo-2"]').textContent()).toBe('Fix the login bug for good');
+    expect(await page.locator('#todo-2-details .assignee').textContent()).toBe('Speaker 1');
+    expect(await todoItem(page, '2').locator('.todo-edit').getAttribute('open')).toBeNull();
+
+    await page.locator('#todo-add summary').click();
+    await page.locator('#todo-add-form').getByLabel('Text').fill('Send the minutes');
+    const post = saved(page, 'POST');
+    await page.locator('#todo-add-form').getByRole('button', { name: 'Add' }).click();
+    expect((await post).status()).toBe(201);
+    await expect.poll(() => page.locator('label[for="todo-4"]').textContent()).toBe('Send the minutes');
+    expect(await page.locator('#todo-4-details .changed-by').textContent()).toBe(' · added');
+
+    await todoItem(page, '1').locator('.todo-remove summary').click();
+    const removed = saved(page, 'DELETE');
+    await todoItem(page, '1').getByRole('button', { name: 'Yes, remove it' }).click();
+    expect((await removed).status()).toBe(200);
+    await expect.poll(() => todoItem(page, '1').count()).toBe(0);
+    expect((await storedTodos(id)).map((t) => t.id)).toEqual(['2', '3', '4']);
+    expect(page.url()).toBe(url);
+    stream.close();
+    await page.context().close();
+  });
+
+  it('keeps both of two edits of one todo made at once on two pages, and shows a conflict next to the todo', async () => {
+    const { id, page: anna } = await livePage();
+    const ben = await liveView(id);
+    const [annaForm, benForm] = [await openEdit(anna, '2'), await openEdit(ben, '2')];
+    await annaForm.getByLabel('Text').fill('Fix the login bug on mobile');
+    await benForm.getByLabel('Due').fill('Monday');
+    const [annaSaved, benSaved] = [saved(anna, 'PUT'), saved(ben, 'PUT')];
+    await Promise.all([annaForm.getByRole('button', { name: 'Save' }).click(), benForm.getByRole('button', { name: 'Save' }).click()]);
+    expect([(await annaSaved).status(), (await benSaved).status()]).toEqual([200, 200]);
+    expect((await storedTodos(id))[1]).toMatchObject({ task: 'Fix the login bug on mobile', due: 'Monday' });
+    for (const page of [anna, ben]) {
+      await expect.poll(() => page.locator('label[for="todo-2"]').textContent()).toBe('Fix the login bug on mobile');
+      await expect.poll(() => page.locator('#todo-2-details time').getAttribute('title')).toBe('Monday');
+    }
+
+    // Both change the priority: the second is told what it now is, with the todo as it stands, and saves nothing.
+    const [annaAgain, benAgain] = [await openEdit(anna, '2'), await openEdit(ben, '2')];
+    await annaAgain.getByLabel('Priority').selectOption('high');
+    const first = saved(anna, 'PUT');
+    await annaAgain.getByRole('button', { name: 'Save' }).click();
+    expect((await first).status()).toBe(200);
+    await benAgain.getByLabel('Priority').selectOption('low');
+    const second = saved(ben, 'PUT');
+    await benAgain.getByRole('button', { name: 'Save' }).click();
+    expect((await second).status()).toBe(409);
+    const error = todoItem(ben, '2').locator('.todo-error');
+    await expect.poll(() => error.textContent()).toBe('Someone changed this todo while you were editing it: its priority is now “high”. Nothing was saved; please edit it again.');
+    expect(await todoItem(ben, '2').locator('.todo-edit').getAttribute('open')).toBe('');
+    expect(await todoItem(ben, '2').getByLabel('Priority').inputValue()).toBe('high');
+    expect((await storedTodos(id))[1]!.priority).toBe('high');
+    await anna.context().close();
+    await ben.context().close();
+  });
+
+  it('edits a todo with JavaScript off, through the form and back to the page', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`, { javaScriptEnabled: false });
+    const form = await openEdit(page, '3');
+    await form.getByLabel('Owner').fill('Speaker 2');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/#todo-3$/);
+    expect(await page.locator('#todo-3-details .assignee').textContent()).toBe('Speaker 2');
+    expect((await storedTodos(id))[2]).toMatchObject({ assignee: 'SPEAKER_01', task: 'Book the retro room' });
     await page.context().close();
   });
 });

@@ -41,6 +41,17 @@ export const LINES: Array<[string | undefined, number, string]> = [
   [undefined, 3.5, 'Someone should book the retro room.'],
 ];
 
+/** A COMPLETED session of this meeting without a web server (the CLI's tests): transcript, summary and todos stored. */
+export async function completedSession(core: Core, userId: string, notes: MeetingNotes = NOTES): Promise<Session> {
+  const { id } = await uploadingSession(core, userId);
+  const docs = buildDocuments(id, notes, new Date());
+  await core.store.putJson(core.layout.transcript(id), transcriptFor(id, LINES));
+  await core.store.putJson(core.layout.summary(id), docs.summary);
+  await core.store.putJson(core.layout.todos(id), docs.todos);
+  const session = await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
+  return session!;
+}
+
 export interface WebFixture {
   config: Config;
   core: Core;

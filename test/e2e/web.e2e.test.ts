@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildDocuments, todosDocumentSchema } from '../../core/domain/todos.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { buildDocuments, todosDocumentSchema, type Todo } from '../../core/domain/todos.js';
 import { replaceNotes } from '../../processor/jobs/replace-notes.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
 import { todoNames } from '../../core/todos/redis.todo-events.js';
@@ -294,6 +295,154 @@ describe('ticking todos', () => {
   });
 });
 
+describe('editing todos', () => {
+  const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${f.base}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers, redirect: 'manual' });
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${f.base}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  /** The fields of todo 2 ("Fix the login bug", SPEAKER_01, no due date, medium) as its edit form shows them. */
+  const shown = { task: 'Fix the login bug', assignee: 'Speaker 2', due: '', priority: 'medium' };
+  /** Where a form's 303 takes the browser, resolved against the form's address as a browser does. */
+  const landing = (r: Response, formPath: string) => new URL(r.headers.get('location')!, `${f.base}${formPath}`).href;
+  const seenFields = Object.fromEntries(Object.entries(shown).map(([k, v]) => [`seen_${k}`, v]));
+
+  it('without JavaScript, the edit form saves only what the person changed, keeping an edit made meanwhile', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    const page = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(page).toContain(`<form class="todo-edit-form" method="post" action="${id}/todos/2/edit${q}">`);
+    expect(page).toContain('<input type="hidden" name="seen_assignee" value="Speaker 2">');
+    expect(page).toContain(`<form id="todo-add-form" method="post" action="${id}/todos/add${q}">`);
+    expect(page).toContain('<datalist id="todo-owners"><option value="Speaker 1"></option><option value="Speaker 2"></option></datalist>');
+
+    // Someone sets the due date after this page was rendered; this person changes the text only.
+    await f.core.todos.service.edit(id, '2', { due: 'Monday' }, 'ana');
+    const r = await post(`/s/${id}/todos/2/edit${q}`, { ...shown, task: 'Fix the login bug today', ...seenFields });
+    expect(r.status).toBe(303);
+    expect(landing(r, `/s/${id}/todos/2/edit${q}`)).toBe(`${f.base}/s/${id}${q}#todo-2`);
+    expect((await storedTodos(id))[1]).toMatchObject({ task: 'Fix the login bug today', assignee: 'SPEAKER_01', due: 'Monday', priority: 'medium', edited_by: null });
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toMatch(/<label for="todo-2">Fix the login bug today<\/label>\n<p [^\n]*title="Monday">due [^<]+ \(Monday\)<\/time>[^\n]*<span class="done-by"><\/span><span class="changed-by"> · edited<\/span>/);
+
+    // A field someone else changed since the page was shown is refused with what it holds now; nothing saved.
+    const conflict = await post(`/s/${id}/todos/2/edit${q}`, { ...shown, task: 'Fix the logout bug', priority: 'high', ...seenFields });
+    expect(conflict.status).toBe(409);
+    expect(await conflict.text()).toContain('Someone changed this todo while you were editing it: its text is now “Fix the login bug today”. Nothing was saved; please edit it again.');
+    expect((await storedTodos(id))[1]).toMatchObject({ task: 'Fix the login bug today', priority: 'medium' });
+
+    // An owner typed as a speaker is shown is stored as the label, so a later name follows it.
+    await f.core.speakers.nameSpeakers(id, { SPEAKER_00: 'Maria' }, null);
+    const owner = await post(`/s/${id}/todos/3/edit${q}`, { assignee: 'maria', seen_assignee: '' });
+    expect(owner.status).toBe(303);
+    expect((await storedTodos(id))[2]).toMatchObject({ task: 'Book the retro room', assignee: 'SPEAKER_00' });
+    const third = (await getSession(`${f.base}/api/sessions/${id}${q}`)).todos!.todos[2]!;
+    expect([third.assignee, typeof third.edited_at]).toEqual(['SPEAKER_00', 'string']);
+  });
+
+  it('without JavaScript, adds a todo under the list and removes one, which the history keeps', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    const added = await post(`/s/${id}/todos/add${q}`, { task: 'Send the minutes', assignee: 'Speaker 1', due: 'tomorrow', priority: 'high' });
+    expect(added.status).toBe(303);
+    expect(landing(added, `/s/${id}/todos/add${q}`)).toBe(`${f.base}/s/${id}${q}#todo-4`);
+    expect((await storedTodos(id))[3]).toMatchObject({ id: '4', task: 'Send the minutes', assignee: 'SPEAKER_00', due: 'tomorrow', priority: 'high', added_by: null });
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toContain('<label for="todo-4">Send the minutes</label>');
+
+    const removed = await post(`/s/${id}/todos/1/remove${q}`, {});
+    expect(removed.status).toBe(303);
+    expect(landing(removed, `/s/${id}/todos/1/remove${q}`)).toBe(`${f.base}/s/${id}${q}#todos`);
+    expect((await storedTodos(id)).map((t) => t.id)).toEqual(['2', '3', '4']);
+    expect((await f.core.todos.service.history(id)).map((c) => [c.kind, c.todoId])).toEqual([['add', '4'], ['remove', '1']]);
+
+    // Refusals are pages with the service's sentence.
+    const again = await post(`/s/${id}/todos/1/remove${q}`, {});
+    expect(again.status).toBe(404);
+    expect(await again.text()).toContain('That todo is not on this meeting’s list.');
+    const empty = await post(`/s/${id}/todos/add${q}`, { task: ' ', priority: 'low' });
+    expect(empty.status).toBe(422);
+    expect(await empty.text()).toContain('A todo needs some text.');
+    expect((await post(`/s/${id}/todos/add${q}`, { task: 'Call Ben', priority: 'urgent' })).status).toBe(400);
+    expect((await storedTodos(id)).map((t) => t.id)).toEqual(['2', '3', '4']);
+  });
+
+  it('refuses the edit, add and remove forms from another website or with a wrong token, changing nothing', async () => {
+    const { id } = await f.processingSession();
+    const other = await f.processingSession();
+    await f.complete(id);
+    const forms: Array<[string, Record<string, string>]> = [
+      [`/s/${id}/todos/2/edit`, { ...shown, task: 'Mallory was here', ...seenFields }],
+      [`/s/${id}/todos/add`, { task: 'Mallory was here' }],
+      [`/s/${id}/todos/1/remove`, {}],
+    ];
+    for (const [path, fields] of forms) {
+      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }] as Record<string, string>[]) {
+        const r = await post(`${path}?t=${f.token(id)}`, fields, headers);
+        expect([path, r.status]).toEqual([path, 403]);
+        expect(await r.text()).toContain('sent from another website, so nothing was changed');
+      }
+      expect((await post(`${path}?t=${f.token(other.id)}`, fields)).status).toBe(404);
+    }
+    expect((await storedTodos(id)).map((t) => t.task)).toEqual(NOTES.todos.map((t) => t.task));
+  });
+
+  it('through the JSON API edits, adds and removes, announcing each change to open pages', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    const viewer = await openStream(`${f.base}/api/progress/${id}${q}&follow=todos`);
+    await vi.waitFor(() => expect(viewer.events.length).toBe(1));
+
+    const edited = await send('PUT', `/api/sessions/${id}/todos/2${q}`, { ...shown, due: 'Friday', seen: shown });
+    expect(edited.status).toBe(200);
+    const { todo } = (await edited.json()) as { todo: Todo };
+    expect(todo).toMatchObject({ id: '2', due: 'Friday', assignee: 'SPEAKER_01' });
+    expect(todo.due_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const added = await send('POST', `/api/sessions/${id}/todos${q}`, { task: 'Send the minutes', assignee: 'Speaker 2' });
+    expect(added.status).toBe(201);
+    expect(((await added.json()) as { todo: unknown }).todo).toMatchObject({ id: '4', assignee: 'SPEAKER_01', priority: 'medium' });
+    const removed = await send('DELETE', `/api/sessions/${id}/todos/3${q}`);
+    expect(removed.status).toBe(200);
+    expect(((await removed.json()) as { todo: unknown }).todo).toMatchObject({ id: '3', task: 'Book the retro room' });
+
+    await vi.waitFor(() => expect(viewer.events.length).toBe(4));
+    const announced = viewer.events.slice(1).map((e) => {
+      const event = JSON.parse(e.data) as Record<string, unknown>;
+      return [e.event, event.kind, event.sessionId, event.todoId, event.change, event.by];
+    });
+    expect(announced).toEqual([['2', 'edit'], ['4', 'add'], ['3', 'remove']].map(([todoId, change]) => ['todo', 'todo', id, todoId, change, null]));
+    viewer.close();
+    expect((await getSession(`${f.base}/api/sessions/${id}${q}`)).todos!.todos.map((t) => [t.id, t.due])).toEqual([['1', 'Friday'], ['2', 'Friday'], ['4', null]]);
+  });
+
+  it('through the JSON API answers a conflict with 409 and its sentence, and refuses bad bodies, ids and tokens', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    await f.core.todos.service.edit(id, '2', { priority: 'high' }, 'ana');
+    const conflict = await send('PUT', `/api/sessions/${id}/todos/2${q}`, { ...shown, priority: 'low', seen: shown });
+    expect(conflict.status).toBe(409);
+    expect(await conflict.json()).toEqual({ error: { code: 'TODO_EDIT_CONFLICT', message: 'Someone changed this todo while you were editing it: its priority is now “high”. Nothing was saved; please edit it again.' } });
+    const invalid = await send('POST', `/api/sessions/${id}/todos${q}`, { task: '' });
+    expect([invalid.status, await invalid.json()]).toEqual([422, { error: { code: 'TODO_INVALID', message: 'A todo needs some text.' } }]);
+
+    for (const [method, path, body] of [
+      ['PUT', '/todos/2', { priority: 'urgent' }],
+      ['PUT', '/todos/2', { task: 'x', extra: 1 }],
+      ['POST', '/todos', { priority: 'low' }],
+    ] as const) {
+      expect([method, body, (await send(method, `/api/sessions/${id}${path}${q}`, body)).status]).toEqual([method, body, 400]);
+    }
+    expect((await send('PUT', `/api/sessions/${id}/todos/99${q}`, { task: 'x' })).status).toBe(404);
+    expect((await send('DELETE', `/api/sessions/${id}/todos/${'9'.repeat(65)}${q}`)).status).toBe(404);
+    const wrong = `?t=${f.token(randomUUID())}`;
+    for (const [method, path, body] of [['PUT', '/todos/2', { task: 'x' }], ['POST', '/todos', { task: 'x' }], ['DELETE', '/todos/1', undefined]] as const) {
+      expect([method, (await send(method, `/api/sessions/${id}${path}${wrong}`, body)).status]).toEqual([method, 404]);
+    }
+    expect((await storedTodos(id)).map((t) => [t.task, t.priority])).toEqual(NOTES.todos.map((t, i) => [t.task, i === 1 ? 'high' : t.priority]));
+  });
+});
+
 describe('naming speakers', () => {
   it('without JavaScript, the speaker form names a speaker in the transcript, the todo owner and the JSON', async () => {
     const { id } = await f.processingSession();
@@ -394,7 +543,7 @@ describe('regenerating the notes', () => {
     await f.core.todos.service.setCompleted(id, '1', true, 'anna');
     const fresh = buildDocuments(id, { ...NOTES, summary: 'Die Notizen auf Deutsch.' }, new Date());
     const { knex, store, layout, notesVersions } = f.core;
-    await replaceNotes({ knex, store, layout, notesVersions }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
+    await replaceNotes({ knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex) }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
     return id;
   }
 

@@ -9,7 +9,11 @@ import { closeServer, readBody } from '../helpers/http.js';
  * JSON shapes, every call recorded, 429s injected on demand with Discord's headers), the attachment CDN,
  * and a gateway (WebSocket, JSON encoding, no compression) that speaks HELLO → IDENTIFY → READY →
  * GUILD_CREATE, answers heartbeats, resumes sessions (replaying missed events) and lets the test dispatch
- * MESSAGE_CREATE and INTERACTION_CREATE, or drop the connection.
+ * MESSAGE_CREATE and INTERACTION_CREATE (commands, button clicks, modal submits), or drop the connection. The server has roles with permission
+ * bits, channels with permission overwrites and members (everyone who posted or clicked, and those added),
+ * read through REST and kept current in the client's cache by GUILD_ROLE_CREATE and CHANNEL_UPDATE, so
+ * discord.js computes a member's permissions in a channel as it would on Discord.
+ * Components and modals (callback type 9) are checked against Discord's limits, refused as its 50035 error.
  */
 
 export interface RecordedCall {
@@ -52,6 +56,8 @@ export interface DiscordFake {
   applicationId: string;
   guildId: string;
   channelId: string;
+  /** A second text channel of the server. */
+  otherChannelId: string;
   bot: FakeUser;
   calls: RecordedCall[];
   gateway: GatewayLog;
@@ -65,7 +71,14 @@ export interface DiscordFake {
   rateLimit(match: { method: string; path: RegExp }, retryAfterSeconds: number, times?: number): void;
   /** A person posts a message; `id` delivers an earlier message's MESSAGE_CREATE again (as a second gateway session sees it). */
   messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string }): FakeMessage;
-  slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint }): FakeInteraction;
+  /** `/whisper` typed in `channelId` (the first channel when not given). */
+  slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint; channelId?: string }): FakeInteraction;
+  /** A new role of the server with these permissions; returns its id. */
+  addRole(r: { name: string; permissions: bigint }): string;
+  /** Makes the person a member of the server with these roles (besides @everyone), or sets their roles. */
+  addMember(user: FakeUser, roles?: string[]): void;
+  /** Replaces a channel's permission overwrites. */
+  setOverwrites(channelId: string, overwrites: FakeOverwrite[]): void;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
   /**
    * A person submits a modal the bot showed (MODAL_SUBMIT): `values` by text input custom_id, every input
@@ -98,25 +111,61 @@ export interface FakeInteraction {
   token: string;
 }
 
+/** A channel permission overwrite, as Discord's `permission_overwrites` hold them: type 0 a role, 1 a member. */
+export interface FakeOverwrite {
+  id: string;
+  type: 0 | 1;
+  allow: bigint;
+  deny: bigint;
+}
+
 /** Discord's permission bits the tests use. */
-export const PERMISSIONS = { none: 0n, manageMessages: 1n << 13n, sendMessages: 1n << 11n } as const;
+export const PERMISSIONS = { none: 0n, viewChannel: 1n << 10n, manageMessages: 1n << 13n, sendMessages: 1n << 11n } as const;
 
 const API = '/api/v10';
 
+/** An error of Discord's "Invalid Form Body" (50035), at a path of the body. */
+type FormErrors = Record<string, unknown>;
+const formError = (path: string[], message: string): FormErrors =>
+  path.reduceRight<FormErrors>((inner, key) => ({ [key]: inner }), { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message }] });
+
+/** Why Discord would refuse a message's components (5 rows of at most 5 buttons, custom ids up to 100); null when fine. */
+function invalidComponents(components: unknown): FormErrors | null {
+  if (!Array.isArray(components)) return null;
+  if (components.length > 5) return formError([], 'Must be 5 or fewer in length.');
+  for (const [i, row] of (components as Array<{ components?: Array<{ custom_id?: string }> }>).entries()) {
+    const items = row.components ?? [];
+    if (items.length < 1 || items.length > 5) return formError([String(i), 'components'], 'Must be between 1 and 5 in length.');
+    const j = items.findIndex((c) => (c.custom_id ?? '').length > 100);
+    if (j >= 0) return formError([String(i), 'components', String(j), 'custom_id'], 'Must be 100 or fewer in length.');
+  }
+  return null;
+}
+
 /**
- * A MODAL callback's data as Discord accepts it: a custom_id, a title of at most 45 characters, and 1–5 rows
- * of one text input each (custom_id, a label of at most 45 characters, style 1 short or 2 paragraph).
+ * Why Discord would refuse a modal (discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object-modal,
+ * components/reference#text-input): its custom id, title and 1–5 rows of one text input each, with label, style,
+ * lengths and value in bounds; null when fine.
  */
-function isModal(data: unknown): boolean {
-  const d = data as { custom_id?: unknown; title?: unknown; components?: unknown } | undefined;
-  if (typeof d?.custom_id !== 'string' || !d.custom_id || d.custom_id.length > 100) return false;
-  if (typeof d.title !== 'string' || !d.title || d.title.length > 45) return false;
-  if (!Array.isArray(d.components) || d.components.length < 1 || d.components.length > 5) return false;
-  return d.components.every((row: { type?: unknown; components?: Array<{ type?: unknown; custom_id?: unknown; label?: unknown; style?: unknown }> }) => {
+function invalidModal(data: unknown): FormErrors | null {
+  type Input = { type?: number; custom_id?: string; label?: string; style?: number; min_length?: number; max_length?: number; value?: string };
+  const d = (data ?? {}) as { custom_id?: string; title?: string; components?: Array<{ type?: number; components?: Input[] }> };
+  if (!d.custom_id || d.custom_id.length > 100) return formError(['data', 'custom_id'], 'Must be between 1 and 100 in length.');
+  if (!d.title || d.title.length > 45) return formError(['data', 'title'], 'Must be between 1 and 45 in length.');
+  const rows = d.components ?? [];
+  if (rows.length < 1 || rows.length > 5) return formError(['data', 'components'], 'Must be between 1 and 5 in length.');
+  for (const [i, row] of rows.entries()) {
+    const at = ['data', 'components', String(i), 'components', '0'];
     const input = row.components?.[0];
-    return row.type === 1 && row.components?.length === 1 && input?.type === 4 && typeof input.custom_id === 'string' &&
-      typeof input.label === 'string' && input.label.length <= 45 && (input.style === 1 || input.style === 2);
-  });
+    if (row.type !== 1 || row.components?.length !== 1 || input?.type !== 4) return formError(at, 'Expected one text input in an action row.');
+    const max = input.max_length ?? 4000;
+    if (!input.custom_id || input.custom_id.length > 100) return formError([...at, 'custom_id'], 'Must be between 1 and 100 in length.');
+    if (!input.label || input.label.length > 45) return formError([...at, 'label'], 'Must be between 1 and 45 in length.');
+    if (input.style !== 1 && input.style !== 2) return formError([...at, 'style'], 'Value must be one of (1, 2).');
+    if (max < 1 || max > 4000) return formError([...at, 'max_length'], 'Must be between 1 and 4000.');
+    if (input.value !== undefined && (input.value.length < 1 || input.value.length > max)) return formError([...at, 'value'], `Must be between 1 and ${max} in length.`);
+  }
+  return null;
 }
 
 export async function startDiscordFake(): Promise<DiscordFake> {
@@ -127,6 +176,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const applicationId = snowflake();
   const guildId = snowflake();
   const channelId = snowflake();
+  const otherChannelId = snowflake();
   const bot: FakeUser = { id: applicationId, username: 'whisper-notes' };
 
   const calls: RecordedCall[] = [];
@@ -140,7 +190,30 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   let wsBase = '';
 
   const userObject = (u: FakeUser) => ({ id: u.id, username: u.username, discriminator: '0', global_name: null, avatar: null, bot: u.id === bot.id });
-  const channelObject = (id: string) => ({ id, type: 0, guild_id: guildId, name: 'general', position: 0, permission_overwrites: [], parent_id: null, nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0 });
+  const roleObject = (id: string, name: string, permissions: bigint, position: number) => ({ id, name, permissions: String(permissions), position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 });
+  // @everyone has the server's id; everyone may view and post unless an overwrite says otherwise.
+  const roles = [roleObject(guildId, '@everyone', PERMISSIONS.viewChannel | PERMISSIONS.sendMessages, 0)];
+  const channels = new Map<string, { name: string; overwrites: FakeOverwrite[] }>([
+    [channelId, { name: 'general', overwrites: [] }],
+    [otherChannelId, { name: 'random', overwrites: [] }],
+  ]);
+  /** Threads started from messages, by id (the message's), with the channel they are in. */
+  const threads = new Map<string, Record<string, unknown>>();
+  /** The server's members: their user and their roles besides @everyone. */
+  const members = new Map<string, { user: FakeUser; roles: string[] }>();
+  const joinedAt = new Date().toISOString();
+
+  const channelObject = (id: string) => {
+    const channel = channels.get(id)!;
+    const overwrites = channel.overwrites.map((o) => ({ id: o.id, type: o.type, allow: String(o.allow), deny: String(o.deny) }));
+    return { id, type: 0, guild_id: guildId, name: channel.name, position: 0, permission_overwrites: overwrites, parent_id: null, nsfw: false, topic: null, last_message_id: null, rate_limit_per_user: 0 };
+  };
+  /** The person as a member of the server (joining it on first sight: they posted or clicked there). */
+  const memberObject = (user: FakeUser) => {
+    const member = members.get(user.id) ?? { user, roles: [] };
+    members.set(user.id, member);
+    return { user: userObject(user), roles: member.roles, nick: null, avatar: null, joined_at: joinedAt, premium_since: null, deaf: false, mute: false, flags: 0, pending: false, communication_disabled_until: null };
+  };
 
   function messageObject(channel: string, author: FakeUser, body: Record<string, unknown>): FakeMessage {
     return {
@@ -181,6 +254,16 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       return [200, { url: `${wsBase}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } }];
     }
     if (method === 'GET' && path === '/users/@me') return [200, userObject(bot)];
+    if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
+      if (channels.has(m[1]!)) return [200, channelObject(m[1]!)];
+      return threads.has(m[1]!) ? [200, threads.get(m[1]!)] : [404, { message: 'Unknown Channel', code: 10003 }];
+    }
+    if ((m = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path)) && method === 'GET') {
+      const member = m[1] === guildId && members.get(m[2]!);
+      return member ? [200, memberObject(member.user)] : [404, { message: 'Unknown Member', code: 10007 }];
+    }
+    const badComponents = (method === 'POST' || method === 'PATCH') && /^\/channels\/\d+\/messages/.test(path) ? invalidComponents(body.components) : null;
+    if (badComponents) return [400, { code: 50035, message: 'Invalid Form Body', errors: { components: badComponents } }];
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const msg = messageObject(m[1]!, bot, body);
       messages.set(msg.id, msg);
@@ -203,11 +286,13 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       if (!messages.has(m[2]!)) return [404, { message: 'Unknown Message', code: 10008 }];
       // A thread started from a message takes the message's id.
-      return [201, { id: m[2], type: 11, guild_id: guildId, parent_id: m[1], name: body.name, owner_id: bot.id, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: body.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } }];
+      const thread = { id: m[2], type: 11, guild_id: guildId, parent_id: m[1], name: body.name, owner_id: bot.id, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: body.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } };
+      threads.set(m[2]!, thread);
+      return [201, thread];
     }
     if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') {
-      if (body.type === 9 && !isModal(body.data)) return [400, { message: 'Invalid Form Body', code: 50035, errors: { data: { _errors: [{ code: 'MODAL_INVALID', message: 'Invalid modal' }] } } }];
-      return [204, undefined];
+      const invalid = body.type === 9 ? invalidModal(body.data) : null;
+      return invalid ? [400, { code: 50035, message: 'Invalid Form Body', errors: invalid }] : [204, undefined];
     }
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path)) && method === 'PATCH') {
       return [200, { ...messageObject(channelId, bot, body), webhook_id: m[1], application_id: applicationId }];
@@ -324,11 +409,11 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       preferred_locale: 'en-US',
       nsfw_level: 0,
       features: [],
-      roles: [{ id: guildId, name: '@everyone', permissions: String(PERMISSIONS.sendMessages), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      roles,
       emojis: [],
       stickers: [],
       members: [],
-      channels: [channelObject(channelId)],
+      channels: [...channels.keys()].map(channelObject),
       threads: [],
       presences: [],
       voice_states: [],
@@ -374,7 +459,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
 
   // ---- Test controls ----------------------------------------------------------------------------------
 
-  function interaction(type: number, user: FakeUser, data: unknown, extra: Record<string, unknown>, permissions: bigint): FakeInteraction {
+  function interaction(type: number, user: FakeUser, data: unknown, extra: Record<string, unknown>, permissions: bigint, channel = channelId): FakeInteraction {
     const i = { id: snowflake(), token: `itoken-${randomBytes(8).toString('hex')}` };
     dispatch('INTERACTION_CREATE', {
       ...i,
@@ -382,9 +467,9 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       type,
       version: 1,
       guild_id: guildId,
-      channel_id: channelId,
-      channel: channelObject(channelId),
-      member: { user: userObject(user), roles: [], permissions: String(permissions), joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      channel_id: channel,
+      channel: channelObject(channel),
+      member: { ...memberObject(user), permissions: String(permissions) },
       app_permissions: String(PERMISSIONS.sendMessages),
       locale: 'en-US',
       guild_locale: 'en-US',
@@ -408,6 +493,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     applicationId,
     guildId,
     channelId,
+    otherChannelId,
     bot,
     calls,
     gateway,
@@ -426,12 +512,26 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     },
     messageCreate({ author, content = '', attachments = [], channelId: channel = channelId, id }) {
       const msg = { ...messageObject(channel, author, { content }), attachments, ...(id && { id }) };
-      dispatch('MESSAGE_CREATE', { ...msg, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } });
+      const { user: _user, ...member } = memberObject(author); // MESSAGE_CREATE's member has no user: it is the author
+      dispatch('MESSAGE_CREATE', { ...msg, member });
       return msg;
     },
-    slashCommand({ user, options, attachments = [], permissions = PERMISSIONS.sendMessages }) {
+    slashCommand({ user, options, attachments = [], permissions = PERMISSIONS.sendMessages, channelId: channel = channelId }) {
       const resolved = attachments.length ? { resolved: { attachments: Object.fromEntries(attachments.map((a) => [a.id, a])) } } : {};
-      return interaction(2, user, { id: snowflake(), name: 'whisper', type: 1, options, ...resolved }, {}, permissions);
+      return interaction(2, user, { id: snowflake(), name: 'whisper', type: 1, options, ...resolved }, {}, permissions, channel);
+    },
+    addRole({ name, permissions }) {
+      const role = roleObject(snowflake(), name, permissions, roles.length);
+      roles.push(role);
+      dispatch('GUILD_ROLE_CREATE', { guild_id: guildId, role });
+      return role.id;
+    },
+    addMember(user, memberRoles = []) {
+      members.set(user.id, { user, roles: memberRoles });
+    },
+    setOverwrites(channel, overwrites) {
+      channels.get(channel)!.overwrites = overwrites;
+      dispatch('CHANNEL_UPDATE', channelObject(channel));
     },
     buttonClick({ user, message, customId }) {
       return interaction(3, user, { custom_id: customId, component_type: 2 }, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);

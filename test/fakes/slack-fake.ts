@@ -7,10 +7,12 @@ import { closeServer, readBody } from '../helpers/http.js';
 /**
  * Slack on 127.0.0.1 for the real Bolt app and @slack/web-api client: the Web API methods the bot calls,
  * answered in Slack's documented shapes (`{ok: true, …}` / `{ok: false, error}`), every call recorded,
+ * channel members listed in cursor pages (shorter than asked, as Slack may answer, so every listing pages),
  * 429 + Retry-After injected on demand; private file downloads that demand the bot token; response URLs;
  * and the way in: slash commands, events and block actions, either POSTed to the bot's `/slack/events`
  * signed with Slack's v0 HMAC scheme, or, while a Socket Mode client is connected (`apps.connections.open`
- * hands out this server's WebSocket), sent as envelopes whose acks are awaited.
+ * hands out this server's WebSocket), sent as envelopes whose acks are awaited. Modals: `views.open` checks the
+ * trigger (once, within 3 s) and the view as Slack does, and a test submits an opened view (`view_submission`).
  */
 
 export interface SlackCall {
@@ -28,6 +30,8 @@ export interface FakeSlackUser {
   isOwner?: boolean;
   /** The IANA zone of the profile (users.info `user.tz`); Slack says America/Los_Angeles when none was set. */
   tz?: string;
+  /** The channels the person is a member of; the channel the bot is in when not given. */
+  channels?: string[];
 }
 
 export interface FakeSlackMessage {
@@ -52,22 +56,19 @@ export interface FakeSlackFile {
   user: string;
 }
 
+/** A modal the bot opened with `views.open`, as Slack keeps it: the view given, with its id. */
+export interface FakeSlackView {
+  id: string;
+  /** Who it was opened for: the person whose click issued the trigger. */
+  user: FakeSlackUser;
+  view: { callback_id?: string; private_metadata?: string; title: { text: string }; blocks: Array<{ type: string; block_id?: string; element?: { type: string; action_id: string; options?: unknown[] } }> };
+}
+
 /** What the bot answered: the HTTP response to a POST, or the ack of a Socket Mode envelope. */
 export interface Delivery {
   via: 'http' | 'socket';
   status: number;
   body: string;
-}
-
-/** A modal as `views.open` stored it. */
-export interface FakeSlackView {
-  id: string;
-  trigger_id: string;
-  callback_id: string;
-  private_metadata: string;
-  blocks: Array<{ type: string; block_id?: string; element?: { type: string; action_id: string } }>;
-  /** The whole view as the bot sent it. */
-  view: Record<string, unknown>;
 }
 
 export interface SigningOverride {
@@ -105,6 +106,8 @@ export interface SlackFake {
   /** Every body POSTed to the bot, in order, so a test can deliver one again (a retry, a replay). */
   posted: Array<{ body: string; contentType: string; timestamp: number }>;
   addUser(user: FakeSlackUser): FakeSlackUser;
+  /** The person leaves a channel: `conversations.members` no longer lists them. */
+  leaveChannel(user: FakeSlackUser, channel: string): void;
   uploadFile(file: { name: string; mimetype: string; bytes: Buffer; size?: number; user?: string }): FakeSlackFile;
   /** The next `times` calls of `method` answer 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
@@ -115,16 +118,17 @@ export interface SlackFake {
   /** A person shares files in a channel; `stub` sends them as Slack sometimes does (then `files.info` is needed). */
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
-  checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery>;
-  /** A click on the button of a message whose action id is `actionId`. */
-  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery>;
-  /** Modals the bot opened with `views.open`, oldest first. */
+  checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery & { responseId: string }>;
+  /** A click on the button of a message whose action id is `actionId`; `responseId` names the action's response URL. */
+  button(a: { user: FakeSlackUser; message: FakeSlackMessage; actionId: string }): Promise<Delivery & { responseId: string }>;
+  overflow(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; value: string }): Promise<Delivery & { responseId: string }>;
+  /** Modals opened (`views.open`), oldest first. */
   views: FakeSlackView[];
   /**
-   * A person submits an open modal (`view_submission`): `values` maps each input block id to the text typed
-   * in its one plain_text_input (null: left empty).
+   * The person submits an opened modal: `values` by input block id, a text for a plain_text_input, an
+   * option's value for a static_select. The delivery's body is the bot's answer (`response_action` …).
    */
-  submitView(a: { user: FakeSlackUser; view: FakeSlackView; values: Record<string, string | null> }): Promise<Delivery>;
+  viewSubmission(s: { view: FakeSlackView; values: Record<string, string> }): Promise<Delivery>;
   /** POSTs a raw body to the bot, signed unless told otherwise. */
   postSigned(body: string, contentType: string, signing?: SigningOverride): Promise<Delivery>;
   waitForCall(match: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
@@ -139,6 +143,53 @@ export function slackSignature(secret: string, timestamp: number, body: string):
 
 const JSON_ARGS = new Set(['blocks', 'attachments', 'view']);
 
+/**
+ * Why Slack would refuse a modal (api.slack.com/reference/surfaces/views, block-kit/blocks#input): the
+ * message of its `invalid_arguments` answer, with the JSON pointer Slack names; null when valid.
+ */
+function invalidView(view: unknown): string | null {
+  type Text = { type?: string; text?: string };
+  type Element = { type?: string; action_id?: string; initial_value?: string; max_length?: number; options?: Array<{ value: string }>; initial_option?: { value: string } };
+  type Block = { type?: string; block_id?: string; label?: Text; element?: Element; optional?: boolean };
+  const v = (view ?? {}) as { type?: string; title?: Text; submit?: Text; close?: Text; blocks?: Block[]; private_metadata?: string; callback_id?: string };
+  const plain = (t: Text | undefined, max: number, at: string, required = true) => {
+    if (!t) return required ? `[ERROR] missing required field: ${at.split('/').pop()} [json-pointer:${at}]` : null;
+    if (t.type !== 'plain_text') return `[ERROR] must be plain_text [json-pointer:${at}/type]`;
+    if (!t.text || t.text.length > max) return `[ERROR] must be between 1 and ${max} characters [json-pointer:${at}/text]`;
+    return null;
+  };
+  if (v.type !== 'modal') return '[ERROR] must be one of modal, home [json-pointer:/view/type]';
+  const blocks = v.blocks ?? [];
+  const problems = [
+    plain(v.title, 24, '/view/title'),
+    plain(v.submit, 24, '/view/submit', blocks.some((b) => b.type === 'input')),
+    plain(v.close, 24, '/view/close', false),
+    blocks.length > 100 ? '[ERROR] must have at most 100 items [json-pointer:/view/blocks]' : null,
+    (v.private_metadata ?? '').length > 3000 ? '[ERROR] must be at most 3000 characters [json-pointer:/view/private_metadata]' : null,
+    (v.callback_id ?? '').length > 255 ? '[ERROR] must be at most 255 characters [json-pointer:/view/callback_id]' : null,
+    new Set(blocks.map((b) => b.block_id).filter(Boolean)).size !== blocks.filter((b) => b.block_id).length ? '[ERROR] block_id must be unique [json-pointer:/view/blocks]' : null,
+    ...blocks.flatMap((b, i) => {
+      if (b.type !== 'input') return [];
+      const at = `/view/blocks/${i}`;
+      const e = b.element;
+      if (!e?.action_id) return [`[ERROR] missing required field: element [json-pointer:${at}/element]`];
+      return [
+        plain(b.label, 2000, `${at}/label`),
+        e.type === 'plain_text_input' && e.initial_value !== undefined && (e.initial_value.length === 0 || e.initial_value.length > (e.max_length ?? 3000))
+          ? `[ERROR] must be between 1 and ${e.max_length ?? 3000} characters [json-pointer:${at}/element/initial_value]`
+          : null,
+        e.type === 'static_select' && e.initial_option && !e.options?.some((o) => o.value === e.initial_option!.value)
+          ? `[ERROR] must match an option [json-pointer:${at}/element/initial_option]`
+          : null,
+      ];
+    }),
+  ];
+  return problems.find((p) => p !== null) ?? null;
+}
+
+/** Members per `conversations.members` page at most: fewer than the bot asks for, as Slack may answer. */
+const MEMBERS_PAGE = 2;
+
 export async function startSlackFake(): Promise<SlackFake> {
   const tag = randomBytes(3).toString('hex').toUpperCase();
   const teamId = `T${tag}`;
@@ -149,6 +200,8 @@ export async function startSlackFake(): Promise<SlackFake> {
   const limits: Array<{ method: string; retryAfter: number; times: number }> = [];
   const pendingAcks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
   const sockets = new Set<WebSocket>();
+  /** Trigger ids handed out with interactions: a modal may be opened with one once, within 3 s. */
+  const triggers = new Map<string, { user: FakeSlackUser; at: number; used: boolean }>();
   let seq = 0;
   const base = Math.floor(Date.now() / 1000);
   const nextTs = () => `${base + ++seq}.${String(seq).padStart(6, '0')}`;
@@ -164,25 +217,50 @@ export async function startSlackFake(): Promise<SlackFake> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   /** Slack's block_actions payload for one action on `message`, sent as the bot receives interactions. */
-  function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery> {
+  async function blockAction(user: FakeSlackUser, message: FakeSlackMessage, action: Record<string, unknown>): Promise<Delivery & { responseId: string }> {
+    const responseId = nextId('R');
     const payload = {
       type: 'block_actions',
       user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
       api_app_id: 'A0WHISPER',
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts && { thread_ts: message.thread_ts }) },
-      trigger_id: `${seq}.${tag}`,
+      trigger_id: issueTrigger(user),
       team: { id: teamId, domain: 'acme' },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: message.channel, name: 'general' },
       message: { type: 'message', user: message.user, bot_id: message.bot_id, ts: message.ts, text: message.text, blocks: message.blocks, thread_ts: message.thread_ts },
-      response_url: `${origin}/respond/${nextId('R')}`,
+      response_url: `${origin}/respond/${responseId}`,
       actions: [{ ...action, action_ts: `${Date.now() / 1000}` }],
     };
-    return sockets.size
-      ? sendEnvelope('interactive', payload, false)
-      : fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const delivery = sockets.size
+      ? await sendEnvelope('interactive', payload, false)
+      : await fake.postSigned(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    return { ...delivery, responseId };
+  }
+
+  /** Who `conversations.members` lists for a channel: the bot in its channel, then every person in it. */
+  function membersOf(channel: string): string[] {
+    const people = [...users.values()].filter((u) => (u.channels ?? [fake.channelId]).includes(channel)).map((u) => u.id);
+    return channel === fake.channelId ? [botUserId, ...people] : people;
+  }
+
+  /** `conversations.members`: one page from the cursor on; the cursor is opaque base64, as Slack's are. */
+  function membersPage(channel: string, cursor: string, limit: number): Record<string, unknown> {
+    if (channel !== fake.channelId && channel !== fake.outsideChannelId) return { ok: false, error: 'channel_not_found' };
+    const members = membersOf(channel);
+    const from = cursor ? members.indexOf(Buffer.from(cursor, 'base64').toString().replace(/^user:/, '')) : 0;
+    if (from < 0) return { ok: false, error: 'invalid_cursor' };
+    const page = members.slice(from, from + Math.min(limit > 0 ? limit : 100, MEMBERS_PAGE));
+    const next = members[from + page.length];
+    return { ok: true, members: page, response_metadata: { next_cursor: next ? Buffer.from(`user:${next}`).toString('base64') : '' } };
+  }
+
+  function issueTrigger(user: FakeSlackUser): string {
+    const id = `${++seq}.${Date.now()}.${randomBytes(8).toString('hex')}`;
+    triggers.set(id, { user, at: Date.now(), used: false });
+    return id;
   }
 
   const fake: SlackFake = {
@@ -202,11 +280,14 @@ export async function startSlackFake(): Promise<SlackFake> {
     downloads: [],
     socket: { opened: 0, acks: [] },
     posted: [],
-    views: [],
 
     addUser(user) {
       users.set(user.id, user);
       return user;
+    },
+
+    leaveChannel(user, channel) {
+      user.channels = (user.channels ?? [fake.channelId]).filter((c) => c !== channel);
     },
 
     uploadFile({ name, mimetype, bytes, size, user }) {
@@ -295,29 +376,37 @@ export async function startSlackFake(): Promise<SlackFake> {
       return blockAction(user, message, { type: 'button', action_id: actionId, block_id: block.block_id ?? 'actions', text: button.text, value: button.value });
     },
 
-    submitView({ user, view, values }) {
-      const state: Record<string, Record<string, { type: string; value: string | null }>> = {};
-      for (const block of view.blocks) {
+    async overflow({ user, message, blockId, actionId, value }) {
+      type Element = { type: string; action_id?: string; options?: Array<{ value: string }> };
+      const block = (message.blocks as Array<{ block_id?: string; elements?: Element[] }>).find((b) => b.block_id === blockId);
+      const option = block?.elements?.find((e) => e.type === 'overflow' && e.action_id === actionId)?.options?.find((o) => o.value === value);
+      if (!option) throw new Error(`no overflow option ${value} in block ${blockId}`);
+      return blockAction(user, message, { type: 'overflow', action_id: actionId, block_id: blockId, selected_option: option });
+    },
+
+    views: [],
+
+    async viewSubmission({ view, values }) {
+      const state: Record<string, Record<string, unknown>> = {};
+      for (const block of view.view.blocks) {
         if (block.type !== 'input' || !block.block_id || !block.element) continue;
-        state[block.block_id] = { [block.element.action_id]: { type: block.element.type, value: values[block.block_id] ?? null } };
+        const { type, action_id, options } = block.element;
+        const value = values[block.block_id];
+        state[block.block_id] = {
+          [action_id]:
+            type === 'static_select'
+              ? { type, selected_option: (options as Array<{ value: string }> | undefined)?.find((o) => o.value === value) ?? null }
+              : { type, value: value === undefined || value === '' ? null : value },
+        };
       }
       const payload = {
         type: 'view_submission',
         team: { id: teamId, domain: 'acme' },
-        user: { id: user.id, username: user.name, name: user.name, team_id: teamId },
+        user: { id: view.user.id, username: view.user.name, name: view.user.name, team_id: teamId },
         api_app_id: 'A0WHISPER',
         token: 'legacy-verification-token',
-        trigger_id: `${++seq}.${tag}`,
-        view: {
-          ...view.view,
-          id: view.id,
-          team_id: teamId,
-          state: { values: state },
-          hash: `${base}.${view.id}`,
-          root_view_id: view.id,
-          app_id: 'A0WHISPER',
-          bot_id: botId,
-        },
+        trigger_id: issueTrigger(view.user),
+        view: { id: view.id, team_id: teamId, type: 'modal', ...view.view, state: { values: state }, hash: `${Date.now()}.${tag}`, root_view_id: view.id, app_id: 'A0WHISPER', bot_id: botId },
         response_urls: [],
         is_enterprise_install: false,
         enterprise: null,
@@ -447,6 +536,9 @@ export async function startSlackFake(): Promise<SlackFake> {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(response));
   }
 
+  /** A message holds at most 50 blocks. */
+  const tooManyBlocks = (blocks: unknown) => Array.isArray(blocks) && blocks.length > 50;
+
   /** A text argument: a string as sent, `fallback` when absent, anything else as its JSON. */
   const orString = (value: unknown, fallback: string) => (typeof value === 'string' ? value : value === undefined || value === null ? fallback : JSON.stringify(value));
 
@@ -466,6 +558,7 @@ export async function startSlackFake(): Promise<SlackFake> {
         if (channel === fake.outsideChannelId) return fail('not_in_channel');
         if (channel !== fake.channelId) return fail('channel_not_found');
         if (!args.text && !args.blocks) return fail('no_text');
+        if (tooManyBlocks(args.blocks)) return fail('invalid_blocks');
         const ts = nextTs();
         const message: FakeSlackMessage = {
           channel,
@@ -483,29 +576,29 @@ export async function startSlackFake(): Promise<SlackFake> {
         const message = fake.message(channel, String(args.ts));
         if (!message) return fail('message_not_found');
         if (message.user !== botUserId) return fail('cant_update_message');
+        if (tooManyBlocks(args.blocks)) return fail('invalid_blocks');
         message.text = orString(args.text, message.text);
         if (args.blocks) message.blocks = args.blocks as unknown[];
         return { ok: true, channel, ts: message.ts, text: message.text, message: { type: 'message', ...message } };
       }
+      case 'views.open': {
+        const trigger = triggers.get(orString(args.trigger_id, ''));
+        if (!trigger) return fail('invalid_trigger_id');
+        if (trigger.used) return fail('exchanged_trigger_id');
+        if (Date.now() - trigger.at > 3000) return fail('expired_trigger_id');
+        const invalid = invalidView(args.view);
+        if (invalid) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [invalid] } };
+        trigger.used = true;
+        const opened: FakeSlackView = { id: nextId('V'), user: trigger.user, view: args.view as FakeSlackView['view'] };
+        fake.views.push(opened);
+        return { ok: true, view: { id: opened.id, team_id: teamId, type: 'modal', ...opened.view, state: { values: {} }, hash: `${Date.now()}.${tag}`, root_view_id: opened.id, app_id: 'A0WHISPER', bot_id: botId } };
+      }
       case 'chat.postEphemeral':
         if (channel !== fake.channelId) return fail('channel_not_found');
+        if (!membersOf(channel).includes(orString(args.user, ''))) return fail('user_not_in_channel');
         return { ok: true, message_ts: nextTs() };
-      case 'views.open': {
-        // Slack's trigger ids come with an interaction and expire after 3 s; a missing one is refused.
-        if (typeof args.trigger_id !== 'string' || !args.trigger_id) return fail('invalid_trigger_id');
-        const view = args.view as Record<string, unknown> | undefined;
-        if (!view || view.type !== 'modal' || !Array.isArray(view.blocks) || !view.title) return fail('invalid_arguments');
-        const stored: FakeSlackView = {
-          id: nextId('V'),
-          trigger_id: args.trigger_id,
-          callback_id: orString(view.callback_id, ''),
-          private_metadata: orString(view.private_metadata, ''),
-          blocks: view.blocks as FakeSlackView['blocks'],
-          view,
-        };
-        fake.views.push(stored);
-        return { ok: true, view: { ...view, id: stored.id, team_id: teamId, state: { values: {} }, hash: `${base}.${stored.id}`, root_view_id: stored.id, app_id: 'A0WHISPER', bot_id: botId } };
-      }
+      case 'conversations.members':
+        return membersPage(channel, orString(args.cursor, ''), Number(args.limit ?? 100));
       case 'files.info': {
         const stored = files.get(String(args.file));
         return stored ? { ok: true, file: stored.file, comments: [], response_metadata: { next_cursor: '' } } : fail('file_not_found');

@@ -40,3 +40,14 @@ export async function holdSessions(core: Core, userId: string, origin: ChatOrigi
     },
   };
 }
+
+/** A completed session started in a chat thread, as a chat platform reads it (no database row behind it). */
+export function completedChatSession(id: string, origin: ChatOrigin): Session {
+  const at = new Date();
+  return {
+    id, userId: randomUUID(), filename: 'standup.mp4', status: 'COMPLETED', stage: 'done', percent: 100, createdAt: at, updatedAt: at,
+    videoPath: null, transcriptPath: null, todosPath: null, summaryPath: null, origin, sourceKind: 'upload', uploader: null, timeZone: null,
+    sizeBytes: null, contentType: null, durationSeconds: null, language: null, options: DEFAULT_OPTIONS, errorCode: null, errorMessage: null,
+    attempts: 1, notesVersion: 1, resultsMessageRefs: [],
+  };
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REST, type Message } from 'discord.js';
-import { restOptions } from '../../bot/discord/client.js';
+import type { Message } from 'discord.js';
+import { DiscordChannelMembers } from '../../bot/discord/channel-members.js';
+import { createDiscordClient } from '../../bot/discord/client.js';
 import type { DiscordContext } from '../../bot/discord/context.js';
 import { DiscordPlatform } from '../../bot/discord/discord.platform.js';
 import { handleFileDrop } from '../../bot/discord/handlers/file-drop.js';
@@ -41,13 +42,15 @@ const sessionsOf = (u: FakeUser) => core.sessionService.listForUser(discordUser(
  * second replica is its handler, wired as bot/discord/index.ts wires it, given the same message.)
  */
 function secondReplica(): DiscordContext {
-  const rest = new REST(restOptions(bot.h.config.discord)).setToken(fake.token);
+  const client = createDiscordClient(bot.h.config.discord);
+  const rest = client.rest.setToken(fake.token);
   return {
     linkFor: () => null,
     todos: core.todos.service,
     notes: core.notes,
     todosChanged: async () => undefined,
     sessions: core.sessionService,
+    members: new DiscordChannelMembers(client),
     platform: new DiscordPlatform(rest, core.log),
     rest,
     claims: core.chatEventClaims,

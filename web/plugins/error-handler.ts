@@ -29,6 +29,8 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
 function errorBody(err: unknown, status: number): { code: string; message: string } {
   // What the request named is not there (a todo off the list): the user's sentence says which.
   if (status === 404 && isAppError(err)) return { code: 'NOT_FOUND', message: err.userMessage };
+  // A refusal of what was asked (an edit someone else's change overtook, an empty todo): its sentence says why.
+  if (status < 500 && isAppError(err)) return { code: err.code, message: err.userMessage };
   if (status < 500) return { code: 'BAD_REQUEST', message: 'The request was not understood.' };
   return { code: status === 503 ? 'UNAVAILABLE' : 'INTERNAL', message: 'Something went wrong on our side; please try again shortly.' };
 }

@@ -1,6 +1,6 @@
 /* global window, document, location, fetch, URL, URLSearchParams, FormData, CSS, DOMParser, EventSource */
 // The status page's live layer: progress over Server-Sent Events, seeking timestamps, highlighting the segment being played,
-// ticking todos, naming speakers and showing times in the viewer's own zone.
+// ticking and editing todos, naming speakers and showing times in the viewer's own zone.
 // The server renders every state completely; this script only keeps an open page current.
 (function () {
   'use strict';
@@ -16,9 +16,10 @@
     return new URL('../api/' + path + query, location.href).toString();
   }
 
-  // The server writes times in UTC; show them in the viewer's own language and time zone.
+  // The server writes the recording's time in UTC; show it in the viewer's own language and time zone.
+  // (Due dates are days in the meeting's zone, shown as written.)
   var localTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
-  document.querySelectorAll('time[datetime]').forEach(function (time) {
+  document.querySelectorAll('header time[datetime]').forEach(function (time) {
     time.textContent = localTime.format(new Date(time.dateTime));
   });
 
@@ -68,14 +69,189 @@
     true,
   );
 
-  // Ticks are saved one todo at a time; the answer (or a live event) sets the box.
+  // Ticks are saved one todo at a time; the answer (or a live event) sets the box. The todo and speaker
+  // forms are sent in place, without leaving the page.
+  var SAVE_IN_PLACE = { 'speaker-form': saveSpeakerName, 'todo-edit-form': saveTodoEdit, 'todo-remove-form': removeTodo };
   document.addEventListener('submit', function (e) {
-    if (e.target.id === 'todo-form') e.preventDefault();
-    if (e.target.classList && e.target.classList.contains('speaker-form')) {
+    var form = e.target;
+    if (form.id === 'todo-form') e.preventDefault();
+    if (form.id === 'todo-add-form') {
       e.preventDefault();
-      saveSpeakerName(e.target);
+      addTodo(form);
     }
+    Object.keys(SAVE_IN_PLACE).forEach(function (name) {
+      if (!form.classList || !form.classList.contains(name)) return;
+      e.preventDefault();
+      SAVE_IN_PLACE[name](form);
+    });
   });
+
+  // A todo change goes to the JSON API; the answer says what went wrong, in the service's own words.
+  function sendTodo(method, path, body) {
+    var init = { method: method };
+    if (body) {
+      init.headers = { 'content-type': 'application/json' };
+      init.body = JSON.stringify(body);
+    }
+    return fetch(api('sessions/' + sessionId + '/todos' + path), init).then(function (r) {
+      return r
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (answer) {
+          return { ok: r.ok, status: r.status, message: answer.error ? answer.error.message : null };
+        });
+    });
+  }
+
+  var FIELDS = ['task', 'assignee', 'due', 'priority'];
+  function todoFields(form, prefix) {
+    var fields = {};
+    FIELDS.forEach(function (field) {
+      var input = form.elements[prefix + field];
+      if (input) fields[field] = input.value;
+    });
+    return fields;
+  }
+
+  function busy(form, yes) {
+    form.querySelector('button[type="submit"]').disabled = yes;
+  }
+
+  function showTodoError(form, message) {
+    form.querySelector('.todo-error').textContent = message || 'That change was not saved; please try again.';
+  }
+
+  // The edit sends what the form showed too (`seen`), so only what this person changed is saved. A conflict
+  // brings the todo as it now is, its form open again with the sentence saying what changed.
+  function saveTodoEdit(form) {
+    var todoId = form.closest('.todo').dataset.todo;
+    var body = todoFields(form, '');
+    body.seen = todoFields(form, 'seen_');
+    busy(form, true);
+    sendTodo('PUT', '/' + encodeURIComponent(todoId), body)
+      .then(function (answer) {
+        if (answer.ok) {
+          form.closest('details').open = false;
+          announce('Todo saved.');
+          return refreshTodos();
+        }
+        if (answer.status === 409) return refreshTodos({ todoId: todoId, message: answer.message });
+        showTodoError(form, answer.message);
+      })
+      .catch(function () {
+        showTodoError(form, null);
+      })
+      .then(function () {
+        busy(form, false);
+      });
+  }
+
+  function addTodo(form) {
+    busy(form, true);
+    sendTodo('POST', '', todoFields(form, ''))
+      .then(function (answer) {
+        if (!answer.ok) return showTodoError(form, answer.message);
+        form.reset();
+        showTodoError(form, '');
+        form.closest('details').open = false;
+        announce('Todo added.');
+        return refreshTodos();
+      })
+      .catch(function () {
+        showTodoError(form, null);
+      })
+      .then(function () {
+        busy(form, false);
+      });
+  }
+
+  function removeTodo(form) {
+    busy(form, true);
+    sendTodo('DELETE', '/' + encodeURIComponent(form.closest('.todo').dataset.todo))
+      .then(function (answer) {
+        if (!answer.ok) return announce(answer.message || 'That todo was not removed; please try again.');
+        form.closest('details').open = false;
+        announce('Todo removed.');
+        return refreshTodos();
+      })
+      .catch(function () {
+        announce('That todo was not removed; please try again.');
+      })
+      .then(function () {
+        busy(form, false);
+      });
+  }
+
+  // The list comes from the server, as the page renders it. A todo whose form someone has open is left as
+  // it is (their typing stays) and fetched again when they close it. Only the newest fetch is shown.
+  var todoFetches = 0;
+  var reopening = null;
+  function refreshTodos(reopen) {
+    var fetchNo = ++todoFetches;
+    if (reopen) reopening = reopen;
+    return fetchPage().then(function (next) {
+      if (fetchNo !== todoFetches) return;
+      swapTodos(next, reopening);
+      reopening = null;
+    });
+  }
+
+  function swapTodos(next, reopen) {
+    var current = document.getElementById('todo-items');
+    var fresh = next.getElementById('todo-items');
+    if (!current || !fresh) return;
+    document.getElementById('todos-count').textContent = next.getElementById('todos-count').textContent;
+    var kept = {};
+    var keeping = false;
+    current.querySelectorAll('.todo').forEach(function (item) {
+      if (!item.querySelector('details[open]') || (reopen && reopen.todoId === item.dataset.todo)) return;
+      kept[item.dataset.todo] = item;
+      item.dataset.stale = 'true';
+      keeping = true;
+    });
+    fresh = document.importNode(fresh, true);
+    var list = current.querySelector('.todos');
+    var freshList = fresh.querySelector('.todos');
+    if (!keeping || !list || !freshList) {
+      current.replaceWith(fresh);
+    } else {
+      // Kept items stay where they are (moving one would drop the keyboard's focus); the rest is replaced.
+      Array.prototype.slice.call(list.children).forEach(function (item) {
+        if (!kept[item.dataset.todo]) item.remove();
+      });
+      var at = list.firstElementChild;
+      Array.prototype.slice.call(freshList.children).forEach(function (item) {
+        if (kept[item.dataset.todo]) at = kept[item.dataset.todo].nextElementSibling;
+        else list.insertBefore(item, at);
+      });
+      Array.prototype.slice.call(current.children).forEach(function (child) {
+        if (child !== list) child.remove();
+      });
+      Array.prototype.slice.call(fresh.children).forEach(function (child) {
+        if (child !== freshList) current.appendChild(child);
+      });
+    }
+    markDone();
+    if (!reopen) return;
+    var item = document.querySelector('.todo[data-todo="' + CSS.escape(reopen.todoId) + '"]');
+    if (!item) return announce(reopen.message);
+    var form = item.querySelector('.todo-edit-form');
+    form.closest('details').open = true;
+    showTodoError(form, reopen.message);
+    form.elements.task.focus();
+  }
+
+  // A todo whose form closes catches up with the changes it missed while open.
+  document.addEventListener(
+    'toggle',
+    function (e) {
+      var item = e.target.closest && e.target.closest('.todo[data-stale]');
+      if (item && !item.querySelector('details[open]')) refreshTodos();
+    },
+    true,
+  );
 
   // A speaker's name is posted as the form would be, without leaving the page; the live event (or a
   // resync) renames the speaker everywhere on it. A refusal is said in the page's own words.
@@ -151,9 +327,12 @@
     var count = document.getElementById('todos-count');
     if (count) count.textContent = done.length + ' of ' + all.length + ' done';
   }
-  document.querySelectorAll('.todo input[type="checkbox"]:checked').forEach(function (box) {
-    box.closest('.todo').classList.add('done');
-  });
+  function markDone() {
+    document.querySelectorAll('.todo input[type="checkbox"]:checked').forEach(function (box) {
+      box.closest('.todo').classList.add('done');
+    });
+  }
+  markDone();
 
   function formatEta(seconds) {
     if (seconds === null || seconds === undefined) return '';
@@ -173,24 +352,28 @@
     document.getElementById('progress-message').textContent = e.message;
   }
 
-  // The outcome is rendered by the server: fetch this page again and swap in what changed.
-  function showOutcome(done) {
+  // What the server renders is the truth: this page, fetched again, from which parts are swapped in.
+  function fetchPage() {
     return fetch(location.href, { cache: 'no-store' })
       .then(function (r) {
         return r.text();
       })
       .then(function (text) {
-        var next = new DOMParser().parseFromString(text, 'text/html');
-        var state = next.getElementById('state');
-        if (state) document.getElementById('state').innerHTML = state.innerHTML;
-        var media = next.getElementById('media');
-        if (media && !document.getElementById('media')) document.getElementById('state').before(document.importNode(media, true));
-        document.querySelectorAll('.todo input[type="checkbox"]:checked').forEach(function (box) {
-          box.closest('.todo').classList.add('done');
-        });
-        page.dataset.status = status;
-        announce(done || (status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.'));
+        return new DOMParser().parseFromString(text, 'text/html');
       });
+  }
+
+  // The outcome is rendered by the server: swap in what changed; `done` is what to announce instead of the outcome.
+  function showOutcome(done) {
+    return fetchPage().then(function (next) {
+      var state = next.getElementById('state');
+      if (state) document.getElementById('state').innerHTML = state.innerHTML;
+      var media = next.getElementById('media');
+      if (media && !document.getElementById('media')) document.getElementById('state').before(document.importNode(media, true));
+      markDone();
+      page.dataset.status = status;
+      announce(done || (status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.'));
+    });
   }
 
   function onProgress(e) {
@@ -206,7 +389,7 @@
     if (changed) showOutcome();
   }
 
-  // After a reconnect, catch up on ticks made while the stream was down.
+  // After a reconnect, catch up on ticks, edits and names made while the stream was down.
   function resync() {
     fetch(api('sessions/' + sessionId), { cache: 'no-store' })
       .then(function (r) {
@@ -219,6 +402,7 @@
           applyTodo(t.id, t.completed, t.completed_by);
         });
         applySpeakerNames(body.speakers || {});
+        if (body.todos) refreshTodos();
       });
   }
 
@@ -235,9 +419,13 @@
   });
   source.addEventListener('todo', function (m) {
     var e = JSON.parse(m.data);
-    if (e.kind === 'speakers') applySpeakerNames(e.names);
+    // Names show at once; the todos' owners are fetched again with them. Ticks carry no kind (or 'tick').
+    if (e.kind === 'speakers') {
+      applySpeakerNames(e.names);
+      refreshTodos();
+    } else if (e.kind === 'todo') refreshTodos();
     // New notes: the server renders them (and the list of versions), as it renders an outcome.
     else if (e.kind === 'notes') showOutcome('New notes: version ' + e.version + ' of the summary and todos.');
-    else applyTodo(e.todoId, e.completed, e.by);
+    else if (!e.kind || e.kind === 'tick') applyTodo(e.todoId, e.completed, e.by);
   });
 })();

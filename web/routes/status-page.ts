@@ -1,11 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Core } from '../../core/app.js';
+import { withOwnerFromShown } from '../../core/domain/todo-edit.js';
 import { isAppError } from '../../core/errors.js';
+import { AUTHORIZED } from '../../core/sessions/session.service.js';
 import { statusOfCode } from '../http-errors.js';
 import type { NotFound } from '../not-found.js';
 import { sessionParams, tokenQuery, versionQuery } from '../plugins/authorize.js';
 import { crossSite } from '../same-origin.js';
 import type { SessionStates } from '../session-state.js';
+import { formTodoFields } from '../todo-input.js';
 import { renderMessagePage, renderStatusPage } from '../views/status-page.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
@@ -17,30 +21,56 @@ export interface StatusPageOptions {
 
 const CROSS_SITE = 'This form was sent from another website, so nothing was saved. Open the meeting’s page and tick the todos there.';
 const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing was started. Open the meeting’s page and try again there.';
+const CROSS_SITE_TODO = 'This form was sent from another website, so nothing was changed. Open the meeting’s page and change the todos there.';
+const BAD_FORM = 'This form was not understood, so nothing was saved. Open the meeting’s page and try again there.';
 const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
 const CROSS_SITE_REGENERATE = 'This form was sent from another website, so nothing was started. Open the meeting’s page and regenerate the notes there.';
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
+/** What the page's form handlers read of a request. */
+type FormRequest = Pick<FastifyRequest, 'sessionId' | 'body' | 'routeOptions'> & { query: { t?: string } };
 /** A `shown=` entry of the form: a todo id and whether its box was ticked when the page was rendered. */
 const SHOWN = /^(.{1,64}):([01])$/;
 
-/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo form, its speaker forms, its retry button and its regenerate form. */
+/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo forms, its speaker forms, its retry button and its regenerate form. */
 export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions, notFoundPage }) => {
   const page = app.withTypeProvider<ZodTypeProvider>();
-  const schema = { params: sessionParams, querystring: tokenQuery };
   const authorized = app.authorize(notFoundPage);
   const messagePage = (reply: FastifyReply, status: number, title: string, message: string) =>
     reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(title, message));
   /** The page's forms, after the token: a post from another website is refused with `refusal`, acting on nothing. */
-  const form = (title: string, refusal: string) => ({
-    schema,
+  const form = <P extends typeof sessionParams>(title: string, refusal: string, params: P = sessionParams as P) => ({
+    schema: { params, querystring: tokenQuery },
     preHandler: [
       authorized,
       async (request: FastifyRequest, reply: FastifyReply) =>
         crossSite(request, sessions.config.web.publicBaseUrl) ? messagePage(reply, 403, title, refusal) : undefined,
     ],
   });
-  const backToPage = (reply: FastifyReply, sessionId: string, token: string | undefined, anchor = '') =>
-    reply.redirect(`../${sessionId}?t=${encodeURIComponent(token!)}${anchor}`, 303);
+  /** A 303 to the session's page: relative (the app may be served under a path), from however deep the form's route is. */
+  const backToPage = (request: FormRequest, reply: FastifyReply, anchor = '') => {
+    const up = '../'.repeat(request.routeOptions.url!.split('/').length - 3);
+    return reply.redirect(`${up}${request.sessionId}?t=${encodeURIComponent(request.query.t!)}${anchor}`, 303);
+  };
+  /**
+   * A form that changes the notes: `change` gets its fields and says where on the page to come back to; a
+   * refusal (an unknown todo, an invalid one, an edit conflict, an unknown speaker) is a page with its sentence.
+   */
+  const saveForm = async (
+    request: FormRequest,
+    reply: FastifyReply,
+    change: (fields: URLSearchParams) => Promise<string | null>,
+  ) => {
+    const { sessionId } = request;
+    if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
+    let anchor: string | null;
+    try {
+      anchor = await change(request.body);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return messagePage(reply, statusOfCode(err.code), 'Not saved', err.userMessage);
+    }
+    return anchor === null ? messagePage(reply, 400, 'Not saved', BAD_FORM) : backToPage(request, reply, anchor);
+  };
 
   // `?v=n` shows an earlier version of the notes, read only (docs/architecture.md#regenerating-the-notes).
   page.get('/s/:sessionId', { schema: { params: sessionParams, querystring: versionQuery }, preHandler: authorized }, async (request, reply) => {
@@ -66,31 +96,57 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       // The list not written yet (or the meeting gone): the page shows what is there.
       if (!(isAppError(err) && statusOfCode(err.code) === 404)) throw err;
     }
-    return backToPage(reply, sessionId, request.query.t, '#todos');
+    return backToPage(request, reply, '#todos');
   });
 
   // Naming speakers: the link is the authorization, as for ticks. Each field is a label and the name to give
   // it (empty: back to "Speaker n"); a label the transcript does not have is refused with the service's sentence.
-  page.post('/s/:sessionId/speakers', form('Not saved', CROSS_SITE_NAMES), async (request, reply) => {
-    const { sessionId } = request;
-    if (!(request.body instanceof URLSearchParams) || !(await sessions.sessionService.get(sessionId))) return notFoundPage(reply);
-    try {
-      await sessions.speakers.nameSpeakers(sessionId, Object.fromEntries(request.body), null);
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      return messagePage(reply, statusOfCode(err.code), 'Not saved', err.userMessage);
-    }
-    return backToPage(reply, sessionId, request.query.t, '#transcript');
-  });
+  page.post('/s/:sessionId/speakers', form('Not saved', CROSS_SITE_NAMES), async (request, reply) =>
+    saveForm(request, reply, async (fields) => {
+      await sessions.speakers.nameSpeakers(request.sessionId, Object.fromEntries(fields), null);
+      return '#transcript';
+    }),
+  );
+
+  // Editing, adding and removing todos without JavaScript; the link is the authorization, as for ticks. The
+  // edit form sends every field twice: as the person left it and as it was shown (`seen_task`, …), so only
+  // what they changed is saved and someone else's change meanwhile is refused, never overwritten unseen.
+  const todoParams = sessionParams.extend({ todoId: z.string() });
+  page.post('/s/:sessionId/todos/:todoId/edit', form('Not saved', CROSS_SITE_TODO, todoParams), async (request, reply) =>
+    saveForm(request, reply, async (fields) => {
+      const [patch, seen] = [formTodoFields(fields), formTodoFields(fields, 'seen_')];
+      if (!patch || !seen) return null;
+      const names = await sessions.speakers.names(request.sessionId);
+      const { todoId } = request.params;
+      await sessions.todos.service.edit(request.sessionId, todoId, withOwnerFromShown(patch, names), null, withOwnerFromShown(seen, names));
+      return `#todo-${encodeURIComponent(todoId)}`;
+    }),
+  );
+
+  page.post('/s/:sessionId/todos/:todoId/remove', form('Not removed', CROSS_SITE_TODO, todoParams), async (request, reply) =>
+    saveForm(request, reply, async () => {
+      await sessions.todos.service.remove(request.sessionId, request.params.todoId, null);
+      return '#todos';
+    }),
+  );
+
+  page.post('/s/:sessionId/todos/add', form('Not added', CROSS_SITE_TODO), async (request, reply) =>
+    saveForm(request, reply, async (fields) => {
+      const typed = formTodoFields(fields);
+      if (!typed) return null;
+      const added = await sessions.todos.service.add(request.sessionId, { ...withOwnerFromShown(typed, await sessions.speakers.names(request.sessionId)), task: typed.task ?? '' }, null);
+      return `#todo-${added.id}`;
+    }),
+  );
 
   // "Try again" on a failed session: the link is the authorization, as for ticks. Back to the page, which
   // shows it running again (or, when another retry came first, whatever it is doing now).
   page.post('/s/:sessionId/retry', form('Not started', CROSS_SITE_RETRY), async (request, reply) => {
     const { sessionId } = request;
-    const result = await sessions.sessionService.retry(sessionId, null, false);
+    const result = await sessions.sessionService.retry(sessionId, AUTHORIZED);
     if (result.outcome === 'not-found') return notFoundPage(reply);
     if (result.outcome === 'no-recording') return messagePage(reply, 409, 'Cannot try again', NO_RECORDING);
-    return backToPage(reply, sessionId, request.query.t);
+    return backToPage(request, reply);
   });
 
   // "Regenerate" on a finished session: the link is the authorization, as for ticks. Back to the page, which
@@ -105,7 +161,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       if (err.code === 'SESSION_NOT_FOUND') return notFoundPage(reply);
       return messagePage(reply, statusOfCode(err.code), 'Not started', err.userMessage);
     }
-    return backToPage(reply, sessionId, request.query.t);
+    return backToPage(request, reply);
   });
 };
 

@@ -122,6 +122,24 @@ describe('the status page', () => {
     expect(render(true, '2026-11-28T12:00:00Z')).not.toContain('class="overdue"');
   });
 
+  it('says who edited or added a todo by hand, and offers each todo an edit form holding what it shows', () => {
+    const state = completedState('Ship it');
+    const [todo] = state.results!.todos!.todos;
+    const todos = { ...state.results!.todos!, todos: [
+      { ...todo!, assignee: 'SPEAKER_01', edited_by: 'Ana', edited_at: '2026-11-25T11:00:00Z' },
+      { ...todo!, id: '2', added_by: null, added_at: '2026-11-25T11:00:00Z' },
+      { ...todo!, id: '3', added_by: 'Ben', added_at: '2026-11-25T11:00:00Z' },
+    ] };
+    const page = renderStatusPage({ ...state, results: { ...state.results!, todos, speakers: { SPEAKER_01: 'Maria' } } }, 'token');
+    expect(page).toContain('<span class="changed-by"> · edited by Ana</span>');
+    expect(page).toContain('<span class="changed-by"> · added</span>');
+    expect(page).toContain('<span class="changed-by"> · added by Ben</span>');
+    // The owner as shown (the speaker's name), in the field and in what the form says it showed.
+    expect(page).toContain('<input id="edit-1-assignee" name="assignee" value="Maria" list="todo-owners"');
+    expect(page).toContain('<input type="hidden" name="seen_assignee" value="Maria">');
+    expect(page).toContain(`<form class="todo-remove-form" method="post" action="${id}/todos/3/remove?t=token">`);
+  });
+
   it('names the first stage of a recording shared as a link "Downloading", live updates included', () => {
     const state = completedState('Standup');
     const progress = { ...state.progress, status: 'UPLOADING' as const, stage: 'upload' as const, percent: 0, message: 'Fetching the recording from its link' };

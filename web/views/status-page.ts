@@ -2,7 +2,8 @@ import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
 import { MAX_SPEAKER_NAME, speakerName, withSpeakerNames, type SpeakerNames } from '../../core/domain/speaker-name.js';
 import { STAGES, type SourceKind } from '../../core/domain/session.js';
-import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
+import { EDITABLE_FIELDS, type EditableField } from '../../core/domain/todo-edit.js';
+import { droppedTodosSentence, NOTE_LIMITS, PRIORITIES, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { NotesVersion } from '../../core/db/notes-versions.repository.js';
 import { NOTES_INSTRUCTION_MAX } from '../../core/domain/job.js';
@@ -130,17 +131,17 @@ ${readOnly ? null : renderRegenerateForm(session.id, token)}
 </section>
 <section id="todos" class="card" aria-labelledby="todos-title">
 <h2 id="todos-title">Todos <span id="todos-count" class="count">${done} of ${todos.length} done</span></h2>
+<div id="todo-items">
 ${
   todos.length === 0
     ? html`<p>No todos came up in this meeting.</p>`
-    : readOnly
-      ? html`<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date()), true))}</ul>`
-      : html`<form id="todo-form" method="post" action="${`${session.id}/todos?t=${encodeURIComponent(token)}`}">
-<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date())))}</ul>
-<noscript><button type="submit">Save ticks</button></noscript>
-</form>`
+    : html`<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date()), readOnly ? null : todoActions(session.id, token)))}</ul>
+${readOnly ? null : html`<form id="todo-form" method="post" action="${todoAction(session.id, token, '')}"><noscript><button type="submit">Save ticks</button></noscript></form>`}`
 }
 ${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
+<datalist id="todo-owners">${speakerLabels(segments).map((label) => html`<option value="${speakerName(label, names)}"></option>`)}</datalist>
+</div>
+${results?.todos && !readOnly ? renderAddForm(session.id, token) : null}
 </section>
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
@@ -150,19 +151,26 @@ ${renderSpeakerForms(segments, names, session.id, token)}
 </section>`;
 }
 
-/** A todo with its box; `readOnly` (an earlier version of the notes) shows its state in words, without a box. */
-function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null, readOnly = false): SafeHtml {
+/** Where a todo form posts: `/s/{id}/todos{path}?t=…`, relative to the page. */
+const todoAction = (sessionId: string, token: string, path: string) => `${sessionId}/todos${path}?t=${encodeURIComponent(token)}`;
+
+/** A todo's edit and remove forms, posting to its own path. */
+type TodoActions = (todo: Todo, shownOwner: string) => SafeHtml;
+
+/** A todo with its box and `actions`; without them (an earlier version of the notes) its state in words, without a box. */
+function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null, actions: TodoActions | null): SafeHtml {
   const id = `todo-${todo.id}`;
   const assignee = todo.assignee ? html` · ${renderSpeaker(todo.assignee, names, 'assignee')}` : null;
-  const box = readOnly
-    ? html`<span class="task">${todo.completed ? '✅ ' : ''}${todo.task}</span>`
-    : html`<input type="checkbox" id="${id}" name="done" value="${todo.id}"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
-<input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}">
-<label for="${id}">${todo.task}</label>`;
-  return html`<li class="${readOnly && todo.completed ? 'todo done' : 'todo'}" data-todo="${todo.id}">
+  const box = actions
+    ? html`<input type="checkbox" id="${id}" name="done" value="${todo.id}" form="todo-form"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
+<input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}" form="todo-form">
+<label for="${id}">${todo.task}</label>`
+    : html`<span class="task">${todo.completed ? '✅ ' : ''}${todo.task}</span>`;
+  return html`<li class="${!actions && todo.completed ? 'todo done' : 'todo'}" data-todo="${todo.id}">
 ${box}
-<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${assignee}${due ? html` · ${renderDue(due)}` : null}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span></p>
+<p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${assignee}${due ? html` · ${renderDue(due)}` : null}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span><span class="changed-by">${changedBy(todo)}</span></p>
 ${todo.context ? html`<p class="context">${todo.context}</p>` : null}
+${actions?.(todo, todo.assignee ? speakerName(todo.assignee, names) : '') ?? null}
 </li>`;
 }
 
@@ -197,6 +205,49 @@ function renderRegenerateForm(sessionId: string, token: string): SafeHtml {
 </form></details>`;
 }
 
+/**
+ * Each todo's "Edit" (an inline form) and "Remove" (which asks again before it removes). Without JavaScript
+ * they post and the page comes back; the script saves them in place. The edit form carries the values it
+ * shows (`seen_*`), so only what the person changes is saved (docs/architecture.md#todo-events).
+ */
+const todoActions = (sessionId: string, token: string): TodoActions => (todo, shownOwner) => {
+  const path = `/${encodeURIComponent(todo.id)}`;
+  const fields: Record<EditableField, string> = { task: todo.task, assignee: shownOwner, due: todo.due ?? '', priority: todo.priority };
+  return html`<div class="todo-actions">
+<details class="todo-edit"><summary>Edit<span class="visually-hidden"> “${todo.task}”</span></summary>
+<form class="todo-edit-form" method="post" action="${todoAction(sessionId, token, `${path}/edit`)}">
+${todoFields(`edit-${todo.id}`, fields)}
+${EDITABLE_FIELDS.map((f) => html`<input type="hidden" name="${`seen_${f}`}" value="${fields[f]}">`)}
+<button type="submit">Save</button>
+<p class="todo-error" role="alert"></p>
+</form>
+</details>
+<details class="todo-remove"><summary>Remove<span class="visually-hidden"> “${todo.task}”</span></summary>
+<form class="todo-remove-form" method="post" action="${todoAction(sessionId, token, `${path}/remove`)}"><p>Remove this todo from the list? Its history keeps it.</p><button type="submit">Yes, remove it</button></form>
+</details>
+</div>`;
+};
+
+/** "Add a todo", under the list. */
+function renderAddForm(sessionId: string, token: string): SafeHtml {
+  return html`<details id="todo-add"><summary>Add a todo</summary>
+<form id="todo-add-form" method="post" action="${todoAction(sessionId, token, '/add')}">
+${todoFields('add', { task: '', assignee: '', due: '', priority: 'medium' })}
+<button type="submit">Add</button>
+<p class="todo-error" role="alert"></p>
+</form>
+</details>`;
+}
+
+/** A todo's text, owner (a name, or a speaker as shown, from the list), due date and priority, as form fields. */
+function todoFields(prefix: string, values: Record<EditableField, string>): SafeHtml {
+  const id = (field: string) => `${prefix}-${field}`;
+  return html`<p class="field"><label for="${id('task')}">Text</label> <input id="${id('task')}" name="task" value="${values.task}" required maxlength="${NOTE_LIMITS.taskChars}" autocomplete="off"></p>
+<p class="field"><label for="${id('assignee')}">Owner</label> <input id="${id('assignee')}" name="assignee" value="${values.assignee}" list="todo-owners" maxlength="${NOTE_LIMITS.labelChars}" autocomplete="off"></p>
+<p class="field"><label for="${id('due')}">Due</label> <input id="${id('due')}" name="due" value="${values.due}" maxlength="${NOTE_LIMITS.labelChars}" placeholder="by Friday" autocomplete="off"></p>
+<p class="field"><label for="${id('priority')}">Priority</label> <select id="${id('priority')}" name="priority">${PRIORITIES.map((p) => html`<option value="${p}"${p === values.priority ? html` selected` : null}>${p}</option>`)}</select></p>`;
+}
+
 /** The date, with the phrase it was read from as its title; the phrase alone when it names no date. */
 function renderDue(due: ShownDue): SafeHtml {
   if (due.date === null) return html`due ${due.phrase}`;
@@ -209,6 +260,13 @@ function doneBy(todo: Todo): string {
   return todo.completed_by ? ` · ticked by ${todo.completed_by}` : ' · ticked';
 }
 
+/** Who last changed the todo by hand: "edited by Ana", or "added by Ana" for one a person added. */
+function changedBy(todo: Todo): string {
+  if (todo.edited_at) return todo.edited_by ? ` · edited by ${todo.edited_by}` : ' · edited';
+  if (todo.added_at) return todo.added_by ? ` · added by ${todo.added_by}` : ' · added';
+  return '';
+}
+
 function renderSegment(s: Segment, names: SpeakerNames, media: Media | null): SafeHtml {
   return html`<li class="segment" id="${`seg-${s.id}`}" data-start="${s.start}" data-end="${s.end}">${seekLink(media, s.start, formatTimestamp(s.start))} ${s.speaker ? renderSpeaker(s.speaker, names, 'speaker') : html`<span class="speaker"></span>`}<p>${s.text}</p></li>`;
 }
@@ -218,12 +276,15 @@ function renderSpeaker(label: string, names: SpeakerNames, className: string): S
   return html`<span class="${className}" data-speaker="${label}" data-unnamed="${speakerName(label)}">${speakerName(label, names)}</span>`;
 }
 
+/** The speakers the transcript tells apart, by label. */
+const speakerLabels = (segments: Segment[]) => [...new Set(segments.flatMap((s) => (s.speaker ? [s.speaker] : [])))].sort();
+
 /**
  * A small form per speaker of the transcript, to give it a name (empty: back to `Speaker n`). Without
  * JavaScript each form posts and the page comes back; the script saves it in place.
  */
 function renderSpeakerForms(segments: Segment[], names: SpeakerNames, sessionId: string, token: string): SafeHtml | null {
-  const labels = [...new Set(segments.flatMap((s) => (s.speaker ? [s.speaker] : [])))].sort();
+  const labels = speakerLabels(segments);
   if (labels.length === 0) return null;
   const action = `${sessionId}/speakers?t=${encodeURIComponent(token)}`;
   return html`<details id="speakers"><summary>Name the speakers</summary><ul class="speakers">${labels.map((label) => {

@@ -2,7 +2,6 @@ import {
   ButtonStyle,
   ComponentType,
   TextInputStyle,
-  type APIActionRowComponent,
   type APIButtonComponent,
   type APIModalInteractionResponseCallbackData,
 } from 'discord.js';
@@ -14,12 +13,9 @@ const PATTERN = new RegExp(`^${PREFIX}:([0-9a-f-]{36})$`);
 export const INSTRUCTION_INPUT = 'instruction';
 export const MODEL_INPUT = 'model';
 
-/** The row with the Regenerate button, under a session's summary. */
-export function regenerateRow(sessionId: string): APIActionRowComponent<APIButtonComponent> {
-  return {
-    type: ComponentType.ActionRow,
-    components: [{ type: ComponentType.Button, style: ButtonStyle.Secondary, label: REGENERATE_TEXT.button, emoji: { name: '🔄' }, custom_id: `${PREFIX}:${sessionId}` }],
-  };
+/** The Regenerate button, beside "Add a todo" under a session's summary. */
+export function regenerateButton(sessionId: string): APIButtonComponent {
+  return { type: ComponentType.Button, style: ButtonStyle.Secondary, label: REGENERATE_TEXT.button, emoji: { name: '🔄' }, custom_id: `${PREFIX}:${sessionId}` };
 }
 
 /** The form asking for an instruction and a model, both optional. */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseRegenerateId } from './regenerate.js';
 import { resultsMessages } from './results-messages.js';
 import { parseTodoButtonId, todoButtonId } from './todo-button.js';
+import { fingerprint, parseAddButtonId, parseEditButtonId, parseTodoFormId, seenFrom, todoModal, typedPriority } from './todo-modal.js';
 import { resultsView } from '../../../test/helpers/results-view.js';
 
 const view = (count: number, taskLength = 40) => resultsView(count, { task: (i) => `Task ${i + 1} ${'x'.repeat(taskLength)}` });
@@ -9,19 +11,27 @@ const view = (count: number, taskLength = 40) => resultsView(count, { task: (i) 
 const buttons = (m: ReturnType<typeof resultsMessages>[number]) => m.components.flatMap((r) => r.components);
 
 describe('results in Discord', () => {
-  it('are a summary, then todos with one button each, in rows of 5 and messages of at most 25', () => {
+  it('are a summary with "Add a todo" and "Regenerate", then todos with a toggle and an Edit button below it, in messages of at most 10', () => {
     const { sessionId, view: v } = view(60);
     const [summary, ...pages] = resultsMessages(sessionId, v);
     expect(summary!.content).toContain('We planned the release.');
     expect(summary!.content).toContain('• Ship two fixes first');
     expect(summary!.content).toContain('[Transcript and details](http://localhost:8080/s/abc?t=x)');
-    expect(pages.length).toBeGreaterThanOrEqual(3);
+    const summaryButtons = buttons(summary!).map((b) => ('custom_id' in b ? [parseAddButtonId(b.custom_id), parseRegenerateId(b.custom_id)] : null));
+    expect(summaryButtons).toEqual([[sessionId, null], [null, sessionId]]); // "Add a todo", then "Regenerate"
+    expect(pages.length).toBeGreaterThanOrEqual(6);
     for (const page of pages) {
       expect(page.content.length).toBeLessThanOrEqual(2000);
       expect(page.components.length).toBeLessThanOrEqual(5);
       expect(page.components.every((row) => row.components.length <= 5)).toBe(true);
+      expect(buttons(page).every((b) => 'custom_id' in b && b.custom_id.length <= 100)).toBe(true);
     }
-    expect(pages.flatMap(buttons).map((b) => ('label' in b ? b.label : null))).toEqual(v.todos.todos.map((_, i) => String(i + 1)));
+    const ids = pages.flatMap(buttons).map((b) => ('custom_id' in b ? b.custom_id : ''));
+    expect(ids.flatMap((id) => parseTodoButtonId(id)?.todoId ?? [])).toEqual(v.todos.todos.map((t) => t.id));
+    expect(ids.flatMap((id) => parseEditButtonId(id)?.todoId ?? [])).toEqual(v.todos.todos.map((t) => t.id));
+    // Each Edit button sits right below its todo's toggle, with the same number.
+    const [toggles, edits] = pages[0]!.components;
+    expect(edits!.components.map((b) => ('label' in b ? b.label : null))).toEqual(toggles!.components.map((b) => ('label' in b ? b.label : null)));
   });
 
   it('split long todos by length, and keep the same pages whatever is ticked', () => {
@@ -73,5 +83,47 @@ describe('todo button ids', () => {
     expect(parseTodoButtonId(id)).toEqual(t);
     expect(parseTodoButtonId('wn:todo:not-a-session:1:1')).toBeNull();
     expect(parseTodoButtonId(`${id}:extra`)).toBeNull();
+  });
+});
+
+describe('the todo form', () => {
+  const sessionId = randomUUID();
+  const ref = { sessionId, todoId: '12345678901234567890' }; // the longest todo id a form takes
+  const todo = resultsView(1).view.todos.todos[0]!;
+  const fields = { task: 't'.repeat(300), assignee: 'SPEAKER_01', due: 'd'.repeat(100), priority: 'low' as const };
+  const shown = { task: fields.task, owner: 'Speaker 2', due: fields.due, priority: fields.priority };
+
+  it('opens filled with the todo, within Discord’s limits, its custom id naming the todo and what it showed', () => {
+    const modal = todoModal({ kind: 'edit', ref, fields, shown });
+    expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+    expect(parseTodoFormId(modal.custom_id)).toEqual({ kind: 'edit', ...ref, shown: fingerprint(fields) });
+    expect(modal.title.length).toBeLessThanOrEqual(45);
+    const inputs = modal.components.map((row) => ('components' in row ? row.components[0] : null) as { custom_id: string; label: string; value?: string; max_length: number });
+    expect(inputs.map((i) => i.custom_id)).toEqual(['task', 'owner', 'due', 'priority', 'remove']);
+    expect(inputs.every((i) => i.label.length <= 45 && (i.value ?? '').length <= i.max_length)).toBe(true);
+    expect(inputs.map((i) => i.value)).toEqual([fields.task, 'Speaker 2', fields.due, 'low', undefined]);
+
+    const add = todoModal({ kind: 'add', sessionId });
+    expect(parseTodoFormId(add.custom_id)).toEqual({ kind: 'add', sessionId });
+    expect(add.components).toHaveLength(4);
+    expect(parseEditButtonId(`wn:todo-edit:${sessionId}:1:extra`)).toBeNull();
+  });
+
+  it('works out what the editor saw: a field left as shown, one nobody changed since, or one both changed', () => {
+    const opened = { ...todo, task: 'Book the room', assignee: 'SPEAKER_01', due: null, priority: 'medium' as const };
+    const print = fingerprint({ task: opened.task, assignee: opened.assignee, due: opened.due, priority: opened.priority });
+    // They changed the owner; someone else changed the text meanwhile: the text they left alone is what they saw.
+    const now = { ...opened, task: 'Book the big room' };
+    expect(seenFrom(print, { task: 'Book the room', assignee: 'Ben', due: null, priority: 'medium' }, now)).toEqual({ task: 'Book the room', assignee: 'SPEAKER_01', due: null, priority: 'medium' });
+    // Both changed the text: what they saw is neither what it holds nor what they want, so the service refuses it.
+    const seen = seenFrom(print, { task: 'Book two rooms', assignee: 'SPEAKER_01', due: null, priority: 'medium' }, now);
+    expect([now.task, 'Book two rooms']).not.toContain(seen.task);
+    // Nobody else changed anything: what they saw is what it holds.
+    expect(seenFrom(print, { task: 'Book two rooms', assignee: 'SPEAKER_01', due: 'by Friday', priority: 'high' }, opened)).toEqual({ task: 'Book the room', assignee: 'SPEAKER_01', due: null, priority: 'medium' });
+  });
+
+  it('takes a priority in any case, and refuses another word in the service’s sentence', () => {
+    expect(typedPriority(' High ')).toBe('high');
+    expect(() => typedPriority('urgent')).toThrow('A todo’s priority is one of high, medium, low.');
   });
 });

@@ -3,13 +3,14 @@ import { droppedTodosSentence, shownDue, type ShownDue, type Todo } from '../../
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
-import { regenerateRow } from './regenerate.js';
+import { regenerateButton } from './regenerate.js';
 import { todoButtonId } from './todo-button.js';
+import { addButtonId, editButtonId } from './todo-modal.js';
 import { clip } from '../../../core/domain/text.js';
 
-/** Discord allows 5 buttons per row and 5 rows per message. */
+/** Discord allows 5 buttons per row and 5 rows per message: a todo's toggle and its Edit button below it take two rows of five. */
 const BUTTONS_PER_ROW = 5;
-const TODOS_PER_MESSAGE = 25;
+const TODOS_PER_MESSAGE = 10;
 /** Room left on each page for its heading. */
 const HEADING_ROOM = 120;
 
@@ -20,11 +21,12 @@ export interface DiscordMessage {
 }
 
 /**
- * The results of a session: a summary message, then the todos in pages of at most 25, each todo a line of
- * text and a ✅/⬜ button. Buttons rather than a multi-select: a button shows each todo's state at a glance
- * and changes exactly one todo, while a select submits a whole set and would overwrite a tick made
- * meanwhile by someone else. Pages depend on the todos' text only, never on their state, so re-rendering
- * after a tick yields the same number of messages, edited one for one.
+ * The results of a session: a summary message with "Add a todo", then the todos in pages of at most 10,
+ * each todo a line of text, a ✅/⬜ button and, below it, an Edit button. Buttons rather than a
+ * multi-select: a button shows each todo's state at a glance and changes exactly one todo, while a select
+ * submits a whole set and would overwrite a tick made meanwhile by someone else. Pages depend on the todos'
+ * text only, never on their state, so re-rendering after a tick yields the same number of messages, edited
+ * one for one.
  */
 export function resultsMessages(sessionId: string, view: ResultsView): DiscordMessage[] {
   const now = view.now ?? new Date();
@@ -38,7 +40,7 @@ export function resultsMessages(sessionId: string, view: ResultsView): DiscordMe
         pages.length > 1 ? `**Todos** (${i + 1}/${pages.length}) · ${done} of ${view.todos.todos.length} done` : `**Todos** · ${done} of ${view.todos.todos.length} done`,
         ...page.map(({ todo, n }) => todoLine(todo, n, todo.completed, dueOf(todo))),
       ].join('\n'),
-      components: rows(page.map(({ todo, n }) => todoButton(sessionId, todo, n))),
+      components: todoRows(sessionId, page),
       allowed_mentions: NO_MENTIONS,
     })),
   ];
@@ -53,7 +55,9 @@ function summaryMessage(sessionId: string, view: ResultsView): DiscordMessage {
   const dropped = droppedTodosSentence(view.todos);
   if (dropped) lines.push('', dropped);
   const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
-  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [regenerateRow(sessionId)], allowed_mentions: NO_MENTIONS };
+  const add: APIButtonComponent = { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Add a todo', emoji: { name: '➕' }, custom_id: addButtonId(sessionId) };
+  const row: APIActionRowComponent<APIButtonComponent> = { type: ComponentType.ActionRow, components: [add, regenerateButton(sessionId)] };
+  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [row], allowed_mentions: NO_MENTIONS };
 }
 
 function todoLine(todo: Todo, n: number, completed: boolean, due: ShownDue | null): string {
@@ -91,10 +95,17 @@ function todoButton(sessionId: string, todo: Todo, n: number): APIButtonComponen
   };
 }
 
-function rows(buttons: APIButtonComponent[]): APIActionRowComponent<APIButtonComponent>[] {
+/** Per five todos, a row of their toggles and below it a row of their Edit buttons. */
+function todoRows(sessionId: string, page: Array<{ todo: Todo; n: number }>): APIActionRowComponent<APIButtonComponent>[] {
   const out: APIActionRowComponent<APIButtonComponent>[] = [];
-  for (let i = 0; i < buttons.length; i += BUTTONS_PER_ROW) {
-    out.push({ type: ComponentType.ActionRow, components: buttons.slice(i, i + BUTTONS_PER_ROW) });
+  for (let i = 0; i < page.length; i += BUTTONS_PER_ROW) {
+    const five = page.slice(i, i + BUTTONS_PER_ROW);
+    out.push({ type: ComponentType.ActionRow, components: five.map(({ todo, n }) => todoButton(sessionId, todo, n)) });
+    out.push({ type: ComponentType.ActionRow, components: five.map(({ todo, n }) => editButton(sessionId, todo, n)) });
   }
   return out;
+}
+
+function editButton(sessionId: string, todo: Todo, n: number): APIButtonComponent {
+  return { type: ComponentType.Button, style: ButtonStyle.Secondary, label: String(n), emoji: { name: '✏️' }, custom_id: editButtonId({ sessionId, todoId: todo.id }) };
 }

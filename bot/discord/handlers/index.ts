@@ -2,11 +2,14 @@ import { Events, type Client } from 'discord.js';
 import { parseRegenerateId } from '../components/regenerate.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
+import { parseAddButtonId, parseEditButtonId, parseTodoFormId } from '../components/todo-modal.js';
 import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
 import { handleRegenerateClick, handleRegenerateSubmit } from './regenerate.js';
 import { handleRetryClick } from './retry-click.js';
+import { handleAddTodoClick, handleTodoEditClick } from './todo-edit.js';
+import { handleTodoFormSubmit } from './todo-form.js';
 import { handleTodoToggle } from './todo-toggle.js';
 import { handleWhisperCommand } from './whisper-command.js';
 
@@ -24,11 +27,17 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
     } else if (interaction.isButton()) {
       const toggle = parseTodoButtonId(interaction.customId);
       if (toggle) run('todo toggle', () => handleTodoToggle(ctx, interaction, toggle));
+      const edit = parseEditButtonId(interaction.customId);
+      if (edit) run('todo edit', () => handleTodoEditClick(ctx, interaction, edit));
+      const add = parseAddButtonId(interaction.customId);
+      if (add) run('todo add', () => handleAddTodoClick(interaction, add));
       const retry = parseRetryButtonId(interaction.customId);
       if (retry) run('retry', () => handleRetryClick(ctx, interaction, retry));
       const regenerate = parseRegenerateId(interaction.customId);
-      if (regenerate) run('regenerate', () => handleRegenerateClick(interaction, regenerate));
+      if (regenerate) run('regenerate', () => handleRegenerateClick(ctx, interaction, regenerate));
     } else if (interaction.isModalSubmit()) {
+      const form = parseTodoFormId(interaction.customId);
+      if (form) run('todo form', () => handleTodoFormSubmit(ctx, interaction, form));
       const regenerate = parseRegenerateId(interaction.customId);
       if (regenerate) run('regenerate form', () => handleRegenerateSubmit(ctx, interaction, regenerate));
     }

@@ -78,6 +78,7 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
   if (request.kind !== 'media') {
     const reply = await answerCommand(request, {
       sessions: ctx.sessions,
+      members: ctx.members,
       user,
       isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages),
       linkFor: ctx.linkFor,

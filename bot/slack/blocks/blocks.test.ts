@@ -5,6 +5,8 @@ import { REGENERATE_ACTION } from './regenerate-modal.js';
 import { resultsMessages } from './results-messages.js';
 import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
 import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+import { parseTodoMenuChoice, TODO_ADD_ACTION } from './todo-menu.js';
+import { parseTodoModalMeta, readTodoForm, TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS, todoModal } from './todo-modal.js';
 import { resultsView } from '../../../test/helpers/results-view.js';
 
 const view = (count: number, task = (i: number) => `Task ${i + 1}`) =>
@@ -17,7 +19,7 @@ const elementsOf = (messages: ReturnType<typeof resultsMessages>) =>
 const checkboxes = (messages: ReturnType<typeof resultsMessages>) => elementsOf(messages).filter(({ e }) => e.type === 'checkboxes');
 
 describe('results in Slack', () => {
-  it('are the summary, escaped, then todos as checkboxes of at most 10 options each', () => {
+  it('are the summary, escaped, then a block per todo with its checkbox and an Edit/Remove menu, then "Add a todo"', () => {
     const { sessionId, view: v } = view(25);
     const messages = resultsMessages(sessionId, v);
     expect(messages).toHaveLength(1);
@@ -25,15 +27,17 @@ describe('results in Slack', () => {
     expect(text).toContain('We planned the release. &lt;!channel&gt; &amp; friends');
     expect(text).toContain('• Ship two fixes first');
     const boxes = checkboxes(messages);
-    expect(boxes.map(({ e }) => e.options.length)).toEqual([10, 10, 5]);
-    expect(boxes.flatMap(({ e }) => e.options.map((o) => o.value))).toEqual(v.todos.todos.map((t) => t.id));
+    expect(boxes.map(({ e }) => e.options.map((o) => o.value))).toEqual(v.todos.todos.map((t) => [t.id]));
     expect(boxes.every(({ e }) => e.action_id === TODO_ACTION && e.initial_options === undefined)).toBe(true);
     expect(boxes[0]!.e.options[0]).toMatchObject({ text: { text: '1. Task 1' }, description: { text: '🔴 high · ⏱ 00:00:05 · 👤 SPEAKER_01' } });
+    const menus = elementsOf(messages).filter(({ e }) => e.type === 'overflow');
+    expect(menus.map(({ blockId }) => blockId)).toEqual(boxes.map(({ blockId }) => blockId)); // beside each checkbox
+    expect(menus.map(({ e }) => e.options.map((o) => parseTodoMenuChoice(o.value)))).toEqual(
+      v.todos.todos.map((t) => [{ kind: 'edit', todoId: t.id }, { kind: 'remove', todoId: t.id }]),
+    );
     const buttons = elementsOf(messages).filter(({ e }) => e.type === 'button');
-    expect(buttons.map(({ e }) => [e.action_id, e.value])).toEqual([
-      [OPEN_PAGE_ACTION, undefined],
-      [REGENERATE_ACTION, sessionId],
-    ]);
+    expect(buttons.map(({ e }) => [e.action_id, e.value])).toEqual([[OPEN_PAGE_ACTION, undefined], [REGENERATE_ACTION, sessionId], [TODO_ADD_ACTION, sessionId]]);
+    expect(messages[0]!.blocks.at(-1)).toMatchObject({ type: 'actions', elements: [{ action_id: TODO_ADD_ACTION }] });
   });
 
   it('tick the completed todos, and their block ids say what was shown', () => {
@@ -41,10 +45,10 @@ describe('results in Slack', () => {
     v.todos.todos[1]!.completed = true;
     v.todos.todos[11]!.completed = true;
     const boxes = checkboxes(resultsMessages(sessionId, v));
-    expect(boxes.map(({ e }) => (e.initial_options ?? []).map((o) => o.value))).toEqual([['2'], ['12']]);
-    expect(boxes.map(({ blockId }) => parseTodoBlockId(blockId))).toEqual([
-      { sessionId, index: 0, shownTicked: ['2'] },
-      { sessionId, index: 1, shownTicked: ['12'] },
+    expect(boxes.flatMap(({ e }) => (e.initial_options ?? []).map((o) => o.value))).toEqual(['2', '12']);
+    expect(boxes.map(({ blockId }) => parseTodoBlockId(blockId)).filter((b) => b!.shownTicked.length > 0)).toEqual([
+      { sessionId, index: 1, shownTicked: ['2'] },
+      { sessionId, index: 11, shownTicked: ['12'] },
     ]);
   });
 
@@ -79,7 +83,7 @@ describe('results in Slack', () => {
     const { sessionId, view } = resultsView(2, { due: (i) => (i === 0 ? 'by Friday' : 'ASAP') }); // met on Thursday 1 January
     const descriptions = (now: string, ticked = false) => {
       const todos = { ...view.todos, todos: view.todos.todos.map((t) => ({ ...t, completed: ticked })) };
-      return checkboxes(resultsMessages(sessionId, { ...view, todos, now: new Date(now) }))[0]!.e.options.map((o) => o.description.text);
+      return checkboxes(resultsMessages(sessionId, { ...view, todos, now: new Date(now) })).map(({ e }) => e.options[0]!.description.text);
     };
     expect(descriptions('2026-01-02T12:00:00Z')).toEqual(['🟡 medium · 📅 Fri 2 Jan (by Friday) · ⏱ 00:00:05 · 👤 SPEAKER_01', '🟡 medium · 📅 ASAP · ⏱ 00:00:05 · 👤 SPEAKER_01']);
     // Clipped to 75 characters, the deadline comes first and survives.
@@ -92,6 +96,41 @@ describe('results in Slack', () => {
     const messages = resultsMessages(sessionId, v);
     expect(JSON.stringify(messages)).toContain('No todos came up in this meeting.');
     expect(checkboxes(messages)).toEqual([]);
+  });
+});
+
+describe('the todo form', () => {
+  const sessionId = randomUUID();
+  const longest = { task: 't'.repeat(300), owner: 'o'.repeat(100), due: 'd'.repeat(100), priority: 'low' as const };
+  type Input = { block_id: string; element: { type: string; max_length?: number; initial_value?: string; initial_option?: { value: string } } };
+  const inputs = (m: ReturnType<typeof todoModal>) => m.blocks as unknown as Input[];
+
+  it('opens filled with the todo, within Slack’s limits, carrying the values it showed', () => {
+    const seen = { task: longest.task, assignee: 'SPEAKER_01', due: longest.due, priority: 'low' as const };
+    const modal = todoModal({ sessionId, todoId: '12', seen }, longest);
+    expect(modal).toMatchObject({ type: 'modal', callback_id: TODO_EDIT_VIEW, title: { text: 'Edit the todo' }, submit: { text: 'Save' } });
+    expect([modal.title, modal.submit!, modal.close!].every((t) => t.text.length <= 24)).toBe(true);
+    expect(modal.private_metadata!.length).toBeLessThanOrEqual(3000);
+    expect(parseTodoModalMeta(modal.private_metadata!)).toEqual({ sessionId, todoId: '12', seen });
+    expect(inputs(modal).map((b) => b.block_id)).toEqual(Object.values(TODO_INPUTS));
+    for (const { element } of inputs(modal).slice(0, 3)) expect(element.initial_value!.length).toBeLessThanOrEqual(element.max_length!);
+    expect(inputs(modal)[3]!.element.initial_option).toMatchObject({ value: 'low' });
+  });
+
+  it('opens empty to add one, and reads back what was typed, an empty input as empty text', () => {
+    const modal = todoModal({ sessionId }, null);
+    expect(modal.callback_id).toBe(TODO_ADD_VIEW);
+    expect(parseTodoModalMeta(modal.private_metadata!)).toEqual({ sessionId });
+    expect(inputs(modal).some((b) => b.element.initial_value !== undefined)).toBe(false); // Slack refuses an empty one
+    const values = {
+      [TODO_INPUTS.task]: { value: { type: 'plain_text_input', value: 'Order the pizza' } },
+      [TODO_INPUTS.owner]: { value: { type: 'plain_text_input', value: null } },
+      [TODO_INPUTS.due]: { value: { type: 'plain_text_input', value: 'by Friday' } },
+      [TODO_INPUTS.priority]: { value: { type: 'static_select', selected_option: { value: 'high' } } },
+    };
+    expect(readTodoForm(values)).toEqual({ task: 'Order the pizza', owner: '', due: 'by Friday', priority: 'high' });
+    expect(parseTodoModalMeta('{"sessionId":"nope"}')).toBeNull();
+    expect(parseTodoModalMeta(JSON.stringify({ sessionId, todoId: '1' }))).toBeNull(); // an edit without what it showed
   });
 });
 

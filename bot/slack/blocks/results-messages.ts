@@ -7,12 +7,13 @@ import { linkButton, type SlackMessage } from './status-message.js';
 import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
 import { TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
+import { addTodoButton, todoMenu } from './todo-menu.js';
 
 /**
- * The results of a session in its thread: the summary, then the todos as checkboxes, ten to an element
- * (Slack's limit), one element per actions block, split into messages of at most 50 blocks. How many
- * blocks and messages there are depends on the number of todos only, never on their state, so a
- * re-render after a tick edits the same messages one for one.
+ * The results of a session in its thread: the summary, then one block per todo (its checkbox, and a menu to
+ * edit or remove it: Slack gives checkbox options no menu of their own), then "Add a todo", split into
+ * messages of at most 50 blocks. How many blocks and messages there are depends on the number of todos
+ * only, never on their state, so a re-render after a tick edits the same messages one for one.
  */
 export function resultsMessages(sessionId: string, view: ResultsView): SlackMessage[] {
   const { summary, todos } = view;
@@ -30,12 +31,12 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
     blocks.push(section('No todos came up in this meeting.'));
   } else {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Todos* · ${done} of ${todos.todos.length} done` } });
-    const numbered = todos.todos.map((todo, i) => ({ todo, n: i + 1 }));
     const now = view.now ?? new Date();
-    chunks(numbered, LIMITS.optionsPerCheckboxes).forEach((chunk, index) => blocks.push(todoBlock(sessionId, chunk, index, todos, now)));
+    todos.todos.forEach((todo, index) => blocks.push(todoBlock(sessionId, todo, index, todos, now)));
   }
   const dropped = droppedTodosSentence(todos);
   if (dropped) blocks.push(section(dropped));
+  blocks.push(addTodoButton(sessionId));
 
   const text = mrkdwnText(`Summary and todos: ${summary.summary}`, LIMITS.sectionText);
   return chunks(blocks, LIMITS.blocksPerMessage).map((part, i) => ({ text: i === 0 ? text : 'More todos', blocks: part }));
@@ -49,24 +50,20 @@ function section(text: string, heading?: string): types.SectionBlock {
 
 const bullets = (items: string[]) => items.map((i) => `• ${i}`).join('\n');
 
-function todoBlock(sessionId: string, todos: Array<{ todo: Todo; n: number }>, index: number, doc: TodosDocument, now: Date): types.ActionsBlock {
-  const options = todos.map(({ todo, n }) => ({
-    text: { type: 'plain_text' as const, text: clip(`${n}. ${todo.task}`, LIMITS.optionText) },
+/** A todo's checkbox and menu. The block id carries whether it showed the todo ticked (see todoBlockId). */
+function todoBlock(sessionId: string, todo: Todo, index: number, doc: TodosDocument, now: Date): types.ActionsBlock {
+  const option = {
+    text: { type: 'plain_text' as const, text: clip(`${index + 1}. ${todo.task}`, LIMITS.optionText) },
     description: { type: 'plain_text' as const, text: clip(todoDetails(todo, shownDue(todo, doc, now)), LIMITS.optionText) },
     value: todo.id,
-  }));
-  const ticked = todos.filter(({ todo }) => todo.completed).map(({ todo }) => todo.id);
+  };
   return {
     type: 'actions',
-    block_id: todoBlockId({ sessionId, index, shownTicked: ticked }),
+    block_id: todoBlockId({ sessionId, index, shownTicked: todo.completed ? [todo.id] : [] }),
     elements: [
-      {
-        type: 'checkboxes',
-        action_id: TODO_ACTION,
-        options,
-        // Slack refuses an empty `initial_options`.
-        ...(ticked.length > 0 && { initial_options: options.filter((o) => ticked.includes(o.value)) }),
-      },
+      // Slack refuses an empty `initial_options`.
+      { type: 'checkboxes', action_id: TODO_ACTION, options: [option], ...(todo.completed && { initial_options: [option] }) },
+      todoMenu(todo.id),
     ],
   };
 }

@@ -6,7 +6,6 @@ export const LIMITS = {
   headerText: 150,
   /** An option's text and description, in checkboxes. */
   optionText: 75,
-  optionsPerCheckboxes: 10,
   blocksPerMessage: 50,
 } as const;
 

@@ -12,7 +12,7 @@ const PATTERN = new RegExp(`^${PREFIX}:([0-9a-f-]{36}):(\\d{1,4}):((?:[^,:]+(?:,
  */
 export interface TodoBlock {
   sessionId: string;
-  /** Position of the element among the session's todo elements (block ids must differ in a message). */
+  /** Position of the todo in the list, one block each (block ids must differ in a message). */
   index: number;
   /** Ids of the todos shown ticked. */
   shownTicked: string[];

@@ -6,7 +6,7 @@ import { startSlackBot } from './slack/index.js';
 import { ThreadNotifier } from './thread-notifier.js';
 
 /** What the chat bots use of the core: their platforms' needs, and what the notifier reads and renders. */
-export type BotDeps = ChatBotDeps & Pick<Core, 'sessions' | 'bus' | 'streams' | 'todos'>;
+export type BotDeps = ChatBotDeps & Pick<Core, 'sessions' | 'bus' | 'streams' | 'todos' | 'notes'>;
 
 export interface RunningBots {
   platforms: string[];
@@ -39,6 +39,7 @@ export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: num
   const options: BotOptions = {
     linkFor,
     todos: deps.todos.service,
+    notes: deps.notes,
     todosChanged: async (id) => (await notifier).todosChanged(id),
     askWhoSpoke: async (id) => (await notifier).askWhoSpoke(id),
   };

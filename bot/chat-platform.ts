@@ -1,4 +1,5 @@
 import type { Core } from '../core/app.js';
+import type { NotesService } from '../core/sessions/notes.service.js';
 import type { SessionStatus, Session, SourceKind, Stage } from '../core/domain/session.js';
 import type { SpeakerSample } from '../core/domain/speaker-members.js';
 import type { SummaryDocument, TodosDocument } from '../core/domain/todos.js';
@@ -25,6 +26,8 @@ export interface StatusView {
 export interface ResultsView {
   summary: SummaryDocument;
   todos: TodosDocument;
+  /** Which version of the notes these are: 1 until someone regenerates them. */
+  version: number;
   link: string | null;
   /** The chat member each todo's owner is linked to, by todo id: shown as a mention of them. */
   owners?: Readonly<Record<string, string>>;
@@ -51,8 +54,9 @@ export interface ChatPlatform {
   /** Posts the summary and todos in the session's thread; returns references to the messages posted. */
   postResults(session: Session, view: ResultsView): Promise<string[]>;
   /**
-   * Re-renders the posted results (a todo was ticked, edited, added or removed somewhere). Returns the refs
-   * of the messages now holding them: a list that grew past its messages gets another one in the thread.
+   * Re-renders the posted results in place (a todo was ticked, edited, added or removed somewhere, the notes
+   * regenerated). Returns the refs of the messages now holding them: a list that grew past its messages gets
+   * another one in the thread, one that shrank loses those it no longer needs.
    */
   updateResults(session: Session, view: ResultsView): Promise<string[]>;
   /** A member's name as their profile in the workspace shows it now, or null when unknown. */
@@ -82,6 +86,8 @@ export interface BotOptions {
   todosChanged: (sessionId: string) => Promise<void>;
   /** `/whisper speakers <id>`: makes sure the session's thread asks who spoke. */
   askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
+  /** Regenerates a session's notes (the results message's Regenerate button). */
+  notes: Pick<NotesService, 'regenerate'>;
 }
 
 /** What `/whisper speakers <id>` found: the message posted now, already there, or why there is none. */

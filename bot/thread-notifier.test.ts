@@ -69,9 +69,10 @@ async function slackSession(): Promise<Session> {
   });
 }
 
-/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted, `edited` one edited. */
+/** Stands in for the stored documents; `ticked` plays a todo ticked since the results were posted, `edited` one edited, `regenerated` new notes. */
 const ticked = new Set<string>();
 const edited = new Set<string>();
+const regenerated = new Set<string>();
 const notes = (id: string) => {
   const docs = buildDocuments(id, { summary: 'Standup', keyPoints: [], decisions: [], estimatedTime: null, todos: [
     { task: 'Book the venue', priority: 'high', context: '', assignee: null, due: null, segments: [0], timestamp: '00:00:00' },
@@ -86,7 +87,7 @@ function notifier(platform: ChatPlatform) {
     platforms: [platform],
     sessions,
     bus,
-    results: async (id) => ({ transcript: null, speakers: {}, members: {}, ...notes(id) }),
+    results: async (id) => ({ transcript: null, speakers: {}, members: {}, version: regenerated.has(id) ? 2 : 1, versions: [], ...notes(id) }),
     // Without a transcript there is no "Who spoke?" message, and no linked member to follow.
     speakers: { suggestions: () => Promise.reject(new Error('not asked')), refreshMemberNames: () => Promise.reject(new Error('not asked')) },
     linkFor: (id) => `http://localhost:8080/s/${id}?t=token`,
@@ -165,6 +166,21 @@ describe('thread notifier', () => {
     await n.todosChanged(session.id); // the same tick announced twice (chat handler and todo event)
     expect(platform.updates).toHaveLength(1);
     expect(platform.updates[0]!.todos.todos[0]).toMatchObject({ task: 'Book the venue', completed: true });
+  });
+
+  it('edits the posted results when the notes were regenerated, ticks unchanged, and posts nothing when the session completes again', async () => {
+    const session = await slackSession();
+    const platform = new RecordingPlatform();
+    const n = notifier(platform);
+    await sessions.update(session.id, { status: 'COMPLETED' });
+    await n.handle(await publish(session.id, 0, true));
+    expect(platform.posts).toHaveLength(1);
+
+    regenerated.add(session.id);
+    await n.handle(await publish(session.id, 1, true)); // COMPLETED again, after the rewrite
+    await n.todosChanged(session.id); // the `notes` todo event
+    expect(platform.posts).toHaveLength(1);
+    expect(platform.updates.map((u) => u.version)).toEqual([2]);
   });
 
   it('re-renders a todo edited (not only ticked), and keeps the refs of the messages the results now take', async () => {

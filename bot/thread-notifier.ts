@@ -88,7 +88,8 @@ export class ThreadNotifier {
   }
 
   /**
-   * A todo changed or speakers were named (in chat, on the page, in the CLI): re-render the posted results.
+   * A todo changed, speakers were named or the notes regenerated (in chat, on the page, in the CLI): re-render
+   * the posted results, edited in place (a regenerated session reaching COMPLETED again posts nothing new).
    * A tick made in chat arrives twice (from the handler, and as a todo event), so a state already shown is
    * not rendered again.
    */
@@ -128,7 +129,7 @@ export class ThreadNotifier {
     const { view, shown } = await this.resultsView(session, platform);
     if (this.shownTodos.get(sessionId) === shown) return;
     const refs = await platform.updateResults(session, view);
-    if (refs.join() !== session.resultsMessageRefs.join()) await this.deps.sessions.setResultsMessages(sessionId, refs);
+    if (refs.join('\n') !== session.resultsMessageRefs.join('\n')) await this.deps.sessions.setResultsMessages(sessionId, refs);
     this.remember(sessionId, shown);
   }
 
@@ -168,21 +169,23 @@ export class ThreadNotifier {
 
   /**
    * The results as the messages show them (names applied, linked owners as mentions, the "Who spoke?"
-   * message), and what of them changes: the todos (ticks, edits, additions, removals), names and links.
+   * message), and what of them changes: the version of the notes (regenerated notes may well tick the same
+   * boxes), the todos (ticks, edits, additions, removals), names and links.
    */
   private async resultsView(session: Session, platform: ChatPlatform): Promise<{ view: ResultsView; shown: string }> {
-    const { summary, todos, transcript, members, ...results } = await this.deps.results(session.id);
+    const { summary, todos, transcript, members, version, ...results } = await this.deps.results(session.id);
     if (!summary || !todos) throw new Error(`results of ${session.id} are not stored`);
     const speakers = await this.followProfiles(session, platform, results.speakers, members);
     const samples = transcript ? speakerSamples(transcript, speakers, members) : [];
     const view: ResultsView = {
       ...withNamedSpeakers(summary, todos, speakers),
+      version,
       link: this.deps.linkFor(session.id),
       owners: todoMembers(todos, members),
       whoSpoke: samples.length > 0 ? { speakers: samples, suggestions: await this.deps.speakers.suggestions(session.id) } : null,
     };
     const todosShown = todos.todos.map((t) => [t.id, t.completed, t.task, t.assignee, t.due, t.due_date, t.priority]);
-    return { view, shown: JSON.stringify([todosShown, speakers, members]) };
+    return { view, shown: JSON.stringify([version, todosShown, speakers, members]) };
   }
 
   /**

@@ -52,7 +52,7 @@ export type TodoChange =
 
 /**
  * The one place chat acts on a person's change to a todo, on either platform: refused (NOT_ALLOWED, its
- * sentence for that person alone) unless they shared the recording or are in its channel (mayChange), then
+ * sentence for that person alone) unless they shared the recording or are in its channel (sessionToChange), then
  * saved through the todo service (no lost update, a conflicting edit refused). Returns the todo as
  * saved (as it was, for a removal). The caller answers the person, then re-renders the results once
  * (`todosChanged`): Slack wants a form's answer within 3 seconds, before any message edit.

@@ -8,9 +8,12 @@ import { PRIORITIES, type Priority } from '../core/domain/todos.js';
 export const USAGE = `Usage:
   whisper-notes submit <file-or-url> [--wait] [--json] [--transcript] [--language en]
                        [--no-diarize] [--min-speakers n] [--max-speakers n]
-  whisper-notes status <session-id> [--json] [--transcript]
+  whisper-notes status <session-id> [--json] [--transcript] [--version n]
+                                       --version: an earlier version of the notes
   whisper-notes cancel <session-id>
   whisper-notes retry <session-id>     try a failed session again, from what it stored
+  whisper-notes regenerate <session-id> [--instruction TEXT] [--model NAME] [--wait] [--json]
+                                       write the notes again from the transcript, as a new version
   whisper-notes delete <session-id>
   whisper-notes speakers <session-id> [SPEAKER_01=Maria ...] [--json]
                                        name the speakers (an empty name clears one); alone, list them
@@ -31,13 +34,17 @@ export const USAGE = `Usage:
   --language      the spoken language: an ISO 639-1 code (en, de) or its English name
   --no-diarize    do not tell speakers apart
   --min-speakers, --max-speakers   how many people speak, when known
+  --instruction   what the new notes should do differently ("focus on engineering tasks", "in German")
+  --model         the LLM model to write them with, instead of the configured one
   --text, --owner, --due, --priority   a todo's text, owner (a name, or a speaker as shown: "Speaker 2"),
                   due date ("by Friday", "2026-12-11") and priority (high, medium, low); an empty
                   owner or due date clears it`;
 
 export type CliCommand =
   | { name: 'submit'; target: string; wait: boolean; json: boolean; transcript: boolean; options: Partial<TranscriptionOptions> }
-  | { name: 'status'; id: string; json: boolean; transcript: boolean }
+  /** `version` null: the current notes. */
+  | { name: 'status'; id: string; json: boolean; transcript: boolean; version: number | null }
+  | { name: 'regenerate'; id: string; instruction: string | null; model: string | null; wait: boolean; json: boolean }
   | { name: 'cancel' | 'retry' | 'delete'; id: string }
   /** `names` empty: list the names. A null name returns the label to `Speaker n`. */
   | { name: 'speakers'; id: string; names: Record<string, string | null>; json: boolean }
@@ -67,6 +74,9 @@ const OPTIONS = {
   'max-speakers': { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string', short: 'o' },
+  instruction: { type: 'string' },
+  model: { type: 'string' },
+  version: { type: 'string' },
   text: { type: 'string' },
   owner: { type: 'string' },
   due: { type: 'string' },
@@ -74,7 +84,7 @@ const OPTIONS = {
 } as const;
 
 /** The commands; each takes one argument, but `speakers` also takes the names to give and `todo` what to do. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'delete', 'speakers', 'todo', 'export', 'models'] as const;
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'todo', 'export', 'models'] as const;
 const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo'];
 /** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
 const NAMING = /^([^=\s]+)=(.*)$/s;
@@ -104,8 +114,13 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       if (typeof options === 'string') return { error: options };
       return { command: { name: 'submit', target: arg, wait: values.wait, json: values.json, transcript: values.transcript, options } };
     }
-    case 'status':
-      return { command: { name: 'status', id: arg, json: values.json, transcript: values.transcript } };
+    case 'status': {
+      const version = values.version === undefined ? null : /^\s*\d{1,6}\s*$/.test(values.version) && Number(values.version) >= 1 ? Number(values.version) : NaN;
+      if (Number.isNaN(version)) return { error: `--version must be a whole number of at least 1, not "${values.version}".` };
+      return { command: { name: 'status', id: arg, json: values.json, transcript: values.transcript, version } };
+    }
+    case 'regenerate':
+      return { command: { name: 'regenerate', id: arg, instruction: values.instruction ?? null, model: values.model ?? null, wait: values.wait, json: values.json } };
     case 'speakers':
       return speakersCommand(arg, rest, values.json);
     case 'todo':

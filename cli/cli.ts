@@ -20,7 +20,7 @@ import { modelsCommand } from './models.js';
 import { formatProgress, formatResults, formatSession, formatSpeakers, formatTodo, formatTodoHistory, sessionJson } from './format.js';
 
 /** What the CLI uses of the core. */
-export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'todos' | 'feed'>;
+export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'feed'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,6 +51,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return cancel(deps, io, command.id);
     case 'retry':
       return retry(deps, io, command.id);
+    case 'regenerate':
+      return regenerate(deps, io, command, pollMs);
     case 'delete':
       return remove(deps, io, command.id);
     case 'speakers':
@@ -94,9 +96,24 @@ async function submit(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, { nam
     if (page) io.err(`Status page: ${page}`);
   }
 
-  const unsubscribe = flags.wait && !flags.json ? deps.feed.subscribe(session.id, (e: ProgressEvent) => io.err(formatProgress(e))) : () => {};
+  return report(deps, io, session.id, uploaded, flags, pollMs);
+}
+
+/**
+ * What `submit` and `regenerate` print once their work is queued: with `--wait`, the progress on stderr until
+ * the session ends; then the notes (or the session as JSON). Exit 1 when it failed or was cancelled.
+ */
+async function report(
+  deps: CliDeps,
+  io: CliIo,
+  sessionId: string,
+  queued: Promise<Session>,
+  flags: { wait: boolean; json: boolean; transcript: boolean },
+  pollMs: number,
+): Promise<number> {
+  const unsubscribe = flags.wait && !flags.json ? deps.feed.subscribe(sessionId, (e: ProgressEvent) => io.err(formatProgress(e))) : () => {};
   try {
-    let current = await uploaded;
+    let current = await queued;
     if (flags.wait) current = await waitForFinal(deps, current, pollMs);
     const results = current.status === 'COMPLETED' ? await deps.sessionService.results(current.id) : null;
     if (flags.json) io.out(JSON.stringify(sessionJson(current, results, pageOf(deps, current.id), flags.transcript), null, 2));
@@ -109,6 +126,21 @@ async function submit(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, { nam
   } finally {
     unsubscribe();
   }
+}
+
+/** Writes the notes again from the stored transcript (as the operator: anyone's session), as a new version. */
+async function regenerate(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, { name: 'regenerate' }>, pollMs: number): Promise<number> {
+  const { id } = flags;
+  let session: Session;
+  try {
+    session = await deps.notes.regenerate(id, { instruction: flags.instruction, model: flags.model }, cliUser().externalId);
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    io.err(err.code === 'SESSION_NOT_FOUND' ? `No session ${id}` : `Not started (${err.code}): ${err.userMessage}`);
+    return 1;
+  }
+  if (!flags.json) io.err(`Rewriting the notes of ${id}`);
+  return report(deps, io, id, Promise.resolve(session), { ...flags, transcript: false }, pollMs);
 }
 
 /** The row is the truth; progress events only make waiting pleasant to watch. */
@@ -132,13 +164,20 @@ async function sourceFor(target: string): Promise<MediaSource | string> {
   }
 }
 
-async function status(deps: CliDeps, io: CliIo, { id, json, transcript }: Extract<CliCommand, { name: 'status' }>): Promise<number> {
+async function status(deps: CliDeps, io: CliIo, { id, json, transcript, version }: Extract<CliCommand, { name: 'status' }>): Promise<number> {
   const session = UUID.test(id) ? await deps.sessionService.get(id) : null;
   if (!session) {
     io.err(`No session ${id}`);
     return 1;
   }
-  const results = session.status === 'COMPLETED' ? await deps.sessionService.results(id) : null;
+  let results = null;
+  try {
+    results = session.status === 'COMPLETED' ? await deps.sessionService.results(id, version ?? undefined) : null;
+  } catch (err) {
+    if (!(isAppError(err) && err.code === 'VERSION_NOT_FOUND')) throw err;
+    io.err(err.userMessage);
+    return 1;
+  }
   const page = pageOf(deps, session.id);
   if (json) io.out(JSON.stringify(sessionJson(session, results, page, transcript), null, 2));
   else io.out([formatSession(session, page), results ? formatResults(results, transcript) : ''].filter(Boolean).join('\n'));

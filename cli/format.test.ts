@@ -29,6 +29,8 @@ function results(): SessionResults {
     todos: docs.todos,
     speakers: {},
     members: {},
+    version: 1,
+    versions: [],
     transcript: {
       session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
       segments: [

@@ -35,6 +35,7 @@ export function formatSession(s: Session, statusPage: string | null): string {
  */
 export function formatResults(r: SessionResults, withTranscript: boolean, now = new Date()): string {
   const out: string[] = [];
+  if (r.versions.length > 1) out.push(versionLine(r));
   // Names are applied here, as on the page; the stored documents keep the labels (docs/architecture.md#stored-results).
   const named = (text: string) => singleLine(withSpeakerNames(text, r.speakers));
   const summary = r.summary?.summary ?? r.todos?.summary ?? '';
@@ -57,6 +58,15 @@ export function formatResults(r: SessionResults, withTranscript: boolean, now = 
     }
   }
   return out.join('\n');
+}
+
+/** Which version of the notes these are, and how it was asked for ("Notes: version 2 of 2, “in German” by Maria"). */
+function versionLine({ version, versions }: SessionResults): string {
+  const asked = versions.find((v) => v.version === version);
+  const how = [asked?.instruction ? `“${singleLine(asked.instruction)}”` : null, asked?.model ? `with ${asked.model}` : null, asked?.requestedBy ? `by ${asked.requestedBy}` : null]
+    .filter((part) => part !== null)
+    .join(' ');
+  return `Notes: version ${version} of ${versions.at(-1)!.version}${how ? `, ${how}` : ''}`;
 }
 
 /** A todo as `status` lists it: its id (what `todo <id> edit` takes), then its details and context. */
@@ -125,6 +135,9 @@ export function sessionJson(s: Session, r: SessionResults | null, statusPage: st
     todos: r?.todos ?? null,
     /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
     speakers: r?.speakers ?? {},
+    /** The version of the notes `summary` and `todos` are, and every version there is (status --version n). */
+    version: r?.version ?? null,
+    versions: (r?.versions ?? []).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
     ...(withTranscript ? { transcript: r?.transcript?.segments.map(({ start, end, speaker, text }) => ({ start, end, speaker: speaker ?? null, text })) ?? null } : {}),
   };
 }

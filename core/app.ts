@@ -5,6 +5,7 @@ import { JobClaims } from './db/job-claims.repository.js';
 import { MemberNamesRepository } from './db/member-names.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
+import { NotesVersionsRepository } from './db/notes-versions.repository.js';
 import { SpeakerNamesRepository } from './db/speaker-names.repository.js';
 import { UsersRepository } from './db/users.repository.js';
 import type { ProgressEvent } from './domain/progress.js';
@@ -19,6 +20,7 @@ import { engineChoices } from './engines.js';
 import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
+import { NotesService } from './sessions/notes.service.js';
 import { SessionService } from './sessions/session.service.js';
 import { SpeakersService } from './sessions/speakers.service.js';
 import type { MediaLinks } from './storage/media-links.js';
@@ -58,6 +60,10 @@ export interface Core {
   sessionService: SessionService;
   /** Naming speakers (the page, the CLI, chat); names are announced on the todo events. */
   speakers: SpeakersService;
+  /** Regenerating notes (the page, the CLI, chat); the processor writes the new version. */
+  notes: NotesService;
+  /** How each regenerated version of the notes was asked for (the processor records them). */
+  notesVersions: NotesVersionsRepository;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -76,6 +82,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const sessions = new SessionsRepository(knex);
   const users = new UsersRepository(knex);
   const speakerNames = new SpeakerNamesRepository(knex);
+  const notesVersions = new NotesVersionsRepository(knex);
   const chatEventClaims = new ChatEventClaims(knex);
   const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
@@ -96,8 +103,9 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     maxMediaSeconds: config.ingest.maxMediaSeconds,
     log,
   });
-  const sessionService = new SessionService({ sessions, users, speakerNames, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
+  const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
+  const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
   const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
 
   return {
@@ -119,6 +127,8 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     todos,
     sessionService,
     speakers,
+    notes,
+    notesVersions,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),

@@ -9,6 +9,7 @@ import * as sessionUploader from './20261127000000_session_uploader.js';
 import * as sessionTimeZone from './20261204000000_session_time_zone.js';
 import * as speakerNames from './20261205000000_speaker_names.js';
 import * as todoChanges from './20261206000000_todo_changes.js';
+import * as notesVersions from './20261206010000_notes_versions.js';
 import * as speakerMembers from './20261206020000_speaker_members.js';
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261204000000_session_time_zone', sessionTimeZone],
   ['20261205000000_speaker_names', speakerNames],
   ['20261206000000_todo_changes', todoChanges],
+  ['20261206010000_notes_versions', notesVersions],
   ['20261206020000_speaker_members', speakerMembers],
 ];

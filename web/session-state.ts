@@ -50,12 +50,13 @@ export function currentProgress(session: Session, latest: ProgressEvent | null):
 export class SessionStates {
   constructor(private readonly deps: Pick<Core, 'sessionService' | 'bus' | 'mediaLinks'>) {}
 
-  async load(id: string): Promise<SessionState | null> {
+  /** `version` reads an earlier version of the notes (VERSION_NOT_FOUND when the session has none such); the current one when absent. */
+  async load(id: string, version?: number): Promise<SessionState | null> {
     const { sessionService, bus } = this.deps;
     const [session, latest] = await Promise.all([sessionService.get(id), bus.latest(id)]);
     if (!session) return null;
     const [results, media] = await Promise.all([
-      session.status === 'COMPLETED' ? sessionService.results(id) : null,
+      session.status === 'COMPLETED' ? sessionService.results(id, version) : null,
       this.media(session),
     ]);
     return { session, progress: currentProgress(session, latest), results, media };

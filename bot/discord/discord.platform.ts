@@ -49,9 +49,9 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   /**
-   * Edits the todo pages one for one (the summary, first, never changes), posting one more page in the
-   * thread when the list outgrew them; a page left over when the list shrank says so, and is used again when
-   * the list grows.
+   * Edits the messages one for one (the summary too, which a new version of the notes or a speaker's name
+   * changes), posting one more page in the thread when the list outgrew them; a page left over when the list
+   * shrank says so, and is used again when the list grows.
    */
   private async showResults(session: Session, messages: DiscordMessage[], posted: string[]): Promise<string[]> {
     const thread = session.origin.threadRef;
@@ -59,7 +59,7 @@ export class DiscordPlatform implements ChatPlatform {
     const refs = [...posted];
     for (const [i, message] of messages.entries()) {
       const ref = parseMessageRef(refs[i] ?? null);
-      if (ref && i > 0) await this.edit(ref, message, session.id);
+      if (ref) await this.edit(ref, message, session.id);
       else if (i >= refs.length) refs.push(formatMessageRef(await this.post(thread, message)));
     }
     for (const ref of refs.slice(messages.length).map(parseMessageRef)) if (ref) await this.edit(ref, NO_MORE_TODOS, session.id);

@@ -14,7 +14,7 @@ const alice: FakeSlackUser = { id: 'U0ALICE', name: 'alice' };
 const running: SlackBot[] = [];
 
 /** These tests drive the bot's front door only; ticks and re-renders are the end-to-end test's business. */
-const options = (): BotOptions => ({ linkFor: () => null, todos: core.todos.service, todosChanged: async () => undefined, askWhoSpoke: async () => 'not-found' });
+const options = (): BotOptions => ({ linkFor: () => null, todos: core.todos.service, notes: core.notes, todosChanged: async () => undefined, askWhoSpoke: async () => 'not-found' });
 
 beforeAll(async () => {
   fake = await startSlackFake();

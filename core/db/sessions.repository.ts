@@ -32,6 +32,7 @@ interface SessionRow {
   attempts: number;
   results_message_refs: string[];
   results_posted_at: Date | null;
+  notes_version: number;
 }
 
 export interface NewSession {
@@ -124,6 +125,7 @@ function toSession(r: SessionRow): Session {
     errorMessage: r.error_message,
     attempts: r.attempts,
     resultsMessageRefs: r.results_message_refs,
+    notesVersion: r.notes_version,
   };
 }
 

@@ -59,10 +59,25 @@ export class TodoChangesRepository {
     }));
   }
 
-  /** Todos people removed (their last state), which a regenerated list must not bring back. */
-  async removed(sessionId: string): Promise<Todo[]> {
-    const rows = await this.knex<TodoChangeRow>('todo_changes').where({ session_id: sessionId, kind: 'remove' }).orderBy('id').select('before');
+  /**
+   * Todos people removed (their last state), which a regenerated list must not bring back. Under the
+   * session's todo lock pass its transaction (`db`): PGlite has one backend, held by that transaction.
+   */
+  async removed(sessionId: string, db: Knex = this.knex): Promise<Todo[]> {
+    const rows = await db<TodoChangeRow>('todo_changes').where({ session_id: sessionId, kind: 'remove' }).orderBy('id').select('before');
     return rows.flatMap((r) => parseTodo(r.before) ?? []);
+  }
+
+  /**
+   * Each todo people edited, as it was before its first edit (as the notes writer wrote it): a regenerated
+   * list is matched against that text too, so a todo whose text was rewritten by hand keeps its edits.
+   * Under the session's todo lock pass its transaction (`db`).
+   */
+  async beforeFirstEdit(sessionId: string, db: Knex = this.knex): Promise<Todo[]> {
+    const rows = await db<TodoChangeRow>('todo_changes').where({ session_id: sessionId, kind: 'edit' }).orderBy('id').select('todo_id', 'before');
+    const first = new Map<string, unknown>();
+    for (const r of rows) if (!first.has(r.todo_id)) first.set(r.todo_id, r.before);
+    return [...first.values()].flatMap((before) => parseTodo(before) ?? []);
   }
 
   /** Every todo id the session's history names: ids are never reused, so links to a removed todo stay dead. */

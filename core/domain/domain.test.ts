@@ -13,6 +13,7 @@ describe('job messages', () => {
       v: 1,
       sessionId: id,
       options: { language: null, diarize: true, minSpeakers: null, maxSpeakers: null, prompt: null, model: null },
+      notes: null,
     });
     expect(jobMessageSchema.safeParse({ v: 2, sessionId: id }).success).toBe(false);
     expect(jobMessageSchema.safeParse({ v: 1, sessionId: 'not-a-uuid' }).success).toBe(false);

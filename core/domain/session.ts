@@ -57,4 +57,6 @@ export interface Session {
   attempts: number;
   /** Chat messages that show the results, as the platform refers to them. */
   resultsMessageRefs: string[];
+  /** The version of the notes todos.json and summary.json hold: 1 until they are regenerated. */
+  notesVersion: number;
 }

@@ -14,6 +14,9 @@ export const storageLayout = (buckets: Buckets) => ({
   transcript: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/transcript.json` }),
   todos: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/todos.json` }),
   summary: (sessionId: string): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/summary.json` }),
+  /** Version `n` of the notes once a later one replaced it (the current version stays at todos.json / summary.json). */
+  versionTodos: (sessionId: string, n: number): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/v${n}/todos.json` }),
+  versionSummary: (sessionId: string, n: number): ObjectRef => ({ bucket: buckets.transcripts, key: `${sessionId}/v${n}/summary.json` }),
   /** Every prefix a session owns, for deletion. */
   prefixes: (sessionId: string): ObjectRef[] => [
     { bucket: buckets.videos, key: `${sessionId}/` },

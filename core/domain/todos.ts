@@ -24,10 +24,10 @@ export const todoSchema = z.object({
   segments: z.array(z.number().int().nonnegative()),
   completed_by: z.string().nullable(),
   completed_at: z.string().nullable(),
-  /** Who last changed the text, owner, due date or priority by hand, and when; absent for a todo as written. */
+  /** Who last changed the text, owner, due date or priority by hand, and when; absent for a todo as written. A regeneration keeps these fields as edited. */
   edited_by: z.string().nullable().optional(),
   edited_at: z.string().nullable().optional(),
-  /** Set on a todo a person added (not written from the transcript). */
+  /** Set on a todo a person added (not written from the transcript); a regeneration keeps it as it is. `added_by` is null for a holder of the page link, so `added_at` is what marks it. */
   added_by: z.string().nullable().optional(),
   added_at: z.string().nullable().optional(),
 });

@@ -1,4 +1,4 @@
-import type { JobMessage, QueueName } from '../domain/job.js';
+import type { JobMessage, JobMessageInput, QueueName } from '../domain/job.js';
 
 export interface JobContext {
   /** 1 on first delivery, counting delayed retries. */
@@ -37,7 +37,7 @@ export interface Consumer {
 
 export interface JobQueue {
   /** Resolves once the message is stored durably (confirmed by RabbitMQ, or committed to the job table). */
-  publish(queue: QueueName, job: JobMessage): Promise<void>;
+  publish(queue: QueueName, job: JobMessageInput): Promise<void>;
   consume(queue: QueueName, handler: JobHandler): Promise<Consumer>;
   /** Messages waiting (ready) per queue, for status and benchmarks. */
   depth(queue: QueueName): Promise<number>;

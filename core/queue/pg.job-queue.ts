@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
+import { jobMessageSchema, type JobMessageInput, type QueueName } from '../domain/job.js';
 import type { Logger } from '../logger.js';
 import { failureOutcome, logFailure, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
@@ -263,7 +263,7 @@ export class PgJobQueue implements JobQueue {
   }
 
   /** Resolves once the row is committed. */
-  async publish(queue: QueueName, job: JobMessage): Promise<void> {
+  async publish(queue: QueueName, job: JobMessageInput): Promise<void> {
     this.assertOpen();
     const name = this.nameOf(queue);
     const payload = JSON.stringify(jobMessageSchema.parse(job));

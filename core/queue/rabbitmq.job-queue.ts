@@ -11,7 +11,7 @@ import {
 } from 'amqplib';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import { jobMessageSchema, type JobMessage, type QueueName } from '../domain/job.js';
+import { jobMessageSchema, type JobMessage, type JobMessageInput, type QueueName } from '../domain/job.js';
 import type { Logger } from '../logger.js';
 import { describeError, failureOutcome, logFailure, MAX_DETAIL_CHARS, queueUnavailable, type DeadLetter } from './failures.js';
 import type { Consumer, JobContext, JobHandler, JobQueue } from './job-queue.js';
@@ -352,7 +352,7 @@ export class RabbitJobQueue implements JobQueue {
     return new RabbitJobQueue(connection, amqp, topologyNames(amqp), log, reconnectWaitMs);
   }
 
-  async publish(queue: QueueName, job: JobMessage): Promise<void> {
+  async publish(queue: QueueName, job: JobMessageInput): Promise<void> {
     this.assertOpen();
     const content = Buffer.from(JSON.stringify(jobMessageSchema.parse(job)));
     const options = { contentType: 'application/json', messageId: randomUUID(), headers: { [HEADERS.attempt]: 1 } };

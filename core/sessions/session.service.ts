@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { NotesVersion, NotesVersionsRepository } from '../db/notes-versions.repository.js';
 import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
@@ -51,6 +52,10 @@ export interface SessionResults {
   speakers: SpeakerNames;
   /** The speakers linked to chat members: chat renders their todos as mentions (todoMembers). */
   members: SpeakerMembers;
+  /** The version of the notes these `todos` and `summary` are; the current one is the last of `versions`. */
+  version: number;
+  /** Every version of the notes, oldest first: 1 is the first notes, later ones were regenerated. */
+  versions: NotesVersion[];
 }
 
 export type CancelResult =
@@ -116,6 +121,7 @@ export interface SessionServiceDeps {
   sessions: SessionsRepository;
   users: UsersRepository;
   speakerNames: SpeakerNamesRepository;
+  notesVersions: NotesVersionsRepository;
   ingest: IngestService;
   queue: JobQueue;
   store: ObjectStore;
@@ -191,22 +197,36 @@ export class SessionService {
     return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
   }
 
-  /** The stored results; each is null until its stage has finished. */
-  async results(id: string): Promise<SessionResults> {
-    const { store, layout } = this.deps;
-    const [transcript, todos, summary, speakers, members] = await Promise.all([
+  /**
+   * The stored results; each is null until its stage has finished. The notes are the current version, or
+   * `version`, an earlier one kept under `v{n}/` (docs/architecture.md#regenerating-the-notes).
+   */
+  async results(id: string, version?: number): Promise<SessionResults> {
+    const { store, layout, sessions, notesVersions } = this.deps;
+    const session = await sessions.get(id);
+    const current = session?.notesVersion ?? 1;
+    const shown = version ?? current;
+    if (!Number.isInteger(shown) || shown < 1 || shown > current) {
+      throw new AppError('VERSION_NOT_FOUND', `This meeting has no version ${shown} of its notes: they go from 1 to ${current}.`);
+    }
+    const archived = shown < current;
+    const [transcript, todos, summary, speakers, members, regenerated] = await Promise.all([
       store.getJson(layout.transcript(id)),
-      store.getJson(layout.todos(id)),
-      store.getJson(layout.summary(id)),
+      store.getJson(archived ? layout.versionTodos(id, shown) : layout.todos(id)),
+      store.getJson(archived ? layout.versionSummary(id, shown) : layout.summary(id)),
       this.deps.speakerNames.forSession(id),
       this.deps.speakerNames.membersOf(id),
+      notesVersions.forSession(id),
     ]);
+    const first: NotesVersion = { version: 1, instruction: null, model: null, requestedBy: null, createdAt: session?.createdAt ?? new Date(0) };
     return {
       transcript: transcript === null ? null : storedTranscriptSchema.parse(transcript),
       todos: todos === null ? null : todosDocumentSchema.parse(todos),
       summary: summary === null ? null : summaryDocumentSchema.parse(summary),
       speakers,
       members,
+      version: shown,
+      versions: [first, ...regenerated],
     };
   }
 
@@ -232,6 +252,7 @@ export class SessionService {
     const session = await sessions.get(id);
     if (!session) return { outcome: 'not-found' };
     if (!isAdmin && !(await this.ownerOf(session, user))) return { outcome: 'forbidden', session };
+    if (session.status === 'PROCESSING' && session.todosPath) return this.stopRewriting(session);
     const cancelled = await sessions.transition(id, ['UPLOADING', 'PROCESSING'], {
       status: 'CANCELLED',
       errorCode: 'CANCELLED',
@@ -242,6 +263,20 @@ export class SessionService {
     log.info({ sessionId: id, stage: cancelled.stage }, 'session cancelled');
     await progress.report(id, 'CANCELLED', cancelled.stage, 0, 'Cancelled');
     return { outcome: 'cancelled', session: cancelled };
+  }
+
+  /**
+   * A session with notes is processing only to write them again (docs/architecture.md#regenerating-the-notes):
+   * stopping that leaves the notes it has as they are, and the session COMPLETED, not CANCELLED. The job
+   * finds the session no longer processing before it replaces anything, and stops.
+   */
+  private async stopRewriting(session: Session): Promise<CancelResult> {
+    const { sessions, progress, log } = this.deps;
+    const back = await sessions.transition(session.id, ['PROCESSING'], { status: 'COMPLETED', stage: 'done', percent: 100 });
+    if (!back) return { outcome: 'finished', session: (await sessions.get(session.id)) ?? session };
+    log.info({ sessionId: session.id }, 'notes regeneration cancelled');
+    await progress.report(session.id, 'COMPLETED', 'done', 1, 'Done');
+    return { outcome: 'cancelled', session: back };
   }
 
   /**

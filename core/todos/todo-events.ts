@@ -33,8 +33,18 @@ const todoChangedSchema = z.object({
   at: z.iso.datetime(),
 });
 
-/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, or speaker names. */
-export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema]);
+/** A session's notes were regenerated: `version` is now the current one, and every rendering shows it. */
+const notesRegeneratedSchema = z.object({
+  kind: z.literal('notes'),
+  sessionId: z.uuid(),
+  version: z.number().int().min(2),
+  /** Who asked for it, as the surface names them; null for a holder of the page link. */
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, speaker names or a new version of the notes. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema, notesRegeneratedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 export type TodoTick = z.infer<typeof todoTickSchema>;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { SessionsRepository } from '../db/sessions.repository.js';
+import { withTodosLock } from '../db/todos-lock.js';
 import type { TodoChange, TodoChangesRepository } from '../db/todo-changes.repository.js';
 import type { Session } from '../domain/session.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
@@ -22,7 +23,6 @@ import { speakerName } from '../domain/speaker-name.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { lockSessionTodos } from './todos-lock.js';
 import type { TodoEvent, TodoEventBus } from './todo-events.js';
 
 export interface TodoServiceDeps {
@@ -134,8 +134,7 @@ export class TodoService {
     const session = await this.session(sessionId);
     const ref = layout.todos(sessionId);
 
-    const saved = await knex.transaction(async (trx) => {
-      await lockSessionTodos(trx, sessionId);
+    const saved = await withTodosLock(knex, sessionId, async (trx) => {
       const raw = await store.getJson(ref);
       if (raw === null) throw new AppError('TODOS_NOT_READY', 'The todos of this meeting are not ready yet.');
       const doc = todosDocumentSchema.parse(raw);

@@ -30,13 +30,15 @@ export async function writeMeetingNotes(
   limits: ChunkLimits,
   model: NotesModel,
   onProgress: (percent: number) => void,
+  /** The person's request when the notes are regenerated (meeting-prompt.ts personRequest). */
+  instruction: string | null = null,
 ): Promise<MeetingNotes> {
   const chunks = chunkTranscript(transcript, limits);
   const steps = chunks.length > 1 ? chunks.length + 1 : chunks.length;
   const answers: NotesAnswer[] = [];
   let dropped = 0;
   for (const [index, chunk] of chunks.entries()) {
-    const answer = await model.notes(notesPrompt(chunk, { index, count: chunks.length, language: transcript.language }), chunk);
+    const answer = await model.notes(notesPrompt(chunk, { index, count: chunks.length, language: transcript.language, instruction }), chunk);
     // Bounds the merge below; what is stored is bounded again (NOTE_LIMITS).
     answers.push({ ...answer, todos: answer.todos.slice(0, NOTE_LIMITS.todos) });
     dropped += Math.max(0, answer.todos.length - NOTE_LIMITS.todos);
@@ -46,7 +48,7 @@ export async function writeMeetingNotes(
   const todos = mergeTodos(answers.flatMap((a) => a.todos), transcript);
   let overview: OverviewAnswer = answers[0] ?? NOTHING_SAID;
   if (answers.length > 1) {
-    overview = await mergeOverviews(answers, todos, transcript.language, limits.maxChars, model);
+    overview = await mergeOverviews(answers, todos, { language: transcript.language, instruction }, limits.maxChars, model);
     onProgress(100);
   }
   return {
@@ -67,19 +69,19 @@ export async function writeMeetingNotes(
 async function mergeOverviews(
   parts: OverviewAnswer[],
   todos: MeetingNotes['todos'],
-  language: string,
+  asked: { language: string; instruction: string | null },
   maxChars: number,
   model: NotesModel,
 ): Promise<OverviewAnswer> {
   const length = (p: ChatPrompt) => p.user.length;
-  const prompt = overviewPrompt(parts, todos, language);
+  const prompt = overviewPrompt(parts, todos, asked.language, asked.instruction);
   if (length(prompt) <= maxChars) return model.overview(prompt);
-  const withoutTodos = overviewPrompt(parts, [], language);
+  const withoutTodos = overviewPrompt(parts, [], asked.language, asked.instruction);
   if (length(withoutTodos) <= maxChars || parts.length < 3) return model.overview(withoutTodos);
   const half = Math.ceil(parts.length / 2);
   const halves = [
-    await mergeOverviews(parts.slice(0, half), [], language, maxChars, model),
-    await mergeOverviews(parts.slice(half), [], language, maxChars, model),
+    await mergeOverviews(parts.slice(0, half), [], asked, maxChars, model),
+    await mergeOverviews(parts.slice(half), [], asked, maxChars, model),
   ];
-  return mergeOverviews(halves, todos, language, maxChars, model);
+  return mergeOverviews(halves, todos, asked, maxChars, model);
 }

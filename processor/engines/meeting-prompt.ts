@@ -112,8 +112,26 @@ function languageRule(language: string): string {
   return `Write every text field in the language the meeting was held in${known}, whatever language these instructions use.`;
 }
 
-/** The prompt for one part of the meeting. */
-export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count: number; language: string }): ChatPrompt {
+/** The tag that fences the person's request in the instructions, apart from the meeting's data. */
+const REQUEST_TAG = /<(?=\s*\/?\s*request\b)/gi;
+
+/**
+ * The request of the person who asked for these notes again ("focus on engineering tasks", "in German"):
+ * theirs to make, unlike anything said in the meeting, so it joins the instructions, fenced apart from the
+ * rules, and it may change the language. Nothing when there is none.
+ */
+function personRequest(instruction: string | null | undefined): string[] {
+  if (!instruction) return [];
+  const text = fenced(instruction.replace(/\s+/g, ' ').trim()).replace(REQUEST_TAG, '‹');
+  return [
+    'The person who asked for these notes made this request, inside <request>. Follow it (also when it asks for another ' +
+      'language) as far as it keeps to the JSON format and the rules about todos and segments above:',
+    `<request>${text}</request>`,
+  ];
+}
+
+/** The prompt for one part of the meeting; `instruction` is the person's request when the notes are regenerated. */
+export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count: number; language: string; instruction?: string | null }): ChatPrompt {
   const system = [
     'You turn meeting transcripts into notes: a summary, key points, decisions and a todo list.',
     'Each transcript line reads "[id] hh:mm:ss SPEAKER: text"; the speaker is missing where nobody was identified.',
@@ -122,6 +140,7 @@ export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count
     'The same todo appears once, citing all of its lines. Priority: high for urgent or blocking work, low for nice-to-haves.',
     DATA_NOT_INSTRUCTIONS,
     languageRule(part.language),
+    ...personRequest(part.instruction),
   ].join('\n');
   const where =
     part.count > 1
@@ -133,12 +152,18 @@ export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count
 }
 
 /** The prompt merging the notes of several parts into one summary, key points, decisions and effort estimate. */
-export function overviewPrompt(parts: Array<Pick<NotesAnswer, 'summary' | 'key_points' | 'decisions'>>, todos: MeetingNotes['todos'], language: string): ChatPrompt {
+export function overviewPrompt(
+  parts: Array<Pick<NotesAnswer, 'summary' | 'key_points' | 'decisions'>>,
+  todos: MeetingNotes['todos'],
+  language: string,
+  instruction: string | null = null,
+): ChatPrompt {
   const system = [
     'You merge the notes of consecutive parts of one meeting into notes for the whole meeting:',
     'one summary, key points and decisions without repetition, and a rough estimate of the total effort of the todo list.',
     DATA_NOT_INSTRUCTIONS,
     languageRule(language),
+    ...personRequest(instruction),
   ].join('\n');
   const data = {
     parts: parts.map((p, i) => ({ part: i + 1, summary: p.summary, key_points: p.key_points, decisions: p.decisions })),

@@ -59,23 +59,26 @@ export class OpenAITodoGenerator implements TodoGenerator {
     this.maxInvalidAnswers = options.maxInvalidAnswers ?? 3;
   }
 
-  generate({ sessionId, transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+  generate({ sessionId, transcript, instruction = null, model = null, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
     const log = this.logger.child({ sessionId });
+    // A model named when the notes are regenerated replaces the configured one for this meeting only.
+    const modelName = model ?? this.options.model;
     const limits = { maxSeconds: this.options.chunkSeconds, maxChars: this.options.chunkChars ?? 40_000 };
     return writeMeetingNotes(
       transcript,
       limits,
       {
         notes: (prompt, chunk) =>
-          this.ask(log, prompt, notesFormat, signal, {
+          this.ask(log, modelName, prompt, notesFormat, signal, {
             check: (a) => checkCitations(a, chunk),
             // A model that keeps citing lines that do not exist (a transcript can tell it to) loses those
             // todos, not the meeting's notes.
             salvage: (a) => withOnlyRealCitations(a, chunk),
           }),
-        overview: (prompt) => this.ask(log, prompt, overviewFormat, signal),
+        overview: (prompt) => this.ask(log, modelName, prompt, overviewFormat, signal),
       },
       onProgress,
+      instruction,
     );
   }
 
@@ -85,6 +88,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
    */
   private async ask<T>(
     log: Logger,
+    model: string,
     prompt: ChatPrompt,
     format: AutoParseableResponseFormat<T>,
     signal: AbortSignal | undefined,
@@ -101,7 +105,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
       lastParsed = undefined;
       try {
         const completion = await this.client.chat.completions.parse(
-          { model: this.options.model, messages, response_format: format },
+          { model, messages, response_format: format },
           { signal },
         );
         const message = completion.choices[0]?.message;
@@ -114,7 +118,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
         const invalid = invalidReason(err);
         if (invalid === null) throw toServiceError(err, LLM_ERRORS, signal);
         reason = invalid;
-        log.warn({ attempt, reason, model: this.options.model, format: format.json_schema.name }, 'unusable LLM answer');
+        log.warn({ attempt, reason, model, format: format.json_schema.name }, 'unusable LLM answer');
         messages.splice(2, 1, {
           role: 'user',
           content: `Your previous answer could not be used: ${reason.slice(0, 500)}. Answer again with the complete JSON.`,
@@ -122,7 +126,7 @@ export class OpenAITodoGenerator implements TodoGenerator {
       }
     }
     if (lastParsed !== undefined && salvage) {
-      log.warn({ reason, model: this.options.model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
+      log.warn({ reason, model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
       return salvage(lastParsed);
     }
     throw new AppError(

@@ -21,6 +21,8 @@ const dave: FakeUser = { id: '200000000000000005', username: 'dave' };
 const erin: FakeUser = { id: '200000000000000006', username: 'erin' };
 // In the channel, and acts only once: whether he may view it is asked of Discord then, not remembered from before.
 const frank: FakeUser = { id: '200000000000000007', username: 'frank' };
+// In the server, but an overwrite denies her role the channel of the first meeting.
+const gina: FakeUser = { id: '200000000000000008', username: 'gina' };
 
 let bot: ChatBotFixture<DiscordFake>;
 let fake: DiscordFake;
@@ -115,7 +117,7 @@ describe('a video dropped in a channel', () => {
     expect(buttons.map((b) => b.label)).toEqual(todos.todos.map((_, i) => String(i + 1)));
     expect(buttons.every((b) => b.emoji.name === '⬜')).toBe(true);
     expect(results.slice(1, -1).flatMap(editButtonsOf).map((b) => b.label)).toEqual(buttons.map((b) => b.label)); // one Edit button each
-    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo', 'Notes as Markdown']); // in the summary's one row
+    expect(buttonsOf(results[0]!).map((b) => b.label)).toEqual(['Add a todo', 'Regenerate', 'Notes as Markdown']); // in the summary's one row
     expect(results[1]!.content).toContain(todos.todos[0]!.task);
     // The notifier records the results' refs right after posting them.
     const stored = await until('the results refs to be stored', async () => {
@@ -242,6 +244,74 @@ describe('a video dropped in a channel', () => {
     expect(markdown).toContain('edited by alice');
     expect(markdown).toMatch(/Book the venue for 45 people \(medium · owner Ben · .* · edited by bob · /);
     expect(markdown).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)}#seg-`);
+  });
+
+  it('regenerates its notes from the Regenerate button: a modal, then the results edited in place with the ticks kept, never posted again', async () => {
+    const [summary, page] = results as [FakeMessage, FakeMessage];
+    const posts = fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length;
+    const chats = bot.h.openai.requests.length;
+    const regenerate = buttonsOf(summary).find((b) => b.label === 'Regenerate')!;
+
+    const click = fake.buttonClick({ user: bob, message: summary, customId: regenerate.custom_id });
+    const modal = bodyOf(await callbackOf(click)) as unknown as { type: number; data: { custom_id: string; components: Array<{ components: Array<{ custom_id: string }> }> } };
+    expect(modal.type).toBe(9); // MODAL, accepted by the fake's check of its shape
+    expect(modal.data.components.map((row) => row.components[0]!.custom_id)).toEqual(['instruction', 'model']);
+
+    const submit = fake.modalSubmit({ user: bob, customId: modal.data.custom_id, message: summary, values: { instruction: 'in German', model: '' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } }); // deferred, ephemeral
+    await replyOf(submit, /^Rewriting the notes: the results message will be updated\.$/);
+
+    await fake.waitFor(() => summary.content.includes('**Summary** (version 2)'), 30_000);
+    await fake.waitFor(() => buttonsOf(page).slice(0, 2).every((b) => b.emoji.name === '✅'));
+    expect((await core.sessionService.get(sessionId))?.notesVersion).toBe(2);
+    const asked = bot.h.openai.requests.slice(chats).find((r) => r.chat);
+    expect(JSON.stringify(asked?.chat?.messages)).toContain('<request>in German</request>');
+    expect(fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/messages')).length).toBe(posts);
+  });
+
+  it('refuses to regenerate for a member whose role may not view the channel: to them alone, nothing queued', async () => {
+    const summary = results[0]!;
+    const mayNot = new RegExp(`^❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes\\.$`);
+    const visitors = fake.addRole({ name: 'regen-visitors', permissions: PERMISSIONS.viewChannel | PERMISSIONS.sendMessages });
+    fake.addMember(gina, { roles: [visitors] });
+    fake.setOverwrites(fake.channelId, [{ id: visitors, type: 0, allow: PERMISSIONS.none, deny: PERMISSIONS.viewChannel }]);
+    const regenerate = buttonsOf(summary).find((b) => b.label === 'Regenerate')!;
+    const version = (await core.sessionService.get(sessionId))?.notesVersion;
+
+    // The button: answered with the refusal, for her alone, instead of the form.
+    const click = fake.buttonClick({ user: gina, message: summary, customId: regenerate.custom_id });
+    const answer = bodyOf(await callbackOf(click)) as unknown as { type: number; data: { content: string; flags: number } };
+    expect(answer).toMatchObject({ type: 4, data: { flags: 64 } });
+    expect(answer.data.content).toMatch(mayNot);
+
+    // A form submitted anyway (it opened before the overwrite): deferred ephemerally, refused, nothing queued.
+    const submit = fake.modalSubmit({ user: gina, customId: regenerate.custom_id, message: summary, values: { instruction: 'in French', model: '' } });
+    expect(bodyOf(await callbackOf(submit))).toMatchObject({ type: 5, data: { flags: 64 } });
+    await replyOf(submit, mayNot);
+    expect(await core.sessionService.get(sessionId)).toMatchObject({ status: 'COMPLETED', notesVersion: version });
+  });
+
+  it('a new version with more todos than its pages hold gets more pages in the thread; a shorter one leaves them saying so', async () => {
+    const summary = results[0]!;
+    const refsOf = async () => (await core.sessionService.get(sessionId))!.resultsMessageRefs;
+    const pagesNeeded = async () => 1 + Math.ceil((await storedTodos(sessionId)).todos.length / 10);
+    const before = await refsOf();
+    const more = Array.from({ length: 24 }, (_, i) => ({ task: `Check item ${i + 1} of the release list`, priority: 'low' as const, assignee: null, due: null, context: '', segments: [0] }));
+    bot.h.openai.script('chat', replies.withMoreTodos(...more));
+    await core.notes.regenerate(sessionId, {}, 'bob');
+    const grown = await until('more pages of todos', async () => {
+      const refs = await refsOf();
+      return refs.length > before.length && refs.length === (await pagesNeeded()) ? refs : null;
+    });
+    expect(grown.slice(0, before.length)).toEqual(before);
+    const added = grown.slice(before.length).map((ref) => fake.messages.get(ref.split(':')[1]!)!);
+    expect(added.every((m) => m.channel_id === status.id)).toBe(true); // in the session's thread
+    expect(added.at(-1)!.content).toMatch(new RegExp(`^\\*\\*Todos\\*\\* \\(${grown.length - 1}/${grown.length - 1}\\)`));
+
+    await core.notes.regenerate(sessionId, {}, 'bob');
+    await fake.waitFor(() => summary.content.includes('**Summary** (version 4)'), 30_000);
+    await fake.waitFor(() => added.every((m) => m.content === '-# The todos are all above.'));
+    expect(await refsOf()).toEqual(grown); // kept, to be used again when the list grows
   });
 
   it('can be deleted by its uploader or a moderator, not by someone else', async () => {

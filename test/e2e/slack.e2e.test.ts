@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MARKDOWN_ACTION } from '../../bot/slack/blocks/results-messages.js';
 import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../../bot/slack/blocks/speaker-names-modal.js';
+import { INSTRUCTION_BLOCK, MODEL_BLOCK, REGENERATE_ACTION, REGENERATE_VIEW } from '../../bot/slack/blocks/regenerate-modal.js';
 import { RETRY_ACTION } from '../../bot/slack/blocks/status-message.js';
 import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-menu.js';
@@ -166,10 +167,59 @@ describe('a video dropped in a channel', () => {
     expect(shown(results)).not.toContain(`👤 ${owner}`);
   });
 
+  it('regenerates its notes from the Regenerate button: a modal, then the results message edited in place with the tick kept, never posted again', async () => {
+    await core.todos.service.setCompleted(sessionId, '2', true, 'bob');
+    await fake.waitFor(() => checkboxesOf(results)[1]!.ticked.includes('2'));
+    const posts = fake.calls.filter(isPost).length;
+    const statusEdits = editsOf(statusTs).length;
+    const chats = bot.h.openai.requests.length;
+
+    expect(await fake.button({ user: bob, message: results, actionId: REGENERATE_ACTION })).toMatchObject({ status: 200, body: '' });
+    const view = await fake.waitFor(() => fake.views.find((v) => v.view.callback_id === REGENERATE_VIEW));
+    expect(view.view.blocks.map((b) => [b.block_id, b.element?.type])).toEqual([
+      [INSTRUCTION_BLOCK, 'plain_text_input'],
+      [MODEL_BLOCK, 'plain_text_input'],
+    ]);
+    expect(await fake.viewSubmission({ view, values: { [INSTRUCTION_BLOCK]: 'focus on engineering tasks', [MODEL_BLOCK]: '' } })).toMatchObject({ status: 200, body: '' });
+    const reply = await fake.waitForCall((c) => c.method === 'chat.postEphemeral' && c.args.user === bob.id && /Rewriting/.test(String(c.args.text)));
+    expect(reply.args).toMatchObject({ channel: fake.channelId, thread_ts: statusTs, text: 'Rewriting the notes: the results message will be updated.' });
+
+    await fake.waitFor(() => shown(results).includes('Summary (version 2)'), 30_000);
+    expect(checkboxesOf(results).flatMap((c) => c.ticked)).toEqual(['2']);
+    expect((await core.sessionService.get(sessionId))?.notesVersion).toBe(2);
+    const asked = bot.h.openai.requests.slice(chats).find((r) => r.chat);
+    expect(JSON.stringify(asked?.chat?.messages)).toContain('<request>focus on engineering tasks</request>');
+    // The status message showed the rewrite and is done again; nothing was posted a second time.
+    await fake.waitFor(() => editsOf(statusTs).slice(statusEdits).some((c) => /✅ Done/.test(shown(c.args))));
+    expect(editsOf(statusTs).slice(statusEdits).some((c) => /Rewriting the summary and todos/.test(shown(c.args)))).toBe(true);
+    expect(fake.calls.filter(isPost).length).toBe(posts);
+  });
+
+  it('refuses to regenerate for someone neither sharing the recording nor in its channel: to them alone, nothing queued', async () => {
+    const mayNot = `❌ Only the person who shared this recording and the members of <#${fake.channelId}> can change its notes.`;
+    const forms = fake.views.length;
+    const version = (await core.sessionService.get(sessionId))?.notesVersion;
+
+    // The button: no form opens, the refusal goes through the action's response URL (carol may not get an ephemeral).
+    const byCarol = await fake.button({ user: carol, message: results, actionId: REGENERATE_ACTION });
+    expect(byCarol).toMatchObject({ status: 200, body: '' });
+    expect((await responseTo(byCarol.responseId, /./)).body).toEqual({ response_type: 'ephemeral', replace_original: false, text: mayNot });
+    expect(fake.views.length).toBe(forms);
+
+    // A form she got hold of anyway (she left the channel after it opened): refused in the form itself.
+    await fake.button({ user: bob, message: results, actionId: REGENERATE_ACTION });
+    const form = await viewOpened(fake, forms);
+    const refused = await fake.viewSubmission({ view: { ...form, user: carol }, values: { [INSTRUCTION_BLOCK]: 'in French', [MODEL_BLOCK]: '' } });
+    expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { [INSTRUCTION_BLOCK]: mayNot } });
+    expect((await core.sessionService.get(sessionId))).toMatchObject({ status: 'COMPLETED', notesVersion: version });
+    expect(fake.calls.some((c) => c.method === 'chat.postEphemeral' && c.args.user === carol.id)).toBe(false);
+  });
+
   it('edits a todo from its menu: a form filled with what it holds, saved with who edited it, the thread re-rendered', async () => {
     const todos = await storedTodos(sessionId);
     const owned = todos.todos.find((t) => t.assignee?.startsWith('SPEAKER_'))!;
     const index = todos.todos.indexOf(owned);
+    const forms = fake.views.length;
     const menu = await fake.overflow({ user: alice, message: results, blockId: checkboxesOf(results)[index]!.blockId, actionId: TODO_MENU_ACTION, value: `edit:${owned.id}` });
     expect(menu).toMatchObject({ status: 200, body: '' });
 

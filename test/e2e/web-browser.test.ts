@@ -2,7 +2,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { parse as parseSubtitles } from '@plussub/srt-vtt-parser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { buildDocuments, todosDocumentSchema } from '../../core/domain/todos.js';
+import { replaceNotes } from '../../processor/jobs/replace-notes.js';
 import { launchChromium, openEdit, sseViewers, todoItem, type PageOptions, type TestBrowser } from '../helpers/browser.js';
 import { LINES, NOTES, openStream, startWebFixture, type WebFixture } from './web-fixture.js';
 
@@ -218,6 +220,33 @@ describe('the status page in Chromium', () => {
     expect(await page.locator('#todo-2-details .assignee').textContent()).toBe('Maria');
     expect(page.url()).toBe(url);
     expect(await f.core.speakers.names(id)).toEqual({ SPEAKER_01: 'Maria' });
+    await page.context().close();
+  });
+
+  it('follows a regeneration started elsewhere: the rewrite’s progress, then the new version in place, the tick kept and v1 linked', async () => {
+    const { id, page } = await completedPage();
+    const url = page.url();
+    await f.core.todos.service.setCompleted(id, '1', true, 'anna');
+    await expect.poll(() => page.locator('#todo-1').isChecked()).toBe(true);
+
+    // What the Regenerate button in chat does; the processor's part is played below.
+    await f.core.notes.regenerate(id, { instruction: 'in German' }, 'Maria');
+    await page.locator('#progress').waitFor();
+    const { knex, store, layout, notesVersions } = f.core;
+    const fresh = buildDocuments(id, { ...NOTES, summary: 'Die Notizen auf Deutsch.' }, new Date());
+    await replaceNotes({ knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex) }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
+    await f.core.sessions.transition(id, ['PROCESSING'], { status: 'COMPLETED', stage: 'done', percent: 100 });
+    await f.core.progress.report(id, 'COMPLETED', 'done', 1, 'Done');
+    await f.core.todos.events.publish({ kind: 'notes', sessionId: id, version: 2, by: 'Maria', at: new Date().toISOString() });
+
+    await expect.poll(() => page.locator('#summary').textContent()).toContain('Die Notizen auf Deutsch.');
+    expect(await page.locator('#todo-1').isChecked()).toBe(true);
+    expect(await page.locator('#versions [aria-current="page"]').textContent()).toBe('v2');
+    await page.locator('#versions a', { hasText: 'v1' }).click();
+    await page.locator('#read-only').waitFor();
+    expect(await page.locator('#summary').textContent()).toContain(NOTES.summary);
+    expect(await page.locator('.todo input').count()).toBe(0);
+    expect(page.url()).toBe(`${url}&v=1`);
     await page.context().close();
   });
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { todosDocumentSchema, type Todo } from '../../core/domain/todos.js';
+import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { buildDocuments, todosDocumentSchema, type Todo } from '../../core/domain/todos.js';
+import { replaceNotes } from '../../processor/jobs/replace-notes.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
 import { todoNames } from '../../core/todos/redis.todo-events.js';
 import { AppError } from '../../core/errors.js';
@@ -530,6 +532,83 @@ describe('trying a failed session again', () => {
     }
     expect((await fetch(`${f.base}/s/${id}/retry?t=${f.token(randomUUID())}`, { method: 'POST', redirect: 'manual' })).status).toBe(404);
     expect((await f.core.sessions.get(id))?.status).toBe('FAILED');
+  });
+});
+
+describe('regenerating the notes', () => {
+  /** A completed session whose notes were then regenerated once, as the processor stores a new version. */
+  async function twoVersions(): Promise<string> {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    await f.core.todos.service.setCompleted(id, '1', true, 'anna');
+    const fresh = buildDocuments(id, { ...NOTES, summary: 'Die Notizen auf Deutsch.' }, new Date());
+    const { knex, store, layout, notesVersions } = f.core;
+    await replaceNotes({ knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex) }, id, fresh, { version: 2, instruction: 'in German', model: null, requestedBy: 'Maria' });
+    return id;
+  }
+
+  it('the form queues a regeneration and lands back on the page, which shows the notes being rewritten', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const q = `?t=${f.token(id)}`;
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toMatch(/<form id="regenerate-form" method="post" action="[^"]+\/regenerate\?t=[^"]+">/);
+    const queued = await f.core.queue.depth('todos');
+
+    const r = await fetch(`${f.base}/s/${id}/regenerate${q}`, { method: 'POST', body: new URLSearchParams({ instruction: 'in German', model: '' }), redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`../${id}${q}`);
+    expect(await f.core.sessions.get(id)).toMatchObject({ status: 'PROCESSING', stage: 'todos' });
+    expect(await f.core.queue.depth('todos')).toBe(queued + 1);
+    const page = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(page).toContain('id="progress"');
+    expect(page).toContain('Rewriting the summary and todos');
+
+    // Again while it runs: refused with the service's sentence, nothing more queued.
+    const again = await fetch(`${f.base}/s/${id}/regenerate${q}`, { method: 'POST', body: new URLSearchParams(), redirect: 'manual' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('still being processed');
+    expect(await f.core.queue.depth('todos')).toBe(queued + 1);
+  });
+
+  it('refuses the form posted from another website, and a too long instruction, starting nothing', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const cross = await fetch(`${f.base}/s/${id}/regenerate?t=${f.token(id)}`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
+    expect(cross.status).toBe(403);
+    const long = await fetch(`${f.base}/s/${id}/regenerate?t=${f.token(id)}`, { method: 'POST', body: new URLSearchParams({ instruction: 'x'.repeat(501) }), redirect: 'manual' });
+    expect(long.status).toBe(422);
+    expect((await f.core.sessions.get(id))?.status).toBe('COMPLETED');
+  });
+
+  it('shows the versions: the current one with its boxes, an earlier one read only, and the JSON of either', async () => {
+    const id = await twoVersions();
+    const q = `?t=${f.token(id)}`;
+    const current = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(current).toContain('Die Notizen auf Deutsch.');
+    expect(current).toMatch(/<a href="[^"]+" aria-current="page">v2<\/a>: “in German” by Maria/);
+    expect(current).toContain('id="todo-form"');
+    expect(current).not.toContain('read only');
+
+    const first = await (await fetch(`${f.base}/s/${id}${q}&v=1`)).text();
+    expect(first).toContain('Version 1 of 2 — read only');
+    expect(first).toContain(NOTES.summary);
+    expect(first).not.toContain('type="checkbox"');
+    expect(first).not.toContain('regenerate-form');
+    expect(first).toMatch(new RegExp(`<a href="${id}\\?t=[^"&]+">See the current version</a>`));
+
+    const missing = await fetch(`${f.base}/s/${id}${q}&v=3`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('no version 3');
+
+    const json = (await (await fetch(`${f.base}/api/sessions/${id}${q}&v=1`)).json()) as SessionJson;
+    expect(json.version).toBe(1);
+    expect(json.todos!.todos[0]).toMatchObject({ id: '1', completed: true, completed_by: 'anna' });
+    expect(json.versions.map((v) => [v.version, v.instruction, v.requestedBy])).toEqual([
+      [1, null, null],
+      [2, 'in German', 'Maria'],
+    ]);
+    expect(((await (await fetch(`${f.base}/api/sessions/${id}${q}`)).json()) as SessionJson).version).toBe(2);
+    expect((await fetch(`${f.base}/api/sessions/${id}${q}&v=3`)).status).toBe(404);
   });
 });
 

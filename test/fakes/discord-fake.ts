@@ -94,8 +94,11 @@ export interface DiscordFake {
   /** Replaces a channel's permission overwrites. */
   setOverwrites(channelId: string, overwrites: FakeOverwrite[]): void;
   buttonClick(i: { user: FakeUser; message: FakeMessage; customId: string }): FakeInteraction;
-  /** The person submits a modal the bot showed (callback type 9): `values` by text input custom id. */
-  modalSubmit(i: { user: FakeUser; customId: string; values: Record<string, string> }): FakeInteraction;
+  /**
+   * A person submits a modal the bot showed (MODAL_SUBMIT): `values` by text input custom_id, every input
+   * sent (an empty one as ''), as Discord does; `message` is the one whose button opened it.
+   */
+  modalSubmit(i: { user: FakeUser; customId: string; values: Record<string, string>; message?: FakeMessage }): FakeInteraction;
   /** A person picks `selected` in the user select menu (component type 5) `customId` of a message. */
   userSelect(i: { user: FakeUser; message: FakeMessage; customId: string; selected: FakeMember }): FakeInteraction;
   /** Asks the client to reconnect (op 7) or drops the socket (close code 4000); either way it should resume. */
@@ -291,6 +294,12 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       if (Array.isArray(body.components)) msg.components = body.components;
       msg.edited_timestamp = new Date().toISOString();
       return [200, msg];
+    }
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'DELETE') {
+      const msg = messages.get(m[2]!);
+      if (!msg || msg.channel_id !== m[1]) return [404, { message: 'Unknown Message', code: 10008 }];
+      messages.delete(msg.id);
+      return [204, undefined];
     }
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       if (!messages.has(m[2]!)) return [404, { message: 'Unknown Message', code: 10008 }];
@@ -548,9 +557,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     buttonClick({ user, message, customId }) {
       return interaction(3, user, { custom_id: customId, component_type: 2 }, { message: { ...message, author: userObject(bot) } }, PERMISSIONS.sendMessages);
     },
-    modalSubmit({ user, customId, values }) {
-      const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
-      return interaction(5, user, { custom_id: customId, components }, {}, PERMISSIONS.sendMessages);
+    modalSubmit({ user, customId, values, message }) {
+      const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, id: 0, custom_id: id, value }] }));
+      const extra = message ? { message: { ...message, author: userObject(bot) } } : {};
+      return interaction(5, user, { custom_id: customId, components }, extra, PERMISSIONS.sendMessages);
     },
     userSelect({ user, message, customId, selected }) {
       const id = selected.user.id;

@@ -47,7 +47,8 @@ export interface NoAnswer {
   noAnswer: 'hang' | 'reset';
 }
 
-export type ChatStep = FakeReply | NoAnswer | ((request: ChatRequest) => FakeReply | NoAnswer);
+/** A function step may take its time (a test acts while the model "writes"). */
+export type ChatStep = FakeReply | NoAnswer | ((request: ChatRequest) => FakeReply | NoAnswer | Promise<FakeReply | NoAnswer>);
 export type TranscriptionStep = FakeReply | NoAnswer | ((upload: RecordedUpload) => FakeReply | NoAnswer | string);
 
 export interface OpenAIFakeOptions {
@@ -227,6 +228,14 @@ export const replies = {
   /** Well-formed JSON that breaks the schema (a number for a string, an unknown priority, missing fields). */
   schemaBreaking: (): ChatStep => (request) =>
     completion(request, JSON.stringify({ summary: 42, key_points: [], todos: [{ task: 'Ship it', priority: 'urgent' }] })),
+  /** The default answer with `extra` todos after its own: a model that found more to do. */
+  withMoreTodos:
+    (...extra: FakeTodo[]) =>
+    (request: ChatRequest): FakeReply => {
+      const answer = notesAnswer(request);
+      answer.todos.push(...extra);
+      return completion(request, JSON.stringify(answer));
+    },
   /** The default answer, with its first todo (or a new one) citing a segment id the transcript lacks. */
   citingMissingSegment:
     (segmentId = 999_999): ChatStep =>
@@ -299,7 +308,7 @@ const SELF = /\b(i['’]ll|i will)\b/i;
 const ADDRESSED = /^([A-Z][a-z]+), (?:can you|could you|please)\b/;
 const DUE = /\bby (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|next week|end of \w+)\b/i;
 
-interface FakeTodo {
+export interface FakeTodo {
   task: string;
   priority: 'high' | 'medium' | 'low';
   assignee: string | null;

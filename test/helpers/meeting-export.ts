@@ -73,6 +73,7 @@ export function meetingExport({ segments = SEGMENTS, notes = NOTES, filename = '
     errorMessage: null,
     attempts: 1,
     resultsMessageRefs: [],
+    notesVersion: 1,
   };
   return { session, transcript: transcriptOf(segments), summary, todos, speakers: { SPEAKER_00: 'Maria', SPEAKER_01: 'Jon' } };
 }

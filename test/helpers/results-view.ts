@@ -35,5 +35,5 @@ export function resultsView(
     },
     new Date('2026-01-01T00:00:00Z'),
   );
-  return { sessionId, view: { todos, summary: summaryDoc, link: 'http://localhost:8080/s/abc?t=x' } };
+  return { sessionId, view: { todos, summary: summaryDoc, version: 1, link: 'http://localhost:8080/s/abc?t=x' } };
 }

@@ -58,6 +58,6 @@ export function completedChatSession(id: string, origin: ChatOrigin): Session {
     id, userId: randomUUID(), filename: 'standup.mp4', status: 'COMPLETED', stage: 'done', percent: 100, createdAt: at, updatedAt: at,
     videoPath: null, transcriptPath: null, todosPath: null, summaryPath: null, origin, sourceKind: 'upload', uploader: null, timeZone: null,
     sizeBytes: null, contentType: null, durationSeconds: null, language: null, options: DEFAULT_OPTIONS, errorCode: null, errorMessage: null,
-    attempts: 1, resultsMessageRefs: [],
+    attempts: 1, notesVersion: 1, resultsMessageRefs: [],
   };
 }

@@ -47,6 +47,7 @@ function secondReplica(): DiscordContext {
   return {
     linkFor: () => null,
     todos: core.todos.service,
+    notes: core.notes,
     todosChanged: async () => undefined,
     askWhoSpoke: async () => 'not-found',
     sessions: core.sessionService,

@@ -19,6 +19,8 @@ declare module 'fastify' {
 export const sessionParams = z.object({ sessionId: z.string() });
 /** The capability token (`?t=`); anything but one string is no token. */
 export const tokenQuery = z.object({ t: z.string().optional().catch(undefined) });
+/** The token, and `v`: which version of the notes to show (the current one when absent or not a number). */
+export const versionQuery = tokenQuery.extend({ v: z.coerce.number().int().positive().optional().catch(undefined) });
 
 /**
  * Capability links (docs/architecture.md#status-page-links): the token is checked before anything is looked

@@ -363,8 +363,8 @@
       });
   }
 
-  // The outcome is rendered by the server: swap in what changed.
-  function showOutcome() {
+  // The outcome is rendered by the server: swap in what changed; `done` is what to announce instead of the outcome.
+  function showOutcome(done) {
     return fetchPage().then(function (next) {
       var state = next.getElementById('state');
       if (state) document.getElementById('state').innerHTML = state.innerHTML;
@@ -372,12 +372,17 @@
       if (media && !document.getElementById('media')) document.getElementById('state').before(document.importNode(media, true));
       markDone();
       page.dataset.status = status;
-      announce(status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.');
+      announce(done || (status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.'));
     });
   }
 
   function onProgress(e) {
-    if (!FINAL[e.status]) return showProgress(e);
+    if (!FINAL[e.status]) {
+      if (!FINAL[status]) return showProgress(e);
+      // Reopened (the notes being rewritten): the server renders the progress section, live from then on.
+      status = e.status;
+      return showOutcome('Working on it again.');
+    }
     var changed = e.status !== status;
     status = e.status;
     if (status !== 'COMPLETED') source.close(); // the server closes too; this stops the reconnect
@@ -419,6 +424,8 @@
       applySpeakerNames(e.names);
       refreshTodos();
     } else if (e.kind === 'todo') refreshTodos();
+    // New notes: the server renders them (and the list of versions), as it renders an outcome.
+    else if (e.kind === 'notes') showOutcome('New notes: version ' + e.version + ' of the summary and todos.');
     else if (!e.kind || e.kind === 'tick') applyTodo(e.todoId, e.completed, e.by);
   });
 })();

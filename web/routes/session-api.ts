@@ -4,7 +4,7 @@ import type { Core } from '../../core/app.js';
 import { publicSession } from '../../core/domain/exports/json.js';
 import { withOwnerFromShown } from '../../core/domain/todo-edit.js';
 import { notFoundJson } from '../not-found.js';
-import { sessionParams, tokenQuery } from '../plugins/authorize.js';
+import { sessionParams, tokenQuery, versionQuery } from '../plugins/authorize.js';
 import type { SessionState, SessionStates } from '../session-state.js';
 import { todoFieldsSchema } from '../todo-input.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
@@ -37,8 +37,9 @@ export const sessionApiRoutes: FastifyPluginAsync<SessionApiOptions> = async (ap
     return true;
   };
 
-  api.get('/api/sessions/:sessionId', { schema: { params: sessionParams, querystring: tokenQuery }, preHandler: authorized }, async (request, reply) => {
-    const state = await states.load(request.sessionId);
+  // `?v=n`: an earlier version of the notes (404 VERSION_NOT_FOUND when there is none such).
+  api.get('/api/sessions/:sessionId', { schema: { params: sessionParams, querystring: versionQuery }, preHandler: authorized }, async (request, reply) => {
+    const state = await states.load(request.sessionId, request.query.v);
     if (!state) return notFoundJson(reply);
     return sessionJson(state);
   });
@@ -105,5 +106,8 @@ function sessionJson({ session: s, progress, results, media }: SessionState) {
     /** Names given to the speakers, by the label the todos' assignees and the transcript carry. */
     speakers: results?.speakers ?? {},
     transcript: results?.transcript ?? null,
+    /** The version of the notes `summary` and `todos` are (null until they are written), and every version there is. */
+    version: results?.version ?? null,
+    versions: (results?.versions ?? []).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
   };
 }

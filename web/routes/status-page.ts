@@ -6,7 +6,7 @@ import { isAppError } from '../../core/errors.js';
 import { AUTHORIZED } from '../../core/sessions/session.service.js';
 import { statusOfCode } from '../http-errors.js';
 import type { NotFound } from '../not-found.js';
-import { sessionParams, tokenQuery } from '../plugins/authorize.js';
+import { sessionParams, tokenQuery, versionQuery } from '../plugins/authorize.js';
 import { crossSite } from '../same-origin.js';
 import type { SessionStates } from '../session-state.js';
 import { formTodoFields } from '../todo-input.js';
@@ -15,7 +15,7 @@ import type { ZodTypeProvider } from '../zod-type-provider.js';
 
 export interface StatusPageOptions {
   states: SessionStates;
-  sessions: Pick<Core, 'config' | 'sessionService' | 'todos' | 'speakers'>;
+  sessions: Pick<Core, 'config' | 'sessionService' | 'todos' | 'speakers' | 'notes'>;
   notFoundPage: NotFound;
 }
 
@@ -24,16 +24,16 @@ const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing wa
 const CROSS_SITE_TODO = 'This form was sent from another website, so nothing was changed. Open the meeting’s page and change the todos there.';
 const BAD_FORM = 'This form was not understood, so nothing was saved. Open the meeting’s page and try again there.';
 const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
+const CROSS_SITE_REGENERATE = 'This form was sent from another website, so nothing was started. Open the meeting’s page and regenerate the notes there.';
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
 /** What the page's form handlers read of a request. */
 type FormRequest = Pick<FastifyRequest, 'sessionId' | 'body' | 'routeOptions'> & { query: { t?: string } };
 /** A `shown=` entry of the form: a todo id and whether its box was ticked when the page was rendered. */
 const SHOWN = /^(.{1,64}):([01])$/;
 
-/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo forms, its speaker forms and its retry button. */
+/** The status page of a session (`/s/:id?t=TOKEN`, the link posted in threads), its todo forms, its speaker forms, its retry button and its regenerate form. */
 export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (app, { states, sessions, notFoundPage }) => {
   const page = app.withTypeProvider<ZodTypeProvider>();
-  const schema = { params: sessionParams, querystring: tokenQuery };
   const authorized = app.authorize(notFoundPage);
   const messagePage = (reply: FastifyReply, status: number, title: string, message: string) =>
     reply.code(status).type('text/html; charset=utf-8').send(renderMessagePage(title, message));
@@ -72,8 +72,15 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     return anchor === null ? messagePage(reply, 400, 'Not saved', BAD_FORM) : backToPage(request, reply, anchor);
   };
 
-  page.get('/s/:sessionId', { schema, preHandler: authorized }, async (request, reply) => {
-    const state = await states.load(request.sessionId);
+  // `?v=n` shows an earlier version of the notes, read only (docs/architecture.md#regenerating-the-notes).
+  page.get('/s/:sessionId', { schema: { params: sessionParams, querystring: versionQuery }, preHandler: authorized }, async (request, reply) => {
+    let state;
+    try {
+      state = await states.load(request.sessionId, request.query.v);
+    } catch (err) {
+      if (!(isAppError(err) && err.code === 'VERSION_NOT_FOUND')) throw err;
+      return messagePage(reply, statusOfCode(err.code), 'No such version', err.userMessage);
+    }
     if (!state) return notFoundPage(reply);
     return reply.type('text/html; charset=utf-8').send(renderStatusPage(state, request.query.t!));
   });
@@ -139,6 +146,21 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     const result = await sessions.sessionService.retry(sessionId, AUTHORIZED);
     if (result.outcome === 'not-found') return notFoundPage(reply);
     if (result.outcome === 'no-recording') return messagePage(reply, 409, 'Cannot try again', NO_RECORDING);
+    return backToPage(request, reply);
+  });
+
+  // "Regenerate" on a finished session: the link is the authorization, as for ticks. Back to the page, which
+  // shows the notes being rewritten and then the new version; a refusal is said on a page of its own.
+  page.post('/s/:sessionId/regenerate', form('Not started', CROSS_SITE_REGENERATE), async (request, reply) => {
+    const { sessionId } = request;
+    const body = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+    try {
+      await sessions.notes.regenerate(sessionId, { instruction: body.get('instruction'), model: body.get('model') }, null);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      if (err.code === 'SESSION_NOT_FOUND') return notFoundPage(reply);
+      return messagePage(reply, statusOfCode(err.code), 'Not started', err.userMessage);
+    }
     return backToPage(request, reply);
   });
 };

@@ -39,6 +39,8 @@ function completedState(text: string): SessionState {
       todos: docs.todos,
       speakers: {},
       members: {},
+      version: 1,
+      versions: [],
       transcript: {
         session_id: id, generated_at: '', engine: 'whisperx', model: null, duration: 70, language: 'en', word_segments: [],
         segments: [{ id: 0, start: 65, end: 66, text, words: [], speaker: text }],

@@ -6,6 +6,8 @@ import { STAGES, type SourceKind } from '../../core/domain/session.js';
 import { EDITABLE_FIELDS, handChange, type EditableField } from '../../core/domain/todo-edit.js';
 import { droppedTodosSentence, NOTE_LIMITS, PRIORITIES, shownDue, type ShownDue, type Todo } from '../../core/domain/todos.js';
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
+import type { NotesVersion } from '../../core/db/notes-versions.repository.js';
+import { NOTES_INSTRUCTION_MAX } from '../../core/domain/job.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
 import { renderDocument } from './layout.js';
@@ -116,11 +118,17 @@ function renderResults(state: SessionState, token: string): SafeHtml {
   const summaryText = named(summary?.summary ?? results?.todos?.summary ?? '');
   const done = todos.filter((t) => t.completed).length;
   const dropped = results?.todos ? droppedTodosSentence(results.todos) : null;
-  return html`${results?.transcript ? renderExports(session.id, token) : null}<section id="summary" class="card">
+  const versions = results?.versions ?? [];
+  const current = versions.at(-1)?.version ?? 1;
+  // An earlier version is shown as it was, read only: its ticks are history (docs/architecture.md#regenerating-the-notes).
+  const readOnly = (results?.version ?? current) < current;
+  const link = (version: number | null) => `${session.id}?t=${encodeURIComponent(token)}${version === null ? '' : `&v=${version}`}`;
+  return html`${renderVersions(versions, results?.version ?? current, link)}${results?.transcript ? renderExports(session.id, token) : null}<section id="summary" class="card">
 <h2>Summary</h2>
 ${summaryText.split(/\n{2,}/).map((p) => html`<p>${p}</p>`)}
 ${summary?.key_points.length ? html`<h3>Key points</h3><ul>${summary.key_points.map((k) => html`<li>${named(k)}</li>`)}</ul>` : null}
 ${summary?.decisions.length ? html`<h3>Decisions</h3><ul>${summary.decisions.map((d) => html`<li>${named(d)}</li>`)}</ul>` : null}
+${readOnly ? null : renderRegenerateForm(session.id, token)}
 </section>
 <section id="todos" class="card" aria-labelledby="todos-title">
 <h2 id="todos-title">Todos <span id="todos-count" class="count">${done} of ${todos.length} done</span></h2>
@@ -128,13 +136,13 @@ ${summary?.decisions.length ? html`<h3>Decisions</h3><ul>${summary.decisions.map
 ${
   todos.length === 0
     ? html`<p>No todos came up in this meeting.</p>`
-    : html`<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date()), todoActions(session.id, token)))}</ul>
-<form id="todo-form" method="post" action="${todoAction(session.id, token, '')}"><noscript><button type="submit">Save ticks</button></noscript></form>`
+    : html`<ul class="todos">${todos.map((t) => renderTodo(t, names, media, shownDue(t, results!.todos!, state.now ?? new Date()), readOnly ? null : todoActions(session.id, token)))}</ul>
+${readOnly ? null : html`<form id="todo-form" method="post" action="${todoAction(session.id, token, '')}"><noscript><button type="submit">Save ticks</button></noscript></form>`}`
 }
 ${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
 <datalist id="todo-owners">${speakerLabels(segments).map((label) => html`<option value="${speakerName(label, names)}"></option>`)}</datalist>
 </div>
-${results?.todos ? renderAddForm(session.id, token) : null}
+${results?.todos && !readOnly ? renderAddForm(session.id, token) : null}
 </section>
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
@@ -158,17 +166,52 @@ const todoAction = (sessionId: string, token: string, path: string) => `${sessio
 /** A todo's edit and remove forms, posting to its own path. */
 type TodoActions = (todo: Todo, shownOwner: string) => SafeHtml;
 
-function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null, actions: TodoActions): SafeHtml {
+/** A todo with its box and `actions`; without them (an earlier version of the notes) its state in words, without a box. */
+function renderTodo(todo: Todo, names: SpeakerNames, media: Media | null, due: ShownDue | null, actions: TodoActions | null): SafeHtml {
   const id = `todo-${todo.id}`;
   const assignee = todo.assignee ? html` · ${renderSpeaker(todo.assignee, names, 'assignee')}` : null;
-  return html`<li class="todo" data-todo="${todo.id}">
-<input type="checkbox" id="${id}" name="done" value="${todo.id}" form="todo-form"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
+  const box = actions
+    ? html`<input type="checkbox" id="${id}" name="done" value="${todo.id}" form="todo-form"${todo.completed ? html` checked` : null} aria-describedby="${`${id}-details`}">
 <input type="hidden" name="shown" value="${`${todo.id}:${todo.completed ? 1 : 0}`}" form="todo-form">
-<label for="${id}">${todo.task}</label>
+<label for="${id}">${todo.task}</label>`
+    : html`<span class="task">${todo.completed ? '✅ ' : ''}${todo.task}</span>`;
+  return html`<li class="${!actions && todo.completed ? 'todo done' : 'todo'}" data-todo="${todo.id}">
+${box}
 <p id="${`${id}-details`}" class="details"><span class="${`prio prio-${todo.priority}`}">${todo.priority}</span>${assignee}${due ? html` · ${renderDue(due)}` : null}${todo.timestamp ? html` · ${seekLink(media, parseTimestamp(todo.timestamp), todo.timestamp)}` : null}<span class="done-by">${doneBy(todo)}</span><span class="changed-by">${changedBy(todo)}</span></p>
 ${todo.context ? html`<p class="context">${todo.context}</p>` : null}
-${actions(todo, todo.assignee ? speakerName(todo.assignee, names) : '')}
+${actions?.(todo, todo.assignee ? speakerName(todo.assignee, names) : '') ?? null}
 </li>`;
+}
+
+/**
+ * The versions of the notes, once they were regenerated: a link to each (the current one without `v`), with
+ * what was asked and by whom; on an earlier version, that it is read only and where the current one is.
+ */
+function renderVersions(versions: NotesVersion[], shown: number, link: (version: number | null) => string): SafeHtml | null {
+  if (versions.length < 2) return null;
+  const current = versions.at(-1)!.version;
+  const asked = (v: NotesVersion) => {
+    if (v.version === 1) return 'the first notes';
+    return [v.instruction ? `“${v.instruction}”` : 'rewritten', v.model ? ` with ${v.model}` : '', v.requestedBy ? ` by ${v.requestedBy}` : ''].join('');
+  };
+  return html`<nav id="versions" class="card" aria-label="Versions of the notes">
+<h2>Versions of the notes</h2>
+<ol>${versions.map(
+    (v) =>
+      html`<li><a href="${link(v.version === current ? null : v.version)}"${v.version === shown ? html` aria-current="page"` : null}>v${v.version}</a>: ${asked(v)}, <time datetime="${v.createdAt.toISOString()}">${dateFormat.format(v.createdAt)} UTC</time></li>`,
+  )}</ol>
+${shown < current ? html`<p class="note" id="read-only">Version ${shown} of ${current} — read only. <a href="${link(null)}">See the current version</a></p>` : null}
+</nav>`;
+}
+
+/** Asks for the notes again from the stored transcript, with an optional instruction and model. */
+function renderRegenerateForm(sessionId: string, token: string): SafeHtml {
+  return html`<details id="regenerate"><summary>Regenerate the notes</summary>
+<form id="regenerate-form" method="post" action="${`${sessionId}/regenerate?t=${encodeURIComponent(token)}`}">
+<p><label for="regenerate-instruction">Instruction (optional)</label><br><textarea id="regenerate-instruction" name="instruction" maxlength="${NOTES_INSTRUCTION_MAX}" rows="2" placeholder="e.g. focus on engineering tasks, or: in German"></textarea></p>
+<p><label for="regenerate-model">Model (optional)</label> <input id="regenerate-model" name="model" maxlength="200" autocomplete="off" placeholder="the configured one"></p>
+<button type="submit">Regenerate</button>
+</form></details>`;
 }
 
 /**

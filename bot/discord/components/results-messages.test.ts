@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseRegenerateId } from './regenerate.js';
 import { resultsMessages } from './results-messages.js';
 import { parseMarkdownButtonId } from './markdown-button.js';
 import { parseTodoButtonId, todoButtonId } from './todo-button.js';
@@ -11,18 +12,19 @@ const view = (count: number, taskLength = 40) => resultsView(count, { task: (i) 
 const buttons = (m: ReturnType<typeof resultsMessages>[number]) => m.components.flatMap((r) => r.components);
 
 describe('results in Discord', () => {
-  it('are a summary with "Add a todo", then todos with a toggle and an Edit button below it, in messages of at most 10', () => {
+  it('are a summary with "Add a todo" and "Regenerate", then todos with a toggle and an Edit button below it, in messages of at most 10', () => {
     const { sessionId, view: v } = view(60);
     const [summary, ...pages] = resultsMessages(sessionId, v);
     expect(summary!.content).toContain('We planned the release.');
     expect(summary!.content).toContain('• Ship two fixes first');
     expect(summary!.content).toContain('[Transcript and details](http://localhost:8080/s/abc?t=x)');
-    // Under the summary, in one row, "Add a todo" and "Notes as Markdown", each naming the session.
+    // Under the summary, in one row, "Add a todo", "Regenerate" and "Notes as Markdown", each naming the session.
     expect(summary!.components).toHaveLength(1);
-    const summaryIds = buttons(summary!).map((b) => ('custom_id' in b ? [parseAddButtonId(b.custom_id), parseMarkdownButtonId(b.custom_id)] : null));
+    const summaryIds = buttons(summary!).map((b) => ('custom_id' in b ? [parseAddButtonId(b.custom_id), parseRegenerateId(b.custom_id), parseMarkdownButtonId(b.custom_id)] : null));
     expect(summaryIds).toEqual([
-      [sessionId, null],
-      [null, sessionId],
+      [sessionId, null, null],
+      [null, sessionId, null],
+      [null, null, sessionId],
     ]);
     expect(pages.length).toBeGreaterThanOrEqual(6);
     for (const page of pages) {

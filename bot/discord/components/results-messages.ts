@@ -4,6 +4,7 @@ import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
 import { discordLink, MAX_CONTENT, NO_MENTIONS } from './text.js';
 import { markdownButton } from './markdown-button.js';
+import { regenerateButton } from './regenerate.js';
 import { todoButtonId } from './todo-button.js';
 import { addButtonId, editButtonId } from './todo-modal.js';
 import { whoSpokeMessages } from './who-spoke.js';
@@ -51,7 +52,7 @@ export function resultsMessages(sessionId: string, view: ResultsView): DiscordMe
 
 function summaryMessage(sessionId: string, view: ResultsView): DiscordMessage {
   const { summary } = view;
-  const lines = ['**Summary**', summary.summary];
+  const lines = [view.version > 1 ? `**Summary** (version ${view.version})` : '**Summary**', summary.summary];
   if (summary.key_points.length) lines.push('', '**Key points**', ...summary.key_points.map((p) => `• ${p}`));
   if (summary.decisions.length) lines.push('', '**Decisions**', ...summary.decisions.map((d) => `• ${d}`));
   if (view.todos.todos.length === 0) lines.push('', 'No todos came up in this meeting.');
@@ -59,7 +60,7 @@ function summaryMessage(sessionId: string, view: ResultsView): DiscordMessage {
   if (dropped) lines.push('', dropped);
   const link = view.link ? `\n\n${discordLink(view.link, 'Transcript and details')}` : '';
   const add: APIButtonComponent = { type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Add a todo', emoji: { name: '➕' }, custom_id: addButtonId(sessionId) };
-  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [{ type: ComponentType.ActionRow, components: [add, markdownButton(sessionId)] }], allowed_mentions: NO_MENTIONS };
+  return { content: clip(lines.join('\n'), MAX_CONTENT - link.length) + link, components: [{ type: ComponentType.ActionRow, components: [add, regenerateButton(sessionId), markdownButton(sessionId)] }], allowed_mentions: NO_MENTIONS };
 }
 
 /** A todo's line; an owner linked to a member is mentioned (`<@id>`, kept whole), never pinged (NO_MENTIONS). */

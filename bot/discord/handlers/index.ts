@@ -1,5 +1,6 @@
 import { Events, type Client } from 'discord.js';
 import { parseMarkdownButtonId } from '../components/markdown-button.js';
+import { parseRegenerateId } from '../components/regenerate.js';
 import { parseRetryButtonId } from '../components/retry-button.js';
 import { parseTodoButtonId } from '../components/todo-button.js';
 import { parseAddButtonId, parseEditButtonId, parseTodoFormId } from '../components/todo-modal.js';
@@ -8,6 +9,7 @@ import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
 import { handleMarkdownClick } from './markdown-click.js';
+import { handleRegenerateClick, handleRegenerateSubmit } from './regenerate.js';
 import { handleRetryClick } from './retry-click.js';
 import { handleAddTodoClick, handleTodoEditClick } from './todo-edit.js';
 import { handleTodoFormSubmit } from './todo-form.js';
@@ -39,9 +41,13 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
       if (markdown) run('notes as markdown', () => handleMarkdownClick(ctx, interaction, markdown));
       const suggestion = parseSpeakerComponentId(interaction.customId);
       if (suggestion?.ref) run('speaker suggestion', () => handleSpeakerPick(ctx, interaction, suggestion));
+      const regenerate = parseRegenerateId(interaction.customId);
+      if (regenerate) run('regenerate', () => handleRegenerateClick(ctx, interaction, regenerate));
     } else if (interaction.isModalSubmit()) {
       const form = parseTodoFormId(interaction.customId);
       if (form) run('todo form', () => handleTodoFormSubmit(ctx, interaction, form));
+      const regenerate = parseRegenerateId(interaction.customId);
+      if (regenerate) run('regenerate form', () => handleRegenerateSubmit(ctx, interaction, regenerate));
     } else if (interaction.isUserSelectMenu()) {
       const speaker = parseSpeakerComponentId(interaction.customId);
       if (speaker && !speaker.ref) run('speaker pick', () => handleSpeakerPick(ctx, interaction, speaker));

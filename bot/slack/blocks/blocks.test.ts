@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StatusView } from '../../chat-platform.js';
+import { REGENERATE_ACTION } from './regenerate-modal.js';
 import { MARKDOWN_ACTION, resultsMessages } from './results-messages.js';
 import { OPEN_PAGE_ACTION, statusMessage } from './status-message.js';
 import { changedTodos, parseTodoBlockId, TODO_ACTION, todoBlockId } from './todo-checkboxes.js';
@@ -38,6 +39,7 @@ describe('results in Slack', () => {
     const buttons = elementsOf(messages).filter(({ e }) => e.type === 'button');
     expect(buttons.map(({ e }) => [e.action_id, e.value])).toEqual([
       [OPEN_PAGE_ACTION, undefined],
+      [REGENERATE_ACTION, sessionId],
       [MARKDOWN_ACTION, sessionId],
       [TODO_ADD_ACTION, sessionId],
     ]);

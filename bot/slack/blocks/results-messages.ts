@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../../../core/domain/todos.js';
 import type { ResultsView } from '../../chat-platform.js';
 import { todoDetails } from '../../render.js';
+import { regenerateButton } from './regenerate-modal.js';
 import { pageButton, type SlackMessage } from './status-message.js';
 import { clip } from '../../../core/domain/text.js';
 import { LIMITS, mrkdwnText } from './text.js';
@@ -19,7 +20,7 @@ export function resultsMessages(sessionId: string, view: ResultsView): SlackMess
   const { summary, todos } = view;
   const done = todos.todos.filter((t) => t.completed).length;
   const blocks: types.KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: '📝 Summary' } },
+    { type: 'header', text: { type: 'plain_text', text: view.version > 1 ? `📝 Summary (version ${view.version})` : '📝 Summary' } },
     section(summary.summary || 'No summary.'),
   ];
   if (summary.key_points.length) blocks.push(section(bullets(summary.key_points), 'Key points'));
@@ -49,7 +50,7 @@ export const MARKDOWN_ACTION = 'wn-notes-markdown';
 /** The page's link, when there is one, and the button that uploads the notes as a Markdown file. */
 function notesButtons(sessionId: string, link: string | null): types.ActionsBlock {
   const markdown: types.Button = { type: 'button', action_id: MARKDOWN_ACTION, text: { type: 'plain_text', text: 'Notes as Markdown' }, value: sessionId };
-  return { type: 'actions', elements: [...(link ? [pageButton(link, 'Transcript and details')] : []), markdown] };
+  return { type: 'actions', elements: [...(link ? [pageButton(link, 'Transcript and details')] : []), regenerateButton(sessionId), markdown] };
 }
 
 /** A section of user text (escaped, clipped to Slack's limit) under an optional bold heading. */

@@ -2,12 +2,14 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { z } from 'zod';
 import { OPEN_PAGE_ACTION, RETRY_ACTION } from '../blocks/status-message.js';
 import { MARKDOWN_ACTION } from '../blocks/results-messages.js';
+import { REGENERATE_ACTION, REGENERATE_VIEW } from '../blocks/regenerate-modal.js';
 import { TODO_ACTION } from '../blocks/todo-checkboxes.js';
 import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../blocks/todo-menu.js';
 import { TODO_ADD_VIEW, TODO_EDIT_VIEW } from '../blocks/todo-modal.js';
 import { NAMES_VIEW, TYPE_NAMES_ACTION } from '../blocks/speaker-names-modal.js';
 import { SPEAKER_ACTION, SUGGEST_ACTION } from '../blocks/who-spoke.js';
 import type { SlackContext } from '../context.js';
+import { handleRegenerateClick, handleRegenerateSubmit } from './actions/regenerate.js';
 import { handleAddTodoClick } from './actions/add-todo.js';
 import { handleMarkdownClick } from './actions/notes-markdown.js';
 import { handleRetryClick } from './actions/retry-button.js';
@@ -82,6 +84,14 @@ export function registerListeners(app: App, ctx: SlackContext): void {
 
   // Answered (acknowledged) by the handler: a refused name is shown in the modal, next to its field.
   app.view<ViewSubmitAction>(NAMES_VIEW, async ({ ack, body }) => handleSpeakerNames(ctx, body, ack));
+
+  app.action({ type: 'block_actions', action_id: REGENERATE_ACTION }, async ({ ack, body, respond }) => {
+    await ack();
+    await handleRegenerateClick(ctx, body, respond);
+  });
+
+  // Answered once the regeneration is asked for: a refusal shows in the form, else it closes.
+  app.view({ type: 'view_submission', callback_id: REGENERATE_VIEW }, async ({ ack, body }) => handleRegenerateSubmit(ctx, body, (answer) => ack(answer)));
 
   // A link button opens its URL in the browser; Slack still reports the click, and wants it acknowledged.
   app.action(OPEN_PAGE_ACTION, async ({ ack }) => ack());

@@ -73,6 +73,19 @@ afterAll(async () => {
 });
 
 describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
+  it('refuses a regeneration’s model other than the one it runs, before starting anything; gives an instruction to the model', async () => {
+    const { engine, host } = generator(local(modelPath));
+    const runs = vi.spyOn(host, 'run');
+    await expect(engine.generate({ transcript: transcript(4), model: 'gpt-4o', onProgress: () => {} })).rejects.toMatchObject({
+      code: 'MODEL_UNAVAILABLE',
+      userMessage: expect.stringContaining('cannot use "gpt-4o"') as string,
+    });
+    expect(runs).not.toHaveBeenCalled();
+
+    await engine.generate({ transcript: transcript(4), instruction: 'in German', model: modelPath, onProgress: () => {} });
+    expect(runs.mock.calls[0]![0].system).toContain('<request>in German</request>');
+  });
+
   it('writes notes under the schema grammar: valid, bounded, citing only real lines; long meetings mapped in parts, then reduced', async () => {
     const { engine, host } = generator(local(modelPath));
     const runs = vi.spyOn(host, 'run');

@@ -36,8 +36,16 @@ export class LlamaCppTodoGenerator implements TodoGenerator {
     private readonly log: Logger,
   ) {}
 
-  async generate({ sessionId, transcript, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
+  async generate({ sessionId, transcript, instruction = null, model = null, onProgress, signal }: TodoRequest): Promise<MeetingNotes> {
     const log = this.log.child({ sessionId });
+    // One model is loaded, the one LOCAL_LLM_MODEL names: another is not fetched for one meeting.
+    if (model !== null && model !== this.model.model.name) {
+      throw new AppError(
+        'MODEL_UNAVAILABLE',
+        `This server writes notes with its local model "${this.model.model.name}" (LOCAL_LLM_MODEL) and cannot use "${model}". ` +
+          'Regenerate without a model, or ask an administrator to configure that one.',
+      );
+    }
     const modelPath = await this.model.ensure((p) => onProgress(0, downloadMessage(MODEL_LABELS.llm, p)), signal);
     onProgress(0, 'Writing the summary and todos');
     const maxChars = Math.floor((this.options.contextTokens - ANSWER_TOKENS - PROMPT_OVERHEAD_TOKENS) * CHARS_PER_TOKEN);
@@ -62,6 +70,7 @@ export class LlamaCppTodoGenerator implements TodoGenerator {
         overview: async (prompt) => parsed(overviewAnswerSchema, await ask(prompt, overviewGrammarSchema())),
       },
       (percent) => onProgress(percent),
+      instruction,
     );
   }
 

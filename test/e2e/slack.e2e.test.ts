@@ -223,7 +223,7 @@ describe('a video dropped in a channel', () => {
     const menu = await fake.overflow({ user: alice, message: results, blockId: checkboxesOf(results)[index]!.blockId, actionId: TODO_MENU_ACTION, value: `edit:${owned.id}` });
     expect(menu).toMatchObject({ status: 200, body: '' });
 
-    const form = await viewOpened(fake, 0);
+    const form = await viewOpened(fake, forms);
     expect(form).toMatchObject({ user: alice, view: { callback_id: TODO_EDIT_VIEW } });
     // The owner is shown by the name given to that speaker.
     expect(initialValues(form)).toEqual({ [TODO_INPUTS.task]: owned.task, [TODO_INPUTS.owner]: 'Maria', [TODO_INPUTS.due]: owned.due ?? undefined, [TODO_INPUTS.priority]: owned.priority });

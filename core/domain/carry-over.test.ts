@@ -65,6 +65,13 @@ describe('carryOver', () => {
     expect(result).toEqual([{ ...fresh[0], assignee: 'Ali', due: 'by Friday', due_date: '2026-12-04', edited_by: 'Ana', edited_at: 'x' }, added]);
   });
 
+  it('keeps a hand-edited todo that no new todo matches: a regeneration does not throw away what someone typed', () => {
+    const edited = todo('2', 'Book the venue for 40 people', [3], { ...ticked, edited_by: 'Ana', edited_at: 'x' });
+    const dropped = todo('3', 'Call the caterer', [4], ticked);
+    const result = carryOver([edited, dropped], [todo('1', 'Write the release notes', [1])]);
+    expect(result.map((t) => [t.id, t.task, t.completed])).toEqual([['4', 'Write the release notes', false], ['2', 'Book the venue for 40 people', true]]);
+  });
+
   it('matches a todo whose text a person rewrote by what it said before, keeping the rewrite and the tick', () => {
     const rewritten = todo('1', 'Send the client the revised timeline', [1], { ...ticked, edited_by: null, edited_at: 'x' });
     const asWritten = [todo('1', 'Send the budget to Maria', [1])];

@@ -5,7 +5,8 @@ import type { Todo, TodosDocument } from './todos.js';
  * A new todo that says what an old one said takes the old one's id (chat checkboxes name ids), its tick, and,
  * when a person edited the old one, its task, assignee and due (it matches by what it said before the edit
  * too); each old todo matches at most one new one.
- * Todos a person added are kept as they are; a new todo saying what a todo a person removed said stays
+ * Todos a person added, and todos a person edited that no new todo matches, are kept as they are (a
+ * regeneration never throws away what someone typed); a new todo saying what a todo a person removed said stays
  * removed; new todos nothing matched get ids above every id used so far.
  */
 
@@ -86,7 +87,8 @@ export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], { u
     if (!old.edited_at) return ticked;
     return { ...ticked, task: old.task, assignee: old.assignee, due: old.due, due_date: old.due_date, edited_by: old.edited_by, edited_at: old.edited_at };
   });
-  return [...carried, ...added];
+  const editedUnmatched = written.filter((old) => old.edited_at && !taken.has(old));
+  return [...carried, ...editedUnmatched, ...added];
 }
 
 /** The regenerated document with `carryOver` applied to its list, and its counts made to match that list. */

@@ -294,19 +294,24 @@ describe('a video dropped in a channel', () => {
   it('a new version with more todos than its pages hold gets more pages in the thread; a shorter one leaves them saying so', async () => {
     const summary = results[0]!;
     const refsOf = async () => (await core.sessionService.get(sessionId))!.resultsMessageRefs;
-    const pagesNeeded = async () => 1 + Math.ceil((await storedTodos(sessionId)).todos.length / 10);
+    const todoPages = async () => Math.ceil((await storedTodos(sessionId)).todos.length / 10);
     const before = await refsOf();
+    // The summary, the todo pages, then the "Who spoke?" messages.
+    const whoSpoke = before.length - 1 - (await todoPages());
     const more = Array.from({ length: 24 }, (_, i) => ({ task: `Check item ${i + 1} of the release list`, priority: 'low' as const, assignee: null, due: null, context: '', segments: [0] }));
     bot.h.openai.script('chat', replies.withMoreTodos(...more));
     await core.notes.regenerate(sessionId, {}, 'bob');
     const grown = await until('more pages of todos', async () => {
       const refs = await refsOf();
-      return refs.length > before.length && refs.length === (await pagesNeeded()) ? refs : null;
+      return refs.length > before.length && refs.length === 1 + (await todoPages()) + whoSpoke ? refs : null;
     });
     expect(grown.slice(0, before.length)).toEqual(before);
     const added = grown.slice(before.length).map((ref) => fake.messages.get(ref.split(':')[1]!)!);
     expect(added.every((m) => m.channel_id === status.id)).toBe(true); // in the session's thread
-    expect(added.at(-1)!.content).toMatch(new RegExp(`^\\*\\*Todos\\*\\* \\(${grown.length - 1}/${grown.length - 1}\\)`));
+    const pages = grown.length - 1 - whoSpoke;
+    const lastPage = fake.messages.get(grown[pages]!.split(':')[1]!)!;
+    expect(lastPage.content).toMatch(new RegExp(`^\\*\\*Todos\\*\\* \\(${pages}/${pages}\\)`));
+    expect(added.at(-1)!.content).toContain('**Who spoke?**'); // moved down, after the todos
 
     await core.notes.regenerate(sessionId, {}, 'bob');
     await fake.waitFor(() => summary.content.includes('**Summary** (version 4)'), 30_000);

@@ -301,8 +301,8 @@ describe('a video dropped in a channel', () => {
     expect(markdown).toMatch(/^# standup\.mp4\n/);
     for (const todo of (await storedTodos(sessionId)).todos) expect(markdown).toContain(todo.task);
     expect(markdown).toContain('owner Maria');
-    // The todo edited from its menu above, then on the page (by nobody named), as todos.json holds it.
-    expect(markdown).toMatch(/- \[ \] Book the venue for 40 people \(high · owner Maria · due [^·]+\(by Friday\) · edited · /);
+    // The todo ticked before the notes were regenerated, edited from its menu above, then on the page (by nobody named), as todos.json holds it.
+    expect(markdown).toMatch(/- \[x\] Book the venue for 40 people \(high · owner Maria · due [^·]+\(by Friday\) · ticked by bob · edited · /);
     expect(markdown).toContain(`(${statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!)}#seg-`);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { uploadingSession } from '../test/helpers/sessions.js';
-import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
+import { useTestCore } from '../test/helpers/test-core.js';
 import type { Core } from '../core/app.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { ChatOrigin, Session } from '../core/domain/session.js';
@@ -13,14 +13,13 @@ import { mayChange, mayRetry } from './may-change.js';
  * the chat platform's answer about its channel's members is the stand-in below.
  */
 
-let testCore: TestCore | undefined;
+const testCore = useTestCore();
 let core: Core;
 const workspace = `may-change-${randomUUID()}`;
 const uploader: ChatUser = { platform: 'slack', workspaceId: workspace, externalId: 'U0ANA' };
 const member: ChatUser = { ...uploader, externalId: 'U0BEN' };
 const outsider: ChatUser = { ...uploader, externalId: 'U0CAL' };
 const slackOrigin: ChatOrigin = { platform: 'slack', workspaceId: workspace, channelId: 'C0TEAM', threadRef: '1.0', statusMessageRef: 'C0TEAM:1.0' };
-const created: string[] = [];
 
 /** A Slack workspace whose channel C0TEAM has the member; records what it was asked. */
 function slackChannel(): ChannelMembers & { asked: string[] } {
@@ -37,20 +36,14 @@ function slackChannel(): ChannelMembers & { asked: string[] } {
 
 async function sessionFrom(origin: ChatOrigin): Promise<Session> {
   const session = await uploadingSession(core, await core.users.resolve(uploader), { origin });
-  created.push(session.id);
+  testCore.created.push(session.id);
   return session;
 }
 
 beforeAll(async () => {
-  testCore = await startTestCore();
   core = testCore.core;
 });
 
-afterAll(async () => {
-  if (!testCore) return;
-  await core.knex('sessions').whereIn('id', created).delete();
-  await testCore.close();
-});
 
 describe('mayChange', () => {
   it('lets the uploader, without asking the platform, and the members of the session’s channel; not anyone else', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { runCliCapturing } from '../test/helpers/cli.js';
 import { AppError } from '../core/errors.js';
 import { AUTHORIZED, type SessionService } from '../core/sessions/session.service.js';
-import { runCli, type CliDeps } from './cli.js';
+import type { CliDeps } from './cli.js';
 
 /** A core of which nothing may be used: a command line refused before anything starts never reaches it. */
 const untouchable = new Proxy({} as CliDeps, {
@@ -10,12 +11,7 @@ const untouchable = new Proxy({} as CliDeps, {
   },
 });
 
-async function cli(argv: string[], deps: CliDeps = untouchable) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, deps, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[], deps: CliDeps = untouchable) => runCliCapturing(argv, deps);
 
 describe('a command line the CLI cannot run', () => {
   it('`help`, `--help` and `-h` print the usage, naming the command as a person types it, on stdout', async () => {

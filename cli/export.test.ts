@@ -1,45 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from '@plussub/srt-vtt-parser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCliCapturing } from '../test/helpers/cli.js';
 import type { Core } from '../core/app.js';
 import { completedSession, LINES, NOTES } from '../test/e2e/web-fixture.js';
 import { tempDir } from '../test/helpers/media.js';
 import { uploadingSession } from '../test/helpers/sessions.js';
-import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
+import { useTestCore } from '../test/helpers/test-core.js';
 import { parseCliArgs } from './args.js';
-import { runCli } from './cli.js';
 
-let testCore: TestCore | undefined;
+const testCore = useTestCore();
 let core: Core;
 let userId: string;
-const created: string[] = [];
 
 beforeAll(async () => {
-  testCore = await startTestCore();
   core = testCore.core;
   userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: 'export-cli' });
 });
 
-afterAll(async () => {
-  if (!testCore) return;
-  await core.knex('sessions').whereIn('id', created).delete();
-  await testCore.close();
-});
 
 /** A session as an upload leaves it, or (`finished`) completed with its notes stored. */
 async function meeting(finished: boolean): Promise<string> {
   const { id } = finished ? await completedSession(core, userId) : await uploadingSession(core, userId);
-  created.push(id);
+  testCore.created.push(id);
   return id;
 }
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, core, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[]) => runCliCapturing(argv, core);
 
 describe('whisper-notes export', () => {
   it('prints the Markdown notes by default, todos included, timestamps linking to the page', async () => {

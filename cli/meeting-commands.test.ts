@@ -1,40 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCliCapturing } from '../test/helpers/cli.js';
 import type { Core } from '../core/app.js';
 import { NOTES, completedSession as storedSession } from '../test/e2e/web-fixture.js';
-import { startTestCore, type TestCore } from '../test/helpers/test-core.js';
+import { useTestCore } from '../test/helpers/test-core.js';
 import os from 'node:os';
 import { todosDocumentSchema } from '../core/domain/todos.js';
-import { runCli } from './cli.js';
 
-let testCore: TestCore | undefined;
+const testCore = useTestCore();
 let core: Core;
-const created: string[] = [];
 
 beforeAll(async () => {
-  testCore = await startTestCore();
   core = testCore.core;
 });
 
-afterAll(async () => {
-  if (!testCore) return;
-  await core.knex('sessions').whereIn('id', created).delete();
-  await testCore.close();
-});
 
 /** The CLI's commands on a finished meeting: naming speakers and changing todos. */
 async function completedSession(): Promise<string> {
   const userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: 'meeting-cli' });
   const { id } = await storedSession(core, userId, { ...NOTES, decisions: ['SPEAKER_01 owns the login fix'] });
-  created.push(id);
+  testCore.created.push(id);
   return id;
 }
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, core, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[]) => runCliCapturing(argv, core);
 
 describe('whisper-notes speakers', () => {
   it('names a speaker, and `status --transcript` shows the name in the transcript, the todos and the summary', async () => {

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliCapturing } from '../test/helpers/cli.js';
 import { startPipelineHarness, type PipelineHarness } from '../test/helpers/pipeline-harness.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
-import { runCli } from './cli.js';
 import type { SessionJson } from './format.js';
 
 /** `whisper-notes regenerate` and `status --version`, against the whole pipeline (a processor writes the new version). */
@@ -15,12 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => h?.close());
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, h.core, { out: (l) => out.push(l), err: (l) => err.push(l) }, 50);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (argv: string[]) => runCliCapturing(argv, h.core, 50);
 
 async function completedSession(): Promise<string> {
   const session = await h.processingSession();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { transcriptFor, LINES, NOTES } from '../../test/e2e/web-fixture.js';
 import { uploadingSession } from '../../test/helpers/sessions.js';
 import { until } from '../../test/helpers/until.js';
-import { startTestCore, type TestCore } from '../../test/helpers/test-core.js';
+import { useTestCore } from '../../test/helpers/test-core.js';
 import type { Core } from '../app.js';
 import { speakerName } from '../domain/speaker-name.js';
 import type { ChatOrigin } from '../domain/session.js';
@@ -11,27 +11,20 @@ import { buildDocuments, type MeetingNotes } from '../domain/todos.js';
 import { isAppError } from '../errors.js';
 import type { TodoEvent } from '../todos/todo-events.js';
 
-let testCore: TestCore | undefined;
+const testCore = useTestCore();
 let core: Core;
 let userId: string;
-const created: string[] = [];
 
 beforeAll(async () => {
-  testCore = await startTestCore();
   core = testCore.core;
   userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: `speakers-${Date.now()}` });
 });
 
-afterAll(async () => {
-  if (!testCore) return;
-  await core.knex('sessions').whereIn('id', created).delete();
-  await testCore.close();
-});
 
 /** A session whose transcript (SPEAKER_00, SPEAKER_01) and todos (assigned to them, or `notes`') are stored. */
 async function transcribedSession(origin?: ChatOrigin, notes: MeetingNotes = NOTES): Promise<string> {
   const { id } = await uploadingSession(core, userId, origin && { origin });
-  created.push(id);
+  testCore.created.push(id);
   await core.store.putJson(core.layout.transcript(id), transcriptFor(id, LINES));
   await core.store.putJson(core.layout.todos(id), buildDocuments(id, notes, new Date()).todos);
   return id;

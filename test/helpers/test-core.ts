@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { createCore, type Core } from '../../core/app.js';
 import { createLogger } from '../../core/logger.js';
 import { removeQueuesAndKeys } from './cleanup.js';
@@ -28,6 +29,30 @@ export async function startTestCore(env: Record<string, string> = {}): Promise<T
         await core.close();
         await s3.close();
       }
+    },
+  };
+}
+
+/**
+ * A core for the tests of one file: started before them and closed after them, the sessions its tests note in
+ * `created` deleted first. `core` is there once the file's first beforeAll ran.
+ */
+export function useTestCore(env: Record<string, string> = {}): { readonly core: Core; readonly created: string[] } {
+  let started: TestCore | undefined;
+  const created: string[] = [];
+  beforeAll(async () => {
+    started = await startTestCore(env);
+  });
+  afterAll(async () => {
+    if (!started) return;
+    await started.core.knex('sessions').whereIn('id', created).delete();
+    await started.close();
+  });
+  return {
+    created,
+    get core() {
+      if (!started) throw new Error('the test core is started in beforeAll');
+      return started.core;
     },
   };
 }

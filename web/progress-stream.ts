@@ -12,7 +12,7 @@ export interface StreamRequest {
   sessionId: string;
   /** From the Last-Event-ID header: events up to this seq were seen before the reconnect. */
   lastEventId: number;
-  /** Keep the stream open after COMPLETED for todo ticks (the page uses this; without it the stream closes at the final state). */
+  /** Keep the stream open after COMPLETED (todo events) and FAILED (a retry) for the page; without it the stream closes at the final state. */
   followTodos: boolean;
 }
 
@@ -63,7 +63,8 @@ export class ProgressStreams {
       unsubscribe();
       throw err;
     }
-    const staysOpen = (e: ProgressEvent) => followTodos && e.status === 'COMPLETED';
+    // The page follows a finished session (ticks, edits, new notes) and a failed one (a retry may reopen it).
+    const staysOpen = (e: ProgressEvent) => followTodos && (e.status === 'COMPLETED' || e.status === 'FAILED');
     if (isFinal(current.status) && !staysOpen(current) && current.seq <= lastEventId) {
       // Nothing left to say; 204 tells EventSource to stop reconnecting.
       unsubscribe();

@@ -3,6 +3,8 @@ import { parse as parseSubtitles } from '@plussub/srt-vtt-parser';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
+import { AppError } from '../../core/errors.js';
+import { AUTHORIZED } from '../../core/sessions/session.service.js';
 import { buildDocuments, todosDocumentSchema } from '../../core/domain/todos.js';
 import { replaceNotes } from '../../processor/jobs/replace-notes.js';
 import { launchChromium, openEdit, sseViewers, todoItem, type PageOptions, type TestBrowser } from '../helpers/browser.js';
@@ -134,6 +136,23 @@ describe('the status page in Chromium', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     const phone = await openPage(url, { phone: true });
     await phone.screenshot({ path: 'test-artifacts/web-status-page-phone.png', fullPage: true });
+  });
+
+  it('follows a failed meeting retried elsewhere (chat, the CLI): its progress, then its notes, without a reload', async () => {
+    const { id } = await f.processingSession();
+    await f.core.sessions.transition(id, ['PROCESSING'], { status: 'FAILED', errorCode: 'LLM_UNAVAILABLE', errorMessage: 'The LLM could not be reached.' });
+    await f.core.progress.fail(id, 'todos', new AppError('LLM_UNAVAILABLE', 'The LLM could not be reached.'));
+    const before = await viewers();
+    const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`);
+    expect(await page.locator('#page').getAttribute('data-status')).toBe('FAILED');
+    await expect.poll(viewers, { timeout: 10_000 }).toBe(before + 1); // the failed page keeps listening
+
+    expect(await f.core.sessionService.retry(id, AUTHORIZED)).toMatchObject({ outcome: 'retried', resumesFrom: 'transcribe' });
+    await page.locator('#progress-bar').waitFor();
+    await expect.poll(() => page.locator('#page').getAttribute('data-status')).toBe('PROCESSING');
+    await f.complete(id);
+    await page.locator('#todos').waitFor();
+    expect(await page.locator('.todo > label').allTextContents()).toEqual(NOTES.todos.map((t) => t.task));
   });
 
   it('shows the finished meeting with JavaScript off', async () => {

@@ -7,6 +7,7 @@ import { replaceNotes } from '../../processor/jobs/replace-notes.js';
 import { progressNames } from '../../core/progress/redis.progress-bus.js';
 import { todoNames } from '../../core/todos/redis.todo-events.js';
 import { AppError } from '../../core/errors.js';
+import { AUTHORIZED } from '../../core/sessions/session.service.js';
 import type { SessionJson } from '../../web/app.js';
 import { NOTES, openStream, startWebFixture, type SseEvent, type WebFixture } from './web-fixture.js';
 
@@ -521,6 +522,21 @@ describe('trying a failed session again', () => {
 
     // A second click (a stale page) starts nothing more and lands on the running page.
     expect((await fetch(`${f.base}/s/${id}/retry${q}`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+  });
+
+  it("keeps the page's stream open on a failed session, so a retry made elsewhere (chat, the CLI) shows there; other streams end", async () => {
+    const id = await failedSession();
+    const q = `?t=${f.token(id)}`;
+    const plain = await openStream(`${f.base}/api/progress/${id}${q}`);
+    await plain.ended; // without follow=todos the final state ends the stream
+    const statuses = (stream: { events: SseEvent[] }) => progressOf(stream.events).map((e) => (e as { status: string }).status);
+    expect(statuses(plain)).toEqual(['FAILED']);
+
+    const page = await openStream(`${f.base}/api/progress/${id}${q}&follow=todos`);
+    await vi.waitFor(() => expect(statuses(page)).toEqual(['FAILED']));
+    expect(await f.core.sessionService.retry(id, AUTHORIZED)).toMatchObject({ outcome: 'retried' });
+    await vi.waitFor(() => expect(statuses(page)).toEqual(['FAILED', 'PROCESSING']));
+    page.close();
   });
 
   it('refuses the form posted from another website, starting nothing', async () => {

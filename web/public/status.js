@@ -379,13 +379,13 @@
   function onProgress(e) {
     if (!FINAL[e.status]) {
       if (!FINAL[status]) return showProgress(e);
-      // Reopened (the notes being rewritten): the server renders the progress section, live from then on.
+      // Reopened (a retry, or the notes being rewritten): the server renders the progress section, live from then on.
       status = e.status;
       return showOutcome('Working on it again.');
     }
     var changed = e.status !== status;
     status = e.status;
-    if (status !== 'COMPLETED') source.close(); // the server closes too; this stops the reconnect
+    if (status === 'CANCELLED') source.close(); // the server closes too; this stops the reconnect
     if (changed) showOutcome();
   }
 
@@ -406,7 +406,8 @@
       });
   }
 
-  if (FINAL[status] && status !== 'COMPLETED') return;
+  // A cancelled session stays so; a finished one may be ticked or rewritten, a failed one retried from anywhere.
+  if (status === 'CANCELLED') return;
   if (!window.EventSource) return;
   var source = new EventSource(api('progress/' + sessionId) + '&follow=todos');
   var opened = false;

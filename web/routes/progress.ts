@@ -5,7 +5,7 @@ import { sessionParams, tokenQuery } from '../plugins/authorize.js';
 import { ProgressStreams, ROUTE, type ProgressStreamsDeps } from '../progress-stream.js';
 import type { ZodTypeProvider } from '../zod-type-provider.js';
 
-/** `?follow=todos` keeps the stream open after COMPLETED for todo ticks (the page's script asks for it). */
+/** `?follow=todos` keeps the stream open after COMPLETED (todo events) and FAILED (a retry) (the page's script asks for it). */
 const querystring = tokenQuery.extend({ follow: z.unknown().optional() });
 
 /** The session's live progress as Server-Sent Events (web/progress-stream.ts); streams end when the server closes. */

@@ -6,7 +6,8 @@ import type { QuestionsService } from '../core/sessions/questions.service.js';
 import type { SessionService } from '../core/sessions/session.service.js';
 import type { SpeakersService } from '../core/sessions/speakers.service.js';
 import type { BotOptions } from './chat-platform.js';
-import type { LinkFormatter } from './commands.js';
+import type { ChatUser } from '../core/domain/chat-user.js';
+import { mayChange, type ChangeGate } from './may-change.js';
 
 /** What answering in a thread uses, on either platform. */
 export interface QuestionContext extends Pick<BotOptions, 'linkFor'> {
@@ -15,9 +16,9 @@ export interface QuestionContext extends Pick<BotOptions, 'linkFor'> {
   speakers: Pick<SpeakersService, 'names'>;
 }
 
-/** The platform's markup: links, and user text made literal. */
+/** The platform's markup: links (Slack `<url|label>`, Discord `[label](url)`), and user text made literal. */
 export interface Markup {
-  formatLink: LinkFormatter;
+  formatLink: (url: string, label: string) => string;
   escapeText: (text: string) => string;
 }
 
@@ -42,6 +43,29 @@ export async function answerInThread(ctx: QuestionContext, place: ThreadPlace, q
   try {
     const asked = await ctx.questions.ask(session.id, question, by);
     return answerText(asked, await ctx.speakers.names(session.id), ctx.linkFor(session.id), markup);
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    return `❌ ${err.userMessage}`;
+  }
+}
+
+/** What `/whisper ask <id>` also reads: the meeting, and who may ask about it. */
+export type AskContext = Omit<QuestionContext, 'sessions'> & ChangeGate & { sessions: Pick<SessionService, 'get'> };
+
+/**
+ * The answer to `/whisper ask <id> <question>`, for whoever typed it alone: only the person who shared the
+ * recording and the members of its channel (mayChange) may ask, since the answer tells what was said.
+ */
+export async function answerById(ctx: AskContext, sessionId: string, question: string, user: ChatUser, markup: Markup): Promise<string> {
+  const session = await ctx.sessions.get(sessionId);
+  if (!session) return `No recording \`${sessionId}\`.`;
+  if (!(await mayChange(ctx, session, user))) {
+    const { channelId } = session.origin;
+    return `Only the person who shared this recording and the members of ${channelId ? `<#${channelId}>` : 'its channel'} can ask about it.`;
+  }
+  try {
+    const asked = await ctx.questions.ask(sessionId, question, user.displayName ?? user.externalId);
+    return answerText(asked, await ctx.speakers.names(sessionId), ctx.linkFor(sessionId), markup);
   } catch (err) {
     if (!isAppError(err)) throw err;
     return `❌ ${err.userMessage}`;

@@ -12,6 +12,7 @@ let fake: SlackFake;
 let core: Core;
 let alice: FakeSlackUser;
 let bob: FakeSlackUser;
+let carol: FakeSlackUser;
 
 beforeAll(async () => {
   bot = await startSlackBotFixture();
@@ -19,6 +20,7 @@ beforeAll(async () => {
   core = bot.h.core;
   alice = fake.addUser({ id: 'U0ALICE', name: 'alice' });
   bob = fake.addUser({ id: 'U0BOB', name: 'bob' });
+  carol = fake.addUser({ id: 'U0CAROL', name: 'carol', channels: [fake.outsideChannelId] });
 });
 afterAll(async () => {
   await bot?.close();
@@ -42,7 +44,7 @@ describe('asking the bot about a meeting in its thread', () => {
     expect(reply.args.text).toBe(`> what did we decide about pricing?\nWe start at ten euros a seat.\nFrom <${page}#seg-${second!.id}|${formatTimestamp(second!.start)}>`);
     expect(fake.calls.filter(isPost).some((c) => JSON.stringify(c.args).includes('999999'))).toBe(false);
     expect(await core.questions.list(sessionId)).toEqual([
-      expect.objectContaining({ question: 'what did we decide about pricing?', askedBy: '<@U0BOB>', citations: [{ segment: second!.id, start: second!.start }] }),
+      expect.objectContaining({ question: 'what did we decide about pricing?', askedBy: 'U0BOB', citations: [{ segment: second!.id, start: second!.start }] }),
     ]);
   });
 
@@ -70,5 +72,23 @@ describe('asking the bot about a meeting in its thread', () => {
     const { ts } = await fake.mention({ user: bob, text: 'what was decided?' });
     const outside = await fake.waitFor(() => fake.calls.find((c) => isPost(c) && c.args.thread_ts === ts));
     expect(outside.args.text).toContain('no meeting of mine');
+  });
+
+  it('answers `/whisper ask <id> <question>` to whoever typed it alone, if they shared it or are in its channel', async () => {
+    const { sessionId } = await meeting(bot, alice, 'planning.mp4');
+    const transcript = storedTranscriptSchema.parse(await core.store.getJson(core.layout.transcript(sessionId)));
+    const cited = transcript.segments[0]!;
+    bot.h.openai.script('chat', replies.answer('We ship in July.', [cited.id, 424_242]));
+    const asked = await fake.slashCommand({ user: bob, text: `ask ${sessionId} when do we ship?` });
+    const page = statusPageUrl(core.config.web.publicBaseUrl, sessionId, core.config.web.linkSecret!);
+    const answer = await fake.waitFor(() => fake.responses.find((r) => r.id === asked.responseId));
+    expect(answer.body).toEqual({ response_type: 'ephemeral', text: `> when do we ship?\nWe ship in July.\nFrom <${page}#seg-${cited.id}|${formatTimestamp(cited.start)}>` });
+
+    const since = bot.h.openai.requests.length;
+    const outsider = await fake.slashCommand({ user: carol, text: `ask ${sessionId} when do we ship?` });
+    const refused = await fake.waitFor(() => fake.responses.find((r) => r.id === outsider.responseId));
+    expect(refused.body.text).toBe(`Only the person who shared this recording and the members of <#${fake.channelId}> can ask about it.`);
+    expect(bot.h.openai.requests.length).toBe(since);
+    expect(await core.questions.list(sessionId)).toHaveLength(1);
   });
 });

@@ -23,6 +23,6 @@ export async function handleMention(ctx: SlackContext, envelope: { team_id: stri
   if (!(await ctx.claims.claim(`slack:event:${envelope.event_id}`))) return;
   const threadTs = mention.thread_ts ?? mention.ts;
   const place = { platform: 'slack' as const, workspaceId: envelope.team_id, channelId: mention.channel, threadRef: threadTs };
-  const text = await answerInThread(ctx, place, questionOf(mention.text), `<@${mention.user}>`, { formatLink: slackLink, escapeText: escapeMrkdwn });
+  const text = await answerInThread(ctx, place, questionOf(mention.text), mention.user, { formatLink: slackLink, escapeText: escapeMrkdwn });
   await ctx.platform.post(mention.channel, { text }, threadTs);
 }

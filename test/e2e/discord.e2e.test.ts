@@ -6,6 +6,7 @@ import { speakerName } from '../../core/domain/speaker-name.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { statusPageUrl } from '../../core/links.js';
+import type { Session } from '../../core/domain/session.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
@@ -594,13 +595,15 @@ describe('bad input', () => {
 });
 
 describe('asking the bot about a meeting in its thread', () => {
+  let session: Session;
+
   it('answers a mention in the thread, citing a real moment as a link to the page at that line; an invented one never reaches the chat', async () => {
     const attachment = fake.upload({ name: 'pricing.mp4', bytes: bot.video, contentType: 'video/mp4' });
     const drop = fake.messageCreate({ author: alice, attachments: [attachment] });
     const post = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === drop.id);
     const status = fake.messages.get((post.response as FakeMessage).id)!;
     await finished(status);
-    const session = (await core.sessionService.inThread({ platform: 'discord', workspaceId: fake.guildId, channelId: null, threadRef: status.id }))!;
+    session = (await core.sessionService.inThread({ platform: 'discord', workspaceId: fake.guildId, channelId: null, threadRef: status.id }))!;
     const transcript = storedTranscriptSchema.parse(await core.store.getJson(core.layout.transcript(session.id)));
     const cited = transcript.segments[1]!;
     bot.h.openai.script('chat', replies.answer('We start at ten euros a seat.', [cited.id, 999_999]));
@@ -620,5 +623,16 @@ describe('asking the bot about a meeting in its thread', () => {
     const refused = await fake.waitForCall((c) => c.method === 'POST' && bodyOf(c).message_reference?.message_id === mentioned.id);
     expect(bodyOf(refused).content).toBe('❌ The question is empty: ask something about the meeting.');
     expect(fake.calls.slice(since).filter((c) => c.method === 'POST')).toHaveLength(1);
+  });
+
+  it('answers `/whisper action:ask` privately to a member of the channel, and refuses an empty question', async () => {
+    bot.h.openai.script('chat', replies.answer('We start at ten euros a seat.', []));
+    const asked = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'ask' }, { name: 'id', type: 3, value: session.id }, { name: 'question', type: 3, value: 'what is the price?' }] });
+    const reply = await replyOf(asked, /^> what is the price\?/);
+    expect(bodyOf(reply).content).toBe('> what is the price?\nWe start at ten euros a seat.');
+
+    const noQuestion = fake.slashCommand({ user: bob, options: [{ name: 'action', type: 3, value: 'ask' }, { name: 'id', type: 3, value: session.id }] });
+    await replyOf(noQuestion, /^❌ The question is empty: ask something about the meeting\.$/);
+    expect(await core.questions.list(session.id)).toHaveLength(2);
   });
 });

@@ -146,3 +146,24 @@ describe('asking about a meeting', () => {
     expect(await core.knex('questions').where({ session_id: id }).count({ n: '*' })).toEqual([{ n: '0' }]);
   });
 });
+
+describe('asking where the notes are written by the local llama.cpp engine', () => {
+  // No OPENAI_BASE_URL nor OPENAI_API_KEY: the LLM engine is local, in the processor's child process.
+  const local = useTestCore();
+  let id: string;
+  beforeAll(async () => {
+    const owner = await local.core.users.resolve({ platform: 'cli', workspaceId: null, externalId: `questions-local-${Date.now()}` });
+    id = (await completedSession(local.core, owner)).id;
+    local.created.push(id);
+  });
+
+  it('refuses the question with a sentence naming what would answer it, saving nothing', async () => {
+    expect(await refusal(local.core.questions.ask(id, 'Who writes the release notes?', null))).toEqual({
+      code: 'LLM_UNAVAILABLE',
+      message:
+        'Questions need an OpenAI-compatible language model: an administrator can set OPENAI_BASE_URL or OPENAI_API_KEY. ' +
+        'The local llama.cpp engine does not answer questions.',
+    });
+    expect(await local.core.questions.list(id)).toEqual([]);
+  });
+});

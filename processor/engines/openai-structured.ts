@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ChatPrompt } from './meeting-prompt.js';
 import { toServiceError, type ServiceErrors } from './openai-client.js';
 
-export const LLM_ERRORS: ServiceErrors = {
+const LLM_ERRORS: ServiceErrors = {
   unavailable: 'LLM_UNAVAILABLE',
   rejected: 'LLM_UNAVAILABLE',
   name: 'language model',

@@ -74,7 +74,7 @@ export interface ChannelMembers {
 }
 
 /** What each platform's bot uses of the core. */
-export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims' | 'speakers'>;
+export type ChatBotDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'chatEventClaims' | 'speakers' | 'questions'>;
 
 /** What every platform's bot gets from the wiring. */
 export interface BotOptions {

@@ -5,6 +5,7 @@ import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import type { ChannelMembers } from './chat-platform.js';
 import { mayNotChange, mayRetry } from './may-change.js';
+import { answerById, type AskContext } from './questions.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
 export type WhisperCommand =
@@ -16,6 +17,7 @@ export type WhisperCommand =
   | { kind: 'retry'; sessionId: string }
   | { kind: 'delete'; sessionId: string }
   | { kind: 'speakers'; sessionId: string }
+  | { kind: 'ask'; sessionId: string; question: string }
   | { kind: 'invalid'; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,6 +32,7 @@ export const HELP_TEXT = [
   '• `/whisper retry <id>`: try a failed recording again, from what it stored',
   '• `/whisper delete <id>`: delete a recording and everything made from it',
   "• `/whisper speakers <id>`: ask in the recording's thread who spoke, to name the speakers",
+  "• `/whisper ask <id> <question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)",
 ].join('\n');
 
 /** Slack wraps links as `<https://…>` or `<https://…|label>`; people paste them bare. */
@@ -47,6 +50,10 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   if (verb === 'status' || verb === 'cancel' || verb === 'retry' || verb === 'delete' || verb === 'speakers') {
     if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
     return { kind: verb, sessionId: second.toLowerCase() };
+  }
+  if (verb === 'ask') {
+    if (!second || !UUID.test(second)) return { kind: 'invalid', reason: "Use `/whisper ask <id> <question>` with the recording's id." };
+    return { kind: 'ask', sessionId: second.toLowerCase(), question: rest.join(' ') };
   }
   const link = unwrapLink(first);
   if (/^https?:\/\//i.test(link)) {
@@ -84,9 +91,12 @@ export interface CommandContext {
   escapeText: (text: string) => string;
   /** Makes sure the recording's thread asks who spoke (the thread notifier's askWhoSpoke). */
   askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
+  /** `/whisper ask`: answers from the meeting, speakers by their names (bot/questions.ts). */
+  questions: AskContext['questions'];
+  speakers: AskContext['speakers'];
 }
 
-/** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers. The reply is for the user alone. */
+/** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers, ask. The reply is for the user alone. */
 export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
   switch (cmd.kind) {
     case 'help':
@@ -109,6 +119,8 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'speakers':
       return whoSpokeReply(cmd.sessionId, await ctx.askWhoSpoke(cmd.sessionId));
+    case 'ask':
+      return answerById(ctx, cmd.sessionId, cmd.question, ctx.user, ctx);
   }
 }
 

@@ -6,6 +6,7 @@ import { MemberNamesRepository } from './db/member-names.repository.js';
 import type { Knex } from './db/knex.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { NotesVersionsRepository } from './db/notes-versions.repository.js';
+import { QuestionsRepository } from './db/questions.repository.js';
 import { SpeakerNamesRepository } from './db/speaker-names.repository.js';
 import { UsersRepository } from './db/users.repository.js';
 import type { ProgressEvent } from './domain/progress.js';
@@ -21,12 +22,15 @@ import { ensureDataDir } from './data-dir.js';
 import { connectJobQueue } from './queue/index.js';
 import type { JobQueue } from './queue/job-queue.js';
 import { NotesService } from './sessions/notes.service.js';
+import { QuestionsService } from './sessions/questions.service.js';
 import { SessionService } from './sessions/session.service.js';
 import { SpeakersService } from './sessions/speakers.service.js';
 import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createMediaLinks, createObjectStore } from './storage/index.js';
 import { createTodos, type TodoEvent, type Todos } from './todos/index.js';
+import { localEngineAnswerer, type MeetingAnswerer } from '../processor/engines/meeting-answerer.js';
+import { OpenAIMeetingAnswerer } from '../processor/engines/openai.meeting-answerer.js';
 
 /** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
 export interface EventStreams {
@@ -64,6 +68,8 @@ export interface Core {
   notes: NotesService;
   /** How each regenerated version of the notes was asked for (the processor records them). */
   notesVersions: NotesVersionsRepository;
+  /** Questions about a meeting (the page, chat), answered by the LLM from this process. */
+  questions: QuestionsService;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -106,6 +112,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
   const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
+  const questions = new QuestionsService({ sessions, questions: new QuestionsRepository(knex), store, layout, answerer: meetingAnswerer(config, log), log: log.child({ component: 'questions' }) });
   const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
 
   return {
@@ -129,6 +136,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     speakers,
     notes,
     notesVersions,
+    questions,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),
@@ -141,4 +149,13 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
       await database.close();
     },
   };
+}
+
+/**
+ * Questions are answered by the process that is asked (bot or web), calling the LLM directly: an answer is
+ * one short request per part of the meeting, not a job to queue (docs/architecture.md#ports-and-engines).
+ */
+function meetingAnswerer({ llm }: Config, log: Logger): MeetingAnswerer {
+  if (llm.engine !== 'openai') return localEngineAnswerer;
+  return new OpenAIMeetingAnswerer({ baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds }, log.child({ engine: 'llm' }));
 }

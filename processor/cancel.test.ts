@@ -42,6 +42,8 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,
   askWhoSpoke: () => Promise.reject(new Error('cancel never asks who spoke')),
+  questions: h.core.questions,
+  speakers: h.core.speakers,
 });
 
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

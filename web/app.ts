@@ -25,7 +25,7 @@ import { zodValidatorCompiler } from './zod-type-provider.js';
 export type { SessionJson } from './routes/session-api.js';
 
 /** The parts of the core the web server uses. */
-export type WebDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'bus' | 'feed' | 'readiness' | 'mediaLinks'>;
+export type WebDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'questions' | 'todos' | 'bus' | 'feed' | 'readiness' | 'mediaLinks'>;
 
 export interface WebOptions {
   /** LINK_SECRET: verifies the capability token of every session route. */

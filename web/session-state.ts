@@ -4,6 +4,7 @@ import type { ProgressEvent } from '../core/domain/progress.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import { parseRefPath } from '../core/domain/storage-layout.js';
 import { ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import type { Question } from '../core/domain/question.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 
 export interface Media {
@@ -19,6 +20,8 @@ export interface SessionState {
   /** The stored outputs, once the session is COMPLETED. */
   results: SessionResults | null;
   media: Media | null;
+  /** Questions asked about the meeting and their answers, oldest first (docs/architecture.md#questions). */
+  questions: Question[];
   /** The moment "overdue" is judged at; the clock when absent (tests set it). */
   now?: Date;
 }
@@ -48,18 +51,19 @@ export function currentProgress(session: Session, latest: ProgressEvent | null):
 
 /** Reads what a session's page shows. */
 export class SessionStates {
-  constructor(private readonly deps: Pick<Core, 'sessionService' | 'bus' | 'mediaLinks'>) {}
+  constructor(private readonly deps: Pick<Core, 'sessionService' | 'bus' | 'mediaLinks' | 'questions'>) {}
 
   /** `version` reads an earlier version of the notes (VERSION_NOT_FOUND when the session has none such); the current one when absent. */
   async load(id: string, version?: number): Promise<SessionState | null> {
     const { sessionService, bus } = this.deps;
     const [session, latest] = await Promise.all([sessionService.get(id), bus.latest(id)]);
     if (!session) return null;
-    const [results, media] = await Promise.all([
+    const [results, media, questions] = await Promise.all([
       session.status === 'COMPLETED' ? sessionService.results(id, version) : null,
       this.media(session),
+      this.deps.questions.list(id),
     ]);
-    return { session, progress: currentProgress(session, latest), results, media };
+    return { session, progress: currentProgress(session, latest), results, media, questions };
   }
 
   private async media(session: Session): Promise<Media | null> {

@@ -4,6 +4,7 @@ import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
 import type { SpeakersService } from '../../core/sessions/speakers.service.js';
+import type { QuestionsService } from '../../core/sessions/questions.service.js';
 import type { BotOptions, ChannelMembers } from '../chat-platform.js';
 import type { DiscordPlatform } from './discord.platform.js';
 
@@ -17,6 +18,8 @@ export interface DiscordContext extends DiscordBotOptions {
   members: ChannelMembers;
   /** Naming speakers from the "Who spoke?" messages. */
   speakers: SpeakersService;
+  /** Questions asked in a meeting's thread (bot/questions.ts). */
+  questions: QuestionsService;
   platform: DiscordPlatform;
   rest: REST;
   /** A message seen twice (two gateway sessions, a redelivery) starts nothing twice. */

@@ -26,6 +26,7 @@ export async function startDiscordBot(deps: ChatBotDeps, options: DiscordBotOpti
     sessions: deps.sessionService,
     members: new DiscordChannelMembers(client),
     speakers: deps.speakers,
+    questions: deps.questions,
     platform,
     rest: client.rest,
     claims: deps.chatEventClaims,

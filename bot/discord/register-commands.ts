@@ -5,9 +5,9 @@ import { ConfigError, loadConfig, required } from '../../core/config.js';
 import { restOptions } from './client.js';
 
 export const WHISPER_COMMAND = 'whisper';
-export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers'] as const;
+export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'ask'] as const;
 
-/** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` (one at a time). */
+/** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` · `/whisper action:ask id: question:` (one at a time). */
 export const whisperCommand = new SlashCommandBuilder()
   .setName(WHISPER_COMMAND)
   .setDescription('Turn a meeting recording into a transcript, a summary and todos')
@@ -19,7 +19,8 @@ export const whisperCommand = new SlashCommandBuilder()
       .setDescription('Help, your recent recordings, or one recording by id')
       .addChoices(...WHISPER_ACTIONS.map((a) => ({ name: a, value: a }))),
   )
-  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete and speakers)'))
+  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete, speakers and ask)'))
+  .addStringOption((o) => o.setName('question').setDescription('Your question about the recording (for ask)').setMaxLength(500))
   .toJSON();
 
 /** Guild commands appear at once (good for trying the bot); global ones reach every guild. */

@@ -4,6 +4,7 @@ import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionService } from '../../core/sessions/session.service.js';
 import type { SpeakersService } from '../../core/sessions/speakers.service.js';
+import type { QuestionsService } from '../../core/sessions/questions.service.js';
 import type { BotOptions, ChannelMembers } from '../chat-platform.js';
 import type { SlackPlatform } from './slack.platform.js';
 
@@ -14,6 +15,8 @@ export interface SlackContext extends BotOptions {
   members: ChannelMembers;
   /** Naming speakers from the "Who spoke?" message. */
   speakers: SpeakersService;
+  /** Questions asked in a meeting's thread (bot/questions.ts). */
+  questions: QuestionsService;
   platform: SlackPlatform;
   client: webApi.WebClient;
   /** Retried or replayed deliveries start nothing twice. */

@@ -29,6 +29,7 @@ export async function startSlackBot(deps: ChatBotDeps, options: BotOptions): Pro
     sessions: deps.sessionService,
     members: new SlackChannelMembers(app.client),
     speakers: deps.speakers,
+    questions: deps.questions,
     platform,
     client: app.client,
     claims: deps.chatEventClaims,

@@ -4,6 +4,7 @@ import { migrations } from '../../migrations/index.js';
 import { testConfig } from '../../test/helpers/config.js';
 import { databaseEngines, removeScratchDataDirs, type TestDatabase } from '../../test/helpers/database.js';
 import { DEFAULT_OPTIONS } from '../sessions/session.service.js';
+import { QuestionsRepository } from './questions.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -130,5 +131,35 @@ describe.each(databaseEngines(testConfig))('repositories on $engine', ({ open })
       const s = await newSession(userId);
       await expect(db.knex('sessions').where({ id: s.id }).update({ status: 'DONE' })).rejects.toThrow(/sessions_status_check/);
     });
+  });
+
+  it('finds the newest session of a chat thread: on Slack in its channel, on Discord by the thread alone', async () => {
+    const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U-thread' });
+    const inThread = async (channelId: string, threadRef: string, createdAt: string) => {
+      const s = await sessions.create({ ...newSessionOf(userId), origin: { ...newSessionOf(userId).origin, channelId, threadRef } });
+      created.push(s.id);
+      await db.knex('sessions').where({ id: s.id }).update({ created_at: createdAt });
+      return s.id;
+    };
+    await inThread('C1', '1700.1', '2026-12-01T10:00:00Z');
+    const newest = await inThread('C1', '1700.1', '2026-12-01T11:00:00Z');
+    const otherChannel = await inThread('C2', '1700.1', '2026-12-01T12:00:00Z');
+    const place = { platform: 'slack' as const, workspaceId: workspace, channelId: 'C1', threadRef: '1700.1' };
+
+    expect((await sessions.latestInThread(place))?.id).toBe(newest);
+    expect((await sessions.latestInThread({ ...place, channelId: 'C2' }))?.id).toBe(otherChannel);
+    expect((await sessions.latestInThread({ ...place, channelId: null }))?.id).toBe(otherChannel);
+    expect(await sessions.latestInThread({ ...place, threadRef: '1700.2' })).toBeNull();
+    expect(await sessions.latestInThread({ ...place, platform: 'discord' })).toBeNull();
+  });
+
+  it('keeps questions with their session, citations as stored, and purges them with it', async () => {
+    const s = await newSession(await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U-asker' }));
+    const questions = new QuestionsRepository(db.knex);
+    const asked = await questions.add({ id: randomUUID(), sessionId: s.id, question: 'Pricing?', answer: 'Ten euros.', citations: [{ segment: 3, start: 12.5 }], askedBy: 'bob' });
+    expect(await questions.forSession(s.id)).toEqual([asked]);
+    expect(asked.citations).toEqual([{ segment: 3, start: 12.5 }]);
+    await sessions.delete(s.id);
+    expect(await questions.forSession(s.id)).toEqual([]);
   });
 });

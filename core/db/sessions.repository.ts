@@ -199,6 +199,17 @@ export class SessionsRepository {
     return rows.map(toSession);
   }
 
+  /**
+   * The newest session whose chat thread is `threadRef` on that platform and workspace (in `channelId` when
+   * given: Slack's thread timestamps are unique per channel only), or null.
+   */
+  async latestInThread(place: { platform: ChatOrigin['platform']; workspaceId: string | null; channelId: string | null; threadRef: string }): Promise<Session | null> {
+    const query = this.knex<SessionRow>('sessions').where({ platform: place.platform, workspace_id: place.workspaceId, thread_ref: place.threadRef });
+    if (place.channelId !== null) void query.where({ channel_id: place.channelId });
+    const row = await query.orderBy('created_at', 'desc').first();
+    return row ? toSession(row) : null;
+  }
+
   /** Sessions stuck in a status since before `olderThan` (e.g. UPLOADING after a bot died). */
   async listStale(status: SessionStatus, olderThan: Date): Promise<Session[]> {
     const rows = await this.knex<SessionRow>('sessions').where({ status }).andWhere('updated_at', '<', olderThan);

@@ -188,6 +188,11 @@ export class SessionService {
     return this.deps.sessions.get(id);
   }
 
+  /** The meeting a chat thread is about: the newest session started there (questions in a thread, docs/architecture.md#questions). */
+  inThread(place: Parameters<SessionsRepository['latestInThread']>[0]): Promise<Session | null> {
+    return this.deps.sessions.latestInThread(place);
+  }
+
   /** True when `user` is the one who started the session. */
   async ownerOf(session: Session, user: ChatUser): Promise<boolean> {
     return session.userId === (await this.deps.users.resolve(user));

@@ -1,11 +1,7 @@
 import type OpenAI from 'openai';
-import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { AutoParseableResponseFormat } from 'openai/lib/parser';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { z } from 'zod';
 import type { MeetingNotes } from '../../core/domain/todos.js';
-import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { writeMeetingNotes } from './meeting-notes.js';
 import {
@@ -19,7 +15,8 @@ import {
   type NotesAnswer,
   type TranscriptChunk,
 } from './meeting-prompt.js';
-import { createOpenAIClient, toServiceError, type OpenAIConnection, type ServiceErrors } from './openai-client.js';
+import { createOpenAIClient, type OpenAIConnection } from './openai-client.js';
+import { askStructured, InvalidAnswer, type StructuredRequest } from './openai-structured.js';
 import type { TodoGenerator, TodoRequest } from './todo-generator.js';
 
 export interface OpenAITodoGeneratorOptions extends OpenAIConnection {
@@ -31,17 +28,6 @@ export interface OpenAITodoGeneratorOptions extends OpenAIConnection {
   /** Answers that fail the schema or cite missing segments, per request, before giving up. */
   maxInvalidAnswers?: number;
 }
-
-const LLM_ERRORS: ServiceErrors = {
-  unavailable: 'LLM_UNAVAILABLE',
-  rejected: 'LLM_UNAVAILABLE',
-  name: 'language model',
-  modelVariable: 'LLM_MODEL',
-  endpoint: 'the LLM endpoint (OPENAI_BASE_URL)',
-};
-
-/** Why an answer could not be used; told back to the model when it is asked again. */
-class InvalidAnswer extends Error {}
 
 /**
  * Notes from any OpenAI-compatible chat endpoint with structured output (map/reduce: writeMeetingNotes);
@@ -82,60 +68,16 @@ export class OpenAITodoGenerator implements TodoGenerator {
     );
   }
 
-  /**
-   * One structured request, asked again (with the reason) while the answer is unusable. When the last answer
-   * parsed but failed `check`, `salvage` may turn it into a usable one instead of failing.
-   */
-  private async ask<T>(
+  private ask<T>(
     log: Logger,
     model: string,
     prompt: ChatPrompt,
     format: AutoParseableResponseFormat<T>,
     signal: AbortSignal | undefined,
-    { check = () => {}, salvage }: { check?: (answer: T) => void; salvage?: (answer: T) => T } = {},
+    checks: Pick<StructuredRequest<T>, 'check' | 'salvage'> = {},
   ): Promise<T> {
-    const messages: ChatCompletionMessageParam[] = [
-      { role: 'system', content: prompt.system },
-      { role: 'user', content: prompt.user },
-    ];
-    let reason = '';
-    // The last try's answer if it parsed: read only after the loop, so only when it then failed `check`.
-    let lastParsed: T | undefined;
-    for (let attempt = 1; attempt <= this.maxInvalidAnswers; attempt++) {
-      lastParsed = undefined;
-      try {
-        const completion = await this.client.chat.completions.parse(
-          { model, messages, response_format: format },
-          { signal },
-        );
-        const message = completion.choices[0]?.message;
-        if (message?.refusal) throw new InvalidAnswer(`the model refused: ${message.refusal}`);
-        if (!message?.parsed) throw new InvalidAnswer('the answer was empty');
-        lastParsed = message.parsed;
-        check(message.parsed);
-        return message.parsed;
-      } catch (err) {
-        const invalid = invalidReason(err);
-        if (invalid === null) throw toServiceError(err, LLM_ERRORS, signal);
-        reason = invalid;
-        log.warn({ attempt, reason, model, format: format.json_schema.name }, 'unusable LLM answer');
-        messages.splice(2, 1, {
-          role: 'user',
-          content: `Your previous answer could not be used: ${reason.slice(0, 500)}. Answer again with the complete JSON.`,
-        });
-      }
-    }
-    if (lastParsed !== undefined && salvage) {
-      log.warn({ reason, model, format: format.json_schema.name }, 'LLM answer salvaged after retries');
-      return salvage(lastParsed);
-    }
-    throw new AppError(
-      'LLM_INVALID_OUTPUT',
-      `The language model did not return usable notes after ${this.maxInvalidAnswers} tries, so no todo list was made. ` +
-        'Try again later, or configure a model that supports structured output (LLM_MODEL).',
-      false,
-      { cause: new Error(reason) },
-    );
+    const { maxInvalidAnswers } = this;
+    return askStructured(this.client, { log, model, prompt, format, signal, maxInvalidAnswers, wanted: 'usable notes', failure: 'no todo list was made', ...checks });
   }
 }
 
@@ -147,14 +89,4 @@ function checkCitations(answer: NotesAnswer, chunk: TranscriptChunk): void {
   if (missing.length > 0) {
     throw new InvalidAnswer(`todos cite segment ids that are not in the transcript part: ${missing.slice(0, 20).join(', ')}`);
   }
-}
-
-/** The reason an error means "this answer is unusable" (as opposed to "the service failed"), or null. */
-function invalidReason(err: unknown): string | null {
-  if (err instanceof InvalidAnswer) return err.message;
-  if (err instanceof SyntaxError) return `the answer was not valid JSON (${err.message})`;
-  if (err instanceof z.ZodError) return `the answer did not match the schema: ${z.prettifyError(err)}`;
-  if (err instanceof LengthFinishReasonError) return 'the answer was cut off at the length limit';
-  if (err instanceof ContentFilterFinishReasonError) return 'the answer was blocked by a content filter';
-  return null;
 }

@@ -84,7 +84,7 @@ export interface DiscordFake {
   /** The next `times` calls matching answer 429 with `retry_after` (seconds) and X-RateLimit headers. */
   rateLimit(match: { method: string; path: RegExp }, retryAfterSeconds: number, times?: number): void;
   /** A person posts a message; `id` delivers an earlier message's MESSAGE_CREATE again (as a second gateway session sees it). */
-  messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string }): FakeMessage;
+  messageCreate(m: { author: FakeUser; content?: string; attachments?: DiscordAttachment[]; channelId?: string; id?: string; mentions?: FakeUser[] }): FakeMessage;
   /** `/whisper` typed in `channelId` (the first channel when not given). */
   slashCommand(i: { user: FakeUser; options: SlashOption[]; attachments?: DiscordAttachment[]; permissions?: bigint; channelId?: string }): FakeInteraction;
   /** A new role of the server with these permissions; returns its id. */
@@ -306,6 +306,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
       // A thread started from a message takes the message's id.
       const thread = { id: m[2], type: 11, guild_id: guildId, parent_id: m[1], name: body.name, owner_id: bot.id, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: body.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } };
       threads.set(m[2]!, thread);
+      // The gateway tells the bot of the thread it created, so messages posted in it reach the bot.
+      dispatch('THREAD_CREATE', { ...thread, newly_created: true });
       return [201, thread];
     }
     if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path) && method === 'POST') {
@@ -529,8 +531,10 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     rateLimit(match, retryAfterSeconds, times = 1) {
       limits.push({ ...match, retryAfter: retryAfterSeconds, left: times });
     },
-    messageCreate({ author, content = '', attachments = [], channelId: channel = channelId, id }) {
-      const msg = { ...messageObject(channel, author, { content }), attachments, ...(id && { id }) };
+    messageCreate({ author, content = '', attachments = [], channelId: channel = channelId, id, mentions = [] }) {
+      // Each person mentioned is also `<@id>` in the content, as Discord writes a mention.
+      const said = [...mentions.map((u) => `<@${u.id}>`), content].join(' ').trim();
+      const msg = { ...messageObject(channel, author, { content: said }), attachments, mentions: mentions.map(userObject), ...(id && { id }) };
       const { user: _user, ...member } = memberObject(author); // MESSAGE_CREATE's member has no user: it is the author
       dispatch('MESSAGE_CREATE', { ...msg, member });
       return msg;

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { NOTES_FORMAT_NAME, OVERVIEW_FORMAT_NAME } from '../../processor/engines/meeting-prompt.js';
+import { ANSWER_FORMAT_NAME, ANSWER_MERGE_FORMAT_NAME } from '../../processor/engines/question-prompt.js';
 import { closeServer, readBody } from '../helpers/http.js';
 
 /**
@@ -260,6 +261,8 @@ export const replies = {
       const todos = texts.map((task) => ({ task, priority: 'high', assignee: task, due: task, context: task, segments: [segment] }));
       return completion(request, JSON.stringify({ ...overview, todos }));
     },
+  /** An answer to a question about a meeting (`meeting_answer`, `meeting_answer_merge`) citing `segments`, real or not. */
+  answer: (answer: string, segments: number[], answered = true): ChatStep => replies.content(JSON.stringify({ answered, answer, segments })),
   /** A verbose_json transcription of `text`, spread over the upload's duration. */
   transcript: (text: string): TranscriptionStep => (upload) => transcription(upload, text),
   /** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
@@ -380,14 +383,43 @@ function overviewAnswer(request: ChatRequest) {
   };
 }
 
+const QUESTION = /<question>(.*)<\/question>/;
+/** The question's words a literal model looks for: four letters or more. */
+const questionWords = (request: ChatRequest) =>
+  (QUESTION.exec(userText(request, '<question>'))?.[1] ?? '').toLowerCase().match(/\p{L}{4,}/gu) ?? [];
+
+/** The lines that say a word of the question, quoted with their speakers and cited; not answered when none does. */
+function partAnswer(request: ChatRequest) {
+  const words = questionWords(request);
+  const lines = userText(request, '<transcript>')
+    .split('\n')
+    .map((l) => LINE.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && words.some((w) => m[4]!.toLowerCase().includes(w)))
+    .slice(0, 3);
+  if (lines.length === 0) return { answered: false, answer: '', segments: [] };
+  return { answered: true, answer: lines.map(([, , , speaker, text]) => `${speaker ?? 'Someone'} said: ${text}`).join(' '), segments: lines.map((m) => Number(m[1])) };
+}
+
+const answerPartsSchema = z.object({ parts: z.array(z.object({ answer: z.string(), segments: z.array(z.number()) })) });
+
+/** The parts' answers one after another, citing all they cited. */
+function mergedAnswer(request: ChatRequest) {
+  const block = /<parts>\n([\s\S]*)\n<\/parts>/.exec(userText(request, '<parts>'))?.[1] ?? '{"parts":[]}';
+  const { parts } = answerPartsSchema.parse(JSON.parse(block));
+  return { answered: parts.length > 0, answer: parts.map((p) => p.answer).join(' '), segments: parts.flatMap((p) => p.segments) };
+}
+
 /**
  * Structured requests get valid JSON for their task: `meeting_notes` gets a todo for each sentence that asks
- * for or commits to something, citing its line; `meeting_overview` merges the parts it is given.
+ * for or commits to something, citing its line; `meeting_overview` merges the parts it is given;
+ * `meeting_answer` quotes the lines that say a word of the question, `meeting_answer_merge` joins the parts' answers.
  */
 function defaultChat(request: ChatRequest): FakeReply {
   const format = request.response_format;
   if (format?.type !== 'json_schema') return completion(request, 'OK');
   const name = format.json_schema?.name;
+  if (name === ANSWER_FORMAT_NAME) return completion(request, JSON.stringify(partAnswer(request)));
+  if (name === ANSWER_MERGE_FORMAT_NAME) return completion(request, JSON.stringify(mergedAnswer(request)));
   if (name === NOTES_FORMAT_NAME) return completion(request, JSON.stringify(notesAnswer(request)));
   if (name === OVERVIEW_FORMAT_NAME) return completion(request, JSON.stringify(overviewAnswer(request)));
   return replies.error(400, `The fake knows no answer for schema ${name}`, 'invalid_request_error');

@@ -127,6 +127,11 @@ export interface SlackFake {
   slashCommand(c: { user: FakeSlackUser; text: string; channelId?: string }, signing?: SigningOverride): Promise<Delivery & { responseId: string }>;
   /** A person shares files in a channel; `stub` sends them as Slack sometimes does (then `files.info` is needed). */
   fileShare(m: { user: FakeSlackUser; files: FakeSlackFile[]; stub?: boolean; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
+  /**
+   * A person writes a message mentioning the bot (`<@bot> text`), in a thread when `threadTs` is given: Slack
+   * delivers an `app_mention` event. The message is kept like any other.
+   */
+  mention(m: { user: FakeSlackUser; text: string; threadTs?: string; channelId?: string }): Promise<Delivery & { ts: string }>;
   /** A click in a checkboxes element of a message: `selected` are the option values checked after the click. */
   checkboxes(a: { user: FakeSlackUser; message: FakeSlackMessage; blockId: string; actionId: string; selected: string[] }): Promise<Delivery & { responseId: string }>;
   /** A click on the button of a message whose action id is `actionId` (in block `blockId`, when several blocks have one); `responseId` names the action's response URL. */
@@ -368,6 +373,25 @@ export async function startSlackFake(): Promise<SlackFake> {
         display_as_bot: false,
         files: shared.map((f) => (stub ? { id: f.id, mode: 'file_access', file_access: 'check_file_info', created: base, user: f.user } : f)),
         ...(threadTs && { thread_ts: threadTs }),
+      };
+      return { ...(await deliverEvent(event)), ts };
+    },
+
+    async mention({ user, text, threadTs, channelId }) {
+      const ts = nextTs();
+      const channel = channelId ?? fake.channelId;
+      const said = `<@${botUserId}> ${text}`;
+      fake.messages.set(`${channel}:${ts}`, { channel, ts, text: said, blocks: [], user: user.id, ...(threadTs && { thread_ts: threadTs }) });
+      const event = {
+        type: 'app_mention',
+        user: user.id,
+        text: said,
+        ts,
+        team: teamId,
+        channel,
+        event_ts: ts,
+        blocks: [{ type: 'rich_text', block_id: nextId('B'), elements: [{ type: 'rich_text_section', elements: [{ type: 'user', user_id: botUserId }, { type: 'text', text: ` ${text}` }] }] }],
+        ...(threadTs && { thread_ts: threadTs, parent_user_id: botUserId }),
       };
       return { ...(await deliverEvent(event)), ts };
     },

@@ -53,6 +53,7 @@ function secondReplica(): DiscordContext {
     sessions: core.sessionService,
     members: new DiscordChannelMembers(client),
     speakers: core.speakers,
+    questions: core.questions,
     platform: new DiscordPlatform(rest, core.log),
     rest,
     claims: core.chatEventClaims,

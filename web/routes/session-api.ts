@@ -11,7 +11,7 @@ import type { ZodTypeProvider } from '../zod-type-provider.js';
 
 export interface SessionApiOptions {
   states: SessionStates;
-  sessions: Pick<Core, 'sessionService' | 'todos' | 'speakers'>;
+  sessions: Pick<Core, 'sessionService' | 'todos' | 'speakers' | 'questions'>;
 }
 
 const todoId = z.string().min(1).max(64);
@@ -20,6 +20,7 @@ const completedBody = z.strictObject({ completed: z.boolean() });
 /** An edit: the fields as the person left them and, to keep someone else's edit meanwhile, as they saw them. */
 const editBody = todoFieldsSchema.strict().extend({ seen: todoFieldsSchema.strict().optional() });
 const addBody = todoFieldsSchema.strict().required({ task: true });
+const questionBody = z.strictObject({ question: z.string() });
 const FIELDS = '"task", "assignee", "due" (text, or null for none) and "priority" ("high", "medium" or "low")';
 
 /** `GET /api/sessions/:id` (what the page shows, as JSON) and ticking, editing, adding and removing todos from the page's script. */
@@ -80,6 +81,18 @@ export const sessionApiRoutes: FastifyPluginAsync<SessionApiOptions> = async (ap
     },
   );
 
+  // A question about the meeting (docs/architecture.md#questions): 201 with the answer as stored; a refusal is
+  // its code's status with the sentence (422 QUESTION_INVALID, 404 TRANSCRIPT_NOT_READY).
+  api.post(
+    '/api/sessions/:sessionId/questions',
+    { schema: { params: sessionParams, querystring: tokenQuery, body: questionBody }, attachValidation: true, preHandler: authorized },
+    async (request, reply) => {
+      if (await refused(request, reply, 'Send {"question": "…"}.')) return reply;
+      const question = await sessions.questions.ask(request.sessionId, request.body.question, null);
+      return reply.code(201).send({ question });
+    },
+  );
+
   // Removed from the list, kept in the history (docs/architecture.md#todo-events).
   api.delete(
     '/api/sessions/:sessionId/todos/:todoId',
@@ -96,7 +109,7 @@ export const sessionApiRoutes: FastifyPluginAsync<SessionApiOptions> = async (ap
 export type SessionJson = ReturnType<typeof sessionJson>;
 
 /** What the page shows, without internal references (user, chat, paths). */
-function sessionJson({ session: s, progress, results, media }: SessionState) {
+function sessionJson({ session: s, progress, results, media, questions }: SessionState) {
   return {
     session: publicSession(s),
     progress,
@@ -109,5 +122,7 @@ function sessionJson({ session: s, progress, results, media }: SessionState) {
     /** The version of the notes `summary` and `todos` are (null until they are written), and every version there is. */
     version: results?.version ?? null,
     versions: (results?.versions ?? []).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
+    /** Questions asked about the meeting and their answers, oldest first. */
+    questions: questions.map(({ sessionId: _, ...q }) => ({ ...q, askedAt: q.askedAt.toISOString() })),
   };
 }

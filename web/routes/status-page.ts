@@ -15,7 +15,7 @@ import type { ZodTypeProvider } from '../zod-type-provider.js';
 
 export interface StatusPageOptions {
   states: SessionStates;
-  sessions: Pick<Core, 'config' | 'sessionService' | 'todos' | 'speakers' | 'notes'>;
+  sessions: Pick<Core, 'config' | 'sessionService' | 'todos' | 'speakers' | 'notes' | 'questions'>;
   notFoundPage: NotFound;
 }
 
@@ -25,6 +25,7 @@ const CROSS_SITE_TODO = 'This form was sent from another website, so nothing was
 const BAD_FORM = 'This form was not understood, so nothing was saved. Open the meeting’s page and try again there.';
 const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
 const CROSS_SITE_REGENERATE = 'This form was sent from another website, so nothing was started. Open the meeting’s page and regenerate the notes there.';
+const CROSS_SITE_QUESTION = 'This form was sent from another website, so nothing was asked. Open the meeting’s page and ask there.';
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
 /** What the page's form handlers read of a request. */
 type FormRequest = Pick<FastifyRequest, 'sessionId' | 'body' | 'routeOptions'> & { query: { t?: string } };
@@ -162,6 +163,21 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       return messagePage(reply, statusOfCode(err.code), 'Not started', err.userMessage);
     }
     return backToPage(request, reply);
+  });
+
+  // A question from the page's box (docs/architecture.md#questions): the link is the authorization, as for
+  // ticks. Back to the page at the answer; a refusal (empty, too long, no transcript) is a page with its sentence.
+  page.post('/s/:sessionId/questions', form('Not answered', CROSS_SITE_QUESTION), async (request, reply) => {
+    const body = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+    let asked;
+    try {
+      asked = await sessions.questions.ask(request.sessionId, body.get('question') ?? '', null);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      if (err.code === 'SESSION_NOT_FOUND') return notFoundPage(reply);
+      return messagePage(reply, statusOfCode(err.code), 'Not answered', err.userMessage);
+    }
+    return backToPage(request, reply, `#question-${asked.id}`);
   });
 };
 

@@ -47,6 +47,7 @@ function completedState(text: string): SessionState {
       },
     },
     media: { url: 'http://127.0.0.1:9000/video-files/x/original.mp4?X-Amz-Signature=a&X-Amz-Date=b"><script>', kind: 'video' },
+    questions: [{ id: 'q1', sessionId: id, question: text, answer: text, citations: [{ segment: 0, start: 65 }], askedBy: text, askedAt: new Date('2026-11-25T10:40:00Z') }],
   };
 }
 
@@ -66,9 +67,9 @@ describe('the status page', () => {
     expect(page).not.toContain('<img');
     expect(page).not.toContain('"><script>');
     expect(page).not.toMatch(/onerror="/);
-    // Each place the text appears, it appears escaped: title, summary, key point, decision, todo, context, speaker, segment.
+    // Each place the text appears, it appears escaped: title, summary, key point, decision, todo, context, speaker, segment, question, answer, asker.
     const escaped = escapeHtml(EVIL);
-    expect(page.split(escaped).length - 1).toBeGreaterThanOrEqual(9);
+    expect(page.split(escaped).length - 1).toBeGreaterThanOrEqual(12);
     expect(page).toContain('data-token="tok&quot;en"');
     // The only scripts are the page's own file.
     expect(page.match(/<script/g)).toHaveLength(1);

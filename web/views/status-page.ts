@@ -10,6 +10,7 @@ import type { NotesVersion } from '../../core/db/notes-versions.repository.js';
 import { NOTES_INSTRUCTION_MAX } from '../../core/domain/job.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
+import { renderQuestions } from './questions.js';
 import { renderDocument } from './layout.js';
 
 /** `hh:mm:ss` → seconds (todos cite times in this form). */
@@ -144,6 +145,7 @@ ${dropped ? html`<p class="note" id="todos-dropped">${dropped}</p>` : null}
 </div>
 ${results?.todos && !readOnly ? renderAddForm(session.id, token) : null}
 </section>
+${results?.transcript ? renderQuestions(state.questions, names, session.id, token) : null}
 <section id="transcript" class="card" aria-labelledby="transcript-title">
 <h2 id="transcript-title">Transcript</h2>
 ${results?.transcript?.speaker_note ? html`<p class="note" id="speaker-note">${results.transcript.speaker_note}</p>` : null}

@@ -9,6 +9,7 @@ import type { DiscordContext } from '../context.js';
 import { WHISPER_COMMAND } from '../register-commands.js';
 import { handleFileDrop } from './file-drop.js';
 import { handleMarkdownClick } from './markdown-click.js';
+import { handleMention } from './mention.js';
 import { handleRegenerateClick, handleRegenerateSubmit } from './regenerate.js';
 import { handleRetryClick } from './retry-click.js';
 import { handleAddTodoClick, handleTodoEditClick } from './todo-edit.js';
@@ -23,7 +24,10 @@ export function registerHandlers(client: Client, ctx: DiscordContext): void {
     work().catch((err: unknown) => ctx.log.error({ err }, `discord ${what} failed`));
   };
 
-  client.on(Events.MessageCreate, (message) => run('file drop', () => handleFileDrop(ctx, message)));
+  client.on(Events.MessageCreate, (message) => {
+    run('file drop', () => handleFileDrop(ctx, message));
+    run('mention', () => handleMention(ctx, message));
+  });
 
   client.on(Events.InteractionCreate, (interaction) => {
     if (interaction.isChatInputCommand() && interaction.commandName === WHISPER_COMMAND) {

@@ -18,6 +18,7 @@ export const DISCORD_HELP = [
   '• `/whisper action:retry id:<id>`: try a failed recording again, from what it stored',
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
   "• `/whisper action:speakers id:<id>`: ask in the recording's thread who spoke, to name the speakers",
+  '• `/whisper action:ask id:<id> question:<question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)',
 ].join('\n');
 
 type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
@@ -37,6 +38,10 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
   if (action === 'status' || action === 'cancel' || action === 'retry' || action === 'delete' || action === 'speakers') {
     const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
     return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'retry' || cmd.kind === 'delete' || cmd.kind === 'speakers' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
+  }
+  if (action === 'ask') {
+    const cmd = parseWhisperCommand(`ask ${id ?? ''} ${interaction.options.getString('question') ?? ''}`);
+    return cmd.kind === 'ask' ? cmd : { kind: 'invalid', reason: "Add the recording's id and your question: `/whisper action:ask id:<id> question:<question>`." };
   }
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }
@@ -86,6 +91,8 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       formatLink: discordLink,
       escapeText: escapeMarkdown,
       askWhoSpoke: ctx.askWhoSpoke,
+      questions: ctx.questions,
+      speakers: ctx.speakers,
     });
     return { reply };
   }

@@ -20,6 +20,7 @@ import { handleTodoChecks } from './actions/todo-checkboxes.js';
 import { handleTodoMenu } from './actions/todo-menu.js';
 import { handleWhisperCommand, WHISPER_COMMAND } from './commands/whisper.js';
 import { fileShareSchema, handleFileShare } from './events/file-share.js';
+import { handleMention, mentionSchema } from './events/mention.js';
 import { handleTodoFormSubmit } from './views/todo-form.js';
 
 /** The event callback around an event: `event_id` is the same on each of Slack's retries of it. */
@@ -39,6 +40,11 @@ export function registerListeners(app: App, ctx: SlackContext): void {
   app.event('message', async ({ event, body }) => {
     const share = fileShareSchema.safeParse(event);
     if (share.success) await handleFileShare(ctx, envelopeSchema.parse(body), share.data);
+  });
+
+  app.event('app_mention', async ({ event, body }) => {
+    const mention = mentionSchema.safeParse(event);
+    if (mention.success) await handleMention(ctx, envelopeSchema.parse(body), mention.data);
   });
 
   app.action({ type: 'block_actions', action_id: TODO_ACTION }, async ({ ack, body }) => {

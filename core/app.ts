@@ -4,6 +4,7 @@ import { openDatabase } from './db/database.js';
 import { JobClaims } from './db/job-claims.repository.js';
 import { MemberNamesRepository } from './db/member-names.repository.js';
 import type { Knex } from './db/knex.js';
+import { SearchRepository } from './db/search.repository.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { NotesVersionsRepository } from './db/notes-versions.repository.js';
 import { SpeakerNamesRepository } from './db/speaker-names.repository.js';
@@ -64,6 +65,8 @@ export interface Core {
   notes: NotesService;
   /** How each regenerated version of the notes was asked for (the processor records them). */
   notesVersions: NotesVersionsRepository;
+  /** The full-text index of meetings: the processor fills it, SessionService.search reads it. */
+  search: SearchRepository;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -83,6 +86,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const users = new UsersRepository(knex);
   const speakerNames = new SpeakerNamesRepository(knex);
   const notesVersions = new NotesVersionsRepository(knex);
+  const search = new SearchRepository(knex);
   const chatEventClaims = new ChatEventClaims(knex);
   const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
@@ -103,7 +107,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     maxMediaSeconds: config.ingest.maxMediaSeconds,
     log,
   });
-  const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
+  const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, search, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
   const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
   const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
@@ -129,6 +133,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     speakers,
     notes,
     notesVersions,
+    search,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),

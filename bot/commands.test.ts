@@ -14,6 +14,8 @@ describe('/whisper parsing', () => {
     [`cancel ${id}`, { kind: 'cancel', sessionId: id }],
     [`retry ${id}`, { kind: 'retry', sessionId: id }],
     [`speakers ${id}`, { kind: 'speakers', sessionId: id }],
+    ['Search  "pricing page" -beta (old)&|! ', { kind: 'search', query: '"pricing page" -beta (old)&|!' }],
+    ['search', { kind: 'search', query: '' }], // refused by the search itself, with its sentence
     ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
     ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
     ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],

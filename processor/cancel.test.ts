@@ -42,6 +42,7 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,
   askWhoSpoke: () => Promise.reject(new Error('cancel never asks who spoke')),
+  channel: { kind: 'channel', platform: 'discord', workspaceId: origin.workspaceId, channelId: origin.channelId },
 });
 
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

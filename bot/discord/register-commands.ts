@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, required } from '../../core/config.js';
 import { restOptions } from './client.js';
 
 export const WHISPER_COMMAND = 'whisper';
-export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers'] as const;
+export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'search'] as const;
 
 /** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` (one at a time). */
 export const whisperCommand = new SlashCommandBuilder()
@@ -20,6 +20,7 @@ export const whisperCommand = new SlashCommandBuilder()
       .addChoices(...WHISPER_ACTIONS.map((a) => ({ name: a, value: a }))),
   )
   .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete and speakers)'))
+  .addStringOption((o) => o.setName('words').setDescription("What to find in this channel's meetings (for search)"))
   .toJSON();
 
 /** Guild commands appear at once (good for trying the bot); global ones reach every guild. */

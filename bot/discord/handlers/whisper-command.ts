@@ -18,6 +18,7 @@ export const DISCORD_HELP = [
   '• `/whisper action:retry id:<id>`: try a failed recording again, from what it stored',
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
   "• `/whisper action:speakers id:<id>`: ask in the recording's thread who spoke, to name the speakers",
+  '• `/whisper action:search words:<words>`: find where this channel\'s meetings said it ("a phrase", -word, or)',
 ].join('\n');
 
 type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
@@ -38,6 +39,7 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     const cmd = parseWhisperCommand(`${action} ${id ?? ''}`);
     return cmd.kind === 'status' || cmd.kind === 'cancel' || cmd.kind === 'retry' || cmd.kind === 'delete' || cmd.kind === 'speakers' ? cmd : { kind: 'invalid', reason: `Add the recording's id: \`/whisper action:${action} id:<id>\`.` };
   }
+  if (action === 'search') return { kind: 'search', query: interaction.options.getString('words') ?? '' };
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }
 
@@ -86,6 +88,7 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       formatLink: discordLink,
       escapeText: escapeMarkdown,
       askWhoSpoke: ctx.askWhoSpoke,
+      channel: { kind: 'channel', platform: 'discord', workspaceId: interaction.guildId, channelId: interaction.channelId },
     });
     return { reply };
   }

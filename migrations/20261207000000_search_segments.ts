@@ -20,11 +20,14 @@ export async function up(knex: Knex): Promise<void> {
       PRIMARY KEY (session_id, kind, position)
     )`);
   await knex.raw('CREATE INDEX search_segments_tsv ON search_segments USING gin (tsv)');
+  // The configuration a meeting's lines were indexed with: a search reads the query only in those of its scope.
+  await knex.raw('ALTER TABLE sessions ADD COLUMN search_config regconfig');
   // Chat searches one channel's meetings.
   await knex.raw('CREATE INDEX sessions_channel ON sessions (platform, workspace_id, channel_id)');
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP INDEX sessions_channel');
+  await knex.raw('ALTER TABLE sessions DROP COLUMN search_config');
   await knex.schema.dropTable('search_segments');
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { SEARCH_CONFIGS, type SearchEntry, type SearchKind, type SearchScope } from '../domain/search.js';
+import { type SearchEntry, type SearchKind, type SearchScope } from '../domain/search.js';
 
 interface SearchSegmentRow {
   session_id: string;
@@ -28,7 +28,10 @@ const INSERT_BATCH = 1000;
 export class SearchRepository {
   constructor(private readonly knex: Knex) {}
 
-  /** Makes `entries` the session's indexed lines, read with the text search configuration `config`. */
+  /**
+   * Makes `entries` the session's indexed lines, read with the text search configuration `config`, which is
+   * recorded on the session (`sessions.search_config`) in the same transaction.
+   */
   async replace(sessionId: string, config: string, entries: readonly SearchEntry[]): Promise<void> {
     const rows = entries.map(
       (e): SearchSegmentRow => ({
@@ -45,44 +48,56 @@ export class SearchRepository {
     await this.knex.transaction(async (trx) => {
       await trx('search_segments').where({ session_id: sessionId }).delete();
       for (let i = 0; i < rows.length; i += INSERT_BATCH) await trx('search_segments').insert(rows.slice(i, i + INSERT_BATCH));
+      await trx('sessions').where({ id: sessionId }).update({ search_config: config });
     });
   }
 
   /**
    * The `limit` lines of meetings in `scope` that best match `words` (websearch syntax: quotes, `-`, `or`;
-   * anything else is taken as words), ranked with ts_rank_cd. Each line is matched with its own meeting's
-   * configuration; the index is searched with the query as every configuration reads it, so it serves all.
+   * anything else is taken as words), ranked with ts_rank_cd. Each line is matched with the query as its own
+   * meeting's configuration reads it: the query is first read in each configuration the scope's meetings use
+   * (one, mostly), and those readings go into the search as constants, so the planner can use the GIN index.
    */
   async search(words: string, scope: SearchScope, limit: number): Promise<SearchMatch[]> {
     const { knex } = this;
     if (scope.kind === 'sessions' && scope.ids.length === 0) return [];
-    const anyReading = SEARCH_CONFIGS.map(() => 'websearch_to_tsquery(?::regconfig, ?)').join(' || ');
-    const query = knex
-      .with('q', knex.raw('select cfg, websearch_to_tsquery(cfg, ?) as query from unnest(?::regconfig[]) as c(cfg)', [words, [...SEARCH_CONFIGS]]))
-      .from({ g: 'search_segments' })
-      .join({ q: 'q' }, 'q.cfg', 'g.config')
-      .join({ s: 'sessions' }, 's.id', 'g.session_id')
-      .whereRaw(`g.tsv @@ (${anyReading})`, SEARCH_CONFIGS.flatMap((config) => [config, words]))
-      .whereRaw('g.tsv @@ q.query')
-      .select<Array<SearchSegmentRow & { rank: number }>>(
-        'g.session_id',
-        'g.kind',
-        'g.segment_id',
-        'g.start_seconds',
-        'g.speaker',
-        'g.text',
-        knex.raw('ts_rank_cd(g.tsv, q.query) as rank'),
+    const inScope = <T extends Knex.QueryBuilder>(query: T): T => {
+      if (scope.kind === 'channel') query.where({ 's.platform': scope.platform, 's.workspace_id': scope.workspaceId, 's.channel_id': scope.channelId });
+      if (scope.kind === 'sessions') query.whereIn('s.id', scope.ids);
+      return query;
+    };
+    const readings = (
+      await inScope(
+        knex({ s: 'sessions' })
+          .distinct<Array<{ config: string; query: string }>>(knex.raw('s.search_config::text as config'), knex.raw('websearch_to_tsquery(s.search_config, ?)::text as query', [words]))
+          .whereNotNull('s.search_config'),
       )
-      .orderBy([
-        { column: 'rank', order: 'desc' },
-        { column: 's.created_at', order: 'desc' },
-        { column: 'g.kind' },
-        { column: 'g.position' },
-      ])
-      .limit(limit);
-    if (scope.kind === 'channel') query.where({ 's.platform': scope.platform, 's.workspace_id': scope.workspaceId, 's.channel_id': scope.channelId });
-    if (scope.kind === 'sessions') query.whereIn('g.session_id', scope.ids);
-    const rows = await query;
+    ).filter((r) => r.query !== ''); // only stop words or symbols in that language: it matches nothing
+    if (readings.length === 0) return [];
+    const matches = readings.map(() => '(g.config = ?::regconfig and g.tsv @@ ?::tsquery)').join(' or ');
+    const reading = `case ${readings.map(() => 'when g.config = ?::regconfig then ?::tsquery').join(' ')} end`;
+    const bindings = readings.flatMap((r) => [r.config, r.query]);
+    const rows = await inScope(
+      knex({ g: 'search_segments' })
+        .join({ s: 'sessions' }, 's.id', 'g.session_id')
+        .whereRaw(`(${matches})`, bindings)
+        .select<Array<SearchSegmentRow & { rank: number }>>(
+          'g.session_id',
+          'g.kind',
+          'g.segment_id',
+          'g.start_seconds',
+          'g.speaker',
+          'g.text',
+          knex.raw(`ts_rank_cd(g.tsv, ${reading}) as rank`, bindings),
+        )
+        .orderBy([
+          { column: 'rank', order: 'desc' },
+          { column: 's.created_at', order: 'desc' },
+          { column: 'g.kind' },
+          { column: 'g.position' },
+        ])
+        .limit(limit),
+    );
     return rows.map((r) => ({
       sessionId: r.session_id,
       kind: r.kind,

@@ -33,8 +33,13 @@ decision question answer document draft slides budget invoice vendor partner int
 kubernetes terraform analytics experiment survey churn pipeline checkout payment subscription discount`.split(/\s+/);
 
 let seed = 42;
-/** A deterministic generator, so every run seeds the same meetings. */
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+/** A deterministic generator (mulberry32), so every run seeds the same meetings. */
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+}
 const word = () => WORDS[Math.floor(WORDS.length * random() ** 2.2)]!;
 
 function transcript(sessionId: string): StoredTranscript {

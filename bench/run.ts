@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: runs each benchmark in its own process (so memory figures are its own) and prints the
- * results as a table. BENCH_ONLY=ingest,pipeline,audio,sse picks some.
+ * results as a table. BENCH_ONLY=ingest,pipeline,audio,sse,search picks some.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { startChild } from './lib.js';
 
 // `local` (the local AI engines, bench/local-ai.bench.ts) takes about 25 minutes, so it runs only when named: BENCH_ONLY=local.
-const only = new Set((process.env.BENCH_ONLY ?? 'ingest,pipeline,audio,sse').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'ingest,pipeline,audio,sse,search').split(','));
 const results: Record<string, unknown>[] = [];
 
 async function run(script: string, args: string[] = []): Promise<void> {
@@ -39,6 +39,10 @@ if (only.has('pipeline')) {
   await run('bench/pipeline.bench.ts', ['embedded']);
 }
 if (only.has('sse')) await run('bench/sse.bench.ts');
+if (only.has('search')) {
+  await run('bench/search.bench.ts', ['postgres']);
+  await run('bench/search.bench.ts', ['pglite']);
+}
 if (only.has('local')) await run('bench/local-ai.bench.ts');
 
 console.log('\n| bench | result |\n| --- | --- |');

@@ -16,6 +16,8 @@ describe('/whisper parsing', () => {
     [`speakers ${id}`, { kind: 'speakers', sessionId: id }],
     [`ask ${id} what did we  decide about pricing?`, { kind: 'ask', sessionId: id, question: 'what did we decide about pricing?' }],
     [`ask ${id}`, { kind: 'ask', sessionId: id, question: '' }],
+    ['Search  "pricing page" -beta (old)&|! ', { kind: 'search', query: '"pricing page" -beta (old)&|!' }],
+    ['search', { kind: 'search', query: '' }], // refused by the search itself, with its sentence
     ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
     ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
     ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],

@@ -3,6 +3,11 @@ import type { Session } from '../core/domain/session.js';
 import type { CancelResult, DeleteResult, RetryResult, SessionService } from '../core/sessions/session.service.js';
 import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
+import { singleLine } from '../core/domain/display-name.js';
+import { meetingTitle } from '../core/domain/exports/meeting.js';
+import type { SearchHit, SearchScope } from '../core/domain/search.js';
+import { formatTimestamp } from '../core/domain/transcript.js';
+import { pageAtMoment } from '../core/links.js';
 import type { ChannelMembers } from './chat-platform.js';
 import { mayNotChange, mayRetry } from './may-change.js';
 import { answerById, type AskContext } from './questions.js';
@@ -18,6 +23,8 @@ export type WhisperCommand =
   | { kind: 'delete'; sessionId: string }
   | { kind: 'speakers'; sessionId: string }
   | { kind: 'ask'; sessionId: string; question: string }
+  /** `query` as typed (quotes, `-word`, `or`): the service checks it. */
+  | { kind: 'search'; query: string }
   | { kind: 'invalid'; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,6 +40,7 @@ export const HELP_TEXT = [
   '• `/whisper delete <id>`: delete a recording and everything made from it',
   "• `/whisper speakers <id>`: ask in the recording's thread who spoke, to name the speakers",
   "• `/whisper ask <id> <question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)",
+  '• `/whisper search <words>`: find where this channel\'s meetings said it ("a phrase", -word, or)',
 ].join('\n');
 
 /** Slack wraps links as `<https://…>` or `<https://…|label>`; people paste them bare. */
@@ -46,6 +54,7 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   const [first, second, ...rest] = words;
   if (!first || first.toLowerCase() === 'help') return { kind: 'help' };
   const verb = first.toLowerCase();
+  if (verb === 'search') return { kind: 'search', query: text.trim().slice(first.length).trim() };
   if (verb === 'list') return rest.length || second ? { kind: 'invalid', reason: '`list` takes no arguments.' } : { kind: 'list' };
   if (verb === 'status' || verb === 'cancel' || verb === 'retry' || verb === 'delete' || verb === 'speakers') {
     if (!second || !UUID.test(second) || rest.length) return { kind: 'invalid', reason: `Use \`/whisper ${verb} <id>\` with the recording's id.` };
@@ -94,9 +103,11 @@ export interface CommandContext {
   /** `/whisper ask`: answers from the meeting, speakers by their names (bot/questions.ts). */
   questions: AskContext['questions'];
   speakers: AskContext['speakers'];
+  /** The channel the command was typed in: `search` looks in its meetings. */
+  channel: Extract<SearchScope, { kind: 'channel' }>;
 }
 
-/** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers, ask. The reply is for the user alone. */
+/** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers, ask, search. The reply is for the user alone. */
 export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' }>, ctx: CommandContext): Promise<string> {
   switch (cmd.kind) {
     case 'help':
@@ -121,7 +132,28 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
       return whoSpokeReply(cmd.sessionId, await ctx.askWhoSpoke(cmd.sessionId));
     case 'ask':
       return answerById(ctx, cmd.sessionId, cmd.question, ctx.user, ctx);
+    case 'search':
+      return searchReply(await ctx.sessions.search(cmd.query, ctx.channel, CHAT_SEARCH_HITS), ctx);
   }
+}
+
+/** Hits a chat answer shows: with their links they stay within a Discord message (2,000 characters). */
+const CHAT_SEARCH_HITS = 5;
+/** Characters of a line quoted in chat; a longer one is cut with an ellipsis. */
+const CHAT_QUOTE_LENGTH = 160;
+
+/** `/whisper search`'s answer: each line quoted with its speaker, the meeting, and the page at that moment. */
+function searchReply(hits: SearchHit[], ctx: Pick<CommandContext, 'linkFor' | 'formatLink' | 'escapeText'>): string {
+  if (hits.length === 0) return "No meeting in this channel says that.";
+  const lines = hits.map((hit) => {
+    const said = Array.from(hit.text).length > CHAT_QUOTE_LENGTH ? `${Array.from(hit.text).slice(0, CHAT_QUOTE_LENGTH - 1).join('')}…` : hit.text;
+    const page = ctx.linkFor(hit.session.id);
+    const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
+    const moment = page ? ctx.formatLink(pageAtMoment(page, hit.startSeconds), at) : at;
+    const speaker = hit.speaker ? `${ctx.escapeText(hit.speaker)}: ` : '';
+    return `> ${speaker}“${ctx.escapeText(singleLine(said))}”\n${ctx.escapeText(meetingTitle({ session: hit.session, todos: null }))} · ${moment}`;
+  });
+  return `Found in this channel's meetings:\n${lines.join('\n')}`;
 }
 
 function whoSpokeReply(id: string, outcome: WhoSpokeOutcome): string {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../core/domain/exports/index.js';
 import { languageCode } from '../core/domain/language.js';
+import { MAX_SEARCH_HITS } from '../core/domain/search.js';
 import type { TranscriptionOptions } from '../core/domain/session.js';
 import type { TodoFields, TodoPatch } from '../core/domain/todo-edit.js';
 import { PRIORITIES, type Priority } from '../core/domain/todos.js';
@@ -25,6 +26,9 @@ export const USAGE = `Usage:
   whisper-notes todo <session-id> history [--json]
                                        change a meeting's todos (ids as \`status\` shows them: #3);
                                        history: who changed what, and when
+  whisper-notes search <words...> [--limit n] [--json]
+                                       search every meeting's transcript, summary and todos
+                                       ("a phrase", or; after --, -word leaves a word out)
   whisper-notes models pull | status
   whisper-notes help
 
@@ -36,6 +40,7 @@ export const USAGE = `Usage:
   --min-speakers, --max-speakers   how many people speak, when known
   --instruction   what the new notes should do differently ("focus on engineering tasks", "in German")
   --model         the LLM model to write them with, instead of the configured one
+  --limit         how many lines search shows (default 10, at most 50)
   --text, --owner, --due, --priority   a todo's text, owner (a name, or a speaker as shown: "Speaker 2"),
                   due date ("by Friday", "2026-12-11") and priority (high, medium, low); an empty
                   owner or due date clears it`;
@@ -51,6 +56,7 @@ export type CliCommand =
   /** `output` null: stdout. */
   | { name: 'export'; id: string; format: ExportFormat; output: string | null }
   | ({ name: 'todo'; id: string; json: boolean } & TodoAction)
+  | { name: 'search'; words: string; limit: number; json: boolean }
   | { name: 'models'; action: string };
 
 /** What `todo <session-id>` does to the meeting's todos. */
@@ -81,11 +87,12 @@ const OPTIONS = {
   owner: { type: 'string' },
   due: { type: 'string' },
   priority: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 
 /** The commands; each takes one argument, but `speakers` also takes the names to give and `todo` what to do. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'todo', 'export', 'models'] as const;
-const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo'];
+const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'todo', 'export', 'search', 'models'] as const;
+const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo', 'search'];
 /** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
 const NAMING = /^([^=\s]+)=(.*)$/s;
 
@@ -107,6 +114,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (!isCommand(name)) return { error: `Unknown command "${name}".${didYouMean(name, [...COMMANDS, 'help'])}` };
   const command = name;
   const [arg, ...rest] = args;
+  if (command === 'search' && arg === undefined) return { error: 'Give the words to search for: whisper-notes search <words...>.' };
   if (arg === undefined || (rest.length > 0 && !TAKES_MORE.includes(command))) return { error: `"${command}" takes one argument, got ${args.length}.` };
   switch (command) {
     case 'submit': {
@@ -129,6 +137,11 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       const format = values.format ?? 'md';
       if (!isExportFormat(format)) return { error: `--format "${format}" is not one we write: use ${EXPORT_FORMATS.join(', ')}.` };
       return { command: { name: 'export', id: arg, format, output: values.output ?? null } };
+    }
+    case 'search': {
+      const limit = values.limit === undefined ? 10 : /^\s*\d{1,2}\s*$/.test(values.limit) && Number(values.limit) >= 1 && Number(values.limit) <= MAX_SEARCH_HITS ? Number(values.limit) : NaN;
+      if (Number.isNaN(limit)) return { error: `--limit must be a whole number from 1 to ${MAX_SEARCH_HITS}, not "${values.limit}".` };
+      return { command: { name: 'search', words: [arg, ...rest].join(' '), limit, json: values.json } };
     }
     case 'models':
       return { command: { name: 'models', action: arg } };

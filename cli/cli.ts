@@ -9,7 +9,8 @@ import { withOwnerFromShown } from '../core/domain/todo-edit.js';
 import { isFinal, type Session } from '../core/domain/session.js';
 import type { MediaSource } from '../core/ingest/ingest.service.js';
 import { AppError, isAppError } from '../core/errors.js';
-import { statusPageUrl } from '../core/links.js';
+import { pageAtMoment, statusPageUrl } from '../core/links.js';
+import type { SearchHit } from '../core/domain/search.js';
 import type { ExportFile } from '../core/domain/exports/index.js';
 import { AUTHORIZED, type RetryResult, type StartedSession } from '../core/sessions/session.service.js';
 import { TooManyActiveError } from '../core/sessions/too-many-active.js';
@@ -17,7 +18,7 @@ import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
-import { formatProgress, formatResults, formatSession, formatSpeakers, formatTodo, formatTodoHistory, sessionJson } from './format.js';
+import { formatProgress, formatResults, formatSearchHits, formatSession, formatSpeakers, formatTodo, formatTodoHistory, sessionJson } from './format.js';
 
 /** What the CLI uses of the core. */
 export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'feed'>;
@@ -61,6 +62,8 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return todo(deps, io, command);
     case 'export':
       return exportCommand(deps, io, command);
+    case 'search':
+      return search(deps, io, command);
     case 'models':
       return modelsCommand(command.action, configuredModels(deps.config, deps.log), io);
   }
@@ -221,6 +224,38 @@ async function exportCommand(deps: CliDeps, io: CliIo, { id, format, output }: E
   else {
     await writeFile(output, file.body);
     io.err(`Wrote ${output}`);
+  }
+  return 0;
+}
+
+/** Searches every meeting (the operator's scope); an empty or overlong query is refused, exit 1. */
+async function search(deps: CliDeps, io: CliIo, { words, limit, json }: Extract<CliCommand, { name: 'search' }>): Promise<number> {
+  let hits: SearchHit[];
+  try {
+    hits = await deps.sessionService.search(words, { kind: 'all' }, limit);
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    io.err(`Not searched (${err.code}): ${err.userMessage}`);
+    return 1;
+  }
+  const linkAt = (hit: SearchHit) => {
+    const page = pageOf(deps, hit.session.id);
+    return page && pageAtMoment(page, hit.startSeconds);
+  };
+  if (!json) io.out(formatSearchHits(hits, linkAt));
+  else {
+    const found = hits.map((hit) => ({
+      sessionId: hit.session.id,
+      filename: hit.session.filename,
+      kind: hit.kind,
+      segmentId: hit.segmentId,
+      startSeconds: hit.startSeconds,
+      speaker: hit.speaker,
+      text: hit.text,
+      rank: hit.rank,
+      link: linkAt(hit),
+    }));
+    io.out(JSON.stringify({ query: words, hits: found }, null, 2));
   }
   return 0;
 }

@@ -7,6 +7,8 @@ import { speakerName, withSpeakerNames, type SpeakerNames } from '../core/domain
 import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '../core/domain/todos.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
+import type { SearchHit } from '../core/domain/search.js';
+import { meetingTitle } from '../core/domain/exports/meeting.js';
 
 // Text from people or from the LLM (file names, todos) reaches the terminal through singleLine(): an escape
 // sequence in it could otherwise clear the screen, recolour it or rewrite what is shown.
@@ -140,4 +142,20 @@ export function sessionJson(s: Session, r: SessionResults | null, statusPage: st
     versions: (r?.versions ?? []).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
     ...(withTranscript ? { transcript: r?.transcript?.segments.map(({ start, end, speaker, text }) => ({ start, end, speaker: speaker ?? null, text })) ?? null } : {}),
   };
+}
+
+/**
+ * A search's hits, best first: the meeting and the moment, the line as said (quoted, with its speaker), and
+ * the page opened at that moment when the CLI knows page links.
+ */
+export function formatSearchHits(hits: SearchHit[], linkAt: (hit: SearchHit) => string | null): string {
+  if (hits.length === 0) return 'No meeting says that.';
+  return hits
+    .map((hit) => {
+      const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
+      const said = `${hit.speaker ? `${singleLine(hit.speaker)}: ` : ''}"${singleLine(hit.text)}"`;
+      const link = linkAt(hit);
+      return [`${singleLine(meetingTitle({ session: hit.session, todos: null }))} · ${hit.session.id} · ${at}`, `  ${said}`, ...(link ? [`  ${link}`] : [])].join('\n');
+    })
+    .join('\n\n');
 }

@@ -4,6 +4,7 @@ import { openDatabase } from './db/database.js';
 import { JobClaims } from './db/job-claims.repository.js';
 import { MemberNamesRepository } from './db/member-names.repository.js';
 import type { Knex } from './db/knex.js';
+import { SearchRepository } from './db/search.repository.js';
 import { SessionsRepository } from './db/sessions.repository.js';
 import { NotesVersionsRepository } from './db/notes-versions.repository.js';
 import { QuestionsRepository } from './db/questions.repository.js';
@@ -70,6 +71,8 @@ export interface Core {
   notesVersions: NotesVersionsRepository;
   /** Questions about a meeting (the page, chat), answered by the LLM from this process. */
   questions: QuestionsService;
+  /** The full-text index of meetings: the processor fills it, SessionService.search reads it. */
+  search: SearchRepository;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -89,6 +92,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const users = new UsersRepository(knex);
   const speakerNames = new SpeakerNamesRepository(knex);
   const notesVersions = new NotesVersionsRepository(knex);
+  const search = new SearchRepository(knex);
   const chatEventClaims = new ChatEventClaims(knex);
   const jobClaims = new JobClaims(knex);
   const store = createObjectStore(config);
@@ -109,7 +113,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     maxMediaSeconds: config.ingest.maxMediaSeconds,
     log,
   });
-  const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
+  const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, search, ingest, queue, store, layout, bus, progress, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
   const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
   const questions = new QuestionsService({ sessions, questions: new QuestionsRepository(knex), store, layout, answerer: meetingAnswerer(config, log), log: log.child({ component: 'questions' }) });
@@ -137,6 +141,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     notes,
     notesVersions,
     questions,
+    search,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),

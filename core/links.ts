@@ -23,3 +23,11 @@ export function statusPageUrl(publicBaseUrl: string, sessionId: string, secret: 
   url.searchParams.set('t', signSessionToken(sessionId, secret));
   return url.toString();
 }
+
+/**
+ * A status page opened at a moment of the recording: `{page}#t=754` (whole seconds, the media-fragment form);
+ * the page's script scrolls to the line said then and starts the player there.
+ */
+export function pageAtMoment(pageUrl: string, seconds: number | null): string {
+  return seconds === null ? pageUrl : `${pageUrl}#t=${Math.floor(seconds)}`;
+}

@@ -11,6 +11,7 @@ import * as speakerNames from './20261205000000_speaker_names.js';
 import * as todoChanges from './20261206000000_todo_changes.js';
 import * as notesVersions from './20261206010000_notes_versions.js';
 import * as speakerMembers from './20261206020000_speaker_members.js';
+import * as searchSegments from './20261207000000_search_segments.js';
 import * as questions from './20261207010000_questions.js';
 
 /**
@@ -30,5 +31,6 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261206000000_todo_changes', todoChanges],
   ['20261206010000_notes_versions', notesVersions],
   ['20261206020000_speaker_members', speakerMembers],
+  ['20261207000000_search_segments', searchSegments],
   ['20261207010000_questions', questions],
 ];

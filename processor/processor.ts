@@ -20,7 +20,7 @@ export interface ProcessorEngines {
 }
 
 /** What the processor uses of the core. */
-export type ProcessorDeps = Pick<Core, 'config' | 'log' | 'knex' | 'sessions' | 'jobClaims' | 'progress' | 'feed' | 'store' | 'layout' | 'queue' | 'notesVersions' | 'todos'>;
+export type ProcessorDeps = Pick<Core, 'config' | 'log' | 'knex' | 'sessions' | 'jobClaims' | 'progress' | 'feed' | 'store' | 'layout' | 'queue' | 'notesVersions' | 'todos' | 'search'>;
 
 export interface RunningProcessor {
   /** Stops consuming; jobs in hand finish or go back to the queue. */
@@ -32,13 +32,13 @@ export interface RunningProcessor {
  * and the LLM endpoint can take.
  */
 export async function startProcessor(deps: ProcessorDeps, engines: ProcessorEngines): Promise<RunningProcessor> {
-  const { knex, sessions, jobClaims: claims, progress, feed, store, layout, queue, notesVersions } = deps;
+  const { knex, sessions, jobClaims: claims, progress, feed, store, layout, queue, notesVersions, search } = deps;
   const log = deps.log.child({ component: 'processor' });
   const consumers: Consumer[] = [
     await queue.consume('transcribe', transcribeJob({ sessions, claims, progress, feed, log, store, layout, queue, ...engines })),
     await queue.consume(
       'todos',
-      todosJob({ sessions, claims, progress, feed, log, knex, store, layout, notesVersions, changes: new TodoChangesRepository(knex), events: deps.todos.events, generator: engines.generator, defaultTimeZone: deps.config.defaultTimeZone }),
+      todosJob({ sessions, claims, progress, feed, log, knex, store, layout, notesVersions, search, changes: new TodoChangesRepository(knex), events: deps.todos.events, generator: engines.generator, defaultTimeZone: deps.config.defaultTimeZone }),
     ),
   ];
   // Fetching a model can take minutes: started now, the first recording waits only for what is left of it.

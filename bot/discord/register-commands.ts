@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, required } from '../../core/config.js';
 import { restOptions } from './client.js';
 
 export const WHISPER_COMMAND = 'whisper';
-export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'ask'] as const;
+export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'ask', 'search'] as const;
 
 /** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` · `/whisper action:ask id: question:` (one at a time). */
 export const whisperCommand = new SlashCommandBuilder()
@@ -21,6 +21,7 @@ export const whisperCommand = new SlashCommandBuilder()
   )
   .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete, speakers and ask)'))
   .addStringOption((o) => o.setName('question').setDescription('Your question about the recording (for ask)').setMaxLength(500))
+  .addStringOption((o) => o.setName('words').setDescription("What to find in this channel's meetings (for search)"))
   .toJSON();
 
 /** Guild commands appear at once (good for trying the bot); global ones reach every guild. */

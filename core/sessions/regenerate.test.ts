@@ -93,9 +93,13 @@ describe('regenerating the notes', () => {
     const session = await completedSession();
     await h.core.notes.regenerate(session.id, {}, null);
     expect((await h.finalState(session.id)).notesVersion).toBe(2);
+    const pizza = () => h.core.sessionService.search('pizza', { kind: 'sessions', ids: [session.id] });
+    expect(await pizza()).toEqual([]);
     h.openai.script('chat', replies.withMoreTodos({ task: 'Order pizza', priority: 'low', assignee: null, due: null, context: '', segments: [0] }));
     await h.core.notes.regenerate(session.id, { instruction: '  ' }, null);
     expect((await h.finalState(session.id)).notesVersion).toBe(3);
+    // The new version is searched as it stands: its new todo, at the segment it cites.
+    expect((await pizza()).map((hit) => [hit.kind, hit.text, hit.segmentId])).toEqual([['todo', 'Order pizza', 0]]);
 
     const v2 = await h.core.sessionService.results(session.id, 2);
     expect(v2.todos!.todos.map((t) => t.id)).toEqual(['1', '2']);

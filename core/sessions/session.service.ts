@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SearchRepository } from '../db/search.repository.js';
 import type { SessionsRepository } from '../db/sessions.repository.js';
 import type { NotesVersion, NotesVersionsRepository } from '../db/notes-versions.repository.js';
 import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
@@ -7,7 +8,8 @@ import type { ChatUser } from '../domain/chat-user.js';
 import { displayName } from '../domain/display-name.js';
 import { receivingMessage } from '../domain/progress-text.js';
 import type { SpeakerMembers } from '../domain/speaker-members.js';
-import type { SpeakerNames } from '../domain/speaker-name.js';
+import { checkSearchQuery, MAX_SEARCH_HITS, type SearchHit, type SearchScope } from '../domain/search.js';
+import { speakerName, withSpeakerNames, type SpeakerNames } from '../domain/speaker-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
 import type { ChatOrigin, Session, SessionStatus, TranscriptionOptions } from '../domain/session.js';
 import { exportMeeting, type ExportFile, type ExportFormat, type ExportOptions } from '../domain/exports/index.js';
@@ -108,6 +110,8 @@ const NO_TRANSCRIPT: Record<SessionStatus, string> = {
   CANCELLED: 'This meeting has no transcript to export: it was cancelled before the transcript was written.',
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const DEFAULT_OPTIONS: TranscriptionOptions = {
   language: null,
   diarize: true,
@@ -122,6 +126,8 @@ export interface SessionServiceDeps {
   users: UsersRepository;
   speakerNames: SpeakerNamesRepository;
   notesVersions: NotesVersionsRepository;
+  /** The full-text index the processor fills (docs/architecture.md#search). */
+  search: SearchRepository;
   ingest: IngestService;
   queue: JobQueue;
   store: ObjectStore;
@@ -200,6 +206,29 @@ export class SessionService {
 
   async listForUser(user: ChatUser, limit = 10): Promise<Session[]> {
     return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
+  }
+
+  /**
+   * The lines of meetings in `scope` that best match `query` (docs/architecture.md#search), best first, at most
+   * `limit` (up to MAX_SEARCH_HITS), speaker names applied. An empty query, or one over MAX_QUERY_LENGTH, is
+   * refused with QUERY_INVALID; search syntax (quotes, `-`, `or`) is taken, any other character as text.
+   */
+  async search(query: string, scope: SearchScope, limit = 10): Promise<SearchHit[]> {
+    const words = checkSearchQuery(query);
+    // A browser's list may hold anything: only ids can name a meeting.
+    const within = scope.kind === 'sessions' ? { ...scope, ids: scope.ids.filter((id) => UUID.test(id)) } : scope;
+    const matches = await this.deps.search.search(words, within, Math.max(1, Math.min(limit, MAX_SEARCH_HITS)));
+    const meetings = new Map(
+      await Promise.all(
+        [...new Set(matches.map((m) => m.sessionId))].map(async (id) => [id, { session: await this.deps.sessions.get(id), names: await this.deps.speakerNames.forSession(id) }] as const),
+      ),
+    );
+    return matches.flatMap(({ sessionId, speaker, text, ...match }) => {
+      const { session, names } = meetings.get(sessionId)!;
+      // Deleted between the match and now: nothing left to show.
+      if (!session) return [];
+      return [{ ...match, session, speaker: speaker === null ? null : speakerName(speaker, names), text: withSpeakerNames(text, names) }];
+    });
   }
 
   /**

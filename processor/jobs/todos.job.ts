@@ -6,12 +6,13 @@ import { storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { AppError } from '../../core/errors.js';
 import type { JobHandler } from '../../core/queue/job-queue.js';
 import { REWRITING_MESSAGE } from '../../core/sessions/notes.service.js';
+import { indexMeeting, type SearchIndexDeps } from '../../core/sessions/search-index.js';
 import type { TodoEventBus } from '../../core/todos/todo-events.js';
 import type { TodoGenerator } from '../engines/todo-generator.js';
 import { replaceNotes, type ReplaceNotesDeps } from './replace-notes.js';
 import { runSessionJob, type SessionJobDeps, type StageMarker } from './session-job.js';
 
-export interface TodosJobDeps extends SessionJobDeps, ReplaceNotesDeps {
+export interface TodosJobDeps extends SessionJobDeps, ReplaceNotesDeps, SearchIndexDeps {
   generator: TodoGenerator;
   /** A regeneration is announced on the todo events: chat messages and pages showing the notes re-render. */
   events: TodoEventBus;
@@ -56,6 +57,8 @@ export function todosJob(deps: TodosJobDeps): JobHandler {
         await store.putJson(summaryRef, fresh.summary);
         await store.putJson(todosRef, fresh.todos);
       }
+      // Whichever way the notes came (first, regenerated, or already stored by an earlier copy), they are searched as they now stand.
+      await indexMeeting(deps, id);
       const done = await sessions.transition(id, ['PROCESSING'], {
         status: 'COMPLETED',
         stage: 'done',

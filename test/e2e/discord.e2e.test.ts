@@ -129,6 +129,23 @@ describe('a video dropped in a channel', () => {
     expect(stored.resultsMessageRefs).toEqual(results.map((m) => `${m.channel_id}:${m.id}`));
   });
 
+  it('is found by `/whisper action:search` in its channel, privately: the line quoted with its speaker, linking to the page at that second', async () => {
+    const transcript = storedTranscriptSchema.parse(await core.store.getJson(core.layout.transcript(sessionId)));
+    const said = transcript.segments.find((s) => s.text.includes('Thursday'))!;
+    const page = statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!);
+    const search = (user: FakeUser, words: string, channelId?: string) =>
+      fake.slashCommand({ user, channelId, options: [{ name: 'action', type: 3, value: 'search' }, { name: 'words', type: 3, value: words }] });
+    const asked = search(bob, 'thursday -nothingsaidthis');
+    expect(bodyOf(await callbackOf(asked)).data?.flags).toBe(64); // ephemeral
+    const reply = bodyOf(await replyOf(asked, /^Found in this channel's meetings:/)).content;
+    expect(reply).toContain(`> Speaker 2: “${said.text.trim()}”\nstandup.mp4 · [${formatTimestamp(said.start)}](${page}#t=${Math.floor(said.start)})`);
+    expect(said.start).toBeGreaterThan(1);
+
+    await replyOf(search(carol, 'thursday', fake.otherChannelId), /^No meeting in this channel says that\.$/);
+    await replyOf(search(bob, '&|!():* thursday:*'), /^Found in this channel's meetings:/);
+    expect(bodyOf(await replyOf(search(bob, ' '), /^❌/)).content).toBe('❌ Type the words to search for.');
+  });
+
   it('ticks a todo from its button: saved in todos.json and re-rendered, through a 429', async () => {
     const page = results[1]!;
     const button = togglesOf(page)[0]!;

@@ -10,6 +10,7 @@ import { TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS } from '../../bot/slack/bloc
 import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp } from '../../web/app.js';
@@ -121,6 +122,27 @@ describe('a video dropped in a channel', () => {
     expect(todos.todos.length).toBeGreaterThanOrEqual(2);
     expect(boxes.map((b) => b.options.length)).toEqual(todos.todos.map(() => 1));
     before = boxes;
+  });
+
+  it('is found by `/whisper search` in its channel, to the person alone: the line quoted with its speaker, linking to the page at that second', async () => {
+    const transcript = storedTranscriptSchema.parse(await core.store.getJson(core.layout.transcript(sessionId)));
+    const said = transcript.segments.find((s) => s.text.includes('Thursday'))!;
+    const page = statusPageUrl(bot.h.config.web.publicBaseUrl, sessionId, bot.h.config.web.linkSecret!);
+    const command = await fake.slashCommand({ user: bob, text: 'search "by thursday"' });
+    const { body } = await responseTo(command.responseId, /^Found in this channel's meetings:/);
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain(`> Speaker 2: “${said.text.trim()}”\nstandup.mp4 · <${page}#t=${Math.floor(said.start)}|${formatTimestamp(said.start)}>`);
+    expect(said.start).toBeGreaterThan(1); // the link's second is the line's, not the start of the meeting
+
+    // Another channel's meetings are not this one's; search syntax is taken as words, and a query needs some.
+    const elsewhere = await fake.slashCommand({ user: carol, text: 'search thursday', channelId: fake.outsideChannelId });
+    await responseTo(elsewhere.responseId, /^No meeting in this channel says that\.$/);
+    const symbols = await fake.slashCommand({ user: bob, text: 'search &|!():* <-> thursday:*' });
+    await responseTo(symbols.responseId, /^Found in this channel's meetings:/);
+    const empty = await fake.slashCommand({ user: bob, text: 'search   ' });
+    expect((await responseTo(empty.responseId, /^❌/)).body.text).toBe('❌ Type the words to search for.');
+    const long = await fake.slashCommand({ user: bob, text: `search ${'word '.repeat(50)}` });
+    expect((await responseTo(long.responseId, /^❌/)).body.text).toBe('❌ Search for at most 200 characters: a few words the meeting said.');
   });
 
   it('ticks a todo from its checkbox: acknowledged, saved in todos.json and re-rendered, through a 429', async () => {

@@ -289,6 +289,17 @@ describe('the status page in Chromium', () => {
     await page.context().close();
   });
 
+  it('opens at the moment a search links to (`#t=`): that line in view and played from its start', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    // The third line starts at 3.5 s: a link names its whole second.
+    const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}#t=3`);
+    await page.locator('#seg-2.playing[aria-current="time"]').waitFor();
+    expect(await page.evaluate('document.getElementById("player").currentTime')).toBe(3.5);
+    expect(await page.evaluate('(() => { const r = document.getElementById("seg-2").getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()')).toBe(true);
+    await page.context().close();
+  });
+
   it('downloads the notes in each format from the page: Markdown with the todos, subtitles a parser reads', async () => {
     const { id, page } = await completedPage();
     await f.core.speakers.nameSpeakers(id, { SPEAKER_00: 'Anna' }, null);

@@ -5,6 +5,7 @@ import type { ChatOrigin, Session } from '../../core/domain/session.js';
 import { refPath } from '../../core/domain/storage-layout.js';
 import { buildDocuments, type MeetingNotes } from '../../core/domain/todos.js';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
+import { indexMeeting } from '../../core/sessions/search-index.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 
 const CLI_ORIGIN: ChatOrigin = { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null };
@@ -28,12 +29,13 @@ export async function storeOriginal(core: Core, sessionId: string, video: string
   return session!;
 }
 
-/** Stores a meeting's transcript, then its summary and todos from `notes`, as the processor's two jobs do. */
+/** Stores a meeting's transcript, then its summary and todos from `notes`, and indexes them for search, as the processor's two jobs do. */
 export async function storeNotes(core: Core, sessionId: string, notes: MeetingNotes, transcript: StoredTranscript): Promise<void> {
   const docs = buildDocuments(sessionId, notes, new Date());
   await core.store.putJson(core.layout.transcript(sessionId), transcript);
   await core.store.putJson(core.layout.summary(sessionId), docs.summary);
   await core.store.putJson(core.layout.todos(sessionId), docs.todos);
+  await indexMeeting(core, sessionId);
 }
 
 export interface HeldSessions {

@@ -69,6 +69,23 @@
     true,
   );
 
+  // A link to a moment (`#t=754`, whole seconds, as search answers link): the line said in that second is
+  // brought into view and the player set to its start, which marks it as the one being played.
+  function openAtMoment() {
+    var m = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
+    if (!m) return;
+    var time = Number(m[1]);
+    var at = null;
+    document.querySelectorAll('.segment[data-start]').forEach(function (segment) {
+      if (Math.floor(Number(segment.dataset.start)) <= time) at = segment;
+    });
+    if (at) at.scrollIntoView({ block: 'center' });
+    var player = document.getElementById('player');
+    if (player) player.currentTime = at ? Number(at.dataset.start) : time;
+  }
+  openAtMoment();
+  window.addEventListener('hashchange', openAtMoment);
+
   // Ticks are saved one todo at a time; the answer (or a live event) sets the box. The todo and speaker
   // forms are sent in place, without leaving the page.
   var SAVE_IN_PLACE = { 'speaker-form': saveSpeakerName, 'todo-edit-form': saveTodoEdit, 'todo-remove-form': removeTodo };

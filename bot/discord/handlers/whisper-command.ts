@@ -19,6 +19,7 @@ export const DISCORD_HELP = [
   '• `/whisper action:delete id:<id>`: delete a recording and everything made from it',
   "• `/whisper action:speakers id:<id>`: ask in the recording's thread who spoke, to name the speakers",
   '• `/whisper action:ask id:<id> question:<question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)',
+  '• `/whisper action:search words:<words>`: find where this channel\'s meetings said it ("a phrase", -word, or)',
 ].join('\n');
 
 type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
@@ -43,6 +44,7 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     const cmd = parseWhisperCommand(`ask ${id ?? ''} ${interaction.options.getString('question') ?? ''}`);
     return cmd.kind === 'ask' ? cmd : { kind: 'invalid', reason: "Add the recording's id and your question: `/whisper action:ask id:<id> question:<question>`." };
   }
+  if (action === 'search') return { kind: 'search', query: interaction.options.getString('words') ?? '' };
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }
 
@@ -93,6 +95,7 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       askWhoSpoke: ctx.askWhoSpoke,
       questions: ctx.questions,
       speakers: ctx.speakers,
+      channel: { kind: 'channel', platform: 'discord', workspaceId: interaction.guildId, channelId: interaction.channelId },
     });
     return { reply };
   }

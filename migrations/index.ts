@@ -11,6 +11,7 @@ import * as speakerNames from './20261205000000_speaker_names.js';
 import * as todoChanges from './20261206000000_todo_changes.js';
 import * as notesVersions from './20261206010000_notes_versions.js';
 import * as speakerMembers from './20261206020000_speaker_members.js';
+import * as sessionTitles from './20261207020000_session_titles.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -29,4 +30,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261206000000_todo_changes', todoChanges],
   ['20261206010000_notes_versions', notesVersions],
   ['20261206020000_speaker_members', speakerMembers],
+  ['20261207020000_session_titles', sessionTitles],
 ];

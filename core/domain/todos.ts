@@ -103,7 +103,7 @@ export function boundNotes(notes: MeetingNotes): MeetingNotes {
   const list = (items: string[]) => items.slice(0, L.listItems).map((item) => clip(item, L.itemChars));
   return {
     // A title is shown on one line wherever the meeting is listed: cleaned and cut as a person's would be.
-    title: displayTitle(notes.title),
+    ...(notes.title == null ? {} : { title: displayTitle(notes.title) }),
     summary: clip(notes.summary, L.summaryChars),
     keyPoints: list(notes.keyPoints),
     decisions: list(notes.decisions),

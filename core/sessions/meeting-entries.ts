@@ -9,14 +9,14 @@ import type { ObjectStore } from '../storage/object-store.js';
 const transcriptLength = z.object({ duration: z.number() });
 
 /**
- * A session as lists show it, from its row and its stored notes (the proposed title, the todos). The
- * transcript is read only for a session whose recording's length was never measured.
+ * A session as lists show it, from its row and its stored notes (the proposed title, the todos), each null
+ * until written. The transcript, large, is read only for a session whose recording's length was never measured.
  */
 export async function readMeetingEntry(deps: { store: ObjectStore; layout: StorageLayout }, session: Session): Promise<MeetingEntry> {
   const { store, layout } = deps;
   const [summary, todos, transcript] = await Promise.all([
-    session.summaryPath ? store.getJson(layout.summary(session.id)) : null,
-    session.todosPath ? store.getJson(layout.todos(session.id)) : null,
+    store.getJson(layout.summary(session.id)),
+    store.getJson(layout.todos(session.id)),
     session.durationSeconds === null && session.transcriptPath ? store.getJson(layout.transcript(session.id)) : null,
   ]);
   return meetingEntry(

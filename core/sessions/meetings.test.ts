@@ -4,6 +4,7 @@ import { NOTES, SEGMENTS, transcriptOf } from '../../test/helpers/meeting-export
 import { storeNotes, uploadingSession } from '../../test/helpers/sessions.js';
 import { useTestCore } from '../../test/helpers/test-core.js';
 import type { ChatOrigin } from '../domain/session.js';
+import { refPath } from '../domain/storage-layout.js';
 import { AUTHORIZED } from './session.service.js';
 
 /** Lists of meetings and their titles (docs/architecture.md#coming-back-to-a-meeting), on the real database and an S3 server. */
@@ -27,9 +28,7 @@ async function completed(externalId: string, origin: ChatOrigin, filename: strin
   return t.core.sessions.transition(s.id, ['UPLOADING'], {
     status: 'COMPLETED',
     stage: 'done',
-    transcriptPath: 'x',
-    summaryPath: 'x',
-    todosPath: 'x',
+    transcriptPath: refPath(t.core.layout.transcript(s.id)),
   });
 }
 

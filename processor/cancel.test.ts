@@ -38,6 +38,7 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   members: { platform: 'discord', isChannelMember: () => Promise.reject(new Error('cancel does not ask about channel members')) },
   user,
   isAdmin,
+  channel: null,
   linkFor: () => null,
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,

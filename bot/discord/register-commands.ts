@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, required } from '../../core/config.js';
 import { restOptions } from './client.js';
 
 export const WHISPER_COMMAND = 'whisper';
-export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers'] as const;
+export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'rename'] as const;
 
 /** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` (one at a time). */
 export const whisperCommand = new SlashCommandBuilder()
@@ -16,10 +16,11 @@ export const whisperCommand = new SlashCommandBuilder()
   .addStringOption((o) =>
     o
       .setName('action')
-      .setDescription('Help, your recent recordings, or one recording by id')
+      .setDescription("Help, your and this channel's recent meetings, or one recording by id")
       .addChoices(...WHISPER_ACTIONS.map((a) => ({ name: a, value: a }))),
   )
-  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete and speakers)'))
+  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete, speakers and rename)'))
+  .addStringOption((o) => o.setName('title').setDescription('The meeting\'s new title (for rename)').setMaxLength(150))
   .toJSON();
 
 /** Guild commands appear at once (good for trying the bot); global ones reach every guild. */

@@ -71,9 +71,16 @@ export interface SessionPatch {
 }
 
 /** Which sessions a list shows, newest first: a person's, a chat channel's (either, when both are given), or all. */
+/** A chat channel, as sessions record where they were started. */
+export interface SessionsQueryChannel {
+  platform: ChatOrigin['platform'];
+  workspaceId: string | null;
+  channelId: string;
+}
+
 export interface SessionQuery {
   userId?: string;
-  channel?: { platform: ChatOrigin['platform']; workspaceId: string | null; channelId: string };
+  channel?: SessionsQueryChannel;
   status?: SessionStatus;
   limit: number;
 }

@@ -14,6 +14,7 @@ import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp } from '../../web/app.js';
 import { replies } from '../fakes/openai-fake.js';
+import { NOTES, completedSession } from './web-fixture.js';
 import type { FakeSlackMessage, FakeSlackUser, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -535,6 +536,50 @@ describe('a recording whose notes could not be written', () => {
     await responseTo(command.responseId, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
     await finished(fake, statusTs);
     expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+});
+
+describe('/whisper list and rename', () => {
+  /** A finished meeting shared in a channel by `user`, as stored once its notes are written. */
+  async function sharedMeeting(user: FakeSlackUser, channelId: string, title: string) {
+    const userId = await core.users.resolve({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id });
+    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId, threadRef: null, statusMessageRef: null };
+    return (await completedSession(core, userId, { ...NOTES, title }, origin)).id;
+  }
+  const pageOf = (id: string) => statusPageUrl(bot.h.config.web.publicBaseUrl, id, bot.h.config.web.linkSecret!);
+
+  it("answers, to the person alone, with their meetings and the channel's, someone else's included, each linking to its page", async () => {
+    const bobsHere = await sharedMeeting(bob, fake.channelId, `Budget ${randomUUID().slice(0, 8)}`);
+    const alicesElsewhere = await sharedMeeting(alice, fake.outsideChannelId, 'Hiring sync');
+    const bobsElsewhere = await sharedMeeting(bob, fake.outsideChannelId, 'Not listed');
+
+    const command = await fake.slashCommand({ user: alice, text: 'list' });
+    const { body } = await responseTo(command.responseId, /recent meetings/);
+    expect(body.response_type).toBe('ephemeral');
+    const lines = body.text!.split('\n');
+    const bobsLine = lines.find((l) => l.startsWith(`\`${bobsHere}\``));
+    expect(bobsLine).toMatch(/^`[^`]+` Budget \w+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC · \d\d:\d\d:\d\d · done · \d+ open todos · <[^|]+\|open>$/);
+    expect(bobsLine).toContain(` · ${NOTES.todos.length} open todos · <${pageOf(bobsHere)}|open>`);
+    expect(lines.some((l) => l.startsWith(`\`${alicesElsewhere}\` Hiring sync`))).toBe(true);
+    expect(body.text).not.toContain(bobsElsewhere);
+  });
+
+  it('renames a meeting for a member of its channel, refuses someone outside it, and lists the new title', async () => {
+    const id = await sharedMeeting(bob, fake.channelId, 'Weekly');
+    const byCarol = await fake.slashCommand({ user: carol, text: `rename ${id} Hijacked` });
+    await responseTo(byCarol.responseId, /Only the person who shared this recording and the members of/);
+    expect((await core.sessionService.get(id))?.title).toBeNull();
+
+    const byDave = await fake.slashCommand({ user: dave, text: `rename ${id} Roadmap <review>` });
+    await responseTo(byDave.responseId, new RegExp(`\`${id}\` is now called “Roadmap &lt;review&gt;”\\.`));
+    expect((await core.sessionService.get(id))?.title).toBe('Roadmap <review>');
+    const listed = await fake.slashCommand({ user: bob, text: 'list' });
+    await responseTo(listed.responseId, new RegExp(`\`${id}\` Roadmap &lt;review&gt; · `));
+  });
+
+  it('explains the rename command when the id or the title is missing', async () => {
+    const command = await fake.slashCommand({ user: bob, text: 'rename' });
+    await responseTo(command.responseId, /Use `\/whisper rename <id> <title>`/);
   });
 });
 

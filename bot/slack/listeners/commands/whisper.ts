@@ -27,7 +27,7 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
   try {
     if (cmd.kind !== 'link') {
       const isAdmin = NEEDS_ROLE.has(cmd.kind) && (await isWorkspaceAdmin(ctx, command.user_id));
-      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, askWhoSpoke: ctx.askWhoSpoke }));
+      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, channel: { platform: 'slack', workspaceId: command.team_id, channelId: command.channel_id }, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, askWhoSpoke: ctx.askWhoSpoke }));
       return;
     }
     // A command's trigger_id is its own: a replay of the signed request starts nothing more.

@@ -31,6 +31,25 @@
     announcer.textContent = text;
   }
 
+  // "Copy link": the page's own address, token included (it is the key), without the place on the page.
+  var copy = document.getElementById('copy-link');
+  if (copy && window.navigator.clipboard) {
+    copy.hidden = false;
+    copy.addEventListener('click', function () {
+      var link = new URL(location.href);
+      link.hash = '';
+      window.navigator.clipboard.writeText(link.toString()).then(
+        function () {
+          announce('Link copied');
+          copy.textContent = 'Copied';
+        },
+        function () {
+          announce('The link could not be copied: copy it from the address bar');
+        },
+      );
+    });
+  }
+
   // Timestamps seek the player instead of opening the recording.
   document.addEventListener('click', function (e) {
     var link = e.target.closest && e.target.closest('a[data-seek]');

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { speakerName } from '../../core/domain/speaker-name.js';
-import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { exportFilename } from '../../core/domain/exports/index.js';
+import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
@@ -234,12 +235,14 @@ describe('a video dropped in a channel', () => {
 
     // A follow-up message with the file attached, multipart as Discord takes it.
     const followUp = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/webhooks/${fake.applicationId}/${click.token}`);
-    expect(followUp.files).toEqual([{ field: 'files[0]', name: 'standup.md' }]);
+    // Named by the title the notes proposed (docs/architecture.md#coming-back-to-a-meeting).
+    const title = summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title!;
+    expect(followUp.files).toEqual([{ field: 'files[0]', name: exportFilename(title, 'md') }]);
     expect(bodyOf(followUp).content).toBe('📝 Notes as Markdown');
     const [attachment] = (followUp.response as { attachments: Array<{ filename: string; url: string }> }).attachments;
-    expect(attachment!.filename).toBe('standup.md');
+    expect(attachment!.filename).toBe(exportFilename(title, 'md'));
     const markdown = await (await fetch(attachment!.url)).text();
-    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    expect(markdown.startsWith(`# ${title}\n`)).toBe(true);
     for (const todo of todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos) expect(markdown).toContain(todo.task);
     // The todos edited from their forms above, as todos.json holds them.
     expect(markdown).toContain('edited by alice');

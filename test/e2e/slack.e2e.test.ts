@@ -9,7 +9,8 @@ import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-m
 import { TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS } from '../../bot/slack/blocks/todo-modal.js';
 import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
-import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { exportFilename } from '../../core/domain/exports/index.js';
+import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp } from '../../web/app.js';
@@ -59,6 +60,7 @@ const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
 const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
 const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+const proposedTitle = async (sessionId: string) => summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title;
 
 describe('a video dropped in a channel', () => {
   let statusTs: string;
@@ -290,7 +292,9 @@ describe('a video dropped in a channel', () => {
 
     const shared = await fake.waitFor(() => fake.threadOf(fake.channelId, statusTs).find((m) => m.files?.length));
     const [file] = shared.files!;
-    expect(file).toMatchObject({ name: 'standup.md', title: 'standup.md' });
+    // Named by the title the notes proposed (docs/architecture.md#coming-back-to-a-meeting).
+    const name = exportFilename((await proposedTitle(sessionId))!, 'md');
+    expect(file).toMatchObject({ name, title: name });
     // files.uploadV2 in the client: an upload URL, the bytes POSTed there, then the share into the thread.
     const uploadCalls = fake.calls.slice(callsBefore).filter((c) => c.method.startsWith('files.'));
     expect(uploadCalls.map((c) => [c.method, c.status, (c.response as { ok: boolean }).ok])).toEqual([
@@ -299,7 +303,7 @@ describe('a video dropped in a channel', () => {
     ]);
     expect(uploadCalls[1]!.args).toMatchObject({ channel_id: fake.channelId, thread_ts: statusTs });
     const markdown = fake.contentOf(file!.id)!.toString('utf8');
-    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    expect(markdown.startsWith(`# ${await proposedTitle(sessionId)}\n`)).toBe(true);
     for (const todo of (await storedTodos(sessionId)).todos) expect(markdown).toContain(todo.task);
     expect(markdown).toContain('owner Maria');
     // The todo ticked before the notes were regenerated, edited from its menu above, then on the page (by nobody named), as todos.json holds it.

@@ -4,11 +4,13 @@ import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { speakerName } from '../../core/domain/speaker-name.js';
 import { exportFilename } from '../../core/domain/exports/index.js';
+import { refPath } from '../../core/domain/storage-layout.js';
 import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
-import { NOTES, completedSession } from './web-fixture.js';
+import { NOTES, SEGMENTS, transcriptOf } from '../helpers/meeting-export.js';
+import { storeNotes, uploadingSession } from '../helpers/sessions.js';
 import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -499,7 +501,11 @@ describe('/whisper action:list and action:rename', () => {
   async function sharedMeeting(user: FakeUser, channelId: string, title: string) {
     const userId = await core.users.resolve({ platform: 'discord', workspaceId: fake.guildId, externalId: user.id });
     const origin = { platform: 'discord' as const, workspaceId: fake.guildId, channelId, threadRef: null, statusMessageRef: null };
-    return (await completedSession(core, userId, { ...NOTES, title }, origin)).id;
+    // Not web-fixture's completedSession: importing the web app here breaks discord.js's multipart uploads (undici's FormData).
+    const { id } = await uploadingSession(core, userId, { origin });
+    await storeNotes(core, id, { ...NOTES, title }, transcriptOf(SEGMENTS));
+    await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
+    return id;
   }
   const action = (value: string, more: Array<{ name: string; value: string }> = []) => [{ name: 'action', type: 3 as const, value }, ...more.map((o) => ({ ...o, type: 3 as const }))];
 

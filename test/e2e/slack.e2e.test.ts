@@ -554,8 +554,8 @@ describe('/whisper list and rename', () => {
 
   it("answers, to the person alone, with their meetings and the channel's, someone else's included, each linking to its page", async () => {
     const bobsHere = await sharedMeeting(bob, fake.channelId, `Budget ${randomUUID().slice(0, 8)}`);
-    const alicesElsewhere = await sharedMeeting(alice, fake.outsideChannelId, 'Hiring sync');
-    const bobsElsewhere = await sharedMeeting(bob, fake.outsideChannelId, 'Not listed');
+    const alicesElsewhere = await sharedMeeting(alice, 'C0ELSEWHERE', 'Hiring sync');
+    const bobsElsewhere = await sharedMeeting(bob, 'C0ELSEWHERE', 'Not listed');
 
     const command = await fake.slashCommand({ user: alice, text: 'list' });
     const { body } = await responseTo(command.responseId, /recent meetings/);
@@ -574,8 +574,10 @@ describe('/whisper list and rename', () => {
     await responseTo(byCarol.responseId, /Only the person who shared this recording and the members of/);
     expect((await core.sessionService.get(id))?.title).toBeNull();
 
-    const byDave = await fake.slashCommand({ user: dave, text: `rename ${id} Roadmap <review>` });
-    await responseTo(byDave.responseId, new RegExp(`\`${id}\` is now called “Roadmap &lt;review&gt;”\\.`));
+    // A member of the channel who did not share it (dave, by now, has left the channel).
+    const member = fake.addUser({ id: 'U0GRACE', name: 'grace' });
+    const byMember = await fake.slashCommand({ user: member, text: `rename ${id} Roadmap <review>` });
+    await responseTo(byMember.responseId, new RegExp(`\`${id}\` is now called “Roadmap &lt;review&gt;”\\.`));
     expect((await core.sessionService.get(id))?.title).toBe('Roadmap <review>');
     const listed = await fake.slashCommand({ user: bob, text: 'list' });
     await responseTo(listed.responseId, new RegExp(`\`${id}\` Roadmap &lt;review&gt; · `));

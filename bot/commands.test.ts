@@ -18,6 +18,7 @@ describe('/whisper parsing', () => {
     [`ask ${id}`, { kind: 'ask', sessionId: id, question: '' }],
     ['Search  "pricing page" -beta (old)&|! ', { kind: 'search', query: '"pricing page" -beta (old)&|!' }],
     ['search', { kind: 'search', query: '' }], // refused by the search itself, with its sentence
+    [`rename ${id}  Q3/Q4   planning `, { kind: 'rename', sessionId: id, title: 'Q3/Q4 planning' }],
     ['https://example.com/standup.mp4', { kind: 'link', url: 'https://example.com/standup.mp4' }],
     ['<https://example.com/a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
     ['<https://example.com/a.mp4|a.mp4>', { kind: 'link', url: 'https://example.com/a.mp4' }],
@@ -33,6 +34,8 @@ describe('/whisper parsing', () => {
     ['speakers', /speakers <id>/],
     ['ask what did we decide?', /ask <id> <question>/],
     ['list extra', /no arguments/],
+    [`rename ${id}`, /rename <id> <title>/],
+    ['rename Budget review', /rename <id> <title>/],
     ['ftp://example.com/a.mp4', /don't know/],
     ['transcribe please', /don't know `transcribe`/],
     ['https://a.example/1.mp4 https://a.example/2.mp4', /one link/],

@@ -1,15 +1,17 @@
 import type { ChatUser } from '../core/domain/chat-user.js';
+import type { MeetingEntry } from '../core/domain/meeting-entry.js';
 import type { Session } from '../core/domain/session.js';
-import type { CancelResult, DeleteResult, RetryResult, SessionService } from '../core/sessions/session.service.js';
+import { formatTimestamp } from '../core/domain/transcript.js';
+import type { SessionsQueryChannel } from '../core/db/sessions.repository.js';
+import { AUTHORIZED, type CancelResult, type DeleteResult, type RetryResult, type SessionService } from '../core/sessions/session.service.js';
 import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import { singleLine } from '../core/domain/display-name.js';
 import { meetingTitle } from '../core/domain/exports/meeting.js';
-import type { SearchHit, SearchScope } from '../core/domain/search.js';
-import { formatTimestamp } from '../core/domain/transcript.js';
+import type { SearchHit } from '../core/domain/search.js';
 import { pageAtMoment } from '../core/links.js';
 import type { ChannelMembers } from './chat-platform.js';
-import { mayNotChange, mayRetry } from './may-change.js';
+import { ensureMayChange, mayNotChange, mayRetry } from './may-change.js';
 import { answerById, type AskContext } from './questions.js';
 
 /** `/whisper …` as typed, understood the same way on every platform. */
@@ -25,6 +27,7 @@ export type WhisperCommand =
   | { kind: 'ask'; sessionId: string; question: string }
   /** `query` as typed (quotes, `-word`, `or`): the service checks it. */
   | { kind: 'search'; query: string }
+  | { kind: 'rename'; sessionId: string; title: string }
   | { kind: 'invalid'; reason: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +36,7 @@ export const HELP_TEXT = [
   'Whisper Notes turns a meeting recording into a transcript, a summary and a todo list.',
   '• `/whisper <link>`: process a recording from a link (http or https)',
   '• Drop a video or audio file in a channel I am in: I reply in a thread',
-  '• `/whisper list`: your recent recordings',
+  "• `/whisper list`: your and this channel's recent meetings",
   '• `/whisper status <id>`: where a recording is',
   '• `/whisper cancel <id>`: stop processing a recording',
   '• `/whisper retry <id>`: try a failed recording again, from what it stored',
@@ -41,6 +44,7 @@ export const HELP_TEXT = [
   "• `/whisper speakers <id>`: ask in the recording's thread who spoke, to name the speakers",
   "• `/whisper ask <id> <question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)",
   '• `/whisper search <words>`: find where this channel\'s meetings said it ("a phrase", -word, or)',
+  '• `/whisper rename <id> <title>`: give a meeting a title',
 ].join('\n');
 
 /** Slack wraps links as `<https://…>` or `<https://…|label>`; people paste them bare. */
@@ -64,6 +68,11 @@ export function parseWhisperCommand(text: string): WhisperCommand {
     if (!second || !UUID.test(second)) return { kind: 'invalid', reason: "Use `/whisper ask <id> <question>` with the recording's id." };
     return { kind: 'ask', sessionId: second.toLowerCase(), question: rest.join(' ') };
   }
+  if (verb === 'rename') {
+    const title = rest.join(' ');
+    if (!second || !UUID.test(second) || !title) return { kind: 'invalid', reason: "Use `/whisper rename <id> <title>` with the recording's id and its new title." };
+    return { kind: 'rename', sessionId: second.toLowerCase(), title };
+  }
   const link = unwrapLink(first);
   if (/^https?:\/\//i.test(link)) {
     return second ? { kind: 'invalid', reason: 'Send one link at a time.' } : { kind: 'link', url: link };
@@ -71,17 +80,29 @@ export function parseWhisperCommand(text: string): WhisperCommand {
   return { kind: 'invalid', reason: `I don't know \`${first.slice(0, 40)}\`.` };
 }
 
+/** Where a session stands, in words: done, failed (why), cancelled, or its stage and percent. */
+function sessionState(s: Session): string {
+  if (s.status === 'FAILED') return `failed: ${s.errorMessage ?? s.errorCode ?? ''}`;
+  if (s.status === 'COMPLETED') return 'done';
+  if (s.status === 'CANCELLED') return 'cancelled';
+  return `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
+}
+
+/** One line: id, name, date, then `details` (where it stands, and what a list adds), then the page link. */
+function sessionLine(s: Session, name: string, details: string[], link: string | null, ctx: Pick<CommandContext, 'formatLink' | 'escapeText'>): string {
+  const when = `${s.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return [`\`${s.id}\` ${ctx.escapeText(name)}`, when, ...details, ...(link ? [ctx.formatLink(link, 'open')] : [])].join(' · ');
+}
+
 export function describeSession(s: Session, link: string | null, ctx: Pick<CommandContext, 'formatLink' | 'escapeText'>): string {
-  const when = s.createdAt.toISOString().slice(0, 16).replace('T', ' ');
-  const state =
-    s.status === 'FAILED'
-      ? `failed: ${s.errorMessage ?? s.errorCode ?? ''}`
-      : s.status === 'COMPLETED'
-        ? 'done'
-        : s.status === 'CANCELLED'
-          ? 'cancelled'
-          : `${stageLabel(s.stage).toLowerCase()} (${s.percent}%)`;
-  return `\`${s.id}\` ${ctx.escapeText(s.filename ?? 'recording')} · ${when} UTC · ${state}${link ? ` · ${ctx.formatLink(link, 'open')}` : ''}`;
+  return sessionLine(s, s.filename ?? 'recording', [sessionState(s)], link, ctx);
+}
+
+/** A meeting as `/whisper list` shows it: its title, date, length, where it stands, its open todos and page. */
+export function describeMeeting(e: MeetingEntry, link: string | null, ctx: Pick<CommandContext, 'formatLink' | 'escapeText'>): string {
+  const length = e.durationSeconds === null ? [] : [formatTimestamp(e.durationSeconds)];
+  const todos = e.openTodos === null ? [] : [`${e.openTodos} open ${e.openTodos === 1 ? 'todo' : 'todos'}`];
+  return sessionLine(e.session, e.title, [...length, sessionState(e.session), ...todos], link, ctx);
 }
 
 /** Slack writes `<url|label>`, Discord `[label](url)`. */
@@ -98,13 +119,13 @@ export interface CommandContext {
   formatLink: LinkFormatter;
   /** Makes user text (a file name, an error) literal in the platform's markup. */
   escapeText: (text: string) => string;
+  /** The channel the command was typed in (a thread's parent channel): its meetings are listed, and searched. */
+  channel: SessionsQueryChannel | null;
   /** Makes sure the recording's thread asks who spoke (the thread notifier's askWhoSpoke). */
   askWhoSpoke: (sessionId: string) => Promise<WhoSpokeOutcome>;
   /** `/whisper ask`: answers from the meeting, speakers by their names (bot/questions.ts). */
   questions: AskContext['questions'];
   speakers: AskContext['speakers'];
-  /** The channel the command was typed in: `search` looks in its meetings. */
-  channel: Extract<SearchScope, { kind: 'channel' }>;
 }
 
 /** Answers the commands that start no session: help, list, status, cancel, retry, delete, speakers, ask, search. The reply is for the user alone. */
@@ -115,8 +136,16 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     case 'invalid':
       return `${cmd.reason}\n\n${HELP_TEXT}`;
     case 'list': {
-      const mine = await ctx.sessions.listForUser(ctx.user, 10);
-      return mine.length ? `Your recent recordings:\n${mine.map((s) => describeSession(s, ctx.linkFor(s.id), ctx)).join('\n')}` : 'You have no recordings yet.';
+      const recent = await ctx.sessions.listMeetings({ user: ctx.user, channel: ctx.channel ?? undefined, limit: LIST_LIMIT });
+      return recent.length
+        ? `Your and this channel's recent meetings:\n${recent.map((e) => describeMeeting(e, ctx.linkFor(e.session.id), ctx)).join('\n')}`
+        : 'Neither you nor this channel have recordings yet.';
+    }
+    case 'rename': {
+      // Throws the sentence for this person alone (gone, or not theirs to change), which the platform answers.
+      await ensureMayChange(ctx, cmd.sessionId, ctx.user);
+      const result = await ctx.sessions.rename(cmd.sessionId, cmd.title, AUTHORIZED);
+      return result.outcome === 'renamed' ? `\`${cmd.sessionId}\` is now called “${ctx.escapeText(result.title)}”.` : noSuchRecording(cmd.sessionId);
     }
     case 'status': {
       const s = await ctx.sessions.get(cmd.sessionId);
@@ -133,7 +162,7 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     case 'ask':
       return answerById(ctx, cmd.sessionId, cmd.question, ctx.user, ctx);
     case 'search':
-      return searchReply(await ctx.sessions.search(cmd.query, ctx.channel, CHAT_SEARCH_HITS), ctx);
+      return searchReply(ctx.channel ? await ctx.sessions.search(cmd.query, { kind: 'channel', ...ctx.channel }, CHAT_SEARCH_HITS) : [], ctx);
   }
 }
 
@@ -151,7 +180,7 @@ function searchReply(hits: SearchHit[], ctx: Pick<CommandContext, 'linkFor' | 'f
     const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
     const moment = page ? ctx.formatLink(pageAtMoment(page, hit.startSeconds), at) : at;
     const speaker = hit.speaker ? `${ctx.escapeText(hit.speaker)}: ` : '';
-    return `> ${speaker}“${ctx.escapeText(singleLine(said))}”\n${ctx.escapeText(meetingTitle({ session: hit.session, todos: null }))} · ${moment}`;
+    return `> ${speaker}“${ctx.escapeText(singleLine(said))}”\n${ctx.escapeText(meetingTitle({ session: hit.session, todos: null, summary: null }))} · ${moment}`;
   });
   return `Found in this channel's meetings:\n${lines.join('\n')}`;
 }
@@ -172,6 +201,9 @@ function whoSpokeReply(id: string, outcome: WhoSpokeOutcome): string {
       return `I asked who spoke in the thread of \`${id}\`.`;
   }
 }
+
+/** How many meetings `/whisper list` shows: a chat message stays readable. */
+const LIST_LIMIT = 10;
 
 const noSuchRecording = (id: string) => `No recording \`${id}\`.`;
 const onlyTheSharer = (verb: string) => `Only the person who shared this recording, or an admin, can ${verb} it.`;

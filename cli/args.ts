@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../core/domain/exports/index.js';
 import { languageCode } from '../core/domain/language.js';
 import { MAX_SEARCH_HITS } from '../core/domain/search.js';
-import type { TranscriptionOptions } from '../core/domain/session.js';
+import { SESSION_STATUSES, type SessionStatus, type TranscriptionOptions } from '../core/domain/session.js';
 import type { TodoFields, TodoPatch } from '../core/domain/todo-edit.js';
 import { PRIORITIES, type Priority } from '../core/domain/todos.js';
 
@@ -11,6 +11,11 @@ export const USAGE = `Usage:
                        [--no-diarize] [--min-speakers n] [--max-speakers n]
   whisper-notes status <session-id> [--json] [--transcript] [--version n]
                                        --version: an earlier version of the notes
+  whisper-notes list [--status S] [--limit n] [--json]
+                                       every meeting, newest first (default 20): title, date, length,
+                                       status, open todos, page link
+  whisper-notes rename <session-id> <title...>
+                                       give the meeting a title (an empty one: the proposed title again)
   whisper-notes cancel <session-id>
   whisper-notes retry <session-id>     try a failed session again, from what it stored
   whisper-notes regenerate <session-id> [--instruction TEXT] [--model NAME] [--wait] [--json]
@@ -51,6 +56,8 @@ export type CliCommand =
   | { name: 'status'; id: string; json: boolean; transcript: boolean; version: number | null }
   | { name: 'regenerate'; id: string; instruction: string | null; model: string | null; wait: boolean; json: boolean }
   | { name: 'cancel' | 'retry' | 'delete'; id: string }
+  | { name: 'list'; status: SessionStatus | null; limit: number; json: boolean }
+  | { name: 'rename'; id: string; title: string }
   /** `names` empty: list the names. A null name returns the label to `Speaker n`. */
   | { name: 'speakers'; id: string; names: Record<string, string | null>; json: boolean }
   /** `output` null: stdout. */
@@ -87,12 +94,18 @@ const OPTIONS = {
   owner: { type: 'string' },
   due: { type: 'string' },
   priority: { type: 'string' },
+  status: { type: 'string' },
   limit: { type: 'string' },
 } as const;
 
-/** The commands; each takes one argument, but `speakers` also takes the names to give and `todo` what to do. */
-const COMMANDS = ['submit', 'status', 'cancel', 'retry', 'regenerate', 'delete', 'speakers', 'todo', 'export', 'search', 'models'] as const;
-const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo', 'search'];
+/**
+ * The commands; each takes one argument, but `speakers` also takes the names to give, `todo` what to do,
+ * `rename` the title's words and `search` the words to find; `list` takes none.
+ */
+const COMMANDS = ['submit', 'status', 'list', 'cancel', 'retry', 'regenerate', 'rename', 'delete', 'speakers', 'todo', 'export', 'search', 'models'] as const;
+const TAKES_MORE: ReadonlyArray<string> = ['speakers', 'todo', 'rename', 'search'];
+/** How many meetings `list` shows unless told, and at most. */
+const LIST_LIMIT = { default: 20, max: 1000 };
 /** `SPEAKER_01=Maria`: a label, then the name (empty to clear it). */
 const NAMING = /^([^=\s]+)=(.*)$/s;
 
@@ -113,6 +126,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (!name) return { error: 'No command given.' };
   if (!isCommand(name)) return { error: `Unknown command "${name}".${didYouMean(name, [...COMMANDS, 'help'])}` };
   const command = name;
+  if (command === 'list') return listCommand(args, values);
   const [arg, ...rest] = args;
   if (command === 'search' && arg === undefined) return { error: 'Give the words to search for: whisper-notes search <words...>.' };
   if (arg === undefined || (rest.length > 0 && !TAKES_MORE.includes(command))) return { error: `"${command}" takes one argument, got ${args.length}.` };
@@ -145,10 +159,23 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     }
     case 'models':
       return { command: { name: 'models', action: arg } };
+    case 'rename':
+      return { command: { name: 'rename', id: arg, title: rest.join(' ') } };
     default:
       return { command: { name: command, id: arg } };
   }
 }
+
+function listCommand(args: string[], values: { status?: string; limit?: string; json: boolean }): ParsedArgs {
+  if (args.length > 0) return { error: `"list" takes no argument, got ${args.length}.` };
+  const status = values.status?.toUpperCase() ?? null;
+  if (status !== null && !isStatus(status)) return { error: `--status is one of ${SESSION_STATUSES.join(', ')}, not "${values.status}".` };
+  const limit = values.limit === undefined ? LIST_LIMIT.default : /^\s*\d{1,4}\s*$/.test(values.limit) ? Number(values.limit) : NaN;
+  if (!(limit >= 1 && limit <= LIST_LIMIT.max)) return { error: `--limit must be a whole number from 1 to ${LIST_LIMIT.max}, not "${values.limit}".` };
+  return { command: { name: 'list', status, limit, json: values.json } };
+}
+
+const isStatus = (value: string): value is SessionStatus => (SESSION_STATUSES as readonly string[]).includes(value);
 
 function speakersCommand(id: string, namings: string[], json: boolean): ParsedArgs {
   const names: Record<string, string | null> = {};

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Core } from '../core/app.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
+import { singleLine } from '../core/domain/display-name.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import { withOwnerFromShown } from '../core/domain/todo-edit.js';
 import { isFinal, type Session } from '../core/domain/session.js';
@@ -18,7 +19,7 @@ import { configuredModels } from '../core/models/index.js';
 import { parseCliArgs, USAGE, type CliCommand, type ParsedArgs } from './args.js';
 import type { CliIo } from './io.js';
 import { modelsCommand } from './models.js';
-import { formatProgress, formatResults, formatSearchHits, formatSession, formatSpeakers, formatTodo, formatTodoHistory, sessionJson } from './format.js';
+import { formatMeetings, formatProgress, formatResults, formatSearchHits, formatSession, formatSpeakers, formatTodo, formatTodoHistory, meetingJson, sessionJson } from './format.js';
 
 /** What the CLI uses of the core. */
 export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'feed'>;
@@ -54,6 +55,10 @@ export async function runCommand(command: CliCommand, deps: CliDeps, io: CliIo, 
       return retry(deps, io, command.id);
     case 'regenerate':
       return regenerate(deps, io, command, pollMs);
+    case 'list':
+      return list(deps, io, command);
+    case 'rename':
+      return rename(deps, io, command);
     case 'delete':
       return remove(deps, io, command.id);
     case 'speakers':
@@ -184,6 +189,25 @@ async function status(deps: CliDeps, io: CliIo, { id, json, transcript, version 
   const page = pageOf(deps, session.id);
   if (json) io.out(JSON.stringify(sessionJson(session, results, page, transcript), null, 2));
   else io.out([formatSession(session, page), results ? formatResults(results, transcript) : ''].filter(Boolean).join('\n'));
+  return 0;
+}
+
+/** Every meeting (the operator's view), newest first, each with its status page link. */
+async function list(deps: CliDeps, io: CliIo, { status, limit, json }: Extract<CliCommand, { name: 'list' }>): Promise<number> {
+  const entries = await deps.sessionService.listMeetings({ status: status ?? undefined, limit });
+  const pages = entries.map((e) => pageOf(deps, e.session.id));
+  io.out(json ? JSON.stringify({ meetings: entries.map((e, i) => meetingJson(e, pages[i]!)) }, null, 2) : formatMeetings(entries, pages));
+  return 0;
+}
+
+/** Gives a meeting a title (as the operator: anyone's session); an empty title goes back to the proposed one. */
+async function rename(deps: CliDeps, io: CliIo, { id, title }: Extract<CliCommand, { name: 'rename' }>): Promise<number> {
+  const result = UUID.test(id) ? await deps.sessionService.rename(id, title, AUTHORIZED) : { outcome: 'not-found' as const };
+  if (result.outcome !== 'renamed') {
+    io.err(`No session ${id}`);
+    return 1;
+  }
+  io.out(`${id} is now called “${singleLine(result.title)}”`);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import { singleLine } from '../core/domain/display-name.js';
+import type { MeetingEntry } from '../core/domain/meeting-entry.js';
 import type { ProgressEvent } from '../core/domain/progress.js';
 import type { Session } from '../core/domain/session.js';
 import type { TodoChange } from '../core/db/todo-changes.repository.js';
@@ -29,6 +30,34 @@ export function formatSession(s: Session, statusPage: string | null): string {
   if (s.errorCode) lines.push(`Error     ${s.errorCode}: ${s.errorMessage ?? ''}`);
   if (statusPage) lines.push(`Page      ${statusPage}`);
   return lines.join('\n');
+}
+
+/** `list`: one meeting a line (id, status, date, length, open todos, title), its page link below when there is one. */
+export function formatMeetings(entries: readonly MeetingEntry[], pages: ReadonlyArray<string | null>): string {
+  if (entries.length === 0) return 'No meetings.';
+  return entries
+    .flatMap((e, i) => {
+      const s = e.session;
+      const when = s.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+      const length = e.durationSeconds === null ? '--:--:--' : formatTimestamp(e.durationSeconds);
+      const todos = e.openTodos === null ? '' : `${e.openTodos} open ${e.openTodos === 1 ? 'todo' : 'todos'}  `;
+      const line = `${s.id}  ${s.status.padEnd(10)} ${when}  ${length}  ${todos}${singleLine(e.title)}`;
+      return pages[i] ? [line, `    ${pages[i]}`] : [line];
+    })
+    .join('\n');
+}
+
+/** `list --json`: one meeting. */
+export function meetingJson(e: MeetingEntry, statusPage: string | null) {
+  return {
+    id: e.session.id,
+    title: e.title,
+    status: e.session.status,
+    createdAt: e.session.createdAt.toISOString(),
+    durationSeconds: e.durationSeconds,
+    openTodos: e.openTodos,
+    statusPage,
+  };
 }
 
 /**
@@ -155,7 +184,7 @@ export function formatSearchHits(hits: SearchHit[], linkAt: (hit: SearchHit) => 
       const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
       const said = `${hit.speaker ? `${singleLine(hit.speaker)}: ` : ''}"${singleLine(hit.text)}"`;
       const link = linkAt(hit);
-      return [`${singleLine(meetingTitle({ session: hit.session, todos: null }))} · ${hit.session.id} · ${at}`, `  ${said}`, ...(link ? [`  ${link}`] : [])].join('\n');
+      return [`${singleLine(meetingTitle({ session: hit.session, todos: null, summary: null }))} · ${hit.session.id} · ${at}`, `  ${said}`, ...(link ? [`  ${link}`] : [])].join('\n');
     })
     .join('\n\n');
 }

@@ -13,6 +13,7 @@ import * as notesVersions from './20261206010000_notes_versions.js';
 import * as speakerMembers from './20261206020000_speaker_members.js';
 import * as searchSegments from './20261207000000_search_segments.js';
 import * as questions from './20261207010000_questions.js';
+import * as sessionTitles from './20261207020000_session_titles.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -33,4 +34,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261206020000_speaker_members', speakerMembers],
   ['20261207000000_search_segments', searchSegments],
   ['20261207010000_questions', questions],
+  ['20261207020000_session_titles', sessionTitles],
 ];

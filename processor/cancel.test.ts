@@ -38,13 +38,13 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   members: { platform: 'discord', isChannelMember: () => Promise.reject(new Error('cancel does not ask about channel members')) },
   user,
   isAdmin,
+  channel: null,
   linkFor: () => null,
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,
   askWhoSpoke: () => Promise.reject(new Error('cancel never asks who spoke')),
   questions: h.core.questions,
   speakers: h.core.speakers,
-  channel: { kind: 'channel', platform: 'discord', workspaceId: origin.workspaceId, channelId: origin.channelId },
 });
 
 const notesRequests = () => h.openai.requests.filter((r) => r.chat?.response_format?.json_schema?.name === NOTES_FORMAT_NAME).length;

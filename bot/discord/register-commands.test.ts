@@ -21,7 +21,7 @@ describe('registering /whisper', () => {
     const call = fake.calls.at(-1)!;
     expect(call).toMatchObject({ method: 'PUT', path: `/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`, status: 200 });
     expect(call.body).toEqual([whisperCommand]);
-    expect(whisperCommand.options?.map((o) => o.name)).toEqual(['link', 'attachment', 'action', 'id', 'question', 'words']);
+    expect(whisperCommand.options?.map((o) => o.name)).toEqual(['link', 'attachment', 'action', 'id', 'question', 'words', 'title']);
   });
 
   it('registers globally without a guild id, waiting out a rate limit', async () => {

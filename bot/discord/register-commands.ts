@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, required } from '../../core/config.js';
 import { restOptions } from './client.js';
 
 export const WHISPER_COMMAND = 'whisper';
-export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'ask', 'search'] as const;
+export const WHISPER_ACTIONS = ['help', 'list', 'status', 'cancel', 'retry', 'delete', 'speakers', 'ask', 'search', 'rename'] as const;
 
 /** `/whisper link:` · `/whisper attachment:` · `/whisper action:status id:` · `/whisper action:ask id: question:` (one at a time). */
 export const whisperCommand = new SlashCommandBuilder()
@@ -16,12 +16,13 @@ export const whisperCommand = new SlashCommandBuilder()
   .addStringOption((o) =>
     o
       .setName('action')
-      .setDescription('Help, your recent recordings, or one recording by id')
+      .setDescription("Help, your and this channel's recent meetings, or one recording by id")
       .addChoices(...WHISPER_ACTIONS.map((a) => ({ name: a, value: a }))),
   )
-  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete, speakers and ask)'))
+  .addStringOption((o) => o.setName('id').setDescription('The recording id (for status, cancel, retry, delete, speakers, ask and rename)'))
   .addStringOption((o) => o.setName('question').setDescription('Your question about the recording (for ask)').setMaxLength(500))
   .addStringOption((o) => o.setName('words').setDescription("What to find in this channel's meetings (for search)"))
+  .addStringOption((o) => o.setName('title').setDescription('The meeting\'s new title (for rename)').setMaxLength(150))
   .toJSON();
 
 /** Guild commands appear at once (good for trying the bot); global ones reach every guild. */

@@ -119,6 +119,6 @@ describe('Socket Mode', () => {
     const delivery = await fake.slashCommand({ user: alice, text: 'list' });
     expect(delivery.via).toBe('socket');
     const { body } = await responseTo(delivery.responseId);
-    expect(body.text).toMatch(/Your recent recordings:\n`[0-9a-f-]{36}` standup\.mp4/);
+    expect(body.text).toMatch(/Your and this channel's recent meetings:\n`[0-9a-f-]{36}` standup\.mp4/);
   });
 });

@@ -98,6 +98,41 @@ describe.each(databaseEngines(testConfig))('repositories on $engine', ({ open })
       expect(await sessions.get(a.id)).toBeNull();
     });
 
+    it("lists a person's and a channel's sessions together, newest first, by status, or all of them", async () => {
+      const ann = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U8' });
+      const bob = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U9' });
+      const start = async (userId: string, channelId: string) => {
+        const s = await sessions.create({ ...newSessionOf(userId), origin: { ...newSessionOf(userId).origin, channelId } });
+        created.push(s.id);
+        return s;
+      };
+      const annElsewhere = await start(ann, 'C-other');
+      const bobHere = await start(bob, 'C-here');
+      const bobElsewhere = await start(bob, 'C-other');
+      const here = { platform: 'slack' as const, workspaceId: workspace, channelId: 'C-here' };
+      expect((await sessions.list({ userId: ann, channel: here, limit: 10 })).map((s) => s.id)).toEqual([bobHere.id, annElsewhere.id]);
+      expect((await sessions.list({ channel: here, limit: 10 })).map((s) => s.id)).toEqual([bobHere.id]);
+      expect(await sessions.list({ channel: { ...here, workspaceId: null }, limit: 10 })).toEqual([]);
+      expect((await sessions.list({ userId: bob, limit: 1 })).map((s) => s.id)).toEqual([bobElsewhere.id]);
+      await sessions.update(bobHere.id, { status: 'FAILED' });
+      const failed = await sessions.list({ status: 'FAILED', limit: 1000 });
+      expect(failed.map((s) => s.id)).toContain(bobHere.id);
+      expect(failed.every((s) => s.status === 'FAILED')).toBe(true);
+      const mine = new Set([annElsewhere.id, bobHere.id, bobElsewhere.id]);
+      const all = (await sessions.list({ limit: 1000 })).map((s) => s.id).filter((id) => mine.has(id));
+      expect(all).toEqual([bobElsewhere.id, bobHere.id, annElsewhere.id]);
+    });
+
+    it('keeps the title a person gave, and forgets it when cleared, leaving updated_at as it was', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U10' });
+      const s = await newSession(userId);
+      expect(s.title).toBeNull();
+      expect(await sessions.setTitle(s.id, 'Pricing review')).toMatchObject({ title: 'Pricing review', updatedAt: s.updatedAt });
+      expect((await sessions.get(s.id))?.title).toBe('Pricing review');
+      expect((await sessions.setTitle(s.id, null))?.title).toBeNull();
+      expect(await sessions.setTitle(randomUUID(), 'x')).toBeNull();
+    });
+
     it('lets exactly one caller claim posting the results, until it releases the claim', async () => {
       const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U6' });
       const s = await newSession(userId);

@@ -5,6 +5,7 @@ interface SessionRow {
   id: string;
   user_id: string;
   filename: string | null;
+  title: string | null;
   status: SessionStatus;
   created_at: Date;
   updated_at: Date;
@@ -69,6 +70,21 @@ export interface SessionPatch {
   attempts?: number;
 }
 
+/** Which sessions a list shows, newest first: a person's, a chat channel's (either, when both are given), or all. */
+/** A chat channel, as sessions record where they were started. */
+export interface SessionsQueryChannel {
+  platform: ChatOrigin['platform'];
+  workspaceId: string | null;
+  channelId: string;
+}
+
+export interface SessionQuery {
+  userId?: string;
+  channel?: SessionsQueryChannel;
+  status?: SessionStatus;
+  limit: number;
+}
+
 /** A session in one of these holds resources (an upload, a queue slot): they count toward a person's limit. */
 export const ACTIVE_STATUSES: SessionStatus[] = ['UPLOADING', 'PROCESSING'];
 
@@ -97,6 +113,7 @@ function toSession(r: SessionRow): Session {
     id: r.id,
     userId: r.user_id,
     filename: r.filename,
+    title: r.title,
     status: r.status,
     stage: r.stage,
     percent: r.percent,
@@ -195,8 +212,33 @@ export class SessionsRepository {
   }
 
   async listByUser(userId: string, limit = 10): Promise<Session[]> {
-    const rows = await this.knex<SessionRow>('sessions').where({ user_id: userId }).orderBy('created_at', 'desc').limit(limit);
-    return rows.map(toSession);
+    return this.list({ userId, limit });
+  }
+
+  async list(q: SessionQuery): Promise<Session[]> {
+    const { userId, channel, status, limit } = q;
+    const query = this.knex<SessionRow>('sessions').orderBy('created_at', 'desc').limit(limit);
+    if (status) query.where({ status });
+    if (userId || channel) {
+      query.where((mine) => {
+        if (userId) mine.orWhere({ user_id: userId });
+        if (channel) {
+          mine.orWhere((here) => {
+            here.where({ platform: channel.platform, channel_id: channel.channelId });
+            if (channel.workspaceId === null) here.whereNull('workspace_id');
+            else here.where({ workspace_id: channel.workspaceId });
+          });
+        }
+      });
+    }
+    return (await query).map(toSession);
+  }
+
+  /** Sets the title a person gave the meeting; null goes back to the proposed one. Null when there is no such session. */
+  // updated_at stays: it says how long a stage has stood still (listStale), which a rename does not change.
+  async setTitle(id: string, title: string | null): Promise<Session | null> {
+    const [row] = await this.knex<SessionRow>('sessions').where({ id }).update({ title }).returning('*');
+    return row ? toSession(row) : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { displayName, MAX_DISPLAY_NAME, singleLine } from './display-name.js';
+import { buildDocuments } from './todos.js';
+import { displayName, displayTitle, MAX_DISPLAY_NAME, singleLine } from './display-name.js';
 
 describe('a recording’s display name', () => {
   it.each([
@@ -49,5 +50,23 @@ describe('a recording’s display name', () => {
 describe('single-line text (terminal output)', () => {
   it('keeps slashes but drops escapes, controls and bidi marks', () => {
     expect(singleLine('Ship a/b\u001b[2J\u001b[H fix\u202E\ntoday')).toBe('Ship a/b fix today');
+  });
+});
+
+describe('a meeting’s title', () => {
+  it('is one clean line, slashes kept, at most MAX_DISPLAY_NAME characters; null when nothing is left', () => {
+    expect(displayTitle('  Q3/Q4\u202e planning\n\u001b[31mreview ')).toBe('Q3/Q4 planning review');
+    const long = displayTitle('😀'.repeat(400))!;
+    expect(Array.from(long)).toHaveLength(MAX_DISPLAY_NAME);
+    expect(long.endsWith('…')).toBe(true);
+    for (const empty of [null, undefined, '', ' \n\u200b ']) expect(displayTitle(empty)).toBeNull();
+  });
+
+  it('proposed by the notes, is stored cleaned in summary.json, and left out when there is none', () => {
+    const notes = { summary: 's', keyPoints: [], decisions: [], todos: [], estimatedTime: null };
+    const id = '7f1c2a34-5b6d-4e8f-9a0b-1c2d3e4f5a6b';
+    expect(buildDocuments(id, { ...notes, title: 'Budget\nreview' }, new Date()).summary.title).toBe('Budget review');
+    expect(buildDocuments(id, notes, new Date()).summary).not.toHaveProperty('title');
+    expect(buildDocuments(id, { ...notes, title: '  ' }, new Date()).summary).not.toHaveProperty('title');
   });
 });

@@ -22,6 +22,17 @@ export function singleLine(text: string): string {
 }
 
 /**
+ * A meeting's title as shown: one clean line (slashes kept: "Q3/Q4 planning" is a title, not a path), at
+ * most MAX_DISPLAY_NAME characters. Null when nothing is left.
+ */
+export function displayTitle(raw: string | null | undefined): string | null {
+  const title = raw == null ? '' : singleLine(raw);
+  if (!title) return null;
+  const chars = Array.from(title);
+  return chars.length <= MAX_DISPLAY_NAME ? title : `${chars.slice(0, MAX_DISPLAY_NAME - 1).join('').trimEnd()}…`;
+}
+
+/**
  * The name to show for a recording: one clean line, the base name only (no directories, whichever slash
  * they use), at most MAX_DISPLAY_NAME characters with the extension kept. Null when nothing is left.
  */

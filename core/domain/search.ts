@@ -80,7 +80,7 @@ export function checkSearchQuery(query: string): string {
 
 /** Which meetings a search looks in: a chat channel's, those a browser knows, or all (the operator's CLI). */
 export type SearchScope =
-  | { kind: 'channel'; platform: 'slack' | 'discord'; workspaceId: string; channelId: string }
+  | { kind: 'channel'; platform: string; workspaceId: string | null; channelId: string }
   | { kind: 'sessions'; ids: readonly string[] }
   | { kind: 'all' };
 

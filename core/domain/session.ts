@@ -32,6 +32,8 @@ export interface Session {
   id: string;
   userId: string;
   filename: string | null;
+  /** The title a person gave the meeting; null shows the one its notes proposed (meetingTitle). */
+  title: string | null;
   status: SessionStatus;
   stage: Stage;
   percent: number;

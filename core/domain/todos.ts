@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDayIn, resolveDue, shortDate } from './due-date.js';
+import { displayTitle } from './display-name.js';
 import { clip } from './text.js';
 
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
@@ -59,11 +60,15 @@ export const summaryDocumentSchema = z.object({
   summary: z.string(),
   key_points: z.array(z.string()),
   decisions: z.array(z.string()),
+  /** The title the notes propose; files written before have none. */
+  title: z.string().optional(),
 });
 export type SummaryDocument = z.infer<typeof summaryDocumentSchema>;
 
 /** What a todo generator returns before it is stamped into documents. */
 export interface MeetingNotes {
+  /** A short title for the meeting, proposed with the summary; absent or null when the generator gave none. */
+  title?: string | null;
   summary: string;
   keyPoints: string[];
   decisions: string[];
@@ -97,6 +102,8 @@ export function boundNotes(notes: MeetingNotes): MeetingNotes {
   const label = (text: string | null) => (text === null ? null : clip(text, L.labelChars));
   const list = (items: string[]) => items.slice(0, L.listItems).map((item) => clip(item, L.itemChars));
   return {
+    // A title is shown on one line wherever the meeting is listed: cleaned and cut as a person's would be.
+    ...(notes.title == null ? {} : { title: displayTitle(notes.title) }),
     summary: clip(notes.summary, L.summaryChars),
     keyPoints: list(notes.keyPoints),
     decisions: list(notes.decisions),
@@ -191,6 +198,7 @@ export function buildDocuments(
       summary: notes.summary,
       key_points: notes.keyPoints,
       decisions: notes.decisions,
+      ...(notes.title ? { title: notes.title } : {}),
     },
   };
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SearchRepository } from '../db/search.repository.js';
-import type { SessionsRepository } from '../db/sessions.repository.js';
+import type { SessionQuery, SessionsRepository } from '../db/sessions.repository.js';
 import type { NotesVersion, NotesVersionsRepository } from '../db/notes-versions.repository.js';
 import type { SpeakerNamesRepository } from '../db/speaker-names.repository.js';
 import type { UsersRepository } from '../db/users.repository.js';
 import type { ChatUser } from '../domain/chat-user.js';
-import { displayName } from '../domain/display-name.js';
+import { displayName, displayTitle } from '../domain/display-name.js';
+import type { MeetingEntry } from '../domain/meeting-entry.js';
 import { receivingMessage } from '../domain/progress-text.js';
 import type { SpeakerMembers } from '../domain/speaker-members.js';
 import { checkSearchQuery, MAX_SEARCH_HITS, type SearchHit, type SearchScope } from '../domain/search.js';
@@ -24,6 +25,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { QueueName } from '../domain/job.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { readMeetingEntry } from './meeting-entries.js';
 import { TooManyActiveError } from './too-many-active.js';
 import { THIS_UPLOADER } from './uploader.js';
 
@@ -83,6 +85,18 @@ export type RetryResult =
   | { outcome: 'not-failed'; session: Session }
   /** The recording never finished uploading: nothing is stored to start again from. */
   | { outcome: 'no-recording'; session: Session };
+
+export type RenameResult =
+  /** `title` is what the meeting is now called: the new title, or the proposed one when it was cleared. */
+  | { outcome: 'renamed'; session: Session; title: string }
+  | { outcome: 'not-found' }
+  /** The caller's rule (`MayAct`) refused the person asking. */
+  | { outcome: 'forbidden'; session: Session };
+
+/** Which meetings a list shows, newest first: a person's and a chat channel's (either matches), or all of them. */
+export interface MeetingQuery extends Omit<SessionQuery, 'userId'> {
+  user?: ChatUser;
+}
 
 /**
  * Whether the person asking may act on this session: the surface that knows who asks decides, from the
@@ -206,6 +220,28 @@ export class SessionService {
 
   async listForUser(user: ChatUser, limit = 10): Promise<Session[]> {
     return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
+  }
+
+  /** Recent meetings as lists show them (docs/architecture.md#coming-back-to-a-meeting). */
+  async listMeetings(query: MeetingQuery): Promise<MeetingEntry[]> {
+    const { user, ...rest } = query;
+    const userId = user ? await this.deps.users.resolve(user) : undefined;
+    const found = await this.deps.sessions.list({ ...rest, userId });
+    return Promise.all(found.map((s) => readMeetingEntry(this.deps, s)));
+  }
+
+  /**
+   * Gives the meeting a title, cleaned as a recording's name is (one line, at most 150 characters); an empty
+   * one goes back to the title the notes proposed. `may` decides who may: chat's rule, or AUTHORIZED.
+   */
+  async rename(id: string, title: string, may: MayAct): Promise<RenameResult> {
+    const session = await this.deps.sessions.get(id);
+    if (!session) return { outcome: 'not-found' };
+    if (!(await may(session))) return { outcome: 'forbidden', session };
+    const renamed = await this.deps.sessions.setTitle(id, displayTitle(title));
+    if (!renamed) return { outcome: 'not-found' };
+    this.deps.log.info({ sessionId: id }, 'meeting renamed');
+    return { outcome: 'renamed', session: renamed, title: (await readMeetingEntry(this.deps, renamed)).title };
   }
 
   /**

@@ -18,6 +18,7 @@ function recordingModel() {
       parts++;
       const first = chunk.segments[0]!.id;
       return {
+        title: `Part ${parts}`,
         summary: `Part from ${chunk.start} s: ${'details '.repeat(80)}`,
         key_points: ['a point '.repeat(15)],
         decisions: [],
@@ -27,7 +28,7 @@ function recordingModel() {
     },
     overview: async (prompt) => {
       overviews.push(prompt);
-      return { summary: `merged ${overviews.length}`, key_points: ['merged point'], decisions: [], estimated_time: '1 hour' };
+      return { title: `Merged ${overviews.length}`, summary: `merged ${overviews.length}`, key_points: ['merged point'], decisions: [], estimated_time: '1 hour' };
     },
   };
   return { model, overviews, parts: () => parts };
@@ -41,6 +42,7 @@ describe('writeMeetingNotes', () => {
     expect(overviews.length).toBeGreaterThan(1);
     for (const prompt of overviews) expect(prompt.user.length).toBeLessThanOrEqual(maxChars);
     expect(notes.summary).toBe(`merged ${overviews.length}`); // the last merge is the answer
+    expect(notes.title).toBe(`Merged ${overviews.length}`); // and its title the meeting's
     expect(parts()).toBeGreaterThan(4);
     expect(notes.todos).toHaveLength(parts()); // every part's todo is kept, merged without the LLM
   });

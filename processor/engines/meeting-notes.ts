@@ -18,7 +18,7 @@ export interface NotesModel {
   overview(prompt: ChatPrompt): Promise<OverviewAnswer>;
 }
 
-const NOTHING_SAID: OverviewAnswer = { summary: '', key_points: [], decisions: [], estimated_time: null };
+const NOTHING_SAID: OverviewAnswer = { title: '', summary: '', key_points: [], decisions: [], estimated_time: null };
 
 /**
  * A meeting's notes from any LLM, map/reduce: the transcript is cut into parts that fit the model (map);
@@ -52,6 +52,7 @@ export async function writeMeetingNotes(
     onProgress(100);
   }
   return {
+    title: overview.title,
     summary: overview.summary,
     keyPoints: overview.key_points,
     decisions: overview.decisions,

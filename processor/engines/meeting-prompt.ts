@@ -22,6 +22,7 @@ const todoAnswerSchema = z.object({
 export type TodoAnswer = z.infer<typeof todoAnswerSchema>;
 
 const overviewFields = {
+  title: z.string().describe('A short title for the meeting, at most 8 words, in the language of the notes'),
   summary: z.string().describe('A few sentences on what the meeting covered'),
   key_points: z.array(z.string()),
   decisions: z.array(z.string()),
@@ -133,7 +134,7 @@ function personRequest(instruction: string | null | undefined): string[] {
 /** The prompt for one part of the meeting; `instruction` is the person's request when the notes are regenerated. */
 export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count: number; language: string; instruction?: string | null }): ChatPrompt {
   const system = [
-    'You turn meeting transcripts into notes: a summary, key points, decisions and a todo list.',
+    'You turn meeting transcripts into notes: a short title, a summary, key points, decisions and a todo list.',
     'Each transcript line reads "[id] hh:mm:ss SPEAKER: text"; the speaker is missing where nobody was identified.',
     'A todo is something a participant asked for, committed to, or the group agreed must be done. Do not invent todos.',
     'Every todo lists in "segments" the ids of the lines it comes from, using only ids that appear in this transcript.',
@@ -153,20 +154,20 @@ export function notesPrompt(chunk: TranscriptChunk, part: { index: number; count
 
 /** The prompt merging the notes of several parts into one summary, key points, decisions and effort estimate. */
 export function overviewPrompt(
-  parts: Array<Pick<NotesAnswer, 'summary' | 'key_points' | 'decisions'>>,
+  parts: Array<Pick<NotesAnswer, 'title' | 'summary' | 'key_points' | 'decisions'>>,
   todos: MeetingNotes['todos'],
   language: string,
   instruction: string | null = null,
 ): ChatPrompt {
   const system = [
     'You merge the notes of consecutive parts of one meeting into notes for the whole meeting:',
-    'one summary, key points and decisions without repetition, and a rough estimate of the total effort of the todo list.',
+    'one title for the whole meeting, one summary, key points and decisions without repetition, and a rough estimate of the total effort of the todo list.',
     DATA_NOT_INSTRUCTIONS,
     languageRule(language),
     ...personRequest(instruction),
   ].join('\n');
   const data = {
-    parts: parts.map((p, i) => ({ part: i + 1, summary: p.summary, key_points: p.key_points, decisions: p.decisions })),
+    parts: parts.map((p, i) => ({ part: i + 1, title: p.title, summary: p.summary, key_points: p.key_points, decisions: p.decisions })),
     todos: todos.map((t) => t.task),
   };
   // `\u003c` is the same JSON string, and no `<` left means nothing the model wrote can close the block.

@@ -63,6 +63,7 @@ describe('OpenAITodoGenerator', () => {
     expect(roadmap).toMatchObject({ segments: [3], timestamp: '00:00:12', assignee: 'SPEAKER_01' });
     expect(notes.decisions).toEqual(['Great, we agreed to ship in July.']);
     expect(notes.summary).toMatch(/5 lines/);
+    expect(notes.title).toBe('Meeting of 5 lines'); // proposed with the summary
     expect(progress).toEqual([100]);
 
     // One structured request, as OpenAI documents it.

@@ -3,12 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
 import { speakerName } from '../../core/domain/speaker-name.js';
-import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { exportFilename } from '../../core/domain/exports/index.js';
+import { refPath } from '../../core/domain/storage-layout.js';
+import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { statusPageUrl } from '../../core/links.js';
 import type { Session } from '../../core/domain/session.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
+import { NOTES, SEGMENTS, transcriptOf } from '../helpers/meeting-export.js';
+import { storeNotes, uploadingSession } from '../helpers/sessions.js';
 import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -252,12 +256,14 @@ describe('a video dropped in a channel', () => {
 
     // A follow-up message with the file attached, multipart as Discord takes it.
     const followUp = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/webhooks/${fake.applicationId}/${click.token}`);
-    expect(followUp.files).toEqual([{ field: 'files[0]', name: 'standup.md' }]);
+    // Named by the title the notes proposed (docs/architecture.md#coming-back-to-a-meeting).
+    const title = summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title!;
+    expect(followUp.files).toEqual([{ field: 'files[0]', name: exportFilename(title, 'md') }]);
     expect(bodyOf(followUp).content).toBe('📝 Notes as Markdown');
     const [attachment] = (followUp.response as { attachments: Array<{ filename: string; url: string }> }).attachments;
-    expect(attachment!.filename).toBe('standup.md');
+    expect(attachment!.filename).toBe(exportFilename(title, 'md'));
     const markdown = await (await fetch(attachment!.url)).text();
-    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    expect(markdown.startsWith(`# ${title}\n`)).toBe(true);
     for (const todo of todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId))).todos) expect(markdown).toContain(todo.task);
     // The todos edited from their forms above, as todos.json holds them.
     expect(markdown).toContain('edited by alice');
@@ -506,6 +512,48 @@ describe('a recording whose notes could not be written', () => {
     expect(memberLookups(dave)).toEqual([]); // the uploader is known without asking Discord
     await finished(status);
     expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+});
+
+describe('/whisper action:list and action:rename', () => {
+  /** A finished meeting shared in a channel by `user`, as stored once its notes are written. */
+  async function sharedMeeting(user: FakeUser, channelId: string, title: string) {
+    const userId = await core.users.resolve({ platform: 'discord', workspaceId: fake.guildId, externalId: user.id });
+    const origin = { platform: 'discord' as const, workspaceId: fake.guildId, channelId, threadRef: null, statusMessageRef: null };
+    // Not web-fixture's completedSession: importing the web app here breaks discord.js's multipart uploads (undici's FormData).
+    const { id } = await uploadingSession(core, userId, { origin });
+    await storeNotes(core, id, { ...NOTES, title }, transcriptOf(SEGMENTS));
+    await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
+    return id;
+  }
+  const action = (value: string, more: Array<{ name: string; value: string }> = []) => [{ name: 'action', type: 3 as const, value }, ...more.map((o) => ({ ...o, type: 3 as const }))];
+
+  it("answers, to the person alone, with their meetings and the channel's, someone else's included, each linking to its page", async () => {
+    const bobsHere = await sharedMeeting(bob, fake.channelId, `Budget ${randomUUID().slice(0, 8)}`);
+    const alicesElsewhere = await sharedMeeting(alice, fake.otherChannelId, 'Hiring sync');
+    const bobsElsewhere = await sharedMeeting(bob, fake.otherChannelId, 'Not listed');
+
+    const command = fake.slashCommand({ user: alice, options: action('list') });
+    expect(bodyOf(await callbackOf(command)).data?.flags).toBe(64);
+    const { content } = bodyOf(await replyOf(command, /recent meetings/));
+    const lines = content.split('\n');
+    const page = statusPageUrl(bot.h.config.web.publicBaseUrl, bobsHere, bot.h.config.web.linkSecret!);
+    expect(lines.find((l) => l.startsWith(`\`${bobsHere}\``))).toMatch(
+      new RegExp(`^\`${bobsHere}\` Budget \\w+ · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC · \\d\\d:\\d\\d:\\d\\d · done · ${NOTES.todos.length} open todos · \\[open\\]\\(${page.replace(/[.?]/g, '\\$&')}\\)$`),
+    );
+    expect(lines.some((l) => l.startsWith(`\`${alicesElsewhere}\` Hiring sync`))).toBe(true);
+    expect(content).not.toContain(bobsElsewhere);
+  });
+
+  it('renames a meeting for the person who shared it, and the list shows the new title', async () => {
+    const id = await sharedMeeting(alice, fake.channelId, 'Weekly');
+    const rename = fake.slashCommand({ user: alice, options: action('rename', [{ name: 'id', value: id }, { name: 'title', value: 'Roadmap review' }]) });
+    await replyOf(rename, new RegExp(`\`${id}\` is now called “Roadmap review”\\.`));
+    expect((await core.sessionService.get(id))?.title).toBe('Roadmap review');
+    await replyOf(fake.slashCommand({ user: bob, options: action('list') }), new RegExp(`\`${id}\` Roadmap review · `));
+
+    const noTitle = fake.slashCommand({ user: alice, options: action('rename', [{ name: 'id', value: id }]) });
+    await replyOf(noTitle, /Add the recording's id and its new title/);
   });
 });
 

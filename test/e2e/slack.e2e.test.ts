@@ -9,12 +9,14 @@ import { TODO_ADD_ACTION, TODO_MENU_ACTION } from '../../bot/slack/blocks/todo-m
 import { TODO_ADD_VIEW, TODO_EDIT_VIEW, TODO_INPUTS } from '../../bot/slack/blocks/todo-modal.js';
 import type { Core } from '../../core/app.js';
 import { TodoChangesRepository } from '../../core/db/todo-changes.repository.js';
-import { todosDocumentSchema } from '../../core/domain/todos.js';
+import { exportFilename } from '../../core/domain/exports/index.js';
+import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/todos.js';
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { buildWebApp } from '../../web/app.js';
 import { replies } from '../fakes/openai-fake.js';
+import { NOTES, completedSession } from './web-fixture.js';
 import type { FakeSlackMessage, FakeSlackUser, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -59,6 +61,7 @@ const statusMessage = (ts: string) => fake.message(fake.channelId, ts)!;
 const responseTo = (id: string, match: RegExp) => fake.waitFor(() => fake.responses.find((r) => r.id === id && match.test(r.body.text ?? '')));
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
 const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
+const proposedTitle = async (sessionId: string) => summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title;
 
 describe('a video dropped in a channel', () => {
   let statusTs: string;
@@ -311,7 +314,9 @@ describe('a video dropped in a channel', () => {
 
     const shared = await fake.waitFor(() => fake.threadOf(fake.channelId, statusTs).find((m) => m.files?.length));
     const [file] = shared.files!;
-    expect(file).toMatchObject({ name: 'standup.md', title: 'standup.md' });
+    // Named by the title the notes proposed (docs/architecture.md#coming-back-to-a-meeting).
+    const name = exportFilename((await proposedTitle(sessionId))!, 'md');
+    expect(file).toMatchObject({ name, title: name });
     // files.uploadV2 in the client: an upload URL, the bytes POSTed there, then the share into the thread.
     const uploadCalls = fake.calls.slice(callsBefore).filter((c) => c.method.startsWith('files.'));
     expect(uploadCalls.map((c) => [c.method, c.status, (c.response as { ok: boolean }).ok])).toEqual([
@@ -320,7 +325,7 @@ describe('a video dropped in a channel', () => {
     ]);
     expect(uploadCalls[1]!.args).toMatchObject({ channel_id: fake.channelId, thread_ts: statusTs });
     const markdown = fake.contentOf(file!.id)!.toString('utf8');
-    expect(markdown).toMatch(/^# standup\.mp4\n/);
+    expect(markdown.startsWith(`# ${await proposedTitle(sessionId)}\n`)).toBe(true);
     for (const todo of (await storedTodos(sessionId)).todos) expect(markdown).toContain(todo.task);
     expect(markdown).toContain('owner Maria');
     // The todo ticked before the notes were regenerated, edited from its menu above, then on the page (by nobody named), as todos.json holds it.
@@ -558,6 +563,52 @@ describe('a recording whose notes could not be written', () => {
     await responseTo(command.responseId, /^Trying `[0-9a-f-]+` \(planning\.mp4\) again from its transcript\.$/);
     await finished(fake, statusTs);
     expect((await core.sessionService.get(session.id))?.status).toBe('COMPLETED');
+  });
+});
+
+describe('/whisper list and rename', () => {
+  /** A finished meeting shared in a channel by `user`, as stored once its notes are written. */
+  async function sharedMeeting(user: FakeSlackUser, channelId: string, title: string) {
+    const userId = await core.users.resolve({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id });
+    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId, threadRef: null, statusMessageRef: null };
+    return (await completedSession(core, userId, { ...NOTES, title }, origin)).id;
+  }
+  const pageOf = (id: string) => statusPageUrl(bot.h.config.web.publicBaseUrl, id, bot.h.config.web.linkSecret!);
+
+  it("answers, to the person alone, with their meetings and the channel's, someone else's included, each linking to its page", async () => {
+    const bobsHere = await sharedMeeting(bob, fake.channelId, `Budget ${randomUUID().slice(0, 8)}`);
+    const alicesElsewhere = await sharedMeeting(alice, 'C0ELSEWHERE', 'Hiring sync');
+    const bobsElsewhere = await sharedMeeting(bob, 'C0ELSEWHERE', 'Not listed');
+
+    const command = await fake.slashCommand({ user: alice, text: 'list' });
+    const { body } = await responseTo(command.responseId, /recent meetings/);
+    expect(body.response_type).toBe('ephemeral');
+    const lines = body.text!.split('\n');
+    const bobsLine = lines.find((l) => l.startsWith(`\`${bobsHere}\``));
+    expect(bobsLine).toMatch(/^`[^`]+` Budget \w+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC · \d\d:\d\d:\d\d · done · \d+ open todos · <[^|]+\|open>$/);
+    expect(bobsLine).toContain(` · ${NOTES.todos.length} open todos · <${pageOf(bobsHere)}|open>`);
+    expect(lines.some((l) => l.startsWith(`\`${alicesElsewhere}\` Hiring sync`))).toBe(true);
+    expect(body.text).not.toContain(bobsElsewhere);
+  });
+
+  it('renames a meeting for a member of its channel, refuses someone outside it, and lists the new title', async () => {
+    const id = await sharedMeeting(bob, fake.channelId, 'Weekly');
+    const byCarol = await fake.slashCommand({ user: carol, text: `rename ${id} Hijacked` });
+    await responseTo(byCarol.responseId, /Only the person who shared this recording and the members of/);
+    expect((await core.sessionService.get(id))?.title).toBeNull();
+
+    // A member of the channel who did not share it (dave, by now, has left the channel).
+    const member = fake.addUser({ id: 'U0GRACE', name: 'grace' });
+    const byMember = await fake.slashCommand({ user: member, text: `rename ${id} Roadmap <review>` });
+    await responseTo(byMember.responseId, new RegExp(`\`${id}\` is now called “Roadmap &lt;review&gt;”\\.`));
+    expect((await core.sessionService.get(id))?.title).toBe('Roadmap <review>');
+    const listed = await fake.slashCommand({ user: bob, text: 'list' });
+    await responseTo(listed.responseId, new RegExp(`\`${id}\` Roadmap &lt;review&gt; · `));
+  });
+
+  it('explains the rename command when the id or the title is missing', async () => {
+    const command = await fake.slashCommand({ user: bob, text: 'rename' });
+    await responseTo(command.responseId, /Use `\/whisper rename <id> <title>`/);
   });
 });
 

@@ -172,6 +172,22 @@ describe('the status page in Chromium', () => {
     expect(stored.todos.map((t) => t.completed)).toEqual([false, false, true]);
   });
 
+  it('copies the page’s link, the key to the meeting, with "Copy link"; without JavaScript the button stays hidden', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    const url = `${f.base}/s/${id}?t=${f.token(id)}`;
+    const page = await openPage(`${url}#transcript`, { context: { permissions: ['clipboard-read', 'clipboard-write'] } });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await expect.poll(() => page.locator('#copy-link').textContent()).toBe('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(url);
+    expect(await page.locator('#link-note').textContent()).toContain('link is the key to this meeting');
+
+    const plain = await openPage(url, { javaScriptEnabled: false });
+    expect(await plain.locator('#copy-link').isHidden()).toBe(true);
+    expect(await plain.locator('#link-note').isVisible()).toBe(true);
+    await Promise.all([page.context().close(), plain.context().close()]);
+  });
+
   it('keeps focus on a todo ticked with the keyboard, so a second Space unticks it', async () => {
     const { id, page } = await completedPage();
     const box = page.locator('#todo-2');

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createCore, type Core } from '../../core/app.js';
 import type { Config } from '../../core/config.js';
-import type { Session } from '../../core/domain/session.js';
+import type { ChatOrigin, Session } from '../../core/domain/session.js';
 import { refPath } from '../../core/domain/storage-layout.js';
 import type { MeetingNotes } from '../../core/domain/todos.js';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
@@ -42,8 +42,8 @@ export const LINES: Array<[string | undefined, number, string]> = [
 ];
 
 /** A COMPLETED session of this meeting without a web server (the CLI's tests): transcript, summary and todos stored. */
-export async function completedSession(core: Core, userId: string, notes: MeetingNotes = NOTES): Promise<Session> {
-  const { id } = await uploadingSession(core, userId);
+export async function completedSession(core: Core, userId: string, notes: MeetingNotes = NOTES, origin?: ChatOrigin): Promise<Session> {
+  const { id } = await uploadingSession(core, userId, { origin });
   await storeNotes(core, id, notes, transcriptFor(id, LINES));
   const session = await core.sessions.transition(id, ['UPLOADING'], { status: 'COMPLETED', stage: 'done', percent: 100, transcriptPath: refPath(core.layout.transcript(id)) });
   return session!;

@@ -493,6 +493,37 @@ describe('naming speakers', () => {
   });
 });
 
+describe('renaming a meeting', () => {
+  it('without JavaScript, the rename form gives the page its title; an empty one brings back the proposed title', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id, { ...NOTES, title: 'Login bug triage' });
+    const q = `?t=${f.token(id)}`;
+    const before = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(before).toContain('<h1>Login bug triage</h1>');
+    expect(before).toContain(`<form id="rename-form" method="post" action="${id}/rename${q}">`);
+    expect(before).toContain('<button type="button" id="copy-link" hidden>Copy link</button> This page’s link is the key to this meeting');
+
+    const r = await fetch(`${f.base}/s/${id}/rename${q}`, { method: 'POST', body: new URLSearchParams({ title: 'Pricing <review>' }), redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`../${id}${q}`);
+    const renamed = await (await fetch(`${f.base}/s/${id}${q}`)).text();
+    expect(renamed).toContain('<title>Pricing &lt;review&gt;');
+    expect(renamed).toContain('<h1>Pricing &lt;review&gt;</h1>');
+    expect(renamed).toContain('name="title" maxlength="150" value="Pricing &lt;review&gt;"');
+
+    await fetch(`${f.base}/s/${id}/rename${q}`, { method: 'POST', body: new URLSearchParams({ title: '' }), redirect: 'manual' });
+    expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toContain('<h1>Login bug triage</h1>');
+  });
+
+  it('refuses the rename form posted from another website, renaming nothing', async () => {
+    const { id } = await f.processingSession();
+    const r = await fetch(`${f.base}/s/${id}/rename?t=${f.token(id)}`, { method: 'POST', body: new URLSearchParams({ title: 'Mallory' }), headers: { origin: 'https://evil.example' }, redirect: 'manual' });
+    expect(r.status).toBe(403);
+    expect(await r.text()).toContain('sent from another website, so nothing was renamed');
+    expect((await f.core.sessionService.get(id))?.title).toBeNull();
+  });
+});
+
 describe('trying a failed session again', () => {
   /** A stored recording whose processing failed, as the processor leaves it. */
   async function failedSession(): Promise<string> {

@@ -256,7 +256,7 @@ export const replies = {
     (request) => {
       const text = (i: number) => `Todo ${i + 1} as instructed `.padEnd(length, '!');
       const texts = Array.from({ length: count }, (_, i) => text(i));
-      const overview = { summary, key_points: texts, decisions: texts, estimated_time: text(0) };
+      const overview = { title: summary, summary, key_points: texts, decisions: texts, estimated_time: text(0) };
       if (request.response_format?.json_schema?.name === OVERVIEW_FORMAT_NAME) return completion(request, JSON.stringify(overview));
       const todos = texts.map((task) => ({ task, priority: 'high', assignee: task, due: task, context: task, segments: [segment] }));
       return completion(request, JSON.stringify({ ...overview, todos }));
@@ -359,6 +359,7 @@ function notesAnswer(request: ChatRequest) {
   }
   const span = lines.length > 0 ? `${lines[0]!.time}–${lines.at(-1)!.time}` : 'nothing';
   return {
+    title: `Meeting of ${lines.length} lines`,
     summary: `The meeting (${span}) had ${lines.length} lines, starting with: ${lines[0]?.text ?? ''}`,
     key_points: lines.slice(0, 3).map((l) => sentencesOf(l.text)[0] ?? l.text),
     decisions,
@@ -368,7 +369,7 @@ function notesAnswer(request: ChatRequest) {
 }
 
 const partsSchema = z.object({
-  parts: z.array(z.object({ summary: z.string(), key_points: z.array(z.string()), decisions: z.array(z.string()) })),
+  parts: z.array(z.object({ title: z.string(), summary: z.string(), key_points: z.array(z.string()), decisions: z.array(z.string()) })),
   todos: z.array(z.string()),
 });
 
@@ -376,6 +377,7 @@ function overviewAnswer(request: ChatRequest) {
   const block = /<parts>\n([\s\S]*)\n<\/parts>/.exec(userText(request, '<parts>'))?.[1] ?? '{"parts":[],"todos":[]}';
   const { parts, todos } = partsSchema.parse(JSON.parse(block));
   return {
+    title: parts[0]?.title ?? 'Meeting',
     summary: parts.map((p) => p.summary).join(' '),
     key_points: [...new Set(parts.flatMap((p) => p.key_points))],
     decisions: [...new Set(parts.flatMap((p) => p.decisions))],

@@ -51,6 +51,7 @@ export function meetingExport({ segments = SEGMENTS, notes = NOTES, filename = '
     id: MEETING_ID,
     userId: '00000000-0000-4000-8000-000000000001',
     filename,
+    title: null,
     status: 'COMPLETED',
     stage: 'done',
     percent: 100,

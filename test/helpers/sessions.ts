@@ -57,7 +57,7 @@ export async function holdSessions(core: Core, userId: string, origin: ChatOrigi
 export function completedChatSession(id: string, origin: ChatOrigin): Session {
   const at = new Date();
   return {
-    id, userId: randomUUID(), filename: 'standup.mp4', status: 'COMPLETED', stage: 'done', percent: 100, createdAt: at, updatedAt: at,
+    id, userId: randomUUID(), filename: 'standup.mp4', title: null, status: 'COMPLETED', stage: 'done', percent: 100, createdAt: at, updatedAt: at,
     videoPath: null, transcriptPath: null, todosPath: null, summaryPath: null, origin, sourceKind: 'upload', uploader: null, timeZone: null,
     sizeBytes: null, contentType: null, durationSeconds: null, language: null, options: DEFAULT_OPTIONS, errorCode: null, errorMessage: null,
     attempts: 1, notesVersion: 1, resultsMessageRefs: [],

@@ -31,6 +31,42 @@
     announcer.textContent = text;
   }
 
+  // Opened after an upload from this browser (#uploaded): kept in this browser's list on the upload page,
+  // newest first. Only here, never on the server: the link is the key to the meeting.
+  if (location.hash === '#uploaded') {
+    var kept = new URL(location.href);
+    kept.hash = '';
+    try {
+      var meetings = JSON.parse(window.localStorage.getItem('whisper-notes.meetings') || '[]').filter(function (m) {
+        return m.id !== sessionId;
+      });
+      meetings.unshift({ id: sessionId, page: kept.toString() });
+      window.localStorage.setItem('whisper-notes.meetings', JSON.stringify(meetings.slice(0, 100)));
+    } catch {
+      // Storage refused (private mode): the page works, the upload page just will not list it.
+    }
+    window.history.replaceState(null, '', kept.toString());
+  }
+
+  // "Copy link": the page's own address, token included (it is the key), without the place on the page.
+  var copy = document.getElementById('copy-link');
+  if (copy && window.navigator.clipboard) {
+    copy.hidden = false;
+    copy.addEventListener('click', function () {
+      var link = new URL(location.href);
+      link.hash = '';
+      window.navigator.clipboard.writeText(link.toString()).then(
+        function () {
+          announce('Link copied');
+          copy.textContent = 'Copied';
+        },
+        function () {
+          announce('The link could not be copied: copy it from the address bar');
+        },
+      );
+    });
+  }
+
   // Timestamps seek the player instead of opening the recording.
   document.addEventListener('click', function (e) {
     var link = e.target.closest && e.target.closest('a[data-seek]');

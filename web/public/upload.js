@@ -1,8 +1,11 @@
-/* global window, document, location, DOMParser, FormData, XMLHttpRequest */
-// The upload page's live layer: drop a file anywhere, watch it upload, read a refusal in place.
-// Without it the page is a plain multipart form that does the same, minus the progress bar.
+/* global window, document, location, DOMParser, FormData, XMLHttpRequest, URL, fetch */
+// The upload page's live layer: drop a file anywhere, watch it upload, read a refusal in place, and the
+// meetings uploaded from this browser with where each stands.
+// Without it the page is a plain multipart form that does the same, minus the progress bar and the list.
 (function () {
   'use strict';
+  var STATUS_WORDS = { UPLOADING: 'uploading', PROCESSING: 'processing', COMPLETED: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
+  listMeetings();
   var form = document.getElementById('upload-form');
   if (!form || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
   var input = document.getElementById('file');
@@ -68,7 +71,8 @@
     xhr.addEventListener('load', function () {
       // Accepted: the answer was a redirect to the recording's status page, which XHR followed.
       if (xhr.status < 400 && xhr.responseURL && xhr.responseURL !== form.action) {
-        location.assign(xhr.responseURL);
+        // XHR drops the redirect's fragment: #uploaded tells the page to keep the meeting in this browser's list.
+        location.assign(xhr.responseURL + '#uploaded');
         return;
       }
       showError(refusalIn(xhr.responseText));
@@ -116,4 +120,52 @@
   window.addEventListener('pageshow', function () {
     setBusy(false);
   });
+
+  // The meetings the status pages kept in this browser (status.js), newest first, with their status read live.
+  // Their links are the keys: they stay in this browser, never on the server under an account.
+  function listMeetings() {
+    var section = document.getElementById('my-meetings');
+    var list = document.getElementById('my-meetings-list');
+    var kept = [];
+    try {
+      kept = JSON.parse(window.localStorage.getItem('whisper-notes.meetings') || '[]');
+    } catch {
+      return; // storage refused (private mode) or unreadable: nothing to list
+    }
+    if (!section || !Array.isArray(kept) || kept.length === 0) return;
+    section.hidden = false;
+    kept.forEach(function (meeting) {
+      var item = document.createElement('li');
+      var link = document.createElement('a');
+      var state = document.createElement('span');
+      link.href = meeting.page;
+      link.textContent = 'Meeting';
+      state.className = 'details';
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(' '));
+      item.appendChild(state);
+      list.appendChild(item);
+      var api = new URL(meeting.page);
+      api.pathname = api.pathname.replace(/\/s\/([^/]+)$/, '/api/sessions/$1');
+      fetch(api.toString())
+        .then(function (r) {
+          if (r.status === 404) return { gone: true };
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          return r.json();
+        })
+        .then(function (json) {
+          if (json.gone) {
+            state.textContent = 'deleted';
+            link.removeAttribute('href');
+            return;
+          }
+          link.textContent = json.title;
+          state.textContent = STATUS_WORDS[json.session.status] || json.session.status;
+          state.dataset.status = json.session.status;
+        })
+        .catch(function () {
+          state.textContent = 'status unavailable';
+        });
+    });
+  }
 })();

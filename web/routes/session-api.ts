@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Core } from '../../core/app.js';
 import { publicSession } from '../../core/domain/exports/json.js';
+import { meetingTitle } from '../../core/domain/exports/meeting.js';
 import { withOwnerFromShown } from '../../core/domain/todo-edit.js';
 import { notFoundJson } from '../not-found.js';
 import { sessionParams, tokenQuery, versionQuery } from '../plugins/authorize.js';
@@ -112,6 +113,8 @@ export type SessionJson = ReturnType<typeof sessionJson>;
 function sessionJson({ session: s, progress, results, media, questions }: SessionState) {
   return {
     session: publicSession(s),
+    /** What the meeting is called (meetingTitle): the title a person gave, the proposed one, or the file name. */
+    title: meetingTitle({ session: s, summary: results?.summary ?? null, todos: results?.todos ?? null }),
     progress,
     media,
     summary: results?.summary ?? null,

@@ -24,6 +24,7 @@ const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing wa
 const CROSS_SITE_TODO = 'This form was sent from another website, so nothing was changed. Open the meeting’s page and change the todos there.';
 const BAD_FORM = 'This form was not understood, so nothing was saved. Open the meeting’s page and try again there.';
 const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
+const CROSS_SITE_RENAME = 'This form was sent from another website, so nothing was renamed. Open the meeting’s page and rename it there.';
 const CROSS_SITE_REGENERATE = 'This form was sent from another website, so nothing was started. Open the meeting’s page and regenerate the notes there.';
 const CROSS_SITE_QUESTION = 'This form was sent from another website, so nothing was asked. Open the meeting’s page and ask there.';
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
@@ -137,6 +138,16 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
       if (!typed) return null;
       const added = await sessions.todos.service.add(request.sessionId, { ...withOwnerFromShown(typed, await sessions.speakers.names(request.sessionId)), task: typed.task ?? '' }, null);
       return `#todo-${added.id}`;
+    }),
+  );
+
+  // Renaming the meeting: the link is the authorization, as for ticks. An empty title brings back the proposed one.
+  page.post('/s/:sessionId/rename', form('Not renamed', CROSS_SITE_RENAME), async (request, reply) =>
+    saveForm(request, reply, async (fields) => {
+      const title = fields.get('title');
+      if (title === null) return null;
+      await sessions.sessionService.rename(request.sessionId, title, AUTHORIZED);
+      return '';
     }),
   );
 

@@ -490,6 +490,31 @@ describe('the upload page in Chromium', () => {
     await page.context().close();
   });
 
+  it('lists the meetings uploaded from this browser, with their title, status and link, and only in this browser', async () => {
+    const { page, problems } = await openUploadPage();
+    expect(await page.locator('#my-meetings').isHidden()).toBe(true);
+    await page.setInputFiles('#file', videoPath);
+    await onStatusPage(page);
+    // The page keeps itself in the list and takes #uploaded off its address.
+    await page.waitForURL((url) => url.hash === '');
+    const statusPage = page.url();
+
+    await page.goto(`${f.base}/`);
+    const item = page.locator('#my-meetings-list li').first();
+    await item.locator('span[data-status]').waitFor();
+    expect(await page.locator('#my-meetings').isVisible()).toBe(true);
+    expect(await item.locator('a').textContent()).toBe('standup.mp4');
+    expect(await item.locator('a').getAttribute('href')).toBe(statusPage);
+    const id = /\/s\/([0-9a-f-]{36})/.exec(statusPage)![1]!;
+    const session = (await f.core.sessionService.get(id))!;
+    expect(await item.locator('span').getAttribute('data-status')).toMatch(session.status === 'UPLOADING' ? /UPLOADING|PROCESSING/ : /PROCESSING|COMPLETED/);
+    expect(problems).toEqual([]);
+
+    const elsewhere = await openUploadPage();
+    expect(await elsewhere.page.locator('#my-meetings').isHidden()).toBe(true);
+    await Promise.all([page.context().close(), elsewhere.page.context().close()]);
+  });
+
   it('works as a plain form without JavaScript', async () => {
     const { page } = await openUploadPage(false);
     await page.setInputFiles('#file', videoPath);

@@ -147,7 +147,8 @@ class Uploads {
       return this.page(reply, outcome.refusal.status, outcome.refusal.message, form.link);
     }
     const { id } = outcome.session;
-    return reply.redirect(`s/${id}?t=${encodeURIComponent(signSessionToken(id, this.options.linkSecret))}`, 303);
+    // `#uploaded`: the page's script keeps the meeting in this browser's list on the upload page.
+    return reply.redirect(`s/${id}?t=${encodeURIComponent(signSessionToken(id, this.options.linkSecret))}#uploaded`, 303);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { MAX_DISPLAY_NAME } from '../../core/domain/display-name.js';
+import { meetingTitle } from '../../core/domain/exports/meeting.js';
 import { formatEta, stageLabel } from '../../core/domain/progress-text.js';
 import { EXPORT_FORMATS, EXPORTS } from '../../core/domain/exports/index.js';
 import type { ProgressEvent } from '../../core/domain/progress.js';
@@ -37,8 +39,8 @@ function document(title: string, body: SafeHtml): string {
 
 /** The whole page. The final state is complete without JavaScript; the script only adds live updates. */
 export function renderStatusPage(state: SessionState, token: string): string {
-  const { session, media } = state;
-  const title = session.filename ?? 'Meeting notes';
+  const { session, media, results } = state;
+  const title = meetingTitle({ session, summary: results?.summary ?? null, todos: results?.todos ?? null });
   // In UTC here; the script shows it in the viewer's own zone.
   const recorded = html`<time datetime="${session.createdAt.toISOString()}">${dateFormat.format(session.createdAt)} UTC</time>`;
   const length = session.durationSeconds ? ` · ${formatTimestamp(session.durationSeconds)} long` : null;
@@ -49,6 +51,8 @@ export function renderStatusPage(state: SessionState, token: string): string {
 <p class="brand">Whisper Notes</p>
 <h1>${title}</h1>
 <p class="meta">${recorded}${length}</p>
+${renderRename(session.id, token, title)}
+<p id="link-note" class="meta"><button type="button" id="copy-link" hidden>Copy link</button> This page’s link is the key to this meeting: whoever has it can read the notes and change them. Share it only with people who should.</p>
 </header>
 ${media && renderPlayer(media)}
 <div id="state">
@@ -56,6 +60,14 @@ ${renderState(state, token)}
 </div>
 </main>`,
   );
+}
+
+/** Renaming the meeting: a title, or empty for the one its notes proposed (docs/architecture.md#coming-back-to-a-meeting). */
+function renderRename(sessionId: string, token: string, title: string): SafeHtml {
+  return html`<details id="rename"><summary>Rename</summary>
+<form id="rename-form" method="post" action="${`${sessionId}/rename?t=${encodeURIComponent(token)}`}">
+<label for="rename-title">Title</label> <input id="rename-title" name="title" maxlength="${MAX_DISPLAY_NAME}" value="${title}" autocomplete="off"> <button type="submit">Save</button>
+</form></details>`;
 }
 
 /** A page that only says something ("Not found", a refused form); `uploadPage` links back to the upload form. */

@@ -30,6 +30,11 @@ export function renderUploadPage(state: UploadPageState): string {
 <section id="upload-error" class="card failed" role="alert"${error ? null : html` hidden`}><p id="upload-error-text">${error ?? ''}</p></section>
 ${renderFileForm(state)}
 ${renderLinkForm(state)}
+<section id="my-meetings" class="card" hidden>
+<h2>Meetings uploaded from this browser</h2>
+<ul id="my-meetings-list"></ul>
+<p class="details">Kept in this browser only. Each link is the key to its meeting: whoever has it can read and change the notes.</p>
+</section>
 </main>`,
   );
 }

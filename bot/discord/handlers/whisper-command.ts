@@ -12,7 +12,7 @@ export const DISCORD_HELP = [
   'Whisper Notes turns a meeting recording into a transcript, a summary and a todo list.',
   '• `/whisper link:<url>`: process a recording from a link (http or https)',
   '• `/whisper attachment:<file>`, or drop a video or audio file in a channel I can read: I reply in a thread',
-  '• `/whisper action:list`: your recent recordings',
+  "• `/whisper action:list`: your and this channel's recent meetings",
   '• `/whisper action:status id:<id>`: where a recording is',
   '• `/whisper action:cancel id:<id>`: stop processing a recording',
   '• `/whisper action:retry id:<id>`: try a failed recording again, from what it stored',
@@ -20,6 +20,7 @@ export const DISCORD_HELP = [
   "• `/whisper action:speakers id:<id>`: ask in the recording's thread who spoke, to name the speakers",
   '• `/whisper action:ask id:<id> question:<question>`: ask about a recording, answered from its transcript (or mention me with the question in its thread)',
   '• `/whisper action:search words:<words>`: find where this channel\'s meetings said it ("a phrase", -word, or)',
+  '• `/whisper action:rename id:<id> title:<title>`: give a meeting a title',
 ].join('\n');
 
 type Request = Exclude<WhisperCommand, { kind: 'link' }> | { kind: 'media'; source: { kind: 'link'; url: string }; attachment: Attachment | null };
@@ -45,6 +46,10 @@ function readOptions(interaction: ChatInputCommandInteraction): Request {
     return cmd.kind === 'ask' ? cmd : { kind: 'invalid', reason: "Add the recording's id and your question: `/whisper action:ask id:<id> question:<question>`." };
   }
   if (action === 'search') return { kind: 'search', query: interaction.options.getString('words') ?? '' };
+  if (action === 'rename') {
+    const cmd = parseWhisperCommand(`rename ${id ?? ''} ${interaction.options.getString('title') ?? ''}`);
+    return cmd.kind === 'rename' ? cmd : { kind: 'invalid', reason: "Add the recording's id and its new title: `/whisper action:rename id:<id> title:<title>`." };
+  }
   return action === 'list' ? { kind: 'list' } : { kind: 'help' };
 }
 
@@ -89,13 +94,14 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       members: ctx.members,
       user,
       isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages),
+      // Where a session started here records it (a thread's own id when typed in one).
+      channel: { platform: 'discord', workspaceId: interaction.guildId, channelId: interaction.channelId },
       linkFor: ctx.linkFor,
       formatLink: discordLink,
       escapeText: escapeMarkdown,
       askWhoSpoke: ctx.askWhoSpoke,
       questions: ctx.questions,
       speakers: ctx.speakers,
-      channel: { kind: 'channel', platform: 'discord', workspaceId: interaction.guildId, channelId: interaction.channelId },
     });
     return { reply };
   }

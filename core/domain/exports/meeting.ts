@@ -26,11 +26,12 @@ export function meetingDay({ session, todos }: Pick<MeetingExport, 'session' | '
 }
 
 /**
- * The meeting's title, the one choice every export and file name follows: the recording's name, else
- * "Meeting of <day>".
+ * The meeting's title, the one choice every surface, export and file name follows: the title a person gave
+ * it, else the one its notes proposed, else the recording's name, else "Meeting of <day>".
  */
-export function meetingTitle(meeting: Pick<MeetingExport, 'session' | 'todos'>): string {
-  return meeting.session.filename ?? `Meeting of ${meetingDay(meeting)}`;
+export function meetingTitle(meeting: Pick<MeetingExport, 'session' | 'todos'> & { summary: Pick<SummaryDocument, 'title'> | null }): string {
+  const { session, summary } = meeting;
+  return session.title ?? summary?.title ?? session.filename ?? `Meeting of ${meetingDay(meeting)}`;
 }
 
 /** Who spoke, in the order they first spoke, as the notes name them. */

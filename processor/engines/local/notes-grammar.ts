@@ -8,7 +8,7 @@ import { PRIORITIES } from '../../../core/domain/todos.js';
  */
 
 /** Most of each field a local answer may hold; the worst case fits ANSWER_TOKENS at ≥ 3 characters a token. */
-const BOUNDS = { summary: 1000, item: 160, items: 5, todos: 10, task: 150, context: 160, name: 40, due: 30, citations: 6 } as const;
+const BOUNDS = { title: 80, summary: 1000, item: 160, items: 5, todos: 10, task: 150, context: 160, name: 40, due: 30, citations: 6 } as const;
 
 /** Tokens a local answer may take: bounds the generation and is kept free in the context window. */
 export const ANSWER_TOKENS = 2560;
@@ -18,6 +18,7 @@ const textOrNull = (maxLength: number) => ({ oneOf: [text(maxLength), { type: 'n
 const list = (maxItems: number) => ({ type: 'array', items: text(BOUNDS.item), maxItems }) as const;
 
 const overviewProperties = {
+  title: text(BOUNDS.title),
   summary: text(BOUNDS.summary),
   key_points: list(BOUNDS.items),
   decisions: list(BOUNDS.items),

@@ -27,8 +27,8 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
   try {
     if (cmd.kind !== 'link') {
       const isAdmin = NEEDS_ROLE.has(cmd.kind) && (await isWorkspaceAdmin(ctx, command.user_id));
-      const channel = { kind: 'channel', platform: 'slack', workspaceId: command.team_id, channelId: command.channel_id } as const;
-      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, askWhoSpoke: ctx.askWhoSpoke, questions: ctx.questions, speakers: ctx.speakers, channel }));
+      const channel = { platform: 'slack', workspaceId: command.team_id, channelId: command.channel_id } as const;
+      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, channel, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, askWhoSpoke: ctx.askWhoSpoke, questions: ctx.questions, speakers: ctx.speakers }));
       return;
     }
     // A command's trigger_id is its own: a replay of the signed request starts nothing more.

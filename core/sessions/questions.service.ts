@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { QuestionsRepository } from '../db/questions.repository.js';
 import type { SessionsRepository } from '../db/sessions.repository.js';
 import { DOES_NOT_SAY, QUESTION_MAX, type Question } from '../domain/question.js';
-import type { SessionStatus } from '../domain/session.js';
 import type { StorageLayout } from '../domain/storage-layout.js';
 import { storedTranscriptSchema } from '../domain/transcript.js';
+import { noTranscript } from './no-transcript.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -22,14 +22,6 @@ export interface QuestionsServiceDeps {
 
 /** PostgreSQL's SQLSTATE for a row whose referenced row is gone. */
 const FOREIGN_KEY_VIOLATION = '23503';
-
-const NO_TRANSCRIPT: Record<SessionStatus, string> = {
-  UPLOADING: 'This meeting has no transcript yet: the recording is still arriving. Ask again once its notes are ready.',
-  PROCESSING: 'This meeting has no transcript yet: it is still being transcribed. Ask again once its notes are ready.',
-  COMPLETED: 'This meeting has no transcript, so there is nothing to answer from.',
-  FAILED: 'This meeting has no transcript to answer from: processing failed before the transcript was written.',
-  CANCELLED: 'This meeting has no transcript to answer from: it was cancelled before the transcript was written.',
-};
 
 /**
  * Questions about a meeting (docs/architecture.md#questions), for the page, the chat bots and the CLI alike:
@@ -52,7 +44,7 @@ export class QuestionsService {
     const session = z.uuid().safeParse(sessionId).success ? await sessions.get(sessionId) : null;
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
     const raw = await store.getJson(layout.transcript(sessionId));
-    if (raw === null) throw new AppError('TRANSCRIPT_NOT_READY', NO_TRANSCRIPT[session.status]);
+    if (raw === null) throw new AppError('TRANSCRIPT_NOT_READY', noTranscript(session.status, { later: 'Ask again', nothingTo: 'answer from' }));
     const transcript = storedTranscriptSchema.parse(raw);
 
     const answer = await answerer.answer({ transcript, question: asked, signal });

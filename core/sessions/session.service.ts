@@ -12,10 +12,11 @@ import type { SpeakerMembers } from '../domain/speaker-members.js';
 import { checkSearchQuery, MAX_SEARCH_HITS, type SearchHit, type SearchScope } from '../domain/search.js';
 import { speakerName, withSpeakerNames, type SpeakerNames } from '../domain/speaker-name.js';
 import { refPath, type StorageLayout } from '../domain/storage-layout.js';
-import type { ChatOrigin, Session, SessionStatus, TranscriptionOptions } from '../domain/session.js';
+import type { ChatOrigin, Session, TranscriptionOptions } from '../domain/session.js';
 import { exportMeeting, type ExportFile, type ExportFormat, type ExportOptions } from '../domain/exports/index.js';
 import { storedTranscriptSchema, type StoredTranscript } from '../domain/transcript.js';
 import { summaryDocumentSchema, todosDocumentSchema, type SummaryDocument, type TodosDocument } from '../domain/todos.js';
+import { noTranscript } from './no-transcript.js';
 import { AppError, toAppError } from '../errors.js';
 import type { IngestService, MediaSource } from '../ingest/ingest.service.js';
 import { formatBytes } from '../ingest/byte-limit.js';
@@ -114,15 +115,6 @@ const RETRY_MESSAGES: Record<QueueName, string> = {
 };
 
 const CANCELLED_MESSAGE = 'This recording was cancelled.';
-
-/** Why a meeting without a transcript cannot be exported, by where it stands. */
-const NO_TRANSCRIPT: Record<SessionStatus, string> = {
-  UPLOADING: 'This meeting has no transcript yet: the recording is still arriving. Export it once its notes are ready.',
-  PROCESSING: 'This meeting has no transcript yet: it is still being transcribed. Export it once its notes are ready.',
-  COMPLETED: 'This meeting has no transcript, so there is nothing to export.',
-  FAILED: 'This meeting has no transcript to export: processing failed before the transcript was written.',
-  CANCELLED: 'This meeting has no transcript to export: it was cancelled before the transcript was written.',
-};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -308,7 +300,7 @@ export class SessionService {
     const session = await this.deps.sessions.get(id);
     if (!session) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
     const { transcript, ...results } = await this.results(id);
-    if (!transcript) throw new AppError('TRANSCRIPT_NOT_READY', NO_TRANSCRIPT[session.status]);
+    if (!transcript) throw new AppError('TRANSCRIPT_NOT_READY', noTranscript(session.status, { later: 'Export it', nothingTo: 'export' }));
     return exportMeeting({ session, transcript, ...results }, format, options);
   }
 

@@ -6,6 +6,7 @@ import { startPipelineHarness, type PipelineHarness } from '../../test/helpers/p
 import type { BotOptions } from '../chat-platform.js';
 import { EVENTS_PATH } from './app.js';
 import { startSlackBot, type SlackBot } from './index.js';
+import { sessionsOf } from '../../test/helpers/sessions.js';
 
 let fake: SlackFake;
 let h: PipelineHarness;
@@ -102,7 +103,7 @@ describe('Socket Mode', () => {
 
     const user = { platform: 'slack', workspaceId: fake.teamId, externalId: alice.id };
     const session = await vi.waitFor(async () => {
-      const [started] = await core.sessionService.listForUser(user);
+      const [started] = await sessionsOf(core, user);
       if (!started) throw new Error('no session yet');
       return started;
     });

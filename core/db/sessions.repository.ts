@@ -211,10 +211,6 @@ export class SessionsRepository {
     return this.updateWhere(id, patch, from);
   }
 
-  async listByUser(userId: string, limit = 10): Promise<Session[]> {
-    return this.list({ userId, limit });
-  }
-
   async list(q: SessionQuery): Promise<Session[]> {
     const { userId, channel, status, limit } = q;
     const query = this.knex<SessionRow>('sessions').orderBy('created_at', 'desc').limit(limit);

@@ -12,6 +12,7 @@ import type { ChatOrigin } from '../domain/session.js';
 import { isAppError } from '../errors.js';
 import type { StartSession } from './session.service.js';
 import { TooManyActiveError } from './too-many-active.js';
+import { sessionsOf } from '../../test/helpers/sessions.js';
 
 const LIMIT = 3;
 const workspace = `limit-${randomUUID()}`;
@@ -45,7 +46,7 @@ const upload = (user: ChatUser, filename = 'standup.mp4'): StartSession => ({
 });
 
 const activeOf = async (user: ChatUser) =>
-  (await core.sessionService.listForUser(user, 100)).filter((s) => s.status === 'UPLOADING' || s.status === 'PROCESSING');
+  (await sessionsOf(core, user, 100)).filter((s) => s.status === 'UPLOADING' || s.status === 'PROCESSING');
 
 describe('sessions one person may have in progress at once', () => {
   const alice = person('alice');
@@ -66,7 +67,7 @@ describe('sessions one person may have in progress at once', () => {
       );
     }
     // Nothing was created for the refused ones.
-    expect(await core.sessionService.listForUser(alice, 100)).toHaveLength(LIMIT);
+    expect(await sessionsOf(core, alice, 100)).toHaveLength(LIMIT);
   });
 
   it('holds back no one else: another person starts while the first is at the limit', async () => {

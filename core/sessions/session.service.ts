@@ -210,10 +210,6 @@ export class SessionService {
     return session.userId === (await this.deps.users.resolve(user));
   }
 
-  async listForUser(user: ChatUser, limit = 10): Promise<Session[]> {
-    return this.deps.sessions.listByUser(await this.deps.users.resolve(user), limit);
-  }
-
   /** Recent meetings as lists show them (docs/architecture.md#coming-back-to-a-meeting). */
   async listMeetings(query: MeetingQuery): Promise<MeetingEntry[]> {
     const { user, ...rest } = query;

@@ -12,7 +12,7 @@ import type { Session } from '../../core/domain/session.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
 import { replies } from '../fakes/openai-fake.js';
 import { NOTES, SEGMENTS, transcriptOf } from '../helpers/meeting-export.js';
-import { storeNotes, uploadingSession } from '../helpers/sessions.js';
+import { sessionsOf, storeNotes, uploadingSession } from '../helpers/sessions.js';
 import { PERMISSIONS, type DiscordFake, type FakeMember, type FakeMessage, type FakeUser, type RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { startForbiddenTarget } from '../helpers/link-servers.js';
@@ -99,7 +99,7 @@ describe('a video dropped in a channel', () => {
 
     // The recording was fetched from the CDN once, promptly, through ingest.
     expect(fake.cdnHits).toEqual([new URL(attachment.url).pathname]);
-    const [session] = await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
+    const [session] = await sessionsOf(core, { platform: 'discord', workspaceId: fake.guildId, externalId: alice.id });
     sessionId = session!.id;
     expect(session).toMatchObject({
       status: 'COMPLETED',
@@ -382,7 +382,7 @@ describe('speakers named from the thread', () => {
     const status = fake.messages.get((post.response as FakeMessage).id)!;
     [, page, whoSpoke] = (await finished(status)) as [FakeMessage, FakeMessage, FakeMessage];
     const session = await until('the results refs', async () => {
-      const s = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }, 50)).find((m) => m.origin.threadRef === status.id);
+      const s = (await sessionsOf(core, { platform: 'discord', workspaceId: fake.guildId, externalId: alice.id }, 50)).find((m) => m.origin.threadRef === status.id);
       return s && s.resultsMessageRefs.length === 3 ? s : null;
     });
     sessionId = session.id;
@@ -442,7 +442,7 @@ describe('a recording whose notes could not be written', () => {
     const retry = await fake.waitFor(() => status.components.length > 0 && buttonsOf(status).find((b) => b.label === 'Retry'), 30_000);
     expect(status.content).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const session = (await core.sessionService.listForUser({ platform: 'discord', workspaceId: fake.guildId, externalId: user.id })).find((s) => s.origin.threadRef === status.id)!;
+    const session = (await sessionsOf(core, { platform: 'discord', workspaceId: fake.guildId, externalId: user.id })).find((s) => s.origin.threadRef === status.id)!;
     expect(session).toMatchObject({ filename: name, status: 'FAILED' });
     return { session, status, retry };
   }

@@ -22,6 +22,7 @@ import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-f
 import { startForbiddenTarget } from '../helpers/link-servers.js';
 import { checkboxesOf, finished, initialValues, isPost, meeting, postedTs, shown, viewOpened, type Checkboxes, type Meeting } from '../helpers/slack-thread.js';
 import { until } from '../helpers/until.js';
+import { sessionsOf } from '../helpers/sessions.js';
 
 const MAX_MEDIA_BYTES = 3_000_000;
 
@@ -93,7 +94,7 @@ describe('a video dropped in a channel', () => {
 
     // The notifier records the results' refs right after posting them.
     const session = await until('the results refs to be stored', async () => {
-      const [s] = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+      const [s] = await sessionsOf(core, { platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
       return s && s.resultsMessageRefs.length === 2 ? s : null;
     });
     sessionId = session.id;
@@ -503,7 +504,7 @@ describe('a recording whose notes could not be written', () => {
     const failed = await fake.waitFor(() => JSON.stringify(statusMessage(statusTs).blocks).includes(RETRY_ACTION) && statusMessage(statusTs), 30_000);
     expect(shown(failed)).toMatch(/OPENAI_API_KEY/);
     bot.h.openai.always('chat', null);
-    const session = (await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id })).find((s) => s.origin.threadRef === statusTs)!;
+    const session = (await sessionsOf(core, { platform: 'slack', workspaceId: fake.teamId, externalId: user.id })).find((s) => s.origin.threadRef === statusTs)!;
     expect(session).toMatchObject({ filename: name, status: 'FAILED' });
     return { session, statusTs, failed };
   }
@@ -624,7 +625,7 @@ describe('/whisper <link>', () => {
     const [results] = await finished(fake, statusTs);
     expect(checkboxesOf(results!).length).toBeGreaterThan(0);
 
-    const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
+    const mine = await sessionsOf(core, { platform: 'slack', workspaceId: fake.teamId, externalId: alice.id });
     expect(mine.find((s) => s.origin.threadRef === statusTs)).toMatchObject({ status: 'COMPLETED', sourceKind: 'link', filename: 'standup.mp4' });
     expect(shown(statusMessage(statusTs))).toContain('standup.mp4');
   });
@@ -678,7 +679,7 @@ describe('bad input', () => {
   it('asks to be invited when /whisper is used in a channel the bot is not in', async () => {
     const command = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4`, channelId: fake.outsideChannelId });
     await responseTo(command.responseId, /I can't post in this channel\. Add me with `\/invite @Whisper Notes`/);
-    const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: bob.id });
+    const mine = await sessionsOf(core, { platform: 'slack', workspaceId: fake.teamId, externalId: bob.id });
     expect(mine.some((s) => s.origin.channelId === fake.outsideChannelId)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Core } from '../../core/app.js';
+import type { ChatUser } from '../../core/domain/chat-user.js';
 import type { ChatOrigin, Session } from '../../core/domain/session.js';
 import { refPath } from '../../core/domain/storage-layout.js';
 import { buildDocuments, type MeetingNotes } from '../../core/domain/todos.js';
@@ -62,4 +63,9 @@ export function completedChatSession(id: string, origin: ChatOrigin): Session {
     sizeBytes: null, contentType: null, durationSeconds: null, language: null, options: DEFAULT_OPTIONS, errorCode: null, errorMessage: null,
     attempts: 1, notesVersion: 1, resultsMessageRefs: [],
   };
+}
+
+/** A person's sessions, newest first, as the CLI and the tests read them (the core's list, by the person). */
+export async function sessionsOf(core: Pick<Core, 'users' | 'sessions'>, user: ChatUser, limit = 10): Promise<Session[]> {
+  return core.sessions.list({ userId: await core.users.resolve(user), limit });
 }

@@ -4,6 +4,7 @@ import { TODO_ACTION } from '../../bot/slack/blocks/todo-checkboxes.js';
 import type { FakeSlackMessage, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import type { ChatBotFixture } from './chat-bot-fixture.js';
 import { until } from './until.js';
+import { sessionsOf } from './sessions.js';
 
 
 /** Every text in a message's blocks, joined: what a person reads. */
@@ -80,7 +81,7 @@ export async function meeting(bot: ChatBotFixture<SlackFake>, user: FakeSlackUse
     return replies.length >= 2 && replies;
   });
   const session = await until('the results refs', async () => {
-    const mine = await core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: user.id }, 50);
+    const mine = await sessionsOf(core, { platform: 'slack', workspaceId: fake.teamId, externalId: user.id }, 50);
     const s = mine.find((m) => m.origin.threadRef === statusTs);
     return s && s.resultsMessageRefs.length === 2 ? s : null;
   });

@@ -4,7 +4,7 @@ import { displayName, MAX_DISPLAY_NAME } from '../../core/domain/display-name.js
 import type { FakeSlackFile, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { sessionObjects } from '../helpers/s3-server.js';
-import { holdSessions, type HeldSessions } from '../helpers/sessions.js';
+import { type HeldSessions, holdSessions, sessionsOf } from '../helpers/sessions.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -34,7 +34,7 @@ beforeAll(async () => {
 afterAll(() => bot?.close());
 
 const slackUser = (u: FakeSlackUser) => ({ platform: 'slack', workspaceId: fake.teamId, externalId: u.id });
-const sessionsOf = (u: FakeSlackUser) => core.sessionService.listForUser(slackUser(u), 100);
+const sessionsOfUser = (u: FakeSlackUser) => sessionsOf(core, slackUser(u), 100);
 const isPost = (c: SlackCall) => c.method === 'chat.postMessage' && c.status === 200;
 /** Status messages posted for a file, by the name they show. */
 const statusPostsFor = (shown: string) => fake.calls.filter((c) => isPost(c) && JSON.stringify(c.args.blocks ?? '').includes(shown));
@@ -64,7 +64,7 @@ describe('a file with a hostile name', () => {
     expect(JSON.stringify(post.args)).not.toMatch(/\\u00|etc\//);
 
     const [session] = await until('the session', async () => {
-      const sessions = await sessionsOf(dave);
+      const sessions = await sessionsOfUser(dave);
       return sessions.length > 0 && sessions;
     });
     expect(session!.filename).toBe(clean);
@@ -102,7 +102,7 @@ describe('a signed event delivered again', () => {
 
     expect(statusPostsFor('replayed.mp4')).toHaveLength(1);
     const mine = await until('both sessions', async () => {
-      const sessions = await sessionsOf(alice);
+      const sessions = await sessionsOfUser(alice);
       return sessions.length >= 2 && sessions;
     });
     expect(mine.map((s) => s.filename).sort()).toEqual(['another.mp4', 'replayed.mp4']);
@@ -114,15 +114,15 @@ describe('a signed event delivered again', () => {
     const command = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4` });
     expect(command.status).toBe(200);
     const original = fake.posted.at(-1)!;
-    await until('the first session', async () => (await sessionsOf(bob)).length === 1);
+    await until('the first session', async () => (await sessionsOfUser(bob)).length === 1);
     await fake.postSigned(original.body, original.contentType, { timestamp: original.timestamp });
 
     const again = await fake.slashCommand({ user: bob, text: `${bot.links.url}/standup.mp4` }); // a new command, typed again
     expect(again.status).toBe(200);
-    await until('the second command’s session', async () => (await sessionsOf(bob)).length >= 2);
+    await until('the second command’s session', async () => (await sessionsOfUser(bob)).length >= 2);
     await fake.waitFor(() => fake.calls.slice(before).filter(isPost).length >= 2);
 
-    expect(await sessionsOf(bob)).toHaveLength(2);
+    expect(await sessionsOfUser(bob)).toHaveLength(2);
     expect(fake.calls.slice(before).filter(isPost)).toHaveLength(2);
   });
 });
@@ -147,7 +147,7 @@ describe('a person with too many recordings in progress', () => {
     const post = await dropAndWait(carol, file, 'one-too-many.mp4');
     await fake.waitFor(() => statusBlocks(post).includes(`❌ ${sentence}`));
     expect(statusBlocks(post)).not.toMatch(/▓|░/); // no progress bar: nothing is running
-    expect(await sessionsOf(carol)).toHaveLength(LIMIT);
+    expect(await sessionsOfUser(carol)).toHaveLength(LIMIT);
     expect(fake.downloads.map((d) => d.fileId)).not.toContain(file.id);
   });
 
@@ -155,6 +155,6 @@ describe('a person with too many recordings in progress', () => {
     const command = await fake.slashCommand({ user: carol, text: `${bot.links.url}/standup.mp4` });
     const { body } = await fake.waitFor(() => fake.responses.find((r) => r.id === command.responseId));
     expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sentence}` });
-    expect(await sessionsOf(carol)).toHaveLength(LIMIT);
+    expect(await sessionsOfUser(carol)).toHaveLength(LIMIT);
   });
 });

@@ -9,7 +9,7 @@ import type { Core } from '../../core/app.js';
 import { displayName } from '../../core/domain/display-name.js';
 import type { DiscordAttachment, DiscordFake, FakeMessage, FakeUser, RecordedCall } from '../fakes/discord-fake.js';
 import { startDiscordBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
-import { holdSessions, type HeldSessions } from '../helpers/sessions.js';
+import { type HeldSessions, holdSessions, sessionsOf } from '../helpers/sessions.js';
 import { until } from '../helpers/until.js';
 
 /**
@@ -35,7 +35,7 @@ afterAll(() => bot?.close());
 
 const bodyOf = (c: RecordedCall) => (c.body ?? {}) as { content?: string; name?: string; allowed_mentions?: unknown; message_reference?: { message_id: string } };
 const discordUser = (u: FakeUser) => ({ platform: 'discord', workspaceId: fake.guildId, externalId: u.id });
-const sessionsOf = (u: FakeUser) => core.sessionService.listForUser(discordUser(u), 100);
+const sessionsOfUser = (u: FakeUser) => sessionsOf(core, discordUser(u), 100);
 /**
  * Another bot process on the same token: every gateway session receives every message. (The fake serves one
  * gateway session at a time, and one discord.js client ignores a message id it has already seen, so the
@@ -90,17 +90,17 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
     attachment = fake.upload({ name: raw, bytes: bot.video, contentType: 'video/mp4' });
     drop = fake.messageCreate({ author: alice, attachments: [attachment] });
     await fake.waitForCall((c) => bodyOf(c).message_reference?.message_id === drop.id);
-    await until('the first session', async () => (await sessionsOf(alice)).length === 1);
+    await until('the first session', async () => (await sessionsOfUser(alice)).length === 1);
 
     const replicaB = secondReplica();
     await handleFileDrop(replicaB, asMessage(drop, [attachment]));
     expect(repliesTo(drop.id)).toHaveLength(1);
-    expect(await sessionsOf(alice)).toHaveLength(1);
+    expect(await sessionsOfUser(alice)).toHaveLength(1);
 
     const other = { ...drop, id: `${BigInt(drop.id) + 1_000_000n}` };
     await handleFileDrop(replicaB, asMessage(other, [fake.upload({ name: 'another.mp4', bytes: bot.video, contentType: 'video/mp4' })]));
     expect(repliesTo(other.id)).toHaveLength(1);
-    expect((await sessionsOf(alice)).map((s) => s.filename).sort()).toEqual(['another.mp4', clean].sort());
+    expect((await sessionsOfUser(alice)).map((s) => s.filename).sort()).toEqual(['another.mp4', clean].sort());
   });
 
   it('shows the name as literal text that pings no one, everywhere the bot writes it', async () => {
@@ -111,7 +111,7 @@ describe('a dropped file with a hostile name, seen by two bot replicas', () => {
     const thread = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/channels/${fake.channelId}/messages/${(status!.response as FakeMessage).id}/threads`);
     expect(bodyOf(thread).name).toBe(clean);
 
-    const session = (await sessionsOf(alice)).find((s) => s.filename === clean)!;
+    const session = (await sessionsOfUser(alice)).find((s) => s.filename === clean)!;
     expect((await bot.h.finalState(session.id, 30_000)).status).toBe('COMPLETED');
     // Every message the bot posted or edited in a channel said: no mentions.
     const messages = fake.calls.filter((c) => /^\/channels\/\d+\/messages(\/\d+)?$/.test(c.path) && (c.method === 'POST' || c.method === 'PATCH'));
@@ -141,6 +141,6 @@ describe('a person with too many recordings in progress', () => {
     });
     const status = [...fake.messages.values()].find((m) => m.content.includes('standup.mp4') && m.content.includes('You already have'));
     expect(status?.content).toContain('❌ You already have 2 recordings in progress');
-    expect(await sessionsOf(carol)).toHaveLength(LIMIT);
+    expect(await sessionsOfUser(carol)).toHaveLength(LIMIT);
   });
 });

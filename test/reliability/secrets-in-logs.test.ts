@@ -13,6 +13,7 @@ import { closeServer } from '../helpers/http.js';
 import { startLinkServer } from '../helpers/link-servers.js';
 import { startPipelineHarness, type PipelineHarness } from '../helpers/pipeline-harness.js';
 import { until } from '../helpers/until.js';
+import { sessionsOf } from '../helpers/sessions.js';
 
 /**
  * Every log line of a full run at LOG_LEVEL=trace, the chat bot, the status page and failures included, is
@@ -84,7 +85,7 @@ async function cli(...args: string[]) {
 /** The sessions the Slack user has, once all have ended. */
 async function slackSessionsEnded(userId: string, count: number) {
   return until(`${userId}'s ${count} sessions to end`, async () => {
-    const sessions = await h.core.sessionService.listForUser({ platform: 'slack', workspaceId: fake.teamId, externalId: userId });
+    const sessions = await sessionsOf(h.core, { platform: 'slack', workspaceId: fake.teamId, externalId: userId });
     return sessions.length >= count && sessions.every((s) => ['COMPLETED', 'FAILED'].includes(s.status)) && sessions;
   });
 }

@@ -19,6 +19,7 @@ import { sessionObjects } from '../../test/helpers/s3-server.js';
 import { until } from '../../test/helpers/until.js';
 import { buildWebApp } from '../app.js';
 import { uploadsEnabled, WEB_USER } from './upload.js';
+import { sessionsOf } from '../../test/helpers/sessions.js';
 
 /** Small enough to go past quickly, large enough for a streamed upload of several S3 parts (5 MiB each). */
 const MAX_BYTES = 16 * 1024 * 1024;
@@ -47,7 +48,7 @@ beforeAll(async () => {
 });
 // Nothing processes these sessions: they are stopped after each test, so the per-user limit starts empty.
 afterEach(async () => {
-  for (const s of await f.core.sessionService.listForUser(WEB_USER, 50)) {
+  for (const s of await sessionsOf(f.core, WEB_USER, 50)) {
     if (s.status === 'UPLOADING' || s.status === 'PROCESSING') await f.core.sessionService.cancel(s.id, WEB_USER, true);
   }
 });
@@ -305,7 +306,7 @@ describe('the upload page (no chat configured)', () => {
   });
 
   it('refuses a form whose declared size is over the limit before reading it', async () => {
-    const before = await f.core.sessionService.listForUser(WEB_USER, 50);
+    const before = await sessionsOf(f.core, WEB_USER, 50);
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(`${f.base}/sessions`, {
         method: 'POST',
@@ -323,7 +324,7 @@ describe('the upload page (no chat configured)', () => {
     });
     expect(answer.status).toBe(413);
     expect(answer.body).toContain('This file is larger than 16.8 MB');
-    expect(await f.core.sessionService.listForUser(WEB_USER, 50)).toHaveLength(before.length);
+    expect(await sessionsOf(f.core, WEB_USER, 50)).toHaveLength(before.length);
   });
 
   it('refuses a private link without connecting to it, and a dead link, on the form', async () => {

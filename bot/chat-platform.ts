@@ -81,7 +81,7 @@ export interface BotOptions {
   /** The signed status-page link of a session, or null when LINK_SECRET is not set. */
   linkFor: (sessionId: string) => string | null;
   /** Ticks, edits, adds and removes todos without losing concurrent changes (TodoService). */
-  todos: Pick<TodoService, 'setCompleted' | 'edit' | 'add' | 'remove'>;
+  todos: Pick<TodoService, 'list' | 'setCompleted' | 'edit' | 'add' | 'remove'>;
   /** Re-renders a session's posted results. */
   todosChanged: (sessionId: string) => Promise<void>;
   /** `/whisper speakers <id>`: makes sure the session's thread asks who spoke. */

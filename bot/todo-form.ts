@@ -3,6 +3,8 @@ import { ownerFromShown, type TodoFields } from '../core/domain/todo-edit.js';
 import type { Priority, Todo } from '../core/domain/todos.js';
 import { AppError } from '../core/errors.js';
 import type { SessionService } from '../core/sessions/session.service.js';
+import type { SpeakersService } from '../core/sessions/speakers.service.js';
+import type { TodoService } from '../core/todos/todo.service.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { BotOptions } from './chat-platform.js';
 import { ensureMayChange, type ChangeGate } from './may-change.js';
@@ -23,12 +25,15 @@ export interface MeetingTodos {
   names: SpeakerNames;
 }
 
-/** The todos and speakers of a meeting, as a form about to be opened or submitted needs them. */
-export async function meetingTodos(sessions: Pick<SessionService, 'results'>, sessionId: string): Promise<MeetingTodos> {
-  const { todos, speakers } = await sessions.results(sessionId);
+/**
+ * The todos and speakers' names of a meeting, as a form about to be opened or submitted needs them: only those
+ * two are read (not the transcript), since Slack wants a form's answer within 3 seconds.
+ */
+export async function meetingTodos(ctx: { todos: Pick<TodoService, 'list'>; speakers: Pick<SpeakersService, 'names'> }, sessionId: string): Promise<MeetingTodos> {
+  const [todos, names] = await Promise.all([ctx.todos.list(sessionId), ctx.speakers.names(sessionId)]);
   // A results message exists only once the todos were stored: none now means the meeting was deleted.
   if (!todos) throw new AppError('SESSION_NOT_FOUND', 'This meeting no longer exists.');
-  return { todos: todos.todos, names: speakers };
+  return { todos, names };
 }
 
 /** The stored values a form starts from: what the editor saw (`seen` for TodoService.edit). */

@@ -172,6 +172,13 @@ describe.each(databaseEngines(testConfig))('TodoService on $engine', ({ open }) 
     expect(logged.map((p: string) => (parseTodoEvent(p) as TodoTick | null)?.todoId).sort()).toEqual(['1', '2', '3']);
   });
 
+  it('lists the todos as stored, and none before they are written', async () => {
+    const id = await sessionWithTodos(2);
+    await service().edit(id, '2', { task: 'Renamed' }, 'anna');
+    expect((await service().list(id))?.map((t) => [t.id, t.task])).toEqual([['1', 'Task 1'], ['2', 'Renamed']]);
+    expect(await service().list(randomUUID())).toBeNull();
+  });
+
   it('answers clearly for an unknown session, todos not written yet, or an unknown todo', async () => {
     const unknown = await expectAppError(service().setCompleted(randomUUID(), '1', true, null), 'SESSION_NOT_FOUND', false);
     expect(unknown.userMessage).toMatch(/no longer exists/);

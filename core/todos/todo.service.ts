@@ -52,6 +52,12 @@ export class TodoService {
     this.clock = deps.clock ?? (() => new Date());
   }
 
+  /** The meeting's current todos as stored, or null before they are written (or once the meeting is deleted). */
+  async list(sessionId: string): Promise<Todo[] | null> {
+    const raw = await this.deps.store.getJson(this.deps.layout.todos(sessionId));
+    return raw === null ? null : todosDocumentSchema.parse(raw).todos;
+  }
+
   /**
    * Saves a todo's state and announces it (the page's viewers and the chat threads). Setting the state it
    * already has changes nothing and announces nothing, so a repeated click is harmless.

@@ -12,7 +12,7 @@ import type { DiscordContext } from '../context.js';
  */
 export async function handleTodoEditClick(ctx: DiscordContext, interaction: ButtonInteraction, ref: TodoRef): Promise<void> {
   try {
-    const meeting = await meetingTodos(ctx.sessions, ref.sessionId);
+    const meeting = await meetingTodos(ctx, ref.sessionId);
     const todo = findTodo(meeting, ref.todoId);
     await interaction.showModal(todoModal({ kind: 'edit', ref, fields: fieldsOf(todo), shown: formOf(todo, meeting.names) }));
   } catch (err) {

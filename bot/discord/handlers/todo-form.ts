@@ -18,7 +18,7 @@ export async function handleTodoFormSubmit(ctx: DiscordContext, interaction: Mod
   const user = chatUser(interaction.guildId!, interaction.user);
   let reply: string;
   try {
-    const meeting = await meetingTodos(ctx.sessions, form.sessionId);
+    const meeting = await meetingTodos(ctx, form.sessionId);
     if (form.kind === 'edit' && text(TODO_FIELDS.remove).trim().toLowerCase() === REMOVE_WORD) {
       const removed = await changeTodo(ctx, { kind: 'remove', sessionId: form.sessionId, todoId: form.todoId }, user, by);
       reply = `🗑️ Removed “${escapeMarkdown(removed.task)}”.`;

@@ -26,7 +26,7 @@ export async function handleTodoMenu(ctx: SlackContext, body: unknown, respond: 
   if (!block || !choice) return;
   try {
     if (choice.kind === 'edit') {
-      const meeting = await meetingTodos(ctx.sessions, block.sessionId);
+      const meeting = await meetingTodos(ctx, block.sessionId);
       const todo = findTodo(meeting, choice.todoId);
       await ctx.client.views.open({ trigger_id: click.trigger_id, view: todoModal({ sessionId: block.sessionId, todoId: todo.id, seen: fieldsOf(todo) }, formOf(todo, meeting.names)) });
       return;

@@ -24,7 +24,7 @@ export async function handleTodoFormSubmit(ctx: SlackContext, body: unknown, ans
   const meta = parseTodoModalMeta(submission.view.private_metadata);
   if (!meta) throw new Error('todo form without its metadata');
   try {
-    const fields = typedFields(readTodoForm(submission.view.state.values), await meetingTodos(ctx.sessions, meta.sessionId));
+    const fields = typedFields(readTodoForm(submission.view.state.values), await meetingTodos(ctx, meta.sessionId));
     const change: TodoChange = 'todoId' in meta ? { kind: 'edit', ...meta, fields } : { kind: 'add', sessionId: meta.sessionId, fields };
     await changeTodo(ctx, change, chatUser(submission.team.id, submission.user.id), personOf(submission.user));
   } catch (err) {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
-import { expect } from 'vitest';
 
 /** Debian's package; CI installs it (`apt-get install chromium`). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -16,7 +15,7 @@ export interface TestBrowser {
   browser: Browser;
   /** A page in a context of its own, allowed to reach loopback only. */
   openPage(url: string, options?: PageOptions): Promise<Page>;
-  /** A status page whose event stream is open, counted by the app serving `url`: it sees what happens from now on. */
+  /** A status page whose event stream the server has answered: it sees what happens from now on. */
   openLivePage(url: string): Promise<Page>;
   close(): Promise<void>;
 }
@@ -28,7 +27,8 @@ export async function launchChromium(): Promise<TestBrowser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 
-  async function openPage(url: string, options: PageOptions = {}): Promise<Page> {
+  /** A page in a context of its own, allowed to reach loopback only. */
+  async function newPage(options: PageOptions = {}): Promise<Page> {
     const context = await browser.newContext({
       javaScriptEnabled: options.javaScriptEnabled ?? true,
       viewport: options.phone ? { width: 390, height: 844 } : { width: 1000, height: 900 },
@@ -38,6 +38,11 @@ export async function launchChromium(): Promise<TestBrowser> {
     const page = await context.newPage();
     // Loopback only: anything else the page tried to reach would fail the test here.
     await page.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort());
+    return page;
+  }
+
+  async function openPage(url: string, options: PageOptions = {}): Promise<Page> {
+    const page = await newPage(options);
     await page.goto(url);
     return page;
   }
@@ -46,11 +51,12 @@ export async function launchChromium(): Promise<TestBrowser> {
     browser,
     openPage,
     async openLivePage(url) {
-      const base = new URL(url).origin;
-      const before = await sseViewers(base);
-      const page = await openPage(url);
-      // Opening a stream is not what is measured: on a busy machine the browser may take more than poll's default second.
-      await expect.poll(() => sseViewers(base), { timeout: 10_000 }).toBe(before + 1);
+      const page = await newPage();
+      // The server answers the stream's request once it has subscribed to the session's events
+      // (web/progress-stream.ts): from then on this page misses nothing. Other pages' streams do not count.
+      const streamOpen = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/progress/') && r.status() === 200, { timeout: 10_000 });
+      await page.goto(url);
+      await streamOpen;
       return page;
     },
     close: () => browser.close(),

@@ -7,7 +7,6 @@ import { AUTHORIZED, type CancelResult, type DeleteResult, type RetryResult, typ
 import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import { singleLine } from '../core/domain/display-name.js';
-import { meetingTitle } from '../core/domain/exports/meeting.js';
 import type { SearchHit } from '../core/domain/search.js';
 import { pageAtMoment } from '../core/links.js';
 import type { ChannelMembers } from './chat-platform.js';
@@ -180,7 +179,7 @@ function searchReply(hits: SearchHit[], ctx: Pick<CommandContext, 'linkFor' | 'f
     const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
     const moment = page ? ctx.formatLink(pageAtMoment(page, hit.startSeconds), at) : at;
     const speaker = hit.speaker ? `${ctx.escapeText(hit.speaker)}: ` : '';
-    return `> ${speaker}“${ctx.escapeText(singleLine(said))}”\n${ctx.escapeText(meetingTitle({ session: hit.session, todos: null, summary: null }))} · ${moment}`;
+    return `> ${speaker}“${ctx.escapeText(singleLine(said))}”\n${ctx.escapeText(hit.title)} · ${moment}`;
   });
   return `Found in this channel's meetings:\n${lines.join('\n')}`;
 }

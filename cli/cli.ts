@@ -270,6 +270,7 @@ async function search(deps: CliDeps, io: CliIo, { words, limit, json }: Extract<
   else {
     const found = hits.map((hit) => ({
       sessionId: hit.session.id,
+      title: hit.title,
       filename: hit.session.filename,
       kind: hit.kind,
       segmentId: hit.segmentId,

@@ -9,7 +9,6 @@ import { droppedTodosSentence, shownDue, type Todo, type TodosDocument } from '.
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 import type { SearchHit } from '../core/domain/search.js';
-import { meetingTitle } from '../core/domain/exports/meeting.js';
 
 // Text from people or from the LLM (file names, todos) reaches the terminal through singleLine(): an escape
 // sequence in it could otherwise clear the screen, recolour it or rewrite what is shown.
@@ -184,7 +183,7 @@ export function formatSearchHits(hits: SearchHit[], linkAt: (hit: SearchHit) => 
       const at = hit.startSeconds === null ? hit.kind : formatTimestamp(hit.startSeconds);
       const said = `${hit.speaker ? `${singleLine(hit.speaker)}: ` : ''}"${singleLine(hit.text)}"`;
       const link = linkAt(hit);
-      return [`${singleLine(meetingTitle({ session: hit.session, todos: null, summary: null }))} · ${hit.session.id} · ${at}`, `  ${said}`, ...(link ? [`  ${link}`] : [])].join('\n');
+      return [`${singleLine(hit.title)} · ${hit.session.id} · ${at}`, `  ${said}`, ...(link ? [`  ${link}`] : [])].join('\n');
     })
     .join('\n\n');
 }

@@ -19,11 +19,11 @@ const cli = (argv: string[]) => runCliCapturing(argv, core);
 const page = (id: string) => statusPageUrl(core.config.web.publicBaseUrl, id, core.config.web.linkSecret!);
 
 /** A meeting whose transcript is `lines`, stored and indexed as the processor leaves it. */
-async function meeting(filename: string, lines: Parameters<typeof transcriptFor>[1]): Promise<string> {
+async function meeting(filename: string, lines: Parameters<typeof transcriptFor>[1], title: string | null = null): Promise<string> {
   const userId = await core.users.resolve({ platform: 'cli', workspaceId: null, externalId: 'search-cli' });
   const { id } = await uploadingSession(core, userId, { filename });
   testCore.created.push(id);
-  await storeNotes(core, id, NOTES, transcriptFor(id, lines));
+  await storeNotes(core, id, { ...NOTES, title }, transcriptFor(id, lines));
   return id;
 }
 
@@ -33,7 +33,8 @@ beforeAll(async () => {
     ['SPEAKER_00', 0, 'Welcome everyone.'],
     ['SPEAKER_01', 754.2, `The ${word} budget goes up, and the ${word} plan with it.`],
   ]);
-  second = await meeting('retro.mp4', [['SPEAKER_00', 12, `Nobody mentioned the ${word} since.`]]);
+  // Its notes proposed a title: hits are named by it.
+  second = await meeting('retro.mp4', [['SPEAKER_00', 12, `Nobody mentioned the ${word} since.`]], 'Sprint retro');
   await core.speakers.nameSpeakers(first, { SPEAKER_01: 'Maria' }, 'op');
 });
 
@@ -46,7 +47,7 @@ describe('whisper-notes search', () => {
     );
     const both = await cli(['search', word]);
     expect(both.out.indexOf(first)).toBeLessThan(both.out.indexOf(second)); // said twice ranks first
-    expect(both.out).toContain(`  Speaker 1: "Nobody mentioned the ${word} since."\n  ${page(second)}#t=12`);
+    expect(both.out).toContain(`Sprint retro · ${second} · 00:00:12\n  Speaker 1: "Nobody mentioned the ${word} since."\n  ${page(second)}#t=12`);
   });
 
   it('answers as JSON, and shows at most --limit lines', async () => {
@@ -56,7 +57,7 @@ describe('whisper-notes search', () => {
       query: word,
       hits: [
         {
-          sessionId: first, filename: 'pricing-review.mp4', kind: 'transcript', segmentId: 1, startSeconds: 754.2, speaker: 'Maria',
+          sessionId: first, title: 'pricing-review.mp4', filename: 'pricing-review.mp4', kind: 'transcript', segmentId: 1, startSeconds: 754.2, speaker: 'Maria',
           text: `The ${word} budget goes up, and the ${word} plan with it.`, rank: (JSON.parse(out) as { hits: Array<{ rank: number }> }).hits[0]!.rank, link: `${page(first)}#t=754`,
         },
       ],

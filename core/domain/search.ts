@@ -87,6 +87,8 @@ export type SearchScope =
 /** A line that matched, as surfaces show it: speaker names applied (speakerName, withSpeakerNames). */
 export interface SearchHit {
   session: Session;
+  /** What the meeting is called (meetingTitle): the title a person gave, else the one its notes proposed, else the file's name. */
+  title: string;
   kind: SearchKind;
   /** The transcript segment the line is or cites, and where it starts (seconds); null for the summary. */
   segmentId: number | null;

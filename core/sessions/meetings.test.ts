@@ -76,3 +76,24 @@ describe('renaming a meeting', () => {
     expect(await t.core.sessionService.rename(randomUUID(), 'Nope', AUTHORIZED)).toEqual({ outcome: 'not-found' });
   });
 });
+
+describe('searching meetings', () => {
+  it("names each hit's meeting by its title: the one given, else the one its notes proposed, else the recording's name", async () => {
+    const proposed = (await completed('fay', here, 'proposed.mp4'))!;
+    const given = (await completed('fay', here, 'given.mp4'))!;
+    await t.core.sessionService.rename(given.id, 'Release sync', AUTHORIZED);
+    const untitled = await meeting('fay', here, 'untitled.mp4');
+    await storeNotes(t.core, untitled.id, { ...NOTES, title: null }, transcriptOf(SEGMENTS));
+
+    // Each says it twice: the line of the transcript and the todo citing it.
+    const hits = await t.core.sessionService.search('"book the room"', { kind: 'sessions', ids: [proposed.id, given.id, untitled.id] });
+    expect(hits).toHaveLength(6);
+    expect(new Map(hits.map((h) => [h.session.id, h.title]))).toEqual(
+      new Map([
+        [proposed.id, 'Launch planning'],
+        [given.id, 'Release sync'],
+        [untitled.id, 'untitled.mp4'],
+      ]),
+    );
+  });
+});

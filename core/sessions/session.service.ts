@@ -26,7 +26,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { QueueName } from '../domain/job.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import { readMeetingEntry } from './meeting-entries.js';
+import { readMeetingEntry, readMeetingTitle } from './meeting-entries.js';
 import { TooManyActiveError } from './too-many-active.js';
 import { THIS_UPLOADER } from './uploader.js';
 
@@ -229,29 +229,34 @@ export class SessionService {
     const renamed = await this.deps.sessions.setTitle(id, displayTitle(title));
     if (!renamed) return { outcome: 'not-found' };
     this.deps.log.info({ sessionId: id }, 'meeting renamed');
-    return { outcome: 'renamed', session: renamed, title: (await readMeetingEntry(this.deps, renamed)).title };
+    return { outcome: 'renamed', session: renamed, title: await readMeetingTitle(this.deps, renamed) };
   }
 
   /**
    * The lines of meetings in `scope` that best match `query` (docs/architecture.md#search), best first, at most
-   * `limit` (up to MAX_SEARCH_HITS), speaker names applied. An empty query, or one over MAX_QUERY_LENGTH, is
-   * refused with QUERY_INVALID; search syntax (quotes, `-`, `or`) is taken, any other character as text.
+   * `limit` (up to MAX_SEARCH_HITS), speaker names applied, each with its meeting's title. An empty query, or
+   * one over MAX_QUERY_LENGTH, is refused with QUERY_INVALID; search syntax (quotes, `-`, `or`) is taken, any
+   * other character as text.
    */
   async search(query: string, scope: SearchScope, limit = 10): Promise<SearchHit[]> {
     const words = checkSearchQuery(query);
     // A browser's list may hold anything: only ids can name a meeting.
     const within = scope.kind === 'sessions' ? { ...scope, ids: scope.ids.filter((id) => UUID.test(id)) } : scope;
     const matches = await this.deps.search.search(words, within, Math.max(1, Math.min(limit, MAX_SEARCH_HITS)));
+    // Once per meeting, however many of its lines matched: its row, speakers' names and title (the proposed one is in its notes).
     const meetings = new Map(
       await Promise.all(
-        [...new Set(matches.map((m) => m.sessionId))].map(async (id) => [id, { session: await this.deps.sessions.get(id), names: await this.deps.speakerNames.forSession(id) }] as const),
+        [...new Set(matches.map((m) => m.sessionId))].map(async (id) => {
+          const [session, names] = await Promise.all([this.deps.sessions.get(id), this.deps.speakerNames.forSession(id)]);
+          return [id, { session, names, title: session && (await readMeetingTitle(this.deps, session)) }] as const;
+        }),
       ),
     );
     return matches.flatMap(({ sessionId, speaker, text, ...match }) => {
-      const { session, names } = meetings.get(sessionId)!;
+      const { session, names, title } = meetings.get(sessionId)!;
       // Deleted between the match and now: nothing left to show.
-      if (!session) return [];
-      return [{ ...match, session, speaker: speaker === null ? null : speakerName(speaker, names), text: withSpeakerNames(text, names) }];
+      if (!session || title === null) return [];
+      return [{ ...match, session, title, speaker: speaker === null ? null : speakerName(speaker, names), text: withSpeakerNames(text, names) }];
     });
   }
 

@@ -70,6 +70,7 @@ const buttonsOf = (m: FakeMessage) => (m.components as Array<{ components: Butto
 const togglesOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name !== '✏️');
 const editButtonsOf = (m: FakeMessage) => buttonsOf(m).filter((b) => b.emoji.name === '✏️');
 const storedTodos = async (sessionId: string) => todosDocumentSchema.parse(await core.store.getJson(core.layout.todos(sessionId)));
+const proposedTitle = async (sessionId: string) => summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title;
 const history = (sessionId: string) => new TodoChangesRepository(core.knex).forSession(sessionId);
 
 type Modal = { custom_id: string; title: string; components: Array<{ components: Array<{ custom_id: string; value?: string }> }> };
@@ -142,7 +143,8 @@ describe('a video dropped in a channel', () => {
     const asked = search(bob, 'thursday -nothingsaidthis');
     expect(bodyOf(await callbackOf(asked)).data?.flags).toBe(64); // ephemeral
     const reply = bodyOf(await replyOf(asked, /^Found in this channel's meetings:/)).content;
-    expect(reply).toContain(`> Speaker 2: “${said.text.trim()}”\nstandup.mp4 · [${formatTimestamp(said.start)}](${page}#t=${Math.floor(said.start)})`);
+    // The meeting by the title its notes proposed, not by its file's name.
+    expect(reply).toContain(`> Speaker 2: “${said.text.trim()}”\n${await proposedTitle(sessionId)} · [${formatTimestamp(said.start)}](${page}#t=${Math.floor(said.start)})`);
     expect(said.start).toBeGreaterThan(1);
 
     await replyOf(search(carol, 'thursday', fake.otherChannelId), /^No meeting in this channel says that\.$/);
@@ -257,7 +259,7 @@ describe('a video dropped in a channel', () => {
     // A follow-up message with the file attached, multipart as Discord takes it.
     const followUp = await fake.waitForCall((c) => c.method === 'POST' && c.path === `/webhooks/${fake.applicationId}/${click.token}`);
     // Named by the title the notes proposed (docs/architecture.md#coming-back-to-a-meeting).
-    const title = summaryDocumentSchema.parse(await core.store.getJson(core.layout.summary(sessionId))).title!;
+    const title = (await proposedTitle(sessionId))!;
     expect(followUp.files).toEqual([{ field: 'files[0]', name: exportFilename(title, 'md') }]);
     expect(bodyOf(followUp).content).toBe('📝 Notes as Markdown');
     const [attachment] = (followUp.response as { attachments: Array<{ filename: string; url: string }> }).attachments;

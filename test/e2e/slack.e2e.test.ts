@@ -135,7 +135,8 @@ describe('a video dropped in a channel', () => {
     const command = await fake.slashCommand({ user: bob, text: 'search "by thursday"' });
     const { body } = await responseTo(command.responseId, /^Found in this channel's meetings:/);
     expect(body.response_type).toBe('ephemeral');
-    expect(body.text).toContain(`> Speaker 2: “${said.text.trim()}”\nstandup.mp4 · <${page}#t=${Math.floor(said.start)}|${formatTimestamp(said.start)}>`);
+    // The meeting by the title its notes proposed, not by its file's name.
+    expect(body.text).toContain(`> Speaker 2: “${said.text.trim()}”\n${await proposedTitle(sessionId)} · <${page}#t=${Math.floor(said.start)}|${formatTimestamp(said.start)}>`);
     expect(said.start).toBeGreaterThan(1); // the link's second is the line's, not the start of the meeting
 
     // Another channel's meetings are not this one's; search syntax is taken as words, and a query needs some.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signSessionToken, statusPageUrl, verifySessionToken } from './links.js';
+import { signSessionToken, statusPagePath, statusPageUrl, verifySessionToken } from './links.js';
 
 const secret = 'a-link-secret-of-at-least-32-characters!';
 const id = '6f1c2a9e-5b7d-4c3e-9a8f-0e1d2c3b4a59';
@@ -29,5 +29,7 @@ describe('capability links', () => {
     expect(statusPageUrl('https://notes.example.com', id, secret)).toBe(`https://notes.example.com/s/${id}?t=${token}`);
     expect(statusPageUrl('https://example.com/notes/', id, secret)).toBe(`https://example.com/notes/s/${id}?t=${token}`);
     expect(statusPageUrl('https://example.com/notes', id, secret)).toBe(`https://example.com/notes/s/${id}?t=${token}`);
+    // The site's own pages link relative to its root, so a prefix needs no configuring.
+    expect(statusPagePath(id, secret)).toBe(`s/${id}?t=${token}`);
   });
 });

@@ -17,11 +17,17 @@ export function verifySessionToken(sessionId: string, token: string | null | und
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * The status page relative to the site's root, `s/{id}?t={token}`: what the site's own pages link to, so they
+ * work under a path prefix (the upload's redirect, the home page's search hits).
+ */
+export function statusPagePath(sessionId: string, secret: string): string {
+  return `s/${encodeURIComponent(sessionId)}?t=${encodeURIComponent(signSessionToken(sessionId, secret))}`;
+}
+
 /** The link posted in threads: `{PUBLIC_BASE_URL}/s/{id}?t={token}` (a base with a path prefix is kept). */
 export function statusPageUrl(publicBaseUrl: string, sessionId: string, secret: string): string {
-  const url = new URL(`s/${encodeURIComponent(sessionId)}`, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
-  url.searchParams.set('t', signSessionToken(sessionId, secret));
-  return url.toString();
+  return new URL(statusPagePath(sessionId, secret), publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`).toString();
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ChatOrigin, Session } from '../../core/domain/session.js';
 import { AppError, isAppError } from '../../core/errors.js';
 import { formatBytes, tooLarge } from '../../core/ingest/byte-limit.js';
 import type { MediaSource } from '../../core/ingest/ingest.service.js';
-import { signSessionToken } from '../../core/links.js';
+import { statusPagePath } from '../../core/links.js';
 import { statusOfCode, statusOfError } from '../http-errors.js';
 import { crossSite } from '../same-origin.js';
 import { renderMessagePage } from '../views/status-page.js';
@@ -148,7 +148,7 @@ class Uploads {
     }
     const { id } = outcome.session;
     // `#uploaded`: the page's script keeps the meeting in this browser's list on the upload page.
-    return reply.redirect(`s/${id}?t=${encodeURIComponent(signSessionToken(id, this.options.linkSecret))}#uploaded`, 303);
+    return reply.redirect(`${statusPagePath(id, this.options.linkSecret)}#uploaded`, 303);
   }
 
   /**

@@ -16,12 +16,14 @@ import { assetRoutes } from './routes/assets.js';
 import { exportRoutes } from './routes/exports.js';
 import { localMediaRoutes } from './routes/local-media.js';
 import { progressRoutes } from './routes/progress.js';
+import { searchRoutes } from './routes/search.js';
 import { sessionApiRoutes } from './routes/session-api.js';
 import { statusPageRoutes } from './routes/status-page.js';
 import { uploadRoutes, uploadsEnabled } from './routes/upload.js';
 import { SessionStates } from './session-state.js';
 import { zodValidatorCompiler } from './zod-type-provider.js';
 
+export type { SearchJson } from './routes/search.js';
 export type { SessionJson } from './routes/session-api.js';
 
 /** The parts of the core the web server uses. */
@@ -86,6 +88,7 @@ export function buildWebApp(deps: WebDeps, options: WebOptions): FastifyInstance
   app.register(exportRoutes, { sessions: deps, linkSecret: options.linkSecret, notFoundPage: notFound });
   if (servedByWeb) app.register(localMediaRoutes, { files: servedByWeb, sessions: deps, notFoundPage: notFound });
   app.register(sessionApiRoutes, { states, sessions: deps });
+  app.register(searchRoutes, { sessions: deps, linkSecret: options.linkSecret });
   app.register(progressRoutes, { sessions: deps, metrics, heartbeatMs: options.heartbeatMs ?? 15_000, log });
   return app;
 }

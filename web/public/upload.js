@@ -1,11 +1,13 @@
 /* global window, document, location, DOMParser, FormData, XMLHttpRequest, URL, fetch */
 // The upload page's live layer: drop a file anywhere, watch it upload, read a refusal in place, and the
-// meetings uploaded from this browser with where each stands.
-// Without it the page is a plain multipart form that does the same, minus the progress bar and the list.
+// meetings uploaded from this browser with where each stands, and a search over what they said.
+// Without it the page is a plain multipart form that does the same, minus the progress bar, the list and the search.
 (function () {
   'use strict';
   var STATUS_WORDS = { UPLOADING: 'uploading', PROCESSING: 'processing', COMPLETED: 'done', FAILED: 'failed', CANCELLED: 'cancelled' };
-  listMeetings();
+  var kept = keptMeetings();
+  listMeetings(kept);
+  searchMeetings(kept);
   var form = document.getElementById('upload-form');
   if (!form || !window.FormData || !window.XMLHttpRequest || !window.DOMParser) return;
   var input = document.getElementById('file');
@@ -121,18 +123,22 @@
     setBusy(false);
   });
 
-  // The meetings the status pages kept in this browser (status.js), newest first, with their status read live.
+  // The meetings the status pages kept in this browser (status.js), newest first: `{id, page}`.
   // Their links are the keys: they stay in this browser, never on the server under an account.
-  function listMeetings() {
+  function keptMeetings() {
+    try {
+      var kept = JSON.parse(window.localStorage.getItem('whisper-notes.meetings') || '[]');
+      return Array.isArray(kept) ? kept : [];
+    } catch {
+      return []; // storage refused (private mode) or unreadable: none
+    }
+  }
+
+  // Each kept meeting with its status read live.
+  function listMeetings(kept) {
     var section = document.getElementById('my-meetings');
     var list = document.getElementById('my-meetings-list');
-    var kept = [];
-    try {
-      kept = JSON.parse(window.localStorage.getItem('whisper-notes.meetings') || '[]');
-    } catch {
-      return; // storage refused (private mode) or unreadable: nothing to list
-    }
-    if (!section || !Array.isArray(kept) || kept.length === 0) return;
+    if (!section || kept.length === 0) return;
     section.hidden = false;
     kept.forEach(function (meeting) {
       var item = document.createElement('li');
@@ -165,6 +171,84 @@
         })
         .catch(function () {
           state.textContent = 'status unavailable';
+        });
+    });
+  }
+
+  // Searches the kept meetings only: each goes with its link's token, which the server checks (a POST body,
+  // so no token lands in an address or a log). Each hit links to its page at the moment it was said.
+  function searchMeetings(kept) {
+    var section = document.getElementById('meeting-search');
+    var form = document.getElementById('search-form');
+    if (!section || !form || !window.fetch || kept.length === 0) return;
+    var input = document.getElementById('search-query');
+    var status = document.getElementById('search-status');
+    var list = document.getElementById('search-hits');
+    var meetings = kept.map(function (meeting) {
+      var token = '';
+      try {
+        token = new URL(meeting.page).searchParams.get('t') || '';
+      } catch {
+        // not a link: the server finds nothing of it
+      }
+      return { id: String(meeting.id), t: token };
+    });
+    section.hidden = false;
+
+    function clock(seconds) {
+      var s = Math.floor(seconds);
+      var pad = function (n) {
+        return (n < 10 ? '0' : '') + n;
+      };
+      return pad(Math.floor(s / 3600)) + ':' + pad(Math.floor(s / 60) % 60) + ':' + pad(s % 60);
+    }
+
+    function showHit(hit) {
+      var item = document.createElement('li');
+      var quote = document.createElement('a');
+      var details = document.createElement('p');
+      quote.className = 'hit-line';
+      quote.href = hit.link;
+      quote.textContent = '“' + hit.text + '”';
+      details.className = 'details';
+      var at = hit.startSeconds === null ? (hit.kind === 'summary' ? 'in the summary' : 'a todo') : clock(hit.startSeconds);
+      var parts = [hit.title, new Date(hit.date).toLocaleDateString(), at];
+      if (hit.speaker) parts.unshift(hit.speaker);
+      details.textContent = parts.join(' · ');
+      item.appendChild(quote);
+      item.appendChild(details);
+      list.appendChild(item);
+    }
+
+    var asked = 0; // only the latest search's answer is shown
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var mine = ++asked;
+      list.textContent = '';
+      status.textContent = 'Searching…';
+      fetch('api/search', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: input.value, meetings: meetings }),
+      })
+        .then(function (r) {
+          return r.json().then(function (json) {
+            return { ok: r.ok, json: json };
+          });
+        })
+        .then(function (answer) {
+          if (mine !== asked) return;
+          if (!answer.ok) {
+            // Refused (an empty or overlong query): the server's sentence says why.
+            status.textContent = (answer.json.error && answer.json.error.message) || 'The search failed. Please try again.';
+            return;
+          }
+          var hits = answer.json.hits;
+          status.textContent = hits.length === 0 ? 'No line of your meetings says that.' : hits.length === 1 ? '1 line found.' : hits.length + ' lines found.';
+          hits.forEach(showHit);
+        })
+        .catch(function () {
+          if (mine === asked) status.textContent = 'The search failed. Please try again.';
         });
     });
   }

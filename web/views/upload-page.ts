@@ -13,7 +13,8 @@ export interface UploadPageState {
 
 /**
  * The front page of a deployment without chat: a plain multipart form (it works without JavaScript);
- * web/public/upload.js adds dropping a file anywhere, an upload progress bar and in-page errors.
+ * web/public/upload.js adds dropping a file anywhere, an upload progress bar, in-page errors, and the
+ * meetings uploaded from this browser with a search over them (shown only once it knows one).
  * Paths are relative, so the page works under a PUBLIC_BASE_URL with a path prefix and when re-rendered
  * at /sessions after a refusal.
  */
@@ -30,6 +31,18 @@ export function renderUploadPage(state: UploadPageState): string {
 <section id="upload-error" class="card failed" role="alert"${error ? null : html` hidden`}><p id="upload-error-text">${error ?? ''}</p></section>
 ${renderFileForm(state)}
 ${renderLinkForm(state)}
+<section id="meeting-search" class="card" hidden>
+<form id="search-form" role="search">
+<h2><label for="search-query">Search your meetings</label></h2>
+<p class="details">Finds what the meetings below said, in their transcripts, summaries and todos: "a phrase" as said, -word to leave a word out, or for either.</p>
+<div class="link-row">
+<input type="search" id="search-query" name="query" maxlength="200" required autocomplete="off">
+<button type="submit" id="search-button">Search</button>
+</div>
+</form>
+<p id="search-status" class="details" role="status" aria-live="polite"></p>
+<ol id="search-hits" class="search-hits"></ol>
+</section>
 <section id="my-meetings" class="card" hidden>
 <h2>Meetings uploaded from this browser</h2>
 <ul id="my-meetings-list"></ul>

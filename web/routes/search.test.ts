@@ -122,7 +122,7 @@ describe('the home page search in Chromium', () => {
     return problems;
   };
 
-  it('finds a meeting uploaded in this browser by a word of its transcript, and its hit opens the page at that line', async () => {
+  it('lists a meeting uploaded in this browser on the home page, finds it by a word of its transcript, and its hit opens the page at that line', async () => {
     const page = await browser.openPage(`${f.base}/`);
     const problems = problemsOf(page);
     expect(await page.locator('#meeting-search').isHidden()).toBe(true); // this browser knows no meeting yet
@@ -134,6 +134,12 @@ describe('the home page search in Chromium', () => {
     await f.complete(uploaded, { ...NOTES, title: 'Planning' }, [['SPEAKER_00', 0, 'Hello.'], ['SPEAKER_01', 2, 'Hi.'], ['SPEAKER_00', 3.5, `The ${word} roadmap is ready.`]]);
 
     await page.goto(`${f.base}/`);
+    // The home page lists it, named by its notes' title, with its status read live.
+    const listed = page.locator('#my-meetings-list li');
+    await expect.poll(() => listed.locator('.details').textContent()).toBe('done');
+    expect(await listed.count()).toBe(1);
+    expect(await listed.locator('a').textContent()).toBe('Planning');
+    expect(await listed.locator('a').getAttribute('href')).toBe(`${f.base}/s/${uploaded}?t=${f.token(uploaded)}`);
     const box = page.getByLabel('Search your meetings');
     const status = page.locator('#search-status[role="status"]');
     const ask = async (query: string, says: string | RegExp) => {

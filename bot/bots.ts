@@ -34,7 +34,7 @@ export async function startBots(deps: BotDeps, tuning: { minEditIntervalMs?: num
   const notifier = new Promise<ThreadNotifier>((resolve) => (ready = resolve));
   const { progress, todos: ticks } = deps.streams;
   progress.start(async (event) => (await notifier).handle(event));
-  ticks.start(async (event) => (await notifier).todosChanged(event.sessionId));
+  ticks.start(async (event) => (await notifier).todoEvent(event));
 
   const options: BotOptions = {
     linkFor,

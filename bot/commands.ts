@@ -143,7 +143,7 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     case 'rename': {
       // Throws the sentence for this person alone (gone, or not theirs to change), which the platform answers.
       await ensureMayChange(ctx, cmd.sessionId, ctx.user);
-      const result = await ctx.sessions.rename(cmd.sessionId, cmd.title, AUTHORIZED);
+      const result = await ctx.sessions.rename(cmd.sessionId, cmd.title, AUTHORIZED, ctx.user.displayName ?? ctx.user.externalId);
       return result.outcome === 'renamed' ? `\`${cmd.sessionId}\` is now called “${ctx.escapeText(result.title)}”.` : noSuchRecording(cmd.sessionId);
     }
     case 'status': {

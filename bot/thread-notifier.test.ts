@@ -183,6 +183,21 @@ describe('thread notifier', () => {
     expect(platform.updates.map((u) => u.version)).toEqual([2]);
   });
 
+  it('edits nothing for a rename, which the results do not show, even on a replica that has not rendered them', async () => {
+    const session = await slackSession();
+    const platform = new RecordingPlatform();
+    await sessions.update(session.id, { status: 'COMPLETED' });
+    await notifier(platform).handle(await publish(session.id, 0, true));
+
+    const replica = notifier(platform);
+    const at = new Date().toISOString();
+    await replica.todoEvent({ kind: 'title', sessionId: session.id, title: 'Venue planning', by: 'ana', at });
+    expect(platform.updates).toHaveLength(0);
+    ticked.add(session.id);
+    await replica.todoEvent({ sessionId: session.id, todoId: '1', completed: true, by: 'ana', at });
+    expect(platform.updates.map((u) => u.todos.todos[0]!.completed)).toEqual([true]);
+  });
+
   it('re-renders a todo edited (not only ticked), and keeps the refs of the messages the results now take', async () => {
     const session = await slackSession();
     const platform = new RecordingPlatform();

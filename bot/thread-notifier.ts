@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { ProgressBus } from '../core/progress/progress-bus.js';
 import type { SessionResults } from '../core/sessions/session.service.js';
 import type { SpeakersService } from '../core/sessions/speakers.service.js';
+import type { TodoEvent } from '../core/todos/todo-events.js';
 import type { ChatPlatform, ResultsView, WhoSpokeOutcome } from './chat-platform.js';
 import { statusView } from './render.js';
 
@@ -100,6 +101,14 @@ export class ThreadNotifier {
     this.rendering.set(sessionId, next);
     void next.finally(() => this.rendering.get(sessionId) === next && this.rendering.delete(sessionId)).catch(() => undefined);
     return next;
+  }
+
+  /**
+   * A todo event read from the stream. Every kind but a new title changes what the results show; they show no
+   * title (the status message shows the recording's name), so a rename reads and edits nothing.
+   */
+  todoEvent(event: TodoEvent): Promise<void> {
+    return event.kind === 'title' ? Promise.resolve() : this.todosChanged(event.sessionId);
   }
 
   /**

@@ -202,7 +202,7 @@ async function list(deps: CliDeps, io: CliIo, { status, limit, json }: Extract<C
 
 /** Gives a meeting a title (as the operator: anyone's session); an empty title goes back to the proposed one. */
 async function rename(deps: CliDeps, io: CliIo, { id, title }: Extract<CliCommand, { name: 'rename' }>): Promise<number> {
-  const result = UUID.test(id) ? await deps.sessionService.rename(id, title, AUTHORIZED) : { outcome: 'not-found' as const };
+  const result = UUID.test(id) ? await deps.sessionService.rename(id, title, AUTHORIZED, cliUser().externalId) : { outcome: 'not-found' as const };
   if (result.outcome !== 'renamed') {
     io.err(`No session ${id}`);
     return 1;

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { NOTES, SEGMENTS, transcriptOf } from '../../test/helpers/meeting-export.js';
 import { storeNotes, uploadingSession } from '../../test/helpers/sessions.js';
 import { useTestCore } from '../../test/helpers/test-core.js';
+import { until } from '../../test/helpers/until.js';
 import type { ChatOrigin } from '../domain/session.js';
 import { refPath } from '../domain/storage-layout.js';
+import type { TodoEvent } from '../todos/todo-events.js';
 import { AUTHORIZED } from './session.service.js';
 
 /** Lists of meetings and their titles (docs/architecture.md#coming-back-to-a-meeting), on the real database and an S3 server. */
@@ -57,23 +59,40 @@ describe('listing meetings', () => {
 describe('renaming a meeting', () => {
   it('shows the title a person gave, cleaned and cut to 150 characters, and the proposed one again once cleared', async () => {
     const s = (await completed('dan', here, 'rename.mp4'))!;
-    const renamed = await t.core.sessionService.rename(s.id, '  Pricing\u202e review\n2027 ', AUTHORIZED);
+    const renamed = await t.core.sessionService.rename(s.id, '  Pricing\u202e review\n2027 ', AUTHORIZED, 'dan');
     expect(renamed).toMatchObject({ outcome: 'renamed', title: 'Pricing review 2027' });
     const [entry] = await t.core.sessionService.listMeetings({ user: person('dan'), limit: 1 });
     expect(entry?.title).toBe('Pricing review 2027');
 
-    const long = await t.core.sessionService.rename(s.id, 'x'.repeat(400), AUTHORIZED);
+    const long = await t.core.sessionService.rename(s.id, 'x'.repeat(400), AUTHORIZED, 'dan');
     expect(long.outcome === 'renamed' && Array.from(long.title)).toHaveLength(150);
 
-    expect(await t.core.sessionService.rename(s.id, '  ', AUTHORIZED)).toMatchObject({ outcome: 'renamed', title: 'Launch planning' });
+    expect(await t.core.sessionService.rename(s.id, '  ', AUTHORIZED, 'dan')).toMatchObject({ outcome: 'renamed', title: 'Launch planning' });
     expect((await t.core.sessionService.get(s.id))?.title).toBeNull();
   });
 
   it('refuses whoever the rule refuses, and an unknown meeting, changing nothing', async () => {
     const s = await meeting('eve', here, 'kept.mp4');
-    expect(await t.core.sessionService.rename(s.id, 'Nope', () => Promise.resolve(false))).toMatchObject({ outcome: 'forbidden' });
+    expect(await t.core.sessionService.rename(s.id, 'Nope', () => Promise.resolve(false), 'eve')).toMatchObject({ outcome: 'forbidden' });
     expect((await t.core.sessionService.get(s.id))?.title).toBeNull();
-    expect(await t.core.sessionService.rename(randomUUID(), 'Nope', AUTHORIZED)).toEqual({ outcome: 'not-found' });
+    expect(await t.core.sessionService.rename(randomUUID(), 'Nope', AUTHORIZED, 'eve')).toEqual({ outcome: 'not-found' });
+  });
+
+  it('announces the title now shown on the todo events, for open pages: the new one, then the proposed one once cleared; a refusal announces nothing', async () => {
+    const s = (await completed('fay', here, 'announce.mp4'))!;
+    const seen: TodoEvent[] = [];
+    const stop = t.core.todos.feed.subscribe(s.id, (e) => seen.push(e));
+    await stop.ready;
+    await t.core.sessionService.rename(s.id, 'Nope', () => Promise.resolve(false), 'eve');
+    await t.core.sessionService.rename(s.id, ' Pricing\nreview ', AUTHORIZED, 'fay');
+    await t.core.sessionService.rename(s.id, '', AUTHORIZED, null);
+    // Both announcements arrive in order on the session's channel; the refused rename, asked first, would be before them.
+    await until('the two titles', async () => seen.length >= 2);
+    stop();
+    expect(seen).toMatchObject([
+      { kind: 'title', sessionId: s.id, title: 'Pricing review', by: 'fay' },
+      { kind: 'title', sessionId: s.id, title: 'Launch planning', by: null },
+    ]);
   });
 });
 
@@ -81,7 +100,7 @@ describe('searching meetings', () => {
   it("names each hit's meeting by its title: the one given, else the one its notes proposed, else the recording's name", async () => {
     const proposed = (await completed('fay', here, 'proposed.mp4'))!;
     const given = (await completed('fay', here, 'given.mp4'))!;
-    await t.core.sessionService.rename(given.id, 'Release sync', AUTHORIZED);
+    await t.core.sessionService.rename(given.id, 'Release sync', AUTHORIZED, 'fay');
     const untitled = await meeting('fay', here, 'untitled.mp4');
     await storeNotes(t.core, untitled.id, { ...NOTES, title: null }, transcriptOf(SEGMENTS));
 

@@ -26,6 +26,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { QueueName } from '../domain/job.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { TodoEventBus } from '../todos/todo-events.js';
 import { readMeetingEntry, readMeetingTitle } from './meeting-entries.js';
 import { TooManyActiveError } from './too-many-active.js';
 import { THIS_UPLOADER } from './uploader.js';
@@ -140,6 +141,8 @@ export interface SessionServiceDeps {
   layout: StorageLayout;
   bus: ProgressBus;
   progress: ProgressReporter;
+  /** A new title rides the todo events (docs/architecture.md#todo-events): open pages show it at once. */
+  events: TodoEventBus;
   log: Logger;
   /** Sessions one person may have uploading or processing at once (MAX_ACTIVE_SESSIONS_PER_USER). */
   maxActivePerUser: number;
@@ -220,16 +223,24 @@ export class SessionService {
 
   /**
    * Gives the meeting a title, cleaned as a recording's name is (one line, at most 150 characters); an empty
-   * one goes back to the title the notes proposed. `may` decides who may: chat's rule, or AUTHORIZED.
+   * one goes back to the title the notes proposed. `may` decides who may: chat's rule, or AUTHORIZED. The
+   * title now shown is announced; `by` is who renamed it, as the surface names people (null for the page).
    */
-  async rename(id: string, title: string, may: MayAct): Promise<RenameResult> {
+  async rename(id: string, title: string, may: MayAct, by: string | null): Promise<RenameResult> {
     const session = await this.deps.sessions.get(id);
     if (!session) return { outcome: 'not-found' };
     if (!(await may(session))) return { outcome: 'forbidden', session };
     const renamed = await this.deps.sessions.setTitle(id, displayTitle(title));
     if (!renamed) return { outcome: 'not-found' };
     this.deps.log.info({ sessionId: id }, 'meeting renamed');
-    return { outcome: 'renamed', session: renamed, title: await readMeetingTitle(this.deps, renamed) };
+    const shown = await readMeetingTitle(this.deps, renamed);
+    try {
+      await this.deps.events.publish({ kind: 'title', sessionId: id, title: shown, by, at: new Date().toISOString() });
+    } catch (err) {
+      // The title is saved (the truth); open pages show it on their next load.
+      this.deps.log.warn({ err, sessionId: id }, 'new title not announced');
+    }
+    return { outcome: 'renamed', session: renamed, title: shown };
   }
 
   /**

@@ -8,14 +8,14 @@ import type { LocalFiles, MediaLinks } from './media-links.js';
  * own capability token (docs/architecture.md#status-page-links).
  */
 export class LocalMediaLinks implements MediaLinks {
-  /** PUBLIC_BASE_URL beside 'self', in case the page was reached another way. */
+  /** PUBLIC_BASE_URL (the page adds 'self', in case it was reached another way). */
   readonly mediaSources: string;
 
   constructor(
     readonly servedByWeb: LocalFiles,
     private readonly web: Config['web'],
   ) {
-    this.mediaSources = `'self' ${new URL(web.publicBaseUrl).origin}`;
+    this.mediaSources = new URL(web.publicBaseUrl).origin;
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- async: a missing secret is a rejection, as callers of the port expect

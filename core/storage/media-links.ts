@@ -12,7 +12,7 @@ export interface LocalFiles {
 export interface MediaLinks {
   /** The address the status page's player streams the recording from, with range requests. */
   recording(sessionId: string, ref: ObjectRef): Promise<string>;
-  /** The page's CSP `media-src`: where `recording` links point. */
+  /** Where `recording` links point, for the page's CSP `media-src` (beside 'self', where the subtitles come from). */
   readonly mediaSources: string;
   /** The files the web process must serve itself (the local store has no server of its own); null when the store serves them. */
   readonly servedByWeb: LocalFiles | null;

@@ -43,8 +43,18 @@ const notesRegeneratedSchema = z.object({
   at: z.iso.datetime(),
 });
 
-/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, speaker names or a new version of the notes. */
-export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema, notesRegeneratedSchema]);
+/** A meeting was renamed: `title` is what every surface now shows (the given title, or the proposed one when it was cleared). */
+const titleChangedSchema = z.object({
+  kind: z.literal('title'),
+  sessionId: z.uuid(),
+  title: z.string(),
+  /** Who renamed it, as the surface names them; null for a holder of the page link. */
+  by: z.string().nullable(),
+  at: z.iso.datetime(),
+});
+
+/** A change of a session's notes, from any surface: a todo ticked, edited, added or removed, speaker names, a new version of the notes or a new title. */
+export const todoEventSchema = z.union([todoTickSchema, speakersNamedSchema, todoChangedSchema, notesRegeneratedSchema, titleChangedSchema]);
 export type TodoEvent = z.infer<typeof todoEventSchema>;
 
 export type TodoTick = z.infer<typeof todoTickSchema>;
@@ -57,7 +67,7 @@ export const isTodoTick = (event: TodoEvent): event is TodoTick => event.kind ==
 export const parseTodoEvent = (raw: string): TodoEvent | null => parseJsonAs(todoEventSchema, raw);
 
 /**
- * Announces saved ticks and speaker names: live delivery per session for page viewers and a capped stream that the bots
+ * Announces saved ticks, todo changes, speaker names, new notes and titles: live delivery per session for page viewers and a capped stream that the bots
  * read in a consumer group (so every chat message showing the todos is re-rendered once). Engines: Redis,
  * or the embedded one (core/progress: in process, kept in the database).
  */

@@ -14,6 +14,7 @@ import { summaryDocumentSchema, todosDocumentSchema } from '../../core/domain/to
 import { formatTimestamp, storedTranscriptSchema } from '../../core/domain/transcript.js';
 import { statusPageUrl } from '../../core/links.js';
 import { DEFAULT_OPTIONS } from '../../core/sessions/session.service.js';
+import type { TodoEvent } from '../../core/todos/todo-events.js';
 import { buildWebApp } from '../../web/app.js';
 import { replies } from '../fakes/openai-fake.js';
 import { NOTES, completedSession } from './web-fixture.js';
@@ -601,9 +602,16 @@ describe('/whisper list and rename', () => {
 
     // A member of the channel who did not share it (dave, by now, has left the channel).
     const member = fake.addUser({ id: 'U0GRACE', name: 'grace' });
+    const announced: TodoEvent[] = [];
+    const stop = core.todos.feed.subscribe(id, (e) => announced.push(e));
+    await stop.ready;
     const byMember = await fake.slashCommand({ user: member, text: `rename ${id} Roadmap <review>` });
     await responseTo(byMember.responseId, new RegExp(`\`${id}\` is now called “Roadmap &lt;review&gt;”\\.`));
     expect((await core.sessionService.get(id))?.title).toBe('Roadmap <review>');
+    // Open pages are told, with who renamed it as Slack names them.
+    await until('the new title to be announced', async () => announced.length > 0);
+    stop();
+    expect(announced).toMatchObject([{ kind: 'title', sessionId: id, title: 'Roadmap <review>', by: 'grace' }]);
     const listed = await fake.slashCommand({ user: bob, text: 'list' });
     await responseTo(listed.responseId, new RegExp(`\`${id}\` Roadmap &lt;review&gt; · `));
   });

@@ -111,6 +111,8 @@ describe('the status page in Chromium', () => {
     expect(await page.locator('#summary').textContent()).toContain(NOTES.summary);
     expect(await page.locator('.todo > label').allTextContents()).toEqual(NOTES.todos.map((t) => t.task));
     expect(await page.locator('.segment .speaker').first().textContent()).toBe('Speaker 1');
+    // The player that was already playing gets the transcript's subtitles.
+    expect(await page.locator('#player track').getAttribute('label')).toBe('English (transcript)');
 
     // A second viewer sees a tick live.
     const other = await openPage(url);
@@ -300,6 +302,38 @@ describe('the status page in Chromium', () => {
     await seek(1.5); // between segments: nothing is being said
     await expect.poll(() => playing.count()).toBe(0);
     expect(await page.locator('[aria-current]').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('turns the transcript on as subtitles: the cues load with the transcript’s times, text and speaker names', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id);
+    await f.core.speakers.nameSpeakers(id, { SPEAKER_00: 'Maria' }, null);
+    const page = await openPage(`${f.base}/s/${id}?t=${f.token(id)}`);
+    const track = page.locator('#player track');
+    expect([await track.getAttribute('kind'), await track.getAttribute('srclang'), await track.getAttribute('label')]).toEqual(['subtitles', 'en', 'English (transcript)']);
+    // Off until the viewer turns captions on.
+    expect(await page.evaluate('document.getElementById("player").textTracks[0].mode')).toBe('disabled');
+
+    // The browser fetches the export (an attachment, behind the page's token and its CSP) and reads its cues.
+    await page.evaluate('document.getElementById("player").textTracks[0].mode = "showing"');
+    await expect.poll(() => page.evaluate('document.querySelector("#player track").readyState')).toBe(2); // LOADED
+    // A long line is cut in two, as the export cuts it; the words are the transcript's.
+    const cues = await page.evaluate('Array.from(document.getElementById("player").textTracks[0].cues, (c) => [c.startTime, c.endTime, c.text.replace(/\\n/g, " ")])');
+    const voices = ['<v Maria>', '<v Speaker 2>', ''];
+    expect(cues).toEqual(LINES.map(([, start, text], i) => [start, start + 1, `${voices[i]}${text}`]));
+    // The voice span is the speaker: the browser renders it with the name as its title.
+    expect(await page.evaluate('document.getElementById("player").textTracks[0].cues[0].getCueAsHTML().firstChild.title')).toBe('Maria');
+    await page.context().close();
+  });
+
+  it('shows a rename made elsewhere live: the heading, the tab’s title and the rename field, announced politely', async () => {
+    const { id, page } = await livePage();
+    await f.core.sessionService.rename(id, 'Pricing <review>', AUTHORIZED, 'ana');
+    await expect.poll(() => page.locator('header h1').textContent()).toBe('Pricing <review>');
+    expect(await page.title()).toBe('Pricing <review> · Whisper Notes');
+    expect(await page.locator('#rename-title').inputValue()).toBe('Pricing <review>');
+    expect(await page.locator('p.visually-hidden[role="status"]').textContent()).toBe('Renamed: Pricing <review>');
     await page.context().close();
   });
 

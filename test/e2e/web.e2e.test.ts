@@ -515,6 +515,20 @@ describe('renaming a meeting', () => {
     expect(await (await fetch(`${f.base}/s/${id}${q}`)).text()).toContain('<h1>Login bug triage</h1>');
   });
 
+  it('an open page receives the new title live, on its todo stream, whoever renamed it', async () => {
+    const { id } = await f.processingSession();
+    await f.complete(id, { ...NOTES, title: 'Login bug triage' });
+    const q = `?t=${f.token(id)}`;
+    const viewer = await openStream(`${f.base}/api/progress/${id}${q}&follow=todos`);
+    await vi.waitFor(() => expect(viewer.events.length).toBe(1));
+
+    await fetch(`${f.base}/s/${id}/rename${q}`, { method: 'POST', body: new URLSearchParams({ title: 'Pricing review' }), redirect: 'manual' });
+    await vi.waitFor(() => expect(viewer.events.length).toBe(2));
+    expect(viewer.events[1]).toMatchObject({ event: 'todo' });
+    expect(JSON.parse(viewer.events[1]!.data)).toMatchObject({ kind: 'title', sessionId: id, title: 'Pricing review', by: null });
+    viewer.close();
+  });
+
   it('refuses the rename form posted from another website, renaming nothing', async () => {
     const { id } = await f.processingSession();
     const r = await fetch(`${f.base}/s/${id}/rename?t=${f.token(id)}`, { method: 'POST', body: new URLSearchParams({ title: 'Mallory' }), headers: { origin: 'https://evil.example' }, redirect: 'manual' });
@@ -671,7 +685,7 @@ describe('the page', () => {
     expect(page).not.toContain('<img');
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(r.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
-    expect(r.headers.get('content-security-policy')).toContain(`media-src ${new URL(f.config.s3.publicEndpoint).origin}`);
+    expect(r.headers.get('content-security-policy')).toContain(`media-src 'self' ${new URL(f.config.s3.publicEndpoint).origin};`);
     expect(r.headers.get('referrer-policy')).toBe('no-referrer');
     expect(r.headers.get('cache-control')).toBe('no-store');
   });

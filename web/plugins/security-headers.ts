@@ -2,7 +2,8 @@ import fp from 'fastify-plugin';
 
 /**
  * The page's security headers: scripts and styles only from here, media only from where the recordings are
- * linked (`mediaSources`), no referrer (the URL is a capability), and nothing of a session kept in a cache.
+ * linked (`mediaSources`) and from here (the player's subtitles, the transcript as WebVTT), no referrer (the
+ * URL is a capability), and nothing of a session kept in a cache.
  */
 function contentSecurityPolicy(mediaSources: string): string {
   return [
@@ -10,7 +11,7 @@ function contentSecurityPolicy(mediaSources: string): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `media-src ${mediaSources}`,
+    `media-src 'self' ${mediaSources}`,
     "connect-src 'self'",
     "form-action 'self'",
     "base-uri 'none'",

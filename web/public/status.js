@@ -1,6 +1,6 @@
 /* global window, document, location, fetch, URL, URLSearchParams, FormData, CSS, DOMParser, EventSource */
 // The status page's live layer: progress over Server-Sent Events, seeking timestamps, highlighting the segment being played,
-// ticking and editing todos, naming speakers and showing times in the viewer's own zone.
+// ticking and editing todos, naming speakers, following renames and showing times in the viewer's own zone.
 // The server renders every state completely; this script only keeps an open page current.
 (function () {
   'use strict';
@@ -423,10 +423,25 @@
       if (state) document.getElementById('state').innerHTML = state.innerHTML;
       var media = next.getElementById('media');
       if (media && !document.getElementById('media')) document.getElementById('state').before(document.importNode(media, true));
+      // The transcript just came: its subtitles join the player already here, which keeps playing where it is.
+      var track = next.querySelector('#player track');
+      var player = document.getElementById('player');
+      if (track && player && !player.querySelector('track')) player.appendChild(document.importNode(track, true));
       markDone();
       page.dataset.status = status;
       announce(done || (status === 'COMPLETED' ? 'Done: the summary, todos and transcript are ready.' : 'Processing stopped.'));
     });
+  }
+
+  // Renamed here or elsewhere (chat, the CLI): the heading, the tab and the rename field (unless someone is typing in it).
+  function showTitle(title) {
+    var heading = document.querySelector('header h1');
+    if (!heading || heading.textContent === title) return;
+    heading.textContent = title;
+    document.title = title + ' · Whisper Notes'; // as web/views/layout.ts writes it
+    var field = document.getElementById('rename-title');
+    if (field && document.activeElement !== field) field.value = title;
+    announce('Renamed: ' + title);
   }
 
   function onProgress(e) {
@@ -455,6 +470,7 @@
           applyTodo(t.id, t.completed, t.completed_by);
         });
         applySpeakerNames(body.speakers || {});
+        showTitle(body.title);
         if (body.todos) refreshTodos();
       });
   }
@@ -480,6 +496,7 @@
     } else if (e.kind === 'todo') refreshTodos();
     // New notes: the server renders them (and the list of versions), as it renders an outcome.
     else if (e.kind === 'notes') showOutcome('New notes: version ' + e.version + ' of the summary and todos.');
+    else if (e.kind === 'title') showTitle(e.title);
     else if (!e.kind || e.kind === 'tick') applyTodo(e.todoId, e.completed, e.by);
   });
 })();

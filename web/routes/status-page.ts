@@ -146,7 +146,7 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     saveForm(request, reply, async (fields) => {
       const title = fields.get('title');
       if (title === null) return null;
-      await sessions.sessionService.rename(request.sessionId, title, AUTHORIZED);
+      await sessions.sessionService.rename(request.sessionId, title, AUTHORIZED, null);
       return '';
     }),
   );

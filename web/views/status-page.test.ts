@@ -152,6 +152,18 @@ describe('the status page', () => {
     expect(upload).toContain('<strong id="progress-stage">Uploading</strong>');
   });
 
+  it('gives the video the transcript as subtitles, off by default, in its language when known, only once a transcript exists', () => {
+    const state = completedState('Ship it');
+    const src = `${id}/export/vtt?t=tok%22en`;
+    expect(renderStatusPage(state, 'tok"en')).toContain(`aria-label="Meeting recording"><track kind="subtitles" src="${src}" srclang="en" label="English (transcript)"></video>`);
+    const unknown = { ...state, results: { ...state.results!, transcript: { ...state.results!.transcript!, language: 'und' } } };
+    expect(renderStatusPage(unknown, 'tok"en')).toContain(`<track kind="subtitles" src="${src}" label="Transcript"></video>`);
+    // No transcript (still running, or failed before it was written): no track. An audio player shows no captions.
+    expect(renderStatusPage({ ...state, results: { ...state.results!, transcript: null } }, 'token')).not.toContain('<track');
+    expect(renderStatusPage({ ...state, results: null }, 'token')).not.toContain('<track');
+    expect(renderStatusPage({ ...state, media: { ...state.media!, kind: 'audio' } }, 'token')).not.toContain('<track');
+  });
+
   it('names speakers readably and reads todo timestamps', () => {
     expect(speakerName('SPEAKER_00')).toBe('Speaker 1');
     expect(speakerName('SPEAKER_11')).toBe('Speaker 12');

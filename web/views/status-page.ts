@@ -10,6 +10,7 @@ import { droppedTodosSentence, NOTE_LIMITS, PRIORITIES, shownDue, type ShownDue,
 import { formatTimestamp, type Segment } from '../../core/domain/transcript.js';
 import type { NotesVersion } from '../../core/db/notes-versions.repository.js';
 import { NOTES_INSTRUCTION_MAX } from '../../core/domain/job.js';
+import { languageCode, LANGUAGES } from '../../core/domain/language.js';
 import type { Media, SessionState } from '../session-state.js';
 import { html, type SafeHtml } from './html.js';
 import { renderQuestions } from './questions.js';
@@ -54,7 +55,7 @@ export function renderStatusPage(state: SessionState, token: string): string {
 ${renderRename(session.id, token, title)}
 <p id="link-note" class="meta"><button type="button" id="copy-link" hidden>Copy link</button> This page’s link is the key to this meeting: whoever has it can read the notes and change them. Share it only with people who should.</p>
 </header>
-${media && renderPlayer(media)}
+${media && renderPlayer(media, results?.transcript ? subtitlesTrack(session.id, token, results.transcript.language) : null)}
 <div id="state">
 ${renderState(state, token)}
 </div>
@@ -79,11 +80,24 @@ export function renderMessagePage(title: string, message: string, uploadPage: st
   );
 }
 
-function renderPlayer(media: Media): SafeHtml {
+/**
+ * The transcript as the player's subtitles: the WebVTT export, speakers in voice spans, behind the page's token.
+ * Off until the viewer turns captions on. Audio players show no captions, so only a video gets it.
+ */
+function subtitlesTrack(sessionId: string, token: string, language: string): SafeHtml {
+  // `und` (or anything else unknown) when the engine did not say: no srclang then, rather than a wrong one.
+  const code = languageCode(language);
+  const src = `${sessionId}/export/vtt?t=${encodeURIComponent(token)}`;
+  return code
+    ? html`<track kind="subtitles" src="${src}" srclang="${code}" label="${`${LANGUAGES[code]} (transcript)`}">`
+    : html`<track kind="subtitles" src="${src}" label="Transcript">`;
+}
+
+function renderPlayer(media: Media, subtitles: SafeHtml | null): SafeHtml {
   const player =
     media.kind === 'audio'
       ? html`<audio id="player" controls preload="metadata" src="${media.url}" aria-label="Meeting recording"></audio>`
-      : html`<video id="player" controls preload="metadata" playsinline src="${media.url}" aria-label="Meeting recording"></video>`;
+      : html`<video id="player" controls preload="metadata" playsinline src="${media.url}" aria-label="Meeting recording">${subtitles}</video>`;
   return html`<section id="media" class="player">${player}</section>`;
 }
 

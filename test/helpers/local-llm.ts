@@ -1,4 +1,5 @@
-import { afterAll } from 'vitest';
+import type { GbnfJsonObjectSchema } from 'node-llama-cpp';
+import { afterAll, vi } from 'vitest';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
 import { createLogger } from '../../core/logger.js';
 import type { LocalModel } from '../../core/models/catalog.js';
@@ -49,4 +50,16 @@ export function useLlamaHosts(): () => LlamaHost {
     hosts.push(host);
     return host;
   };
+}
+
+/**
+ * The real engine under a narrower grammar: a model that always finds the answer (or never does), which a
+ * random model says by chance. The spy's calls hold the tasks as asked, before the narrowing.
+ */
+export function decided(host: LlamaHost, fields: GbnfJsonObjectSchema['properties']) {
+  const run = host.run.bind(host);
+  return vi.spyOn(host, 'run').mockImplementation((task, options) => {
+    const schema: GbnfJsonObjectSchema = { ...task.schema, properties: { ...task.schema.properties, ...fields } };
+    return run({ ...task, schema }, options);
+  });
 }

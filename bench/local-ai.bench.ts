@@ -25,7 +25,8 @@ import type { LocalModel } from '../core/models/catalog.js';
 import { ModelProvider } from '../core/models/model-provider.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { InferenceHost, type RunOptions } from '../processor/engines/local/inference-host.js';
-import { LlamaCppTodoGenerator, type LlamaCppTodoGeneratorOptions } from '../processor/engines/local/llama-cpp.todo-generator.js';
+import type { LlamaSettings } from '../processor/engines/local/llama-ask.js';
+import { LlamaCppTodoGenerator } from '../processor/engines/local/llama-cpp.todo-generator.js';
 import type { LlamaAnswer, LlamaProgress, LlamaTask } from '../processor/engines/local/llama.protocol.js';
 import { ANSWER_TOKENS, overviewGrammarSchema } from '../processor/engines/local/notes-grammar.js';
 import { WhisperCppTranscriber } from '../processor/engines/local/whisper-cpp.transcriber.js';
@@ -38,7 +39,7 @@ import { percentile, report } from './lib.js';
 /** What LOCAL_THREADS defaults to (os.availableParallelism()) on the 2-core machine this is sized for. */
 const THREADS = 2;
 /** The defaults of LOCAL_LLM_CONTEXT and LLM_CHUNK_SECONDS. */
-const LLM: LlamaCppTodoGeneratorOptions = { contextTokens: 8192, threads: THREADS, chunkSeconds: 1200 };
+const LLM: LlamaSettings = { contextTokens: 8192, threads: THREADS, chunkSeconds: 1200 };
 const LONG = process.env.BENCH_LONG === '1';
 /** 3b generates at about 5 tokens a second: a whole worst-case answer would take most of the run's time. */
 const CAPPED_3B_TOKENS = 512;

@@ -30,7 +30,9 @@ import type { MediaLinks } from './storage/media-links.js';
 import type { ObjectStore } from './storage/object-store.js';
 import { createMediaLinks, createObjectStore } from './storage/index.js';
 import { createTodos, type TodoEvent, type Todos } from './todos/index.js';
-import { localEngineAnswerer, type MeetingAnswerer } from '../processor/engines/meeting-answerer.js';
+import { LlamaCppMeetingAnswerer } from '../processor/engines/local/llama-cpp.meeting-answerer.js';
+import { createLocalEngines, type LocalEngines } from '../processor/engines/local/local-engines.js';
+import type { MeetingAnswerer } from '../processor/engines/meeting-answerer.js';
 import { OpenAIMeetingAnswerer } from '../processor/engines/openai.meeting-answerer.js';
 
 /** The two streams the bots read: progress edits status messages, todo ticks re-render results. */
@@ -73,6 +75,8 @@ export interface Core {
   questions: QuestionsService;
   /** The full-text index of meetings: the processor fills it, SessionService.search reads it. */
   search: SearchRepository;
+  /** The local AI engines' models, turns and llama.cpp process: the questions and the processor's notes share them. */
+  local: LocalEngines;
   /** Named dependency checks for /readyz. */
   readiness: Record<string, () => Promise<void>>;
   close(): Promise<void>;
@@ -116,7 +120,8 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
   const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, search, ingest, queue, store, layout, bus, progress, events: todos.events, log, maxActivePerUser: config.ingest.maxActivePerUser });
   const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
-  const questions = new QuestionsService({ sessions, questions: new QuestionsRepository(knex), store, layout, answerer: meetingAnswerer(config, log), log: log.child({ component: 'questions' }) });
+  const local = createLocalEngines(config, log);
+  const questions = new QuestionsService({ sessions, questions: new QuestionsRepository(knex), store, layout, answerer: meetingAnswerer(config, local, log), log: log.child({ component: 'questions' }) });
   const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });
 
   return {
@@ -142,6 +147,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     notesVersions,
     questions,
     search,
+    local,
     readiness: {
       [database.engine]: async () => void (await knex.raw('select 1')),
       storage: () => store.ping(),
@@ -150,7 +156,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
     },
     async close() {
       // The embedded progress engine reads the database until it is closed.
-      await Promise.allSettled([queue.close(), todos.close(), events.close()]);
+      await Promise.allSettled([queue.close(), todos.close(), events.close(), local.close()]);
       await database.close();
     },
   };
@@ -159,8 +165,12 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
 /**
  * Questions are answered by the process that is asked (bot or web), calling the LLM directly: an answer is
  * one short request per part of the meeting, not a job to queue (docs/architecture.md#ports-and-engines).
+ * The local engine runs in this process's llama.cpp child, the one the processor's notes use where it runs here.
  */
-function meetingAnswerer({ llm }: Config, log: Logger): MeetingAnswerer {
-  if (llm.engine !== 'openai') return localEngineAnswerer;
-  return new OpenAIMeetingAnswerer({ baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds }, log.child({ engine: 'llm' }));
+function meetingAnswerer({ llm }: Config, local: LocalEngines, log: Logger): MeetingAnswerer {
+  if (llm.engine === 'openai') {
+    return new OpenAIMeetingAnswerer({ baseURL: llm.baseUrl, apiKey: llm.apiKey, model: llm.model, chunkSeconds: llm.chunkSeconds }, log.child({ engine: 'llm' }));
+  }
+  const { model, host, settings } = local.llm!;
+  return new LlamaCppMeetingAnswerer(model, host, settings, log.child({ engine: 'llama.cpp' }));
 }

@@ -37,11 +37,7 @@ export class ModelProvider {
     const { source } = this.model;
     if (!source) {
       if (await exists(this.model.path)) return this.model.path;
-      throw new AppError(
-        'MODEL_UNAVAILABLE',
-        `${capitalised(MODEL_LABELS[this.model.kind])} file ${this.model.path} does not exist. ` +
-          `Copy the model there, or set ${MODEL_VARIABLES[this.model.kind]} to a model name to have it downloaded.`,
-      );
+      throw this.noFile();
     }
     if (onProgress) this.listeners.add(onProgress);
     try {
@@ -59,6 +55,32 @@ export class ModelProvider {
     } finally {
       if (onProgress) this.listeners.delete(onProgress);
     }
+  }
+
+  /**
+   * The model's path if its file is whole now, never fetching it: for a person waiting on an answer, who is
+   * told what is happening to the file rather than kept waiting minutes for a download.
+   */
+  async present(): Promise<string> {
+    const state = await this.state();
+    if (state === 'present') return this.model.path;
+    if (!this.model.source) throw this.noFile();
+    const label = capitalised(MODEL_LABELS[this.model.kind]);
+    throw new AppError(
+      'MODEL_UNAVAILABLE',
+      state === 'downloading'
+        ? `${label} is still being downloaded; try again in a few minutes, once it is there.`
+        : `${label} has not been downloaded yet: the processor fetches it when it starts, or an administrator can run "npx whisper-notes models pull".`,
+      true,
+    );
+  }
+
+  private noFile(): AppError {
+    return new AppError(
+      'MODEL_UNAVAILABLE',
+      `${capitalised(MODEL_LABELS[this.model.kind])} file ${this.model.path} does not exist. ` +
+        `Copy the model there, or set ${MODEL_VARIABLES[this.model.kind]} to a model name to have it downloaded.`,
+    );
   }
 
   /** Starts fetching the model now (at start-up), so the first recording waits less; failures are logged. */

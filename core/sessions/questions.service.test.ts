@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { completedSession, LINES, transcriptFor } from '../../test/e2e/web-fixture.js';
 import { replies, startOpenAIFake } from '../../test/fakes/openai-fake.js';
 import { uploadingSession } from '../../test/helpers/sessions.js';
+import { decided } from '../../test/helpers/local-llm.js';
+import { microLlamaModel } from '../../test/helpers/models/local-models.js';
 import { useTestCore } from '../../test/helpers/test-core.js';
 import { ANSWER_FORMAT_NAME, ANSWER_MERGE_FORMAT_NAME } from '../../processor/engines/question-prompt.js';
 import type { Core } from '../app.js';
@@ -11,6 +13,7 @@ import { isAppError } from '../errors.js';
 
 // The core answers through the real openai SDK against the fake: the LLM engine is chosen by createCore.
 const fake = await startOpenAIFake({ apiKey: 'sk-test' });
+const microModel = await microLlamaModel();
 const testCore = useTestCore({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'sk-test', LLM_CHUNK_SECONDS: '1200' });
 let core: Core;
 let userId: string;
@@ -147,9 +150,10 @@ describe('asking about a meeting', () => {
   });
 });
 
-describe('asking where the notes are written by the local llama.cpp engine', () => {
-  // No OPENAI_BASE_URL nor OPENAI_API_KEY: the LLM engine is local, in the processor's child process.
-  const local = useTestCore();
+describe('asking where the LLM is the local llama.cpp engine', () => {
+  // No OPENAI_BASE_URL nor OPENAI_API_KEY: the process asked answers with its own llama.cpp child process, here on
+  // a random-weight model whose words are noise but whose answers, under the grammar, are valid.
+  const local = useTestCore({ LOCAL_LLM_MODEL: microModel, LOCAL_LLM_CONTEXT: '4096', LOCAL_THREADS: '1' });
   let id: string;
   beforeAll(async () => {
     const owner = await local.core.users.resolve({ platform: 'cli', workspaceId: null, externalId: `questions-local-${Date.now()}` });
@@ -157,13 +161,24 @@ describe('asking where the notes are written by the local llama.cpp engine', () 
     local.created.push(id);
   });
 
-  it('refuses the question with a sentence naming what would answer it, saving nothing', async () => {
-    expect(await refusal(local.core.questions.ask(id, 'Who writes the release notes?', null))).toEqual({
-      code: 'LLM_UNAVAILABLE',
-      message:
-        'Questions need an OpenAI-compatible language model: an administrator can set OPENAI_BASE_URL or OPENAI_API_KEY. ' +
-        'The local llama.cpp engine does not answer questions.',
-    });
-    expect(await local.core.questions.list(id)).toEqual([]);
-  });
+  it('answers from the transcript with the local model, citing only its lines at their times, and keeps the question', async () => {
+    const runs = vi.spyOn(local.core.local.llm!.host, 'run');
+    const question = await local.core.questions.ask(id, 'Who writes the release notes?', 'U0ASKER');
+
+    expect(runs).toHaveBeenCalledTimes(1);
+    expect(runs.mock.calls[0]![0].user).toContain('[0] 00:00:00 SPEAKER_00: Anna, can you write the release notes before Friday?');
+    expect(question).toMatchObject({ sessionId: id, question: 'Who writes the release notes?', askedBy: 'U0ASKER' });
+    expect(question.answer).not.toBe('');
+    if (question.answer === DOES_NOT_SAY) expect(question.citations).toEqual([]);
+    for (const { segment, start } of question.citations) expect(start).toBe(LINES[segment]![1]);
+    expect(await local.core.questions.list(id)).toEqual([question]);
+    runs.mockRestore();
+  }, 60_000);
+
+  it('says plainly that the meeting does not say when the model finds nothing in it', async () => {
+    const runs = decided(local.core.local.llm!.host, { answered: { const: false } });
+    const question = await local.core.questions.ask(id, 'What about pricing?', null);
+    expect(question).toMatchObject({ answer: DOES_NOT_SAY, citations: [] });
+    runs.mockRestore();
+  }, 60_000);
 });

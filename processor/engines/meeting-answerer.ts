@@ -1,5 +1,4 @@
 import type { StoredTranscript } from '../../core/domain/transcript.js';
-import { AppError } from '../../core/errors.js';
 import { chunkTranscript, existingSegments, segmentStarts, type ChatPrompt, type ChunkLimits, type TranscriptChunk } from './meeting-prompt.js';
 import { answerPrompt, mergeAnswersPrompt, type Answer } from './question-prompt.js';
 
@@ -22,25 +21,12 @@ export interface MeetingAnswerer {
   answer(request: AnswerRequest): Promise<MeetingAnswer>;
 }
 
-/**
- * Where the notes are written by the local llama.cpp engine: it runs in the processor's child process, which
- * the bot and web processes that are asked do not have, so a question is refused with what would answer it.
- */
-export const localEngineAnswerer: MeetingAnswerer = {
-  answer: () =>
-    Promise.reject(
-      new AppError(
-        'LLM_UNAVAILABLE',
-        'Questions need an OpenAI-compatible language model: an administrator can set OPENAI_BASE_URL or OPENAI_API_KEY. ' +
-          'The local llama.cpp engine does not answer questions.',
-      ),
-    ),
-};
-
 /** An LLM as the answers need it: one answer per prompt. */
 export interface AnswerModel {
-  part(prompt: ChatPrompt): Promise<Answer>;
-  merge(prompt: ChatPrompt): Promise<Answer>;
+  /** One part's answer: `chunk` is the part asked, whose lines are the only ones it may cite. */
+  part(prompt: ChatPrompt, chunk: TranscriptChunk): Promise<Answer>;
+  /** The parts' answers merged: `cited` are the lines they cite, the only ones the merge may cite. */
+  merge(prompt: ChatPrompt, cited: number[]): Promise<Answer>;
 }
 
 const NOT_ANSWERED: MeetingAnswer = { answered: false, text: '', segments: [] };
@@ -57,11 +43,12 @@ export async function answerFromMeeting(transcript: StoredTranscript, question: 
   const chunks = chunkTranscript(transcript, limits);
   const answers: Answer[] = [];
   for (const [index, chunk] of chunks.entries()) {
-    const answer = await model.part(answerPrompt(chunk, question, { index, count: chunks.length, language: transcript.language }));
+    const answer = await model.part(answerPrompt(chunk, question, { index, count: chunks.length, language: transcript.language }), chunk);
     if (answer.answered && answer.answer.trim()) answers.push({ ...answer, segments: citedIn(answer.segments, chunk) });
   }
   if (answers.length === 0) return NOT_ANSWERED;
-  const final = answers.length === 1 ? answers[0]! : await model.merge(mergeAnswersPrompt(answers, question, transcript.language));
+  const cited = [...new Set(answers.flatMap((a) => a.segments))].sort((a, b) => a - b);
+  const final = answers.length === 1 ? answers[0]! : await model.merge(mergeAnswersPrompt(answers, question, transcript.language), cited);
   const text = final.answer.replace(INLINE_IDS, '').trim();
   if (!final.answered || !text) return NOT_ANSWERED;
   return { answered: true, text, segments: existingSegments(final.segments, segmentStarts(transcript)) };

@@ -132,6 +132,13 @@ describe('docker-compose.yml', () => {
     expect(loadConfig(service('processor').environment).transcriber.engine).toBe('whisperx');
   });
 
+  it('gives the processes that answer questions (web, bot) the local model the processor fetches, read-only', () => {
+    for (const name of ['web', 'bot']) {
+      expect(loadConfig(service(name).environment).local.modelsDir, name).toBe('/models');
+      expect(service(name).volumes, name).toEqual(['local-models:/models:ro']);
+    }
+  });
+
   it('points the Node services at the credentials the infrastructure is started with', () => {
     const config = loadConfig(service('processor').environment);
     const postgres = service('postgres').environment!;

@@ -16,7 +16,7 @@ import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 /**
  * Issue 12's promise, end to end: `npm start` (all/main.ts) on a fresh machine with no service and no key,
  * only the two local models named (random weights in the real formats). The CLI submits a recording; the
- * whole job runs on this machine. Then, with nothing configured at all and no way to fetch the default
+ * whole job runs on this machine, and so does a question about it. Then, with nothing configured at all and no way to fetch the default
  * models, the first recording fails with a sentence that says which model and how to place it.
  */
 
@@ -101,7 +101,8 @@ describe('npm start with local AI engines (whisper.cpp and llama.cpp, no service
     expect(result.status).toBe('COMPLETED');
 
     const secret = (await readFile(path.join(env.DATA_DIR, 'link-secret'), 'utf8')).trim();
-    const res = await fetch(`${env.PUBLIC_BASE_URL}/api/sessions/${result.id}?t=${signSessionToken(result.id, secret)}`);
+    const token = signSessionToken(result.id, secret);
+    const res = await fetch(`${env.PUBLIC_BASE_URL}/api/sessions/${result.id}?t=${token}`);
     const page = (await res.json()) as SessionJson;
     // The transcript as stored: the local object store keeps it under DATA_DIR/objects/<bucket>/<id>/.
     const stored = await readFile(path.join(env.DATA_DIR, 'objects', 'transcripts', result.id, 'transcript.json'), 'utf8');
@@ -122,6 +123,19 @@ describe('npm start with local AI engines (whisper.cpp and llama.cpp, no service
 
     const finished = logLines(app).find((l) => l.msg === 'local transcription finished');
     expect(finished).toMatchObject({ segments: transcript.segments.length });
+
+    // Asked on the page's API, answered by the llama.cpp process that wrote the notes: one model in memory.
+    const asked = await fetch(`${env.PUBLIC_BASE_URL}/api/sessions/${result.id}/questions?t=${token}`, {
+      method: 'POST',
+      body: JSON.stringify({ question: 'Who writes the release notes?' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(asked.status).toBe(201);
+    const { question } = (await asked.json()) as { question: { answer: string; citations: Array<{ segment: number }> } };
+    expect(question.answer).not.toBe('');
+    expect(question.citations.every((c) => ids.has(c.segment))).toBe(true);
+    const llamaStarts = logLines(app).filter((l) => l.msg === 'local engine process started' && l.engine === 'llama.cpp');
+    expect(llamaStarts).toHaveLength(1);
   }, 240_000);
 
   it('with nothing configured and no way to fetch the models, the first recording fails saying which model and how to place it', async () => {

@@ -4,92 +4,55 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { StoredTranscript } from '../../../core/domain/transcript.js';
 import { AppError } from '../../../core/errors.js';
 import { createLogger } from '../../../core/logger.js';
 import type { LocalModel } from '../../../core/models/catalog.js';
 import { ModelProvider } from '../../../core/models/model-provider.js';
 import { closeServer } from '../../../test/helpers/http.js';
+import { LLAMA_TEST_SETTINGS, localMeeting, modelAt, useLlamaHosts } from '../../../test/helpers/local-llm.js';
 import { tempDir, type MediaDir } from '../../../test/helpers/media.js';
 import { microLlamaModel } from '../../../test/helpers/models/local-models.js';
 import { notesAnswerSchema } from '../meeting-prompt.js';
-import { InferenceHost } from './inference-host.js';
 import { LlamaCppTodoGenerator } from './llama-cpp.todo-generator.js';
-import type { LlamaAnswer, LlamaProgress, LlamaTask } from './llama.protocol.js';
+import type { LlamaAnswer } from './llama.protocol.js';
 
 /** The local LLM for real: llama.cpp in its child process, on a random-weight GGUF (its words are noise). */
 
 const log = createLogger('silent');
+const llamaHost = useLlamaHosts();
 let work: MediaDir;
 let modelPath: string;
-let hosts: Array<InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>> = [];
-
-const LINES = [
-  'Anna, can you write the release notes before Friday?',
-  'Sure, I will have them ready by Thursday evening.',
-  'Ben will ship the login fixes to staging tomorrow.',
-  'We agreed to move the launch to next Tuesday.',
-];
-
-/** `count` lines of a meeting, 6 s apart. */
-function transcript(count: number): StoredTranscript {
-  const segments = Array.from({ length: count }, (_, id) => ({ id, start: id * 6, end: id * 6 + 5, text: LINES[id % LINES.length]!, words: [] }));
-  return {
-    session_id: '00000000-0000-4000-8000-000000000001',
-    generated_at: '2026-12-04T00:00:00Z',
-    engine: 'whisper.cpp',
-    model: 'micro',
-    duration: count * 6,
-    language: 'en',
-    segments,
-    word_segments: [],
-  };
-}
 
 function generator(model: LocalModel) {
-  const host = new InferenceHost<LlamaTask, LlamaAnswer, LlamaProgress>({
-    name: 'llama.cpp',
-    entry: new URL('./llama.worker.ts', import.meta.url),
-    idleMs: 60_000,
-    log,
-  });
-  hosts.push(host);
-  // One thread: two would oversubscribe this machine's two cores while other test files run.
-  const engine = new LlamaCppTodoGenerator(new ModelProvider(model, log), host, { contextTokens: 4096, threads: 1, chunkSeconds: 1200 }, log);
-  return { host, engine };
+  const host = llamaHost();
+  return { host, engine: new LlamaCppTodoGenerator(new ModelProvider(model, log), host, LLAMA_TEST_SETTINGS, log) };
 }
-
-const local = (file: string): LocalModel => ({ kind: 'llm', name: file, path: file, source: null });
 
 beforeAll(async () => {
   work = await tempDir('wn-llama-cpp-');
   modelPath = await microLlamaModel();
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()));
-  hosts = [];
-  await work?.cleanup();
-});
+afterAll(() => work?.cleanup());
 
 describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
   it('refuses a regeneration’s model other than the one it runs, before starting anything; gives an instruction to the model', async () => {
-    const { engine, host } = generator(local(modelPath));
+    const { engine, host } = generator(modelAt(modelPath));
     const runs = vi.spyOn(host, 'run');
-    await expect(engine.generate({ transcript: transcript(4), model: 'gpt-4o', onProgress: () => {} })).rejects.toMatchObject({
+    await expect(engine.generate({ transcript: localMeeting(4), model: 'gpt-4o', onProgress: () => {} })).rejects.toMatchObject({
       code: 'MODEL_UNAVAILABLE',
       userMessage: expect.stringContaining('cannot use "gpt-4o"') as string,
     });
     expect(runs).not.toHaveBeenCalled();
 
-    await engine.generate({ transcript: transcript(4), instruction: 'in German', model: modelPath, onProgress: () => {} });
+    await engine.generate({ transcript: localMeeting(4), instruction: 'in German', model: modelPath, onProgress: () => {} });
     expect(runs.mock.calls[0]![0].system).toContain('<request>in German</request>');
   });
 
   it('writes notes under the schema grammar: valid, bounded, citing only real lines; long meetings mapped in parts, then reduced', async () => {
-    const { engine, host } = generator(local(modelPath));
+    const { engine, host } = generator(modelAt(modelPath));
     const runs = vi.spyOn(host, 'run');
-    const meeting = transcript(60); // about 3,300 characters: more than one part fits a 4,096-token context
+    const meeting = localMeeting(60); // about 3,300 characters: more than one part fits a 4,096-token context
     const progress: number[] = [];
     const notes = await engine.generate({ transcript: meeting, onProgress: (p) => progress.push(p) });
 
@@ -118,9 +81,9 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
   }, 120_000);
 
   it('answers JSON that the notes schema accepts for a short meeting in one part', async () => {
-    const { engine, host } = generator(local(modelPath));
+    const { engine, host } = generator(modelAt(modelPath));
     const runs = vi.spyOn(host, 'run');
-    await engine.generate({ transcript: transcript(4), onProgress: () => {} });
+    await engine.generate({ transcript: localMeeting(4), onProgress: () => {} });
     expect(runs).toHaveBeenCalledTimes(1);
     const answer = (await runs.mock.results[0]!.value) as LlamaAnswer;
     expect(answer.cutOff).toBe(false);
@@ -129,14 +92,14 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
   }, 60_000);
 
   it('stops within a second of a cancel and frees the model', async () => {
-    const { engine, host } = generator(local(modelPath));
+    const { engine, host } = generator(modelAt(modelPath));
     const controller = new AbortController();
     let generating = false;
     const original = host.run.bind(host);
     vi.spyOn(host, 'run').mockImplementation((task, opts) =>
       original(task, { ...opts, onProgress: (p) => ((generating = true), opts?.onProgress?.(p)) }),
     );
-    const running = engine.generate({ transcript: transcript(60), onProgress: () => {}, signal: controller.signal });
+    const running = engine.generate({ transcript: localMeeting(60), onProgress: () => {}, signal: controller.signal });
     await expect.poll(() => generating, { timeout: 30_000 }).toBe(true);
     const cancelledAt = Date.now();
     controller.abort(new AppError('CANCELLED', 'cancelled'));
@@ -163,8 +126,8 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
       };
       const { engine } = generator(model);
       const messages: string[] = [];
-      await engine.generate({ transcript: transcript(4), onProgress: (_p, message) => void (message && messages.push(message)) });
-      await engine.generate({ transcript: transcript(4), onProgress: () => {} });
+      await engine.generate({ transcript: localMeeting(4), onProgress: (_p, message) => void (message && messages.push(message)) });
+      await engine.generate({ transcript: localMeeting(4), onProgress: () => {} });
       expect(served).toBe(1);
       expect(messages.some((m) => /^Downloading the language model: 100 % of \d+\.\d MB$/.test(m))).toBe(true);
       expect(messages.at(-1)).toBe('Writing the summary and todos');
@@ -175,13 +138,13 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
 
   it('says which file is missing, and fails a file that is no model as an engine failure', async () => {
     const missing = path.join(work.dir, 'nowhere.gguf');
-    await expect(generator(local(missing)).engine.generate({ transcript: transcript(4), onProgress: () => {} })).rejects.toMatchObject({
+    await expect(generator(modelAt(missing)).engine.generate({ transcript: localMeeting(4), onProgress: () => {} })).rejects.toMatchObject({
       code: 'MODEL_UNAVAILABLE',
       userMessage: expect.stringContaining(missing) as unknown,
     });
     const notModel = path.join(work.dir, 'not-a-model.gguf');
     await writeFile(notModel, 'GGUF but not really');
-    await expect(generator(local(notModel)).engine.generate({ transcript: transcript(4), onProgress: () => {} })).rejects.toMatchObject({
+    await expect(generator(modelAt(notModel)).engine.generate({ transcript: localMeeting(4), onProgress: () => {} })).rejects.toMatchObject({
       code: 'LLM_UNAVAILABLE',
       retryable: false,
     });

@@ -14,6 +14,7 @@ import * as speakerMembers from './20261206020000_speaker_members.js';
 import * as searchSegments from './20261207000000_search_segments.js';
 import * as questions from './20261207010000_questions.js';
 import * as sessionTitles from './20261207020000_session_titles.js';
+import * as sessionsCreatedAt from './20261207030000_sessions_created_at.js';
 
 /**
  * Every migration, in order. Listed in code rather than discovered on disk so the same list loads under
@@ -35,4 +36,5 @@ export const migrations: Array<[name: string, migration: Knex.Migration]> = [
   ['20261207000000_search_segments', searchSegments],
   ['20261207010000_questions', questions],
   ['20261207020000_session_titles', sessionTitles],
+  ['20261207030000_sessions_created_at', sessionsCreatedAt],
 ];

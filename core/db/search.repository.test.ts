@@ -105,6 +105,22 @@ describe.each(databaseEngines(testConfig))('the search index on $engine', ({ ope
     for (const id of [ids.english, ids.unknown, ids.elsewhere]) expect(all).toContain(id);
   });
 
+  it('ranks only the newest matching lines when a word is said in more lines than it ranks, the best of those first', async () => {
+    const capped = new SearchRepository(db.knex, 3);
+    const older = await meeting('C4');
+    const newer = await meeting('C4');
+    // Apart in time: PGlite's clock may give two quick inserts the same created_at.
+    await db.knex('sessions').where({ id: older }).update({ created_at: new Date(Date.now() - 60_000) });
+    await search.replace(older, 'english', lines('Budget, budget, budget: the budget again.', 'The roadmap.'));
+    await search.replace(newer, 'english', lines('The budget.', 'Lunch.', 'A budget for the budget.', 'Budget again.', 'One more budget line.', 'A roadmap.'));
+    // Five lines say it, three are ranked: the newer meeting's first three, not its last nor the older's best.
+    const hits = await capped.search('budget', channel('C4'), 10);
+    expect(hits.map((h) => [h.sessionId, h.segmentId])).toEqual([[newer, 2], [newer, 0], [newer, 3]]);
+    expect((await search.search('budget', channel('C4'), 10)).map((h) => [h.sessionId, h.segmentId])).toEqual([[older, 0], [newer, 2], [newer, 0], [newer, 3], [newer, 4]]);
+    // A word said in fewer lines than that is found in every meeting, ranked, then the newest first.
+    expect((await capped.search('roadmap', channel('C4'), 10)).map((h) => h.sessionId)).toEqual([newer, older]);
+  });
+
   it('replaces a meeting’s lines when it is indexed again, and forgets them with the meeting', async () => {
     const id = await meeting('C3');
     await search.replace(id, 'english', lines('The roadmap for spring.'));

@@ -22,11 +22,21 @@ export interface SearchMatch extends Omit<SearchEntry, 'position'> {
 const INSERT_BATCH = 1000;
 
 /**
+ * Matching lines one search ranks at most: the newest meetings' first. Ranking every line of a word said in
+ * every meeting would read the whole table; this bounds the work (docs/architecture.md#search).
+ */
+const SEARCH_CANDIDATES = 5000;
+
+/**
  * The full-text index of meetings (table search_segments, docs/architecture.md#search). The same SQL runs on
  * PostgreSQL and PGlite.
  */
 export class SearchRepository {
-  constructor(private readonly knex: Knex) {}
+  /** `candidates`: matching lines ranked per search (SEARCH_CANDIDATES; tests make it small). */
+  constructor(
+    private readonly knex: Knex,
+    private readonly candidates = SEARCH_CANDIDATES,
+  ) {}
 
   /**
    * Makes `entries` the session's indexed lines, read with the text search configuration `config`, which is
@@ -57,6 +67,8 @@ export class SearchRepository {
    * anything else is taken as words), ranked with ts_rank_cd. Each line is matched with the query as its own
    * meeting's configuration reads it: the query is first read in each configuration the scope's meetings use
    * (one, mostly), and those readings go into the search as constants, so the planner can use the GIN index.
+   * Only the `candidates` matching lines of the newest meetings are ranked: for a rare word that is all of
+   * them (the GIN index finds them), for a common one the planner walks the meetings newest first and stops.
    */
   async search(words: string, scope: SearchScope, limit: number): Promise<SearchMatch[]> {
     const { knex } = this;
@@ -75,29 +87,34 @@ export class SearchRepository {
     ).filter((r) => r.query !== ''); // only stop words or symbols in that language: it matches nothing
     if (readings.length === 0) return [];
     const matches = readings.map(() => '(g.config = ?::regconfig and g.tsv @@ ?::tsquery)').join(' or ');
-    const reading = `case ${readings.map(() => 'when g.config = ?::regconfig then ?::tsquery').join(' ')} end`;
+    const reading = `case ${readings.map(() => 'when c.config = ?::regconfig then ?::tsquery').join(' ')} end`;
     const bindings = readings.flatMap((r) => [r.config, r.query]);
-    const rows = await inScope(
+    const candidates = inScope(
       knex({ g: 'search_segments' })
         .join({ s: 'sessions' }, 's.id', 'g.session_id')
         .whereRaw(`(${matches})`, bindings)
-        .select<Array<SearchSegmentRow & { rank: number }>>(
-          'g.session_id',
-          'g.kind',
-          'g.segment_id',
-          'g.start_seconds',
-          'g.speaker',
-          'g.text',
-          knex.raw(`ts_rank_cd(g.tsv, ${reading}) as rank`, bindings),
-        )
-        .orderBy([
-          { column: 'rank', order: 'desc' },
-          { column: 's.created_at', order: 'desc' },
-          { column: 'g.kind' },
-          { column: 'g.position' },
-        ])
-        .limit(limit),
+        .select('g.session_id', 'g.kind', 'g.position', 'g.segment_id', 'g.start_seconds', 'g.speaker', 'g.text', 'g.config', 'g.tsv', 's.created_at')
+        .orderBy([{ column: 's.created_at', order: 'desc' }, { column: 'g.session_id' }, { column: 'g.kind' }, { column: 'g.position' }])
+        .limit(this.candidates),
     );
+    const rows = await knex
+      .from(candidates.as('c'))
+      .select<Array<SearchSegmentRow & { rank: number }>>(
+        'c.session_id',
+        'c.kind',
+        'c.segment_id',
+        'c.start_seconds',
+        'c.speaker',
+        'c.text',
+        knex.raw(`ts_rank_cd(c.tsv, ${reading}) as rank`, bindings),
+      )
+      .orderBy([
+        { column: 'rank', order: 'desc' },
+        { column: 'c.created_at', order: 'desc' },
+        { column: 'c.kind' },
+        { column: 'c.position' },
+      ])
+      .limit(limit);
     return rows.map((r) => ({
       sessionId: r.session_id,
       kind: r.kind,

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
@@ -79,7 +78,8 @@ export async function startWhisperxFake(opts: WhisperxFakeOptions = {}): Promise
   const connectionsClosed: Promise<void>[] = [];
 
   async function transcribe(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
-    const socketClosed = once(req.socket, 'close').then(() => {});
+    // Not events.once: it rejects on the socket's 'error' (a client killed mid-request resets it), and 'close' follows any error.
+    const socketClosed = new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
     const body = await readBody(req);
     const format = audioFormat(body);
     const record: RecordedTranscribeRequest = {

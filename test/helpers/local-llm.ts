@@ -1,5 +1,6 @@
 import type { GbnfJsonObjectSchema } from 'node-llama-cpp';
-import { afterAll, vi } from 'vitest';
+import { afterAll, expect, vi } from 'vitest';
+import { AppError } from '../../core/errors.js';
 import type { StoredTranscript } from '../../core/domain/transcript.js';
 import { createLogger } from '../../core/logger.js';
 import type { LocalModel } from '../../core/models/catalog.js';
@@ -62,4 +63,22 @@ export function decided(host: LlamaHost, fields: GbnfJsonObjectSchema['propertie
     const schema: GbnfJsonObjectSchema = { ...task.schema, properties: { ...task.schema.properties, ...fields } };
     return run({ ...task, schema }, options);
   });
+}
+
+/**
+ * Starts `work` with a signal, cancels it once llama.cpp is generating, and checks the cancel took effect at
+ * once (the child killed, not waited for) and the model's memory is freed.
+ */
+export async function expectPromptCancel(host: LlamaHost, work: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+  let generating = false;
+  const run = host.run.bind(host);
+  vi.spyOn(host, 'run').mockImplementation((task, options) => run(task, { ...options, onProgress: (p) => ((generating = true), options?.onProgress?.(p)) }));
+  const controller = new AbortController();
+  const running = work(controller.signal);
+  await expect.poll(() => generating, { timeout: 30_000 }).toBe(true);
+  const cancelledAt = Date.now();
+  controller.abort(new AppError('CANCELLED', 'cancelled'));
+  await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+  expect(Date.now() - cancelledAt).toBeLessThan(1000);
+  expect(host.loaded).toBe(false);
 }

@@ -3,12 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../core/errors.js';
 import { createLogger } from '../../../core/logger.js';
 import type { LocalModel } from '../../../core/models/catalog.js';
 import { ModelProvider } from '../../../core/models/model-provider.js';
 import { closeServer } from '../../../test/helpers/http.js';
-import { decided, LLAMA_TEST_SETTINGS, localMeeting, modelAt, useLlamaHosts } from '../../../test/helpers/local-llm.js';
+import { decided, expectPromptCancel, LLAMA_TEST_SETTINGS, localMeeting, modelAt, useLlamaHosts } from '../../../test/helpers/local-llm.js';
 import { tempDir, type MediaDir } from '../../../test/helpers/media.js';
 import { microLlamaModel } from '../../../test/helpers/models/local-models.js';
 import { answerSchema } from '../question-prompt.js';
@@ -104,17 +103,7 @@ describe('LlamaCppMeetingAnswerer (llama.cpp on a random-weight model)', () => {
 
   it('stops within a second of a cancel and frees the model', async () => {
     const host = llamaHost();
-    let generating = false;
-    const run = host.run.bind(host);
-    vi.spyOn(host, 'run').mockImplementation((task, options) => run(task, { ...options, onProgress: () => (generating = true) }));
-    const controller = new AbortController();
-    const running = answerer(modelAt(modelPath), host).answer({ transcript: localMeeting(60), question: 'Who?', signal: controller.signal });
-    await expect.poll(() => generating, { timeout: 30_000 }).toBe(true);
-    const cancelledAt = Date.now();
-    controller.abort(new AppError('CANCELLED', 'cancelled'));
-    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(Date.now() - cancelledAt).toBeLessThan(1000);
-    expect(host.loaded).toBe(false);
+    await expectPromptCancel(host, (signal) => answerer(modelAt(modelPath), host).answer({ transcript: localMeeting(60), question: 'Who?', signal }));
   }, 60_000);
 
   describe('a model that is not there', () => {

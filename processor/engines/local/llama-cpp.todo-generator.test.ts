@@ -4,12 +4,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../../core/errors.js';
 import { createLogger } from '../../../core/logger.js';
 import type { LocalModel } from '../../../core/models/catalog.js';
 import { ModelProvider } from '../../../core/models/model-provider.js';
 import { closeServer } from '../../../test/helpers/http.js';
-import { LLAMA_TEST_SETTINGS, localMeeting, modelAt, useLlamaHosts } from '../../../test/helpers/local-llm.js';
+import { expectPromptCancel, LLAMA_TEST_SETTINGS, localMeeting, modelAt, useLlamaHosts } from '../../../test/helpers/local-llm.js';
 import { tempDir, type MediaDir } from '../../../test/helpers/media.js';
 import { microLlamaModel } from '../../../test/helpers/models/local-models.js';
 import { notesAnswerSchema } from '../meeting-prompt.js';
@@ -93,19 +92,7 @@ describe('LlamaCppTodoGenerator (llama.cpp on a random-weight model)', () => {
 
   it('stops within a second of a cancel and frees the model', async () => {
     const { engine, host } = generator(modelAt(modelPath));
-    const controller = new AbortController();
-    let generating = false;
-    const original = host.run.bind(host);
-    vi.spyOn(host, 'run').mockImplementation((task, opts) =>
-      original(task, { ...opts, onProgress: (p) => ((generating = true), opts?.onProgress?.(p)) }),
-    );
-    const running = engine.generate({ transcript: localMeeting(60), onProgress: () => {}, signal: controller.signal });
-    await expect.poll(() => generating, { timeout: 30_000 }).toBe(true);
-    const cancelledAt = Date.now();
-    controller.abort(new AppError('CANCELLED', 'cancelled'));
-    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(Date.now() - cancelledAt).toBeLessThan(1000);
-    expect(host.loaded).toBe(false);
+    await expectPromptCancel(host, (signal) => engine.generate({ transcript: localMeeting(60), onProgress: () => {}, signal }));
   }, 60_000);
 
   it('fetches a named model once, saying how far the download is, then uses it', async () => {

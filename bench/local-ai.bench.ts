@@ -10,7 +10,7 @@
  * worst-case figures (every answer as long as ANSWER_TOKENS allows) reported beside the measured ones.
  *
  * BENCH_LONG=1 also runs the notes of a 2-hour meeting (about 20 minutes more); otherwise they are estimated from
- * the measured answers.
+ * the measured answers. BENCH_LOCAL=llm runs only the LLM's part (the notes, a question, the 3b answer).
  */
 import { rmSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -26,9 +26,11 @@ import { ModelProvider } from '../core/models/model-provider.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
 import { InferenceHost, type RunOptions } from '../processor/engines/local/inference-host.js';
 import type { LlamaSettings } from '../processor/engines/local/llama-ask.js';
+import { LlamaCppMeetingAnswerer } from '../processor/engines/local/llama-cpp.meeting-answerer.js';
 import { LlamaCppTodoGenerator } from '../processor/engines/local/llama-cpp.todo-generator.js';
 import type { LlamaAnswer, LlamaProgress, LlamaTask } from '../processor/engines/local/llama.protocol.js';
 import { ANSWER_TOKENS, overviewGrammarSchema } from '../processor/engines/local/notes-grammar.js';
+import type { NotesAnswer } from '../processor/engines/meeting-prompt.js';
 import { WhisperCppTranscriber } from '../processor/engines/local/whisper-cpp.transcriber.js';
 import type { WhisperProgress, WhisperResult, WhisperTask } from '../processor/engines/local/whisper.protocol.js';
 import { run, tempDir } from '../test/helpers/media.js';
@@ -41,6 +43,7 @@ const THREADS = 2;
 /** The defaults of LOCAL_LLM_CONTEXT and LLM_CHUNK_SECONDS. */
 const LLM: LlamaSettings = { contextTokens: 8192, threads: THREADS, chunkSeconds: 1200 };
 const LONG = process.env.BENCH_LONG === '1';
+const LLM_ONLY = process.env.BENCH_LOCAL === 'llm';
 /** 3b generates at about 5 tokens a second: a whole worst-case answer would take most of the run's time. */
 const CAPPED_3B_TOKENS = 512;
 /** A recording taking longer than this many times its length is stopped there (figures from the parts done). */
@@ -347,8 +350,10 @@ const failure = (err: Error) => `${err.message}${err.cause instanceof Error ? ` 
 /** How many parts the generator cuts `transcript` into: the product's own chunking, run against an instant host. */
 async function partsOf(transcript: StoredTranscript, modelPath: string): Promise<number> {
   let answers = 0;
+  // Typed, so a field the notes gain is one this empty answer must gain too.
+  const empty: NotesAnswer = { title: '', summary: '', key_points: [], decisions: [], estimated_time: null, todos: [] };
   const answer: LlamaAnswer = {
-    text: JSON.stringify({ summary: '', key_points: [], decisions: [], estimated_time: null, todos: [] }),
+    text: JSON.stringify(empty),
     promptTokens: 0,
     generatedTokens: 0,
     cutOff: false,
@@ -395,6 +400,20 @@ function notes1b() {
     const parts = answers.length > 1 ? answers.slice(0, -1) : answers;
     const overview = answers.length > 1 ? answers.at(-1) : undefined;
 
+    // A question about the same meeting, as a person asks it on the page or in the thread: each part asked, then merged.
+    progress('llm 1b: a question about the 30-minute meeting');
+    host.answers.length = 0;
+    started = performance.now();
+    const asked = new LlamaCppMeetingAnswerer(new ModelProvider(localModel('llm', file), log), host, LLM, log);
+    const questionError = await asked.answer({ transcript: meeting(30), question: 'What did we decide about the launch date?' }).then(() => undefined, failure);
+    const question30min = {
+      seconds: Math.round(since(started)),
+      answerSeconds: host.answers.map((a) => Math.round(a.seconds)),
+      generatedTokens: host.answers.map((a) => a.generatedTokens),
+      worstCaseSeconds: Math.round(sum(host.answers.map(worstCase))),
+      ...(questionError && { error: questionError }),
+    };
+
     const twoHours = meeting(120);
     const longParts = await partsOf(twoHours, file);
     let notes2h: Record<string, unknown>;
@@ -430,6 +449,7 @@ function notes1b() {
         ...(error && { error }),
       },
       notes2h,
+      question30min,
       enginePeakRssMb: await enginePeakRssMb(),
       loadavg: loadavg(),
       note: LLM_NOTE,
@@ -457,26 +477,30 @@ function answer3b(partTask: LlamaTask) {
 
 const benchStarted = performance.now();
 try {
-  progress('audio: espeak-ng speech looped by ffmpeg');
-  const wav = path.join(work.dir, 'speech.wav');
-  await run('espeak-ng', ['-w', wav, SPEECH_TEXT]);
-  const warm = await audio(wav, 5);
-  const halfMinute = await audio(wav, 30);
-  const twoMinutes = await audio(wav, 120);
-  const tenMinutes = await audio(wav, 600);
+  if (LLM_ONLY) {
+    await answer3b((await notes1b()).partTask);
+  } else {
+    progress('audio: espeak-ng speech looped by ffmpeg');
+    const wav = path.join(work.dir, 'speech.wav');
+    await run('espeak-ng', ['-w', wav, SPEECH_TEXT]);
+    const warm = await audio(wav, 5);
+    const halfMinute = await audio(wav, 30);
+    const twoMinutes = await audio(wav, 120);
+    const tenMinutes = await audio(wav, 600);
 
-  progress('event loop: idle for 20 s');
-  const stopIdle = await watchEventLoop();
-  await new Promise((resolve) => setTimeout(resolve, 20_000));
-  const idle = await stopIdle();
+    progress('event loop: idle for 20 s');
+    const stopIdle = await watchEventLoop();
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const idle = await stopIdle();
 
-  await speech('tiny', { warm, window: halfMinute, recording: tenMinutes }, false);
-  const transcribing = await speech('base', { warm, window: halfMinute, recording: tenMinutes }, true);
-  // `small` runs at about real time here: two minutes keep the run short.
-  await speech('small', { warm, window: halfMinute, recording: twoMinutes }, false);
-  const notes = await notes1b();
-  await answer3b(notes.partTask);
-  report({ bench: 'local-event-loop', idle, transcribingBase10min: transcribing, notes1b30min: notes.eventLoop, loadavg: loadavg() });
+    await speech('tiny', { warm, window: halfMinute, recording: tenMinutes }, false);
+    const transcribing = await speech('base', { warm, window: halfMinute, recording: tenMinutes }, true);
+    // `small` runs at about real time here: two minutes keep the run short.
+    await speech('small', { warm, window: halfMinute, recording: twoMinutes }, false);
+    const notes = await notes1b();
+    await answer3b(notes.partTask);
+    report({ bench: 'local-event-loop', idle, transcribingBase10min: transcribing, notes1b30min: notes.eventLoop, loadavg: loadavg() });
+  }
   progress(`done in ${Math.round(since(benchStarted) / 60)} minutes`);
 } finally {
   await work.cleanup();

@@ -65,6 +65,14 @@ describe('carryOver', () => {
     expect(result).toEqual([{ ...fresh[0], assignee: 'Ali', due: 'by Friday', due_date: '2026-12-04', edited_by: 'Ana', edited_at: 'x' }, added]);
   });
 
+  it('lists a hand-added todo that the new notes also say once: as the person wrote it, citing the moment the notes cite', () => {
+    const added = todo('9', 'Order pizza for Friday', [], { ...ticked, assignee: 'Ben', added_by: 'Ana', added_at: 'y', timestamp: '' });
+    const other = todo('10', 'Call the caterer', [], { added_by: null, added_at: 'z' });
+    const fresh = [todo('1', 'Write the release notes', [1]), todo('2', 'order pizza for friday.', [6], { assignee: 'SPEAKER_00', timestamp: '00:04:10' })];
+    const result = carryOver([todo('1', 'Write the release notes', [1]), added, other], fresh);
+    expect(result).toEqual([fresh[0], { ...added, segments: [6], timestamp: '00:04:10' }, other]);
+  });
+
   it('keeps a hand-edited todo that no new todo matches: a regeneration does not throw away what someone typed', () => {
     const edited = todo('2', 'Book the venue for 40 people', [3], { ...ticked, edited_by: 'Ana', edited_at: 'x' });
     const dropped = todo('3', 'Call the caterer', [4], ticked);

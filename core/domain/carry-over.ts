@@ -5,9 +5,10 @@ import type { Todo, TodosDocument } from './todos.js';
  * A new todo that says what an old one said takes the old one's id (chat checkboxes name ids), its tick, and,
  * when a person edited the old one, its task, assignee and due (it matches by what it said before the edit
  * too); each old todo matches at most one new one.
- * Todos a person added, and todos a person edited that no new todo matches, are kept as they are (a
- * regeneration never throws away what someone typed); a new todo saying what a todo a person removed said stays
- * removed; new todos nothing matched get ids above every id used so far.
+ * A todo a person added that a new todo also says is listed once: the person's todo as they wrote it, citing
+ * the moment the new one cites. Todos a person added or edited that no new todo matches are kept as they are
+ * (a regeneration never throws away what someone typed); a new todo saying what a todo a person removed said
+ * stays removed; new todos nothing matched get ids above every id used so far.
  */
 
 /** Word overlap (Jaccard) above which two tasks citing a common segment are the same todo. */
@@ -58,14 +59,11 @@ export interface CarryOverHistory {
 
 /** The regenerated list `fresh` with what people did to `previous` (and, through `history`, removed) carried over. */
 export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], { usedIds = [], removed = [], asWritten = [] }: CarryOverHistory = {}): Todo[] {
-  // added_by is null for a holder of the page link: added_at is what marks a todo a person added.
-  const written = previous.filter((t) => !t.added_at);
-  const added = previous.filter((t) => t.added_at);
   // A todo whose text a person rewrote is also what it said before.
   const texts = (old: Todo) => [old, ...asWritten.filter((t) => t.id === old.id)];
   const score = (old: Todo, next: Todo) => Math.max(...texts(old).map((t) => (isSameTodo(t, next) ? closeness(t, next) : -1)));
   // Closest pairs first, so a todo is not taken by a looser match that comes earlier in the list.
-  const pairs = written
+  const pairs = previous
     .flatMap((old) => fresh.map((next) => ({ old, next, score: score(old, next) })))
     .filter((p) => p.score >= 0)
     .sort((a, b) => b.score - a.score);
@@ -83,12 +81,15 @@ export function carryOver(previous: readonly Todo[], fresh: readonly Todo[], { u
   const carried = fresh.filter((next) => !stillRemoved(next)).map((next): Todo => {
     const old = matchOf.get(next);
     if (!old) return { ...next, id: String(++nextId) };
+    // What a person added stays theirs; the notes only say when the meeting said it.
+    if (old.added_at) return { ...old, segments: next.segments, timestamp: next.timestamp };
     const ticked = { ...next, id: old.id, completed: old.completed, completed_by: old.completed_by, completed_at: old.completed_at };
     if (!old.edited_at) return ticked;
     return { ...ticked, task: old.task, assignee: old.assignee, due: old.due, due_date: old.due_date, edited_by: old.edited_by, edited_at: old.edited_at };
   });
-  const editedUnmatched = written.filter((old) => old.edited_at && !taken.has(old));
-  return [...carried, ...editedUnmatched, ...added];
+  // added_by is null for a holder of the page link: added_at is what marks a todo a person added.
+  const keptUnmatched = previous.filter((old) => (old.edited_at || old.added_at) && !taken.has(old));
+  return [...carried, ...keptUnmatched];
 }
 
 /** The regenerated document with `carryOver` applied to its list, and its counts made to match that list. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCliCapturing } from '../test/helpers/cli.js';
 import { AppError } from '../core/errors.js';
 import { AUTHORIZED, type SessionService } from '../core/sessions/session.service.js';
+import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import type { CliDeps } from './cli.js';
 
 /** A core of which nothing may be used: a command line refused before anything starts never reaches it. */
@@ -76,10 +77,14 @@ describe('`retry <id>`', () => {
     expect(asked).toEqual([[id, AUTHORIZED]]); // the operator may retry anyone's
   });
 
-  it('says why nothing started, exit 1: not failed, never uploaded, no such session', async () => {
+  it('says why nothing started, exit 1: not failed, never uploaded, the owner at their limit, no such session', async () => {
     for (const [result, sentence] of [
       [{ outcome: 'not-failed', session: { status: 'COMPLETED' } }, `Session ${id} has not failed (COMPLETED); nothing to retry`],
       [{ outcome: 'no-recording', session: {} }, `Session ${id} never finished uploading`],
+      [
+        { outcome: 'too-many-active', session: {}, error: new TooManyActiveError(3) },
+        'Refused (TOO_MANY_ACTIVE): You already have 3 recordings in progress, as many as one person may have at once. Wait for one to finish, or stop one with `whisper-notes cancel <id>`, then try again.',
+      ],
       [{ outcome: 'not-found' }, `No session ${id}`],
     ] as const) {
       const { code, out, err } = await cli(['retry', id], retrying(result).deps);

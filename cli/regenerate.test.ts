@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCapturing } from '../test/helpers/cli.js';
 import { startPipelineHarness, type PipelineHarness } from '../test/helpers/pipeline-harness.js';
 import { DEFAULT_OPTIONS } from '../core/sessions/session.service.js';
+import { holdSessions } from '../test/helpers/sessions.js';
 import type { SessionJson } from './format.js';
 
 /** `whisper-notes regenerate` and `status --version`, against the whole pipeline (a processor writes the new version). */
@@ -56,6 +57,21 @@ describe('whisper-notes regenerate', () => {
     expect(again.err).toMatch(/^Not started \(NOT_COMPLETED\): /);
     expect(await cli(['regenerate', 'not-an-id'])).toEqual({ code: 1, out: '', err: 'No session not-an-id' });
     expect((await h.finalState(id)).notesVersion).toBe(2);
+  });
+
+  it('refuses while the meeting’s owner has as many recordings in progress as they may, saying how to stop one; nothing starts', async () => {
+    const id = await completedSession();
+    const held = await holdSessions(h.core, await h.core.users.resolve(h.user), { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null }, h.config.ingest.maxActivePerUser);
+    try {
+      expect(await cli(['regenerate', id, '--instruction', 'in German'])).toEqual({
+        code: 1,
+        out: '',
+        err: 'Not started (TOO_MANY_ACTIVE): You already have 3 recordings in progress, as many as one person may have at once. Wait for one to finish, or stop one with `whisper-notes cancel <id>`, then try again.',
+      });
+      expect(await h.core.sessions.get(id)).toMatchObject({ status: 'COMPLETED', notesVersion: 1 });
+    } finally {
+      await held.release();
+    }
   });
 
   it('refuses a --version that is not a version number, before anything starts', async () => {

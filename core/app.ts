@@ -119,7 +119,7 @@ export async function createCore(config: Config, log: Logger, overrides: { probe
   });
   const todos = createTodos({ knex, sessions, store, layout, carrier: events.carrier, log });
   const sessionService = new SessionService({ sessions, users, speakerNames, notesVersions, search, ingest, queue, store, layout, bus, progress, events: todos.events, log, maxActivePerUser: config.ingest.maxActivePerUser });
-  const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }) });
+  const notes = new NotesService({ sessions, queue, store, layout, progress, log: log.child({ component: 'notes' }), maxActivePerUser: config.ingest.maxActivePerUser });
   const local = createLocalEngines(config, log);
   const questions = new QuestionsService({ sessions, questions: new QuestionsRepository(knex), store, layout, answerer: meetingAnswerer(config, local, log), log: log.child({ component: 'questions' }) });
   const speakers = new SpeakersService({ sessions, names: speakerNames, members: new MemberNamesRepository(knex), store, layout, events: todos.events, log: log.child({ component: 'speakers' }) });

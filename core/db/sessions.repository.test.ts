@@ -163,6 +163,33 @@ describe.each(databaseEngines(testConfig))('repositories on $engine', ({ open })
       }
     });
 
+    it('moves a session into processing only within its person’s limit: two at once at the limit, through two pools, one passes', async () => {
+      const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U-retry' });
+      const [uploading] = await Promise.all([newSession(userId), newSession(userId)]);
+      const failed = await Promise.all([newSession(userId), newSession(userId), newSession(userId)]);
+      for (const s of failed) await sessions.update(s.id, { status: 'FAILED', errorCode: 'LLM_UNAVAILABLE' });
+      const retry = { status: 'PROCESSING', stage: 'todos', errorCode: null } as const;
+      const second = await db.another();
+      try {
+        const repositories = [sessions, new SessionsRepository(second.knex)];
+        const results = await Promise.all(failed.slice(0, 2).map((s, i) => repositories[i]!.transitionWithinLimit(s.id, ['FAILED'], retry, userId, 3)));
+        expect(results.filter((r) => r?.session)).toHaveLength(1);
+        expect(results.filter((r) => r && !r.session)).toEqual([{ session: null, active: 3 }]);
+      } finally {
+        await second.close();
+      }
+      const statuses = async () => (await Promise.all(failed.map((s) => sessions.get(s.id)))).map((s) => [s?.status, s?.errorCode]);
+      expect((await statuses()).slice(0, 2).sort()).toEqual([
+        ['FAILED', 'LLM_UNAVAILABLE'],
+        ['PROCESSING', null],
+      ]);
+      // Not in `from`: null, however many are active; a higher limit lets the third one through, patched.
+      expect(await sessions.transitionWithinLimit(uploading.id, ['FAILED'], retry, userId, 3)).toBeNull();
+      expect(await sessions.transitionWithinLimit(failed[2].id, ['FAILED'], retry, userId, 3)).toEqual({ session: null, active: 3 });
+      expect(await sessions.transitionWithinLimit(failed[2].id, ['FAILED'], retry, userId, 4)).toMatchObject({ session: { id: failed[2].id, status: 'PROCESSING', stage: 'todos', errorCode: null } });
+      expect((await statuses())[2]).toEqual(['PROCESSING', null]);
+    });
+
     it('refuses a status outside the lifecycle', async () => {
       const userId = await users.resolve({ platform: 'slack', workspaceId: workspace, externalId: 'U5' });
       const s = await newSession(userId);

@@ -169,6 +169,33 @@ async function insertSession(db: Knex | Knex.Transaction, s: NewSession): Promis
   return toSession(row as SessionRow);
 }
 
+/** A change made within a person's limit of active sessions, or refused with how many they have. */
+export type WithinLimit = { session: Session } | { session: null; active: number };
+
+/**
+ * Takes the person's advisory lock for the transaction and counts their sessions uploading or processing, so
+ * their starts, retries and regenerations, each counting then adding one, take turns and never overshoot,
+ * while other people's do not wait.
+ * Every query runs on the transaction: with PGlite behind a connection multiplexer, a query on another
+ * connection meanwhile would wait for this transaction forever.
+ */
+async function lockActive(trx: Knex.Transaction, userId: string): Promise<number> {
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`active-sessions:${userId}`]);
+  const [counted] = await trx('sessions').where({ user_id: userId }).whereIn('status', ACTIVE_STATUSES).count({ n: '*' });
+  return Number((counted as { n: string | number }).n);
+}
+
+async function updateSession(db: Knex | Knex.Transaction, id: string, patch: SessionPatch, from?: SessionStatus[]): Promise<Session | null> {
+  const values: Record<string, unknown> = { updated_at: db.fn.now() };
+  for (const [key, column] of Object.entries(columns) as [keyof SessionPatch, keyof SessionRow][]) {
+    if (patch[key] !== undefined) values[column] = patch[key];
+  }
+  const query = db<SessionRow>('sessions').where({ id });
+  if (from) query.whereIn('status', from);
+  const [row] = await query.update(values).returning('*');
+  return row ? toSession(row) : null;
+}
+
 /** Session metadata in PostgreSQL. Objects live in storage; this table only points at them. */
 export class SessionsRepository {
   constructor(private readonly knex: Knex) {}
@@ -179,18 +206,12 @@ export class SessionsRepository {
 
   /**
    * Creates the session unless its user already has `maxActive` sessions uploading or processing; then
-   * nothing is created and the count is returned. Counting and inserting hold a per-user advisory lock
-   * for the transaction, so simultaneous starts by one person take turns and never overshoot, while other
-   * people's starts do not wait. Every query runs on the transaction: with PGlite behind a connection
-   * multiplexer, a query on another connection meanwhile would wait for this transaction forever.
+   * nothing is created and the count is returned (lockActive: simultaneous starts by one person take turns).
    */
-  async createWithinLimit(s: NewSession, maxActive: number): Promise<{ session: Session } | { session: null; active: number }> {
+  async createWithinLimit(s: NewSession, maxActive: number): Promise<WithinLimit> {
     return this.knex.transaction(async (trx) => {
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`active-sessions:${s.userId}`]);
-      const [counted] = await trx('sessions').where({ user_id: s.userId }).whereIn('status', ACTIVE_STATUSES).count({ n: '*' });
-      const active = Number((counted as { n: string | number }).n);
-      if (active >= maxActive) return { session: null, active };
-      return { session: await insertSession(trx, s) };
+      const active = await lockActive(trx, s.userId);
+      return active >= maxActive ? { session: null, active } : { session: await insertSession(trx, s) };
     });
   }
 
@@ -200,7 +221,7 @@ export class SessionsRepository {
   }
 
   async update(id: string, patch: SessionPatch): Promise<Session | null> {
-    return this.updateWhere(id, patch);
+    return updateSession(this.knex, id, patch);
   }
 
   /**
@@ -208,7 +229,23 @@ export class SessionsRepository {
    * cancellation or resurrect a failed session. Returns null when nothing matched.
    */
   async transition(id: string, from: SessionStatus[], patch: SessionPatch): Promise<Session | null> {
-    return this.updateWhere(id, patch, from);
+    return updateSession(this.knex, id, patch, from);
+  }
+
+  /**
+   * A transition into an active status that counts against `userId`'s limit, as a start does: null when the
+   * session is not in one of `from` (whatever the count), else applied unless the person already has
+   * `maxActive` sessions uploading or processing, when nothing changes and the count is returned. Under the
+   * same lock as createWithinLimit, so starts, retries and regenerations by one person never overshoot together.
+   */
+  async transitionWithinLimit(id: string, from: SessionStatus[], patch: SessionPatch, userId: string, maxActive: number): Promise<WithinLimit | null> {
+    return this.knex.transaction(async (trx) => {
+      const active = await lockActive(trx, userId);
+      if (!(await trx('sessions').where({ id }).whereIn('status', from).first('id'))) return null;
+      if (active >= maxActive) return { session: null, active };
+      const moved = await updateSession(trx, id, patch, from);
+      return moved && { session: moved };
+    });
   }
 
   async list(q: SessionQuery): Promise<Session[]> {
@@ -274,16 +311,5 @@ export class SessionsRepository {
 
   async delete(id: string): Promise<boolean> {
     return (await this.knex('sessions').where({ id }).delete()) > 0;
-  }
-
-  private async updateWhere(id: string, patch: SessionPatch, from?: SessionStatus[]): Promise<Session | null> {
-    const values: Record<string, unknown> = { updated_at: this.knex.fn.now() };
-    for (const [key, column] of Object.entries(columns) as [keyof SessionPatch, keyof SessionRow][]) {
-      if (patch[key] !== undefined) values[column] = patch[key];
-    }
-    const query = this.knex<SessionRow>('sessions').where({ id });
-    if (from) query.whereIn('status', from);
-    const [row] = await query.update(values).returning('*');
-    return row ? toSession(row) : null;
   }
 }

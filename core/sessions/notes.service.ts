@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { ProgressReporter } from '../progress/progress-reporter.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { TooManyActiveError } from './too-many-active.js';
 
 /** What a person asks of a regeneration; both optional (null or blank: as configured). */
 export interface NotesRequest {
@@ -24,6 +25,8 @@ export interface NotesServiceDeps {
   layout: StorageLayout;
   progress: ProgressReporter;
   log: Logger;
+  /** A regeneration counts against the owner's limit (MAX_ACTIVE_SESSIONS_PER_USER), as a start does. */
+  maxActivePerUser: number;
 }
 
 /** What a regenerating session says while its job waits, and while it runs (processor/jobs/todos.job.ts). */
@@ -42,10 +45,11 @@ export class NotesService {
    * Sends a COMPLETED session back to the `todos` queue to write version N+1 of its notes with the person's
    * instruction and model. The session shows PROCESSING at stage `todos` until the new version is stored.
    * `by` is who asked, as the surface names people; null for a holder of the page link. Two requests at once
-   * start one job: only one moves the row out of COMPLETED.
+   * start one job: only one moves the row out of COMPLETED. Throws TooManyActiveError, changing nothing, when
+   * the session's owner (whoever asks: it is the owner's share of the queue) is at their limit of active sessions.
    */
   async regenerate(id: string, request: NotesRequest, by: string | null): Promise<Session> {
-    const { sessions, queue, store, layout, progress, log } = this.deps;
+    const { sessions, queue, store, layout, progress, log, maxActivePerUser } = this.deps;
     const instruction = blankToNull(request.instruction);
     const model = blankToNull(request.model);
     if (instruction !== null && instruction.length > NOTES_INSTRUCTION_MAX) {
@@ -57,8 +61,10 @@ export class NotesService {
     if (!(await store.exists(layout.transcript(id)))) {
       throw new AppError('TRANSCRIPT_NOT_READY', 'This meeting has no stored transcript to write the notes from again.');
     }
-    const reopened = await sessions.transition(id, ['COMPLETED'], { status: 'PROCESSING', stage: 'todos', attempts: 0 });
-    if (!reopened) throw notCompleted((await sessions.get(id)) ?? session);
+    const moved = await sessions.transitionWithinLimit(id, ['COMPLETED'], { status: 'PROCESSING', stage: 'todos', attempts: 0 }, session.userId, maxActivePerUser);
+    if (!moved) throw notCompleted((await sessions.get(id)) ?? session);
+    if (!moved.session) throw new TooManyActiveError(moved.active);
+    const reopened = moved.session;
     // Reopened before the job is queued: the job's first events would be dropped behind the final state.
     await progress.reopen(id, 'todos', `${REWRITING_MESSAGE}: waiting for a processor`);
     try {

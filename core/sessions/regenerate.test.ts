@@ -164,8 +164,7 @@ describe('regenerating the notes', () => {
     await h.core.notes.regenerate(session.id, { instruction: 'in German' }, null);
     await until('the model to be asked', async () => h.openai.requests.length > chats);
 
-    const owner = { platform: 'cli' as const, workspaceId: 'harness', externalId: 'tester' };
-    expect(await h.core.sessionService.cancel(session.id, owner, false)).toMatchObject({ outcome: 'cancelled', session: { status: 'COMPLETED' } });
+    expect(await h.core.sessionService.cancel(session.id, h.user, false)).toMatchObject({ outcome: 'cancelled', session: { status: 'COMPLETED' } });
     answer();
     await until('the job to stop', async () => (await h.core.jobClaims.remainingMs(session.id, 'todos')) === null);
     expect(await h.core.sessions.get(session.id)).toMatchObject({ status: 'COMPLETED', notesVersion: 1 });

@@ -9,10 +9,10 @@ import type { Core } from '../app.js';
 import type { ChatUser } from '../domain/chat-user.js';
 import { stageLabel } from '../domain/progress-text.js';
 import type { ChatOrigin } from '../domain/session.js';
-import { isAppError } from '../errors.js';
-import type { StartSession } from './session.service.js';
+import { AppError, isAppError } from '../errors.js';
+import { AUTHORIZED, type StartSession } from './session.service.js';
 import { TooManyActiveError } from './too-many-active.js';
-import { sessionsOf } from '../../test/helpers/sessions.js';
+import { holdSessions, sessionsOf, uploadingSession } from '../../test/helpers/sessions.js';
 
 const LIMIT = 3;
 const workspace = `limit-${randomUUID()}`;
@@ -90,6 +90,50 @@ describe('sessions one person may have in progress at once', () => {
     const { session } = await core.sessionService.start(upload(person('carol'), `../../etc/\u202Epasswd\u0000${'x'.repeat(5000)}.mp4`));
     expect(session.filename).toMatch(/^passwdx+…\.mp4$/);
     expect((await core.sessionService.get(session.id))?.filename).toBe(session.filename);
+  });
+});
+
+describe('retries and regenerations count against the owner’s limit', () => {
+  const frank = person('frank');
+  const queued = async () => ({ transcribe: await core.queue.depth('transcribe'), todos: await core.queue.depth('todos') });
+
+  /** A FAILED session with its recording stored (a retry starts it from there) and a COMPLETED one with its transcript. */
+  async function finishedSessions(userId: string) {
+    const failed = await uploadingSession(core, userId, { origin });
+    await core.sessions.update(failed.id, { status: 'FAILED', stage: 'transcribe', videoPath: `video-files/${failed.id}/original.mp4`, errorCode: 'LLM_UNAVAILABLE', errorMessage: 'down' });
+    await core.progress.fail(failed.id, 'transcribe', new AppError('LLM_UNAVAILABLE', 'down'));
+    const completed = await uploadingSession(core, userId, { origin });
+    await core.sessions.update(completed.id, { status: 'COMPLETED', stage: 'done', percent: 100 });
+    await core.store.putJson(core.layout.transcript(completed.id), { segments: [] });
+    await core.progress.report(completed.id, 'COMPLETED', 'done', 1, 'Done');
+    return { failed, completed };
+  }
+
+  it('at the limit refuses both with the sentence, changing no row, queueing nothing and reporting nothing; below it both start', async () => {
+    const userId = await core.users.resolve(frank);
+    const { failed, completed } = await finishedSessions(userId);
+    const held = await holdSessions(core, userId, origin, LIMIT);
+    const rows = () => Promise.all([core.sessions.get(failed.id), core.sessions.get(completed.id)]);
+    const latest = () => Promise.all([core.bus.latest(failed.id), core.bus.latest(completed.id)]);
+    const before = { rows: await rows(), latest: await latest(), queued: await queued() };
+
+    const retried = await core.sessionService.retry(failed.id, AUTHORIZED);
+    expect(retried).toMatchObject({ outcome: 'too-many-active', session: { id: failed.id }, error: { code: 'TOO_MANY_ACTIVE', active: LIMIT } });
+    expect(retried.outcome === 'too-many-active' && retried.error.userMessage).toBe(
+      `You already have ${LIMIT} recordings in progress, as many as one person may have at once. Wait for one to finish, then try again.`,
+    );
+    const regenerating = core.notes.regenerate(completed.id, { instruction: 'in German' }, 'Maria');
+    await expect(regenerating).rejects.toBeInstanceOf(TooManyActiveError);
+    await expect(regenerating).rejects.toMatchObject({ code: 'TOO_MANY_ACTIVE', active: LIMIT });
+    expect({ rows: await rows(), latest: await latest(), queued: await queued() }).toEqual(before);
+
+    // One place left below the limit after each: both start, the last taking the last place.
+    await held.release();
+    await holdSessions(core, userId, origin, LIMIT - 2);
+    expect(await core.sessionService.retry(failed.id, AUTHORIZED)).toMatchObject({ outcome: 'retried', resumesFrom: 'transcribe', session: { status: 'PROCESSING' } });
+    expect(await core.notes.regenerate(completed.id, {}, 'Maria')).toMatchObject({ status: 'PROCESSING', stage: 'todos' });
+    expect(await queued()).toEqual({ transcribe: before.queued.transcribe + 1, todos: before.queued.todos + 1 });
+    expect(await activeOf(frank)).toHaveLength(LIMIT);
   });
 });
 

@@ -86,7 +86,9 @@ export type RetryResult =
   /** Not FAILED (running, completed or cancelled), or another retry started it first. */
   | { outcome: 'not-failed'; session: Session }
   /** The recording never finished uploading: nothing is stored to start again from. */
-  | { outcome: 'no-recording'; session: Session };
+  | { outcome: 'no-recording'; session: Session }
+  /** Its owner already has `maxActivePerUser` sessions uploading or processing; each surface adds how to stop one. */
+  | { outcome: 'too-many-active'; session: Session; error: TooManyActiveError };
 
 export type RenameResult =
   /** `title` is what the meeting is now called: the new title, or the proposed one when it was cleared. */
@@ -357,10 +359,11 @@ export class SessionService {
    * Starts a FAILED session again from what it stored (docs/architecture.md#errors): from its transcript
    * on the `todos` queue when that was written, else from its recording on the `transcribe` queue. `may`
    * decides who may: chat's rule, or AUTHORIZED for the page's link and the CLI. Two retries at once start
-   * one job: only one moves the row out of FAILED.
+   * one job: only one moves the row out of FAILED. It counts against the owner's limit of active sessions
+   * (whoever asks, it is the owner's share of the queue): at the limit nothing changes.
    */
   async retry(id: string, may: MayAct): Promise<RetryResult> {
-    const { sessions, store, layout, queue, progress, log } = this.deps;
+    const { sessions, store, layout, queue, progress, log, maxActivePerUser } = this.deps;
     const session = await sessions.get(id);
     if (!session) return { outcome: 'not-found' };
     if (!(await may(session))) return { outcome: 'forbidden', session };
@@ -369,8 +372,16 @@ export class SessionService {
     // The transcript is only written once complete, so its presence means transcription need not run again.
     const resumesFrom: QueueName = (await store.exists(layout.transcript(id))) ? 'todos' : 'transcribe';
     const stage = resumesFrom === 'todos' ? 'todos' : 'queued';
-    const retried = await sessions.transition(id, ['FAILED'], { status: 'PROCESSING', stage, attempts: 0, errorCode: null, errorMessage: null });
-    if (!retried) return { outcome: 'not-failed', session: (await sessions.get(id)) ?? session };
+    const moved = await sessions.transitionWithinLimit(
+      id,
+      ['FAILED'],
+      { status: 'PROCESSING', stage, attempts: 0, errorCode: null, errorMessage: null },
+      session.userId,
+      maxActivePerUser,
+    );
+    if (!moved) return { outcome: 'not-failed', session: (await sessions.get(id)) ?? session };
+    if (!moved.session) return { outcome: 'too-many-active', session, error: new TooManyActiveError(moved.active) };
+    const retried = moved.session;
     // Reopened before the job is queued: the job's first events would be dropped behind the failure.
     await progress.reopen(id, stage, RETRY_MESSAGES[resumesFrom]);
     try {

@@ -69,7 +69,9 @@ export interface WebFixture {
 export async function startWebFixture(options: Partial<WebOptions> = {}, env: Record<string, string> = {}): Promise<WebFixture> {
   const [s3, media] = await Promise.all([startS3(), tempDir('wn-web-')]);
   const video = await makeToneVideo(media.dir, 4);
-  const config = testConfig({ S3_ENDPOINT: s3.endpoint, ...env });
+  // One person owns every session of the fixture and its tests leave many processing: the limit of active
+  // sessions (which retries and regenerations count) is tested where a test sets it.
+  const config = testConfig({ S3_ENDPOINT: s3.endpoint, MAX_ACTIVE_SESSIONS_PER_USER: '1000', ...env });
   const log = createLogger(config.logLevel);
   const core = await createCore(config, log);
   const linkSecret = config.web.linkSecret!;

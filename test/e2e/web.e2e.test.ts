@@ -673,6 +673,43 @@ describe('regenerating the notes', () => {
   });
 });
 
+describe('trying again or regenerating at the owner’s limit of active recordings', () => {
+  let limited: WebFixture;
+
+  beforeAll(async () => {
+    limited = await startWebFixture({}, { MAX_ACTIVE_SESSIONS_PER_USER: '1' });
+  });
+
+  afterAll(() => limited?.close());
+
+  it('answers both forms with 429 and the sentence, starting nothing; once the other recording ends, the retry starts', async () => {
+    const failed = await limited.processingSession();
+    await limited.core.sessions.transition(failed.id, ['PROCESSING'], { status: 'FAILED', errorCode: 'LLM_UNAVAILABLE', errorMessage: 'The LLM could not be reached.' });
+    const completed = await limited.processingSession();
+    await limited.complete(completed.id);
+    const running = await limited.processingSession();
+    const queued = async () => [await limited.core.queue.depth('transcribe'), await limited.core.queue.depth('todos')];
+    const before = await queued();
+    const post = (id: string, form: string) => fetch(`${limited.base}/s/${id}/${form}?t=${limited.token(id)}`, { method: 'POST', body: new URLSearchParams(), redirect: 'manual' });
+    const sentence = 'You already have 1 recording in progress, as many as one person may have at once. Wait for one to finish, then try again.';
+
+    for (const [id, form, title] of [[failed.id, 'retry', 'Cannot try again'], [completed.id, 'regenerate', 'Not started']]) {
+      const r = await post(id!, form!);
+      expect(r.status).toBe(429);
+      const page = await r.text();
+      expect(page).toContain(title);
+      expect(page).toContain(sentence);
+    }
+    expect(await limited.core.sessions.get(failed.id)).toMatchObject({ status: 'FAILED', errorCode: 'LLM_UNAVAILABLE' });
+    expect(await limited.core.sessions.get(completed.id)).toMatchObject({ status: 'COMPLETED', stage: 'done' });
+    expect(await queued()).toEqual(before);
+
+    await limited.complete(running.id);
+    expect((await post(failed.id, 'retry')).status).toBe(303);
+    expect(await limited.core.sessions.get(failed.id)).toMatchObject({ status: 'PROCESSING', errorCode: null });
+  });
+});
+
 describe('the page', () => {
   it('escapes what the transcript and the LLM wrote, under a strict content security policy', async () => {
     const { id } = await f.processingSession();

@@ -52,6 +52,11 @@ export interface PipelineHarness {
   redis: Redis;
   /** Every progress event of a session on the `progress-events` stream, in order. */
   progressOf(sessionId: string): Promise<ProgressEvent[]>;
+  /**
+   * Who owns processingSession's sessions unless told: this harness's own person, so the sessions other test
+   * files leave processing never count toward its limit of active sessions (a retry or regeneration checks it).
+   */
+  user: ChatUser;
   /** A session whose original is stored and which is PROCESSING, as ingest leaves it, without a job yet. */
   processingSession(user?: ChatUser, origin?: ChatOrigin): Promise<Session>;
   /** The session once it is COMPLETED, FAILED or CANCELLED. */
@@ -82,6 +87,7 @@ export async function startPipelineHarness(env: Record<string, string> = {}, opt
   const core = await createCore(config, log);
   const processor = await startProcessor(core, await createEngines(core));
   const redis = new Redis(config.redis.url);
+  const user: ChatUser = { platform: 'cli', workspaceId: `harness-${randomUUID()}`, externalId: 'tester' };
 
   return {
     env: harnessEnv,
@@ -94,14 +100,15 @@ export async function startPipelineHarness(env: Record<string, string> = {}, opt
     media,
     video,
     redis,
+    user,
     async progressOf(sessionId) {
       const entries = await redis.xrange(progressNames(config.redis.keyPrefix).stream, '-', '+');
       return entries.map(([, fields]) => progressEventSchema.parse(JSON.parse(fields[1]!))).filter((e) => e.sessionId === sessionId);
     },
-    async processingSession(user = { platform: 'cli', workspaceId: 'harness', externalId: 'tester' }, origin = CLI_ORIGIN) {
+    async processingSession(owner = user, origin = CLI_ORIGIN) {
       const session = await core.sessions.create({
         id: randomUUID(),
-        userId: await core.users.resolve(user),
+        userId: await core.users.resolve(owner),
         filename: 'standup.mp4',
         origin,
         sourceKind: 'upload',

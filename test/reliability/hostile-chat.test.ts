@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../core/app.js';
 import { displayName, MAX_DISPLAY_NAME } from '../../core/domain/display-name.js';
-import type { FakeSlackFile, FakeSlackUser, SlackCall, SlackFake } from '../fakes/slack-fake.js';
+import { INSTRUCTION_BLOCK, MODEL_BLOCK, regenerateModal } from '../../bot/slack/blocks/regenerate-modal.js';
+import type { FakeSlackFile, FakeSlackUser, FakeSlackView, SlackCall, SlackFake } from '../fakes/slack-fake.js';
 import { startSlackBotFixture, type ChatBotFixture } from '../helpers/chat-bot-fixture.js';
 import { sessionObjects } from '../helpers/s3-server.js';
-import { type HeldSessions, holdSessions, sessionsOf } from '../helpers/sessions.js';
+import { type HeldSessions, holdSessions, sessionsOf, uploadingSession } from '../helpers/sessions.js';
 import { until } from '../helpers/until.js';
 
 /**
  * Hostile input through Slack, in HTTP mode (signed requests): a dropped file named to break paths,
  * terminals and markup; signed events delivered again (a replay, Slack's own retry); a person over the
- * limit of sessions in progress at once.
+ * limit of sessions in progress at once, starting, retrying or regenerating.
  */
 
 const LIMIT = 2;
@@ -130,10 +131,11 @@ describe('a signed event delivered again', () => {
 describe('a person with too many recordings in progress', () => {
   let held: HeldSessions;
 
+  const origin = () => ({ platform: 'slack' as const, workspaceId: fake.teamId, channelId: fake.channelId, threadRef: null, statusMessageRef: null });
+
   beforeAll(async () => {
     // Two sessions still uploading (as a slow upload leaves them): carol is at the limit.
-    const origin = { platform: 'slack' as const, workspaceId: fake.teamId, channelId: fake.channelId, threadRef: null, statusMessageRef: null };
-    held = await holdSessions(core, await core.users.resolve(slackUser(carol)), origin, LIMIT);
+    held = await holdSessions(core, await core.users.resolve(slackUser(carol)), origin(), LIMIT);
   });
 
   afterAll(() => held?.release());
@@ -156,5 +158,31 @@ describe('a person with too many recordings in progress', () => {
     const { body } = await fake.waitFor(() => fake.responses.find((r) => r.id === command.responseId));
     expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sentence}` });
     expect(await sessionsOfUser(carol)).toHaveLength(LIMIT);
+  });
+
+  it('is told why `/whisper retry` and the Regenerate form started nothing: their meetings stay as they were', async () => {
+    const erin = fake.addUser({ id: 'U0ERIN', name: 'erin' });
+    const userId = await core.users.resolve(slackUser(erin));
+    const failed = await uploadingSession(core, userId, { origin: origin() });
+    await core.sessions.update(failed.id, { status: 'FAILED', videoPath: `video-files/${failed.id}/original.mp4`, errorCode: 'LLM_UNAVAILABLE' });
+    const completed = await uploadingSession(core, userId, { origin: origin() });
+    await core.sessions.update(completed.id, { status: 'COMPLETED', stage: 'done', percent: 100 });
+    await core.store.putJson(core.layout.transcript(completed.id), { segments: [] });
+    const erinsHeld = await holdSessions(core, userId, origin(), LIMIT);
+    try {
+      const command = await fake.slashCommand({ user: erin, text: `retry ${failed.id}` });
+      const { body } = await fake.waitFor(() => fake.responses.find((r) => r.id === command.responseId));
+      expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sentence}` });
+
+      // The form as the Regenerate button opens it: refused in the form itself, in plain text.
+      const form = { id: 'V0LIMIT', user: erin, view: regenerateModal({ sessionId: completed.id, channel: fake.channelId, threadTs: null }) as FakeSlackView['view'] };
+      const refused = await fake.viewSubmission({ view: form, values: { [INSTRUCTION_BLOCK]: 'in German', [MODEL_BLOCK]: '' } });
+      expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { [INSTRUCTION_BLOCK]: `❌ ${sentence.replace('&lt;id&gt;', '<id>')}` } });
+
+      expect(await core.sessions.get(failed.id)).toMatchObject({ status: 'FAILED', errorCode: 'LLM_UNAVAILABLE' });
+      expect(await core.sessions.get(completed.id)).toMatchObject({ status: 'COMPLETED', stage: 'done' });
+    } finally {
+      await erinsHeld.release();
+    }
   });
 });

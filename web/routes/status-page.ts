@@ -158,6 +158,8 @@ export const statusPageRoutes: FastifyPluginAsync<StatusPageOptions> = async (ap
     const result = await sessions.sessionService.retry(sessionId, AUTHORIZED);
     if (result.outcome === 'not-found') return notFoundPage(reply);
     if (result.outcome === 'no-recording') return messagePage(reply, 409, 'Cannot try again', NO_RECORDING);
+    // At the owner's limit of active recordings: the service's sentence (the page has no way to stop one).
+    if (result.outcome === 'too-many-active') return messagePage(reply, statusOfCode(result.error.code), 'Cannot try again', result.error.userMessage);
     return backToPage(request, reply);
   });
 

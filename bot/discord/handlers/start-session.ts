@@ -15,7 +15,10 @@ import { clip } from '../../../core/domain/text.js';
 const threadSchema = z.object({ id: z.string() });
 
 /** How a person at their limit stops a recording from Discord. */
-const HOW_TO_STOP_ONE = 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)';
+export const HOW_TO_STOP_ONE = 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)';
+
+/** A retry refused at the owner's limit, as a refused start is answered in Discord: to the person alone. */
+export const tooManyActive = (refusal: TooManyActiveError): string => `❌ ${refusal.withHowToStopOne(HOW_TO_STOP_ONE).userMessage}`;
 
 export interface SessionRequest {
   guildId: string;

@@ -4,7 +4,6 @@ import type { Session } from '../core/domain/session.js';
 import { formatTimestamp } from '../core/domain/transcript.js';
 import type { SessionsQueryChannel } from '../core/db/sessions.repository.js';
 import { AUTHORIZED, type CancelResult, type DeleteResult, type RetryResult, type SessionService } from '../core/sessions/session.service.js';
-import type { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import type { WhoSpokeOutcome } from './chat-platform.js';
 import { stageLabel } from '../core/domain/progress-text.js';
 import { singleLine } from '../core/domain/display-name.js';
@@ -119,8 +118,6 @@ export interface CommandContext {
   formatLink: LinkFormatter;
   /** Makes user text (a file name, an error) literal in the platform's markup. */
   escapeText: (text: string) => string;
-  /** A refusal at the owner's limit of active recordings in the platform's words (how its people stop one) and markup. */
-  tooManyActive: (refusal: TooManyActiveError) => string;
   /** The channel the command was typed in (a thread's parent channel): its meetings are listed, and searched. */
   channel: SessionsQueryChannel | null;
   /** Makes sure the recording's thread asks who spoke (the thread notifier's askWhoSpoke). */
@@ -156,7 +153,7 @@ export async function answerCommand(cmd: Exclude<WhisperCommand, { kind: 'link' 
     case 'cancel':
       return cancelReply(cmd.sessionId, await ctx.sessions.cancel(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'retry':
-      return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, mayRetry(ctx, ctx.user, () => Promise.resolve(ctx.isAdmin))), ctx);
+      return retryReply(cmd.sessionId, await ctx.sessions.retry(cmd.sessionId, mayRetry(ctx, ctx.user, () => Promise.resolve(ctx.isAdmin))), ctx.escapeText);
     case 'delete':
       return deleteReply(cmd.sessionId, await ctx.sessions.delete(cmd.sessionId, ctx.user, ctx.isAdmin), ctx.escapeText);
     case 'speakers':
@@ -213,8 +210,7 @@ const onlyTheSharer = (verb: string) => `Only the person who shared this recordi
 const recordingName = (s: Session, escapeText: CommandContext['escapeText']) => escapeText(s.filename ?? 'recording');
 
 /** The answer to `/whisper retry` and to a Retry button, for the person who asked alone. */
-export function retryReply(id: string, result: RetryResult, words: Pick<CommandContext, 'escapeText' | 'tooManyActive'>): string {
-  const { escapeText } = words;
+export function retryReply(id: string, result: RetryResult, escapeText: CommandContext['escapeText']): string {
   switch (result.outcome) {
     case 'not-found':
       return noSuchRecording(id);
@@ -225,7 +221,7 @@ export function retryReply(id: string, result: RetryResult, words: Pick<CommandC
     case 'no-recording':
       return `\`${id}\` never finished uploading, so there is nothing to start again from: please share the recording again.`;
     case 'too-many-active':
-      return words.tooManyActive(result.error);
+      return `❌ ${escapeText(result.error.userMessage)}`;
     case 'retried':
       return `Trying \`${id}\` (${recordingName(result.session, escapeText)}) again${result.resumesFrom === 'todos' ? ' from its transcript' : ''}.`;
   }

@@ -1,7 +1,6 @@
 import { NOTES_INSTRUCTION_MAX } from '../core/domain/job.js';
 import { isAppError } from '../core/errors.js';
 import type { NotesRequest } from '../core/sessions/notes.service.js';
-import { TooManyActiveError } from '../core/sessions/too-many-active.js';
 import type { ChatUser } from '../core/domain/chat-user.js';
 import type { SessionService } from '../core/sessions/session.service.js';
 import type { BotOptions } from './chat-platform.js';
@@ -42,17 +41,12 @@ export const REGENERATING = 'Rewriting the notes: the results message will be up
 
 /**
  * Asks for new notes for whoever submitted the form: refused (an AppError, nothing queued) unless they may
- * change the session's notes (mayChange), or when the notes service refuses (not finished, too long, the
- * owner at their limit of active recordings: then saying `howToStopOne`, the platform's way). The results
- * message is edited when the new version is stored (ThreadNotifier).
+ * change the session's notes (mayChange), or when the notes service refuses (not finished, too long, its sharer at their limit of active recordings). The
+ * results message is edited when the new version is stored (ThreadNotifier).
  */
-export async function regenerateFromChat(ctx: RegenerateContext, sessionId: string, request: NotesRequest, user: ChatUser, by: string, howToStopOne: string): Promise<void> {
+export async function regenerateFromChat(ctx: RegenerateContext, sessionId: string, request: NotesRequest, user: ChatUser, by: string): Promise<void> {
   await ensureMayChange(ctx, sessionId, user);
-  try {
-    await ctx.notes.regenerate(sessionId, request, by);
-  } catch (err) {
-    throw err instanceof TooManyActiveError ? err.withHowToStopOne(howToStopOne) : err;
-  }
+  await ctx.notes.regenerate(sessionId, request, by);
 }
 
 /** A refusal (an AppError) as its person is told it; anything else is thrown on. */

@@ -82,8 +82,8 @@ describe('`retry <id>`', () => {
       [{ outcome: 'not-failed', session: { status: 'COMPLETED' } }, `Session ${id} has not failed (COMPLETED); nothing to retry`],
       [{ outcome: 'no-recording', session: {} }, `Session ${id} never finished uploading`],
       [
-        { outcome: 'too-many-active', session: {}, error: new TooManyActiveError(3) },
-        'Refused (TOO_MANY_ACTIVE): You already have 3 recordings in progress, as many as one person may have at once. Wait for one to finish, or stop one with `whisper-notes cancel <id>`, then try again.',
+        { outcome: 'too-many-active', session: {}, error: new TooManyActiveError(3, null, 'sharers') },
+        `Refused (TOO_MANY_ACTIVE): ${'Whoever shared this recording already has 3 recordings in progress, as many as one person may have at once. Wait for one of them to finish, then try again.'}`,
       ],
       [{ outcome: 'not-found' }, `No session ${id}`],
     ] as const) {

@@ -24,9 +24,6 @@ import { formatMeetings, formatProgress, formatResults, formatSearchHits, format
 /** What the CLI uses of the core. */
 export type CliDeps = Pick<Core, 'config' | 'log' | 'sessionService' | 'speakers' | 'notes' | 'todos' | 'feed'>;
 
-/** How the operator stops a recording, added to a refusal at the limit of active ones. */
-const HOW_TO_STOP_ONE = 'or stop one with `whisper-notes cancel <id>`';
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Runs one CLI command line against a wired core; returns the exit code (0 ok, 1 failed, 2 usage). */
@@ -95,7 +92,7 @@ async function submit(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, { nam
   } catch (err) {
     if (source.kind === 'stream') source.body.destroy(); // never read
     // Refused before anything started (too many at once): the sentence says what to do.
-    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne(HOW_TO_STOP_ONE) : err;
+    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne('or stop one with `whisper-notes cancel <id>`') : err;
     if (!isAppError(refusal)) throw refusal;
     io.err(`Refused (${refusal.code}): ${refusal.userMessage}`);
     return 1;
@@ -146,9 +143,8 @@ async function regenerate(deps: CliDeps, io: CliIo, flags: Extract<CliCommand, {
   try {
     session = await deps.notes.regenerate(id, { instruction: flags.instruction, model: flags.model }, cliUser().externalId);
   } catch (err) {
-    const refusal = err instanceof TooManyActiveError ? err.withHowToStopOne(HOW_TO_STOP_ONE) : err;
-    if (!isAppError(refusal)) throw refusal;
-    io.err(refusal.code === 'SESSION_NOT_FOUND' ? `No session ${id}` : `Not started (${refusal.code}): ${refusal.userMessage}`);
+    if (!isAppError(err)) throw err;
+    io.err(err.code === 'SESSION_NOT_FOUND' ? `No session ${id}` : `Not started (${err.code}): ${err.userMessage}`);
     return 1;
   }
   if (!flags.json) io.err(`Rewriting the notes of ${id}`);
@@ -353,7 +349,7 @@ function notRetried(id: string, result: Exclude<RetryResult, { outcome: 'retried
     case 'no-recording':
       return `Session ${id} never finished uploading, so nothing is stored to start again from; submit the recording again`;
     case 'too-many-active':
-      return `Refused (TOO_MANY_ACTIVE): ${result.error.withHowToStopOne(HOW_TO_STOP_ONE).userMessage}`;
+      return `Refused (TOO_MANY_ACTIVE): ${result.error.userMessage}`;
   }
 }
 

@@ -59,14 +59,14 @@ describe('whisper-notes regenerate', () => {
     expect((await h.finalState(id)).notesVersion).toBe(2);
   });
 
-  it('refuses while the meeting’s owner has as many recordings in progress as they may, saying how to stop one; nothing starts', async () => {
+  it('refuses while the meeting’s owner has as many recordings in progress as they may, saying so; nothing starts', async () => {
     const id = await completedSession();
     const held = await holdSessions(h.core, await h.core.users.resolve(h.user), { platform: 'cli', workspaceId: null, channelId: null, threadRef: null, statusMessageRef: null }, h.config.ingest.maxActivePerUser);
     try {
       expect(await cli(['regenerate', id, '--instruction', 'in German'])).toEqual({
         code: 1,
         out: '',
-        err: 'Not started (TOO_MANY_ACTIVE): You already have 3 recordings in progress, as many as one person may have at once. Wait for one to finish, or stop one with `whisper-notes cancel <id>`, then try again.',
+        err: `Not started (TOO_MANY_ACTIVE): ${'Whoever shared this recording already has 3 recordings in progress, as many as one person may have at once. Wait for one of them to finish, then try again.'}`,
       });
       expect(await h.core.sessions.get(id)).toMatchObject({ status: 'COMPLETED', notesVersion: 1 });
     } finally {

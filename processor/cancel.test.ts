@@ -42,7 +42,6 @@ const commandContext = (user: ChatUser, isAdmin = false): CommandContext => ({
   linkFor: () => null,
   formatLink: (url, label) => `[${label}](${url})`,
   escapeText: (text) => text,
-  tooManyActive: () => 'cancel never meets the limit',
   askWhoSpoke: () => Promise.reject(new Error('cancel never asks who spoke')),
   questions: h.core.questions,
   speakers: h.core.speakers,

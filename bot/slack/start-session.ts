@@ -7,15 +7,11 @@ import type { StartedSession } from '../../core/sessions/session.service.js';
 import { TooManyActiveError } from '../../core/sessions/too-many-active.js';
 import { receivingView, refusedView } from '../render.js';
 import { statusMessage } from './blocks/status-message.js';
-import { escapeMrkdwn } from './blocks/text.js';
 import type { SlackContext } from './context.js';
 import { formatMessageRef } from './message-ref.js';
 
 /** How a person at their limit stops a recording from Slack. */
-export const HOW_TO_STOP_ONE = 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)';
-
-/** A retry refused at the owner's limit, as a refused start is answered in Slack: to the person alone, in mrkdwn. */
-export const tooManyActive = (refusal: TooManyActiveError): string => `❌ ${escapeMrkdwn(refusal.withHowToStopOne(HOW_TO_STOP_ONE).userMessage)}`;
+const HOW_TO_STOP_ONE = 'or stop one with `/whisper cancel <id>` (`/whisper list` shows them)';
 
 export interface SessionRequest {
   teamId: string;

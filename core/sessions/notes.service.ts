@@ -63,7 +63,7 @@ export class NotesService {
     }
     const moved = await sessions.transitionWithinLimit(id, ['COMPLETED'], { status: 'PROCESSING', stage: 'todos', attempts: 0 }, session.userId, maxActivePerUser);
     if (!moved) throw notCompleted((await sessions.get(id)) ?? session);
-    if (!moved.session) throw new TooManyActiveError(moved.active);
+    if (!moved.session) throw new TooManyActiveError(moved.active, null, 'sharers');
     const reopened = moved.session;
     // Reopened before the job is queued: the job's first events would be dropped behind the final state.
     await progress.reopen(id, 'todos', `${REWRITING_MESSAGE}: waiting for a processor`);

@@ -120,7 +120,7 @@ describe('retries and regenerations count against the owner’s limit', () => {
     const retried = await core.sessionService.retry(failed.id, AUTHORIZED);
     expect(retried).toMatchObject({ outcome: 'too-many-active', session: { id: failed.id }, error: { code: 'TOO_MANY_ACTIVE', active: LIMIT } });
     expect(retried.outcome === 'too-many-active' && retried.error.userMessage).toBe(
-      `You already have ${LIMIT} recordings in progress, as many as one person may have at once. Wait for one to finish, then try again.`,
+      `Whoever shared this recording already has ${LIMIT} recordings in progress, as many as one person may have at once. Wait for one of them to finish, then try again.`,
     );
     const regenerating = core.notes.regenerate(completed.id, { instruction: 'in German' }, 'Maria');
     await expect(regenerating).rejects.toBeInstanceOf(TooManyActiveError);

@@ -380,7 +380,7 @@ export class SessionService {
       maxActivePerUser,
     );
     if (!moved) return { outcome: 'not-failed', session: (await sessions.get(id)) ?? session };
-    if (!moved.session) return { outcome: 'too-many-active', session, error: new TooManyActiveError(moved.active) };
+    if (!moved.session) return { outcome: 'too-many-active', session, error: new TooManyActiveError(moved.active, null, 'sharers') };
     const retried = moved.session;
     // Reopened before the job is queued: the job's first events would be dropped behind the failure.
     await progress.reopen(id, stage, RETRY_MESSAGES[resumesFrom]);

@@ -691,7 +691,7 @@ describe('trying again or regenerating at the owner’s limit of active recordin
     const queued = async () => [await limited.core.queue.depth('transcribe'), await limited.core.queue.depth('todos')];
     const before = await queued();
     const post = (id: string, form: string) => fetch(`${limited.base}/s/${id}/${form}?t=${limited.token(id)}`, { method: 'POST', body: new URLSearchParams(), redirect: 'manual' });
-    const sentence = 'You already have 1 recording in progress, as many as one person may have at once. Wait for one to finish, then try again.';
+    const sentence = 'Whoever shared this recording already has 1 recording in progress, as many as one person may have at once. Wait for one of them to finish, then try again.';
 
     for (const [id, form, title] of [[failed.id, 'retry', 'Cannot try again'], [completed.id, 'regenerate', 'Not started']]) {
       const r = await post(id!, form!);

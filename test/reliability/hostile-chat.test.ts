@@ -172,12 +172,14 @@ describe('a person with too many recordings in progress', () => {
     try {
       const command = await fake.slashCommand({ user: erin, text: `retry ${failed.id}` });
       const { body } = await fake.waitFor(() => fake.responses.find((r) => r.id === command.responseId));
-      expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sentence}` });
+      // The one asking may not be who shared it, who alone (or an admin) could stop a recording: no way to stop one is offered.
+      const sharers = `Whoever shared this recording already has ${LIMIT} recordings in progress, as many as one person may have at once. Wait for one of them to finish, then try again.`;
+      expect(body).toEqual({ response_type: 'ephemeral', text: `❌ ${sharers}` });
 
       // The form as the Regenerate button opens it: refused in the form itself, in plain text.
       const form = { id: 'V0LIMIT', user: erin, view: regenerateModal({ sessionId: completed.id, channel: fake.channelId, threadTs: null }) as FakeSlackView['view'] };
       const refused = await fake.viewSubmission({ view: form, values: { [INSTRUCTION_BLOCK]: 'in German', [MODEL_BLOCK]: '' } });
-      expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { [INSTRUCTION_BLOCK]: `❌ ${sentence.replace('&lt;id&gt;', '<id>')}` } });
+      expect(JSON.parse(refused.body)).toEqual({ response_action: 'errors', errors: { [INSTRUCTION_BLOCK]: `❌ ${sharers}` } });
 
       expect(await core.sessions.get(failed.id)).toMatchObject({ status: 'FAILED', errorCode: 'LLM_UNAVAILABLE' });
       expect(await core.sessions.get(completed.id)).toMatchObject({ status: 'COMPLETED', stage: 'done' });

@@ -3,7 +3,6 @@ import { regenerateFromChat, regenerateRefusal, REGENERATING, refusalOf } from '
 import { INSTRUCTION_INPUT, MODEL_INPUT, regenerateModal } from '../components/regenerate.js';
 import { NO_MENTIONS } from '../components/text.js';
 import { chatUser, type DiscordContext } from '../context.js';
-import { HOW_TO_STOP_ONE } from './start-session.js';
 
 /**
  * The Regenerate button of a results message: the modal is the answer (Discord allows no deferring before
@@ -30,7 +29,7 @@ export async function handleRegenerateSubmit(ctx: DiscordContext, interaction: M
   const request = { instruction: value(INSTRUCTION_INPUT), model: value(MODEL_INPUT) };
   let reply = REGENERATING;
   try {
-    await regenerateFromChat(ctx, sessionId, request, chatUser(interaction.guildId!, interaction.user), interaction.user.username, HOW_TO_STOP_ONE);
+    await regenerateFromChat(ctx, sessionId, request, chatUser(interaction.guildId!, interaction.user), interaction.user.username);
   } catch (err) {
     reply = refusalOf(err);
   }

@@ -3,7 +3,6 @@ import { retryReply } from '../../commands.js';
 import { mayRetry } from '../../may-change.js';
 import { escapeMarkdown, NO_MENTIONS } from '../components/text.js';
 import { chatUser, type DiscordContext } from '../context.js';
-import { tooManyActive } from './start-session.js';
 
 /**
  * The Retry button of a failed session's status message: deferred at once (Discord waits 3 s), allowed to
@@ -18,5 +17,5 @@ export async function handleRetryClick(ctx: DiscordContext, interaction: ButtonI
   const isModerator = interaction.memberPermissions.has(PermissionFlagsBits.ManageMessages);
   const result = await ctx.sessions.retry(sessionId, mayRetry(ctx, user, () => Promise.resolve(isModerator)));
   ctx.log.info({ sessionId, outcome: result.outcome }, 'discord retry clicked');
-  await interaction.editReply({ content: retryReply(sessionId, result, { escapeText: escapeMarkdown, tooManyActive }), allowedMentions: NO_MENTIONS });
+  await interaction.editReply({ content: retryReply(sessionId, result, escapeMarkdown), allowedMentions: NO_MENTIONS });
 }

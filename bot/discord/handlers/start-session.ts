@@ -15,10 +15,7 @@ import { clip } from '../../../core/domain/text.js';
 const threadSchema = z.object({ id: z.string() });
 
 /** How a person at their limit stops a recording from Discord. */
-export const HOW_TO_STOP_ONE = 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)';
-
-/** A retry refused at the owner's limit, as a refused start is answered in Discord: to the person alone. */
-export const tooManyActive = (refusal: TooManyActiveError): string => `❌ ${refusal.withHowToStopOne(HOW_TO_STOP_ONE).userMessage}`;
+const HOW_TO_STOP_ONE = 'or stop one with `/whisper action:cancel id:<id>` (`/whisper action:list` shows them)';
 
 export interface SessionRequest {
   guildId: string;

@@ -6,7 +6,7 @@ import { answerCommand, parseWhisperCommand, type WhisperCommand } from '../../c
 import { discordLink, escapeMarkdown, NO_MENTIONS } from '../components/text.js';
 import { chatUser, type DiscordContext } from '../context.js';
 import { isMediaAttachment, oversize } from './attachments.js';
-import { startInThread, tooManyActive } from './start-session.js';
+import { startInThread } from './start-session.js';
 
 export const DISCORD_HELP = [
   'Whisper Notes turns a meeting recording into a transcript, a summary and a todo list.',
@@ -99,7 +99,6 @@ async function answer(ctx: DiscordContext, interaction: ChatInputCommandInteract
       linkFor: ctx.linkFor,
       formatLink: discordLink,
       escapeText: escapeMarkdown,
-      tooManyActive,
       askWhoSpoke: ctx.askWhoSpoke,
       questions: ctx.questions,
       speakers: ctx.speakers,

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { regenerateFromChat, regenerateRefusal, REGENERATING, refusalOf } from '../../../regenerate.js';
 import { INPUT_ACTION, INSTRUCTION_BLOCK, MODEL_BLOCK, parseRegenerateTarget, regenerateModal } from '../../blocks/regenerate-modal.js';
 import { chatUser, type SlackContext } from '../../context.js';
-import { HOW_TO_STOP_ONE } from '../../start-session.js';
 import type { FormAnswer } from '../views/todo-form.js';
 import { clickSchema, personOf, tellClicker } from './click.js';
 
@@ -53,7 +52,7 @@ export async function handleRegenerateSubmit(ctx: SlackContext, body: unknown, a
   const value = (block: string) => submission.view.state.values[block]?.[INPUT_ACTION]?.value ?? null;
   const by = personOf(submission.user);
   try {
-    await regenerateFromChat(ctx, target.sessionId, { instruction: value(INSTRUCTION_BLOCK), model: value(MODEL_BLOCK) }, chatUser(submission.team.id, submission.user.id, by), by, HOW_TO_STOP_ONE);
+    await regenerateFromChat(ctx, target.sessionId, { instruction: value(INSTRUCTION_BLOCK), model: value(MODEL_BLOCK) }, chatUser(submission.team.id, submission.user.id, by), by);
   } catch (err) {
     const refused = refusalOf(err);
     ctx.log.info({ sessionId: target.sessionId }, 'slack regenerate refused');

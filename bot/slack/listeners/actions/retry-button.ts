@@ -4,7 +4,6 @@ import { retryReply } from '../../../commands.js';
 import { mayRetry } from '../../../may-change.js';
 import { escapeMrkdwn } from '../../blocks/text.js';
 import { chatUser, type SlackContext } from '../../context.js';
-import { tooManyActive } from '../../start-session.js';
 import { isWorkspaceAdmin } from '../../workspace-admin.js';
 
 const retryClickSchema = z.object({
@@ -25,5 +24,5 @@ export async function handleRetryClick(ctx: SlackContext, body: unknown, respond
   const user = chatUser(click.team.id, click.user.id, click.user.username ?? click.user.name ?? null);
   const result = await ctx.sessions.retry(sessionId, mayRetry(ctx, user, () => isWorkspaceAdmin(ctx, click.user.id)));
   ctx.log.info({ sessionId, outcome: result.outcome }, 'slack retry clicked');
-  await respond({ response_type: 'ephemeral', replace_original: false, text: retryReply(sessionId, result, { escapeText: escapeMrkdwn, tooManyActive }) });
+  await respond({ response_type: 'ephemeral', replace_original: false, text: retryReply(sessionId, result, escapeMrkdwn) });
 }

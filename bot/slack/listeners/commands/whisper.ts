@@ -4,7 +4,7 @@ import { answerCommand, parseWhisperCommand } from '../../../commands.js';
 import { escapeMrkdwn, slackLink } from '../../blocks/text.js';
 import { chatUser, type SlackContext } from '../../context.js';
 import { slackErrorCode } from '../../slack-error.js';
-import { startInThread, tooManyActive } from '../../start-session.js';
+import { startInThread } from '../../start-session.js';
 import { isWorkspaceAdmin } from '../../workspace-admin.js';
 
 export const WHISPER_COMMAND = '/whisper';
@@ -28,7 +28,7 @@ export async function handleWhisperCommand(ctx: SlackContext, command: SlashComm
     if (cmd.kind !== 'link') {
       const isAdmin = NEEDS_ROLE.has(cmd.kind) && (await isWorkspaceAdmin(ctx, command.user_id));
       const channel = { platform: 'slack', workspaceId: command.team_id, channelId: command.channel_id } as const;
-      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, channel, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, tooManyActive, askWhoSpoke: ctx.askWhoSpoke, questions: ctx.questions, speakers: ctx.speakers }));
+      await reply(await answerCommand(cmd, { sessions: ctx.sessions, members: ctx.members, user, isAdmin, channel, linkFor: ctx.linkFor, formatLink: slackLink, escapeText: escapeMrkdwn, askWhoSpoke: ctx.askWhoSpoke, questions: ctx.questions, speakers: ctx.speakers }));
       return;
     }
     // A command's trigger_id is its own: a replay of the signed request starts nothing more.

@@ -11,18 +11,25 @@ const transcriptLength = z.object({ duration: z.number() });
 
 type Deps = { store: ObjectStore; layout: StorageLayout };
 
-/** The meeting's current notes (the proposed title, the todos), each null until written. */
-async function readNotes({ store, layout }: Deps, sessionId: string): Promise<{ summary: SummaryDocument | null; todos: TodosDocument | null }> {
-  const [summary, todos] = await Promise.all([store.getJson(layout.summary(sessionId)), store.getJson(layout.todos(sessionId))]);
-  return {
-    summary: summary === null ? null : summaryDocumentSchema.parse(summary),
-    todos: todos === null ? null : todosDocumentSchema.parse(todos),
-  };
-}
+const readSummary = async ({ store, layout }: Deps, sessionId: string): Promise<SummaryDocument | null> => {
+  const summary = await store.getJson(layout.summary(sessionId));
+  return summary === null ? null : summaryDocumentSchema.parse(summary);
+};
 
-/** What the meeting is called (meetingTitle), from its row and its stored notes: the title given, else the proposed one. */
+const readTodos = async ({ store, layout }: Deps, sessionId: string): Promise<TodosDocument | null> => {
+  const todos = await store.getJson(layout.todos(sessionId));
+  return todos === null ? null : todosDocumentSchema.parse(todos);
+};
+
+/**
+ * What the meeting is called (meetingTitle), reading only what it can come from: nothing for a title a person
+ * gave, the summary for the proposed one, and the todos only for the zone of the day an untitled, unnamed
+ * meeting is called after (searches name every meeting they hit).
+ */
 export async function readMeetingTitle(deps: Deps, session: Session): Promise<string> {
-  return meetingTitle({ session, ...(await readNotes(deps, session.id)) });
+  const summary = session.title === null ? await readSummary(deps, session.id) : null;
+  const onlyTheDay = (session.title ?? summary?.title ?? session.filename) === null && session.timeZone === null;
+  return meetingTitle({ session, summary, todos: onlyTheDay ? await readTodos(deps, session.id) : null });
 }
 
 /**
@@ -31,8 +38,9 @@ export async function readMeetingTitle(deps: Deps, session: Session): Promise<st
  */
 export async function readMeetingEntry(deps: Deps, session: Session): Promise<MeetingEntry> {
   const { store, layout } = deps;
-  const [{ summary, todos }, transcript] = await Promise.all([
-    readNotes(deps, session.id),
+  const [summary, todos, transcript] = await Promise.all([
+    readSummary(deps, session.id),
+    readTodos(deps, session.id),
     session.durationSeconds === null && session.transcriptPath ? store.getJson(layout.transcript(session.id)) : null,
   ]);
   return meetingEntry(session, summary, todos, transcript === null ? null : transcriptLength.parse(transcript).duration);

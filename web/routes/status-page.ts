@@ -19,14 +19,16 @@ export interface StatusPageOptions {
   notFoundPage: NotFound;
 }
 
-const CROSS_SITE = 'This form was sent from another website, so nothing was saved. Open the meeting’s page and tick the todos there.';
-const CROSS_SITE_RETRY = 'This form was sent from another website, so nothing was started. Open the meeting’s page and try again there.';
-const CROSS_SITE_TODO = 'This form was sent from another website, so nothing was changed. Open the meeting’s page and change the todos there.';
+/** A form another website posted: nothing done, and where to do it instead. */
+const fromElsewhere = (nothing: string, doItThere: string) => `This form was sent from another website, so ${nothing}. Open the meeting’s page and ${doItThere} there.`;
+const CROSS_SITE = fromElsewhere('nothing was saved', 'tick the todos');
+const CROSS_SITE_RETRY = fromElsewhere('nothing was started', 'try again');
+const CROSS_SITE_TODO = fromElsewhere('nothing was changed', 'change the todos');
 const BAD_FORM = 'This form was not understood, so nothing was saved. Open the meeting’s page and try again there.';
-const CROSS_SITE_NAMES = 'This form was sent from another website, so no name was saved. Open the meeting’s page and name the speakers there.';
-const CROSS_SITE_RENAME = 'This form was sent from another website, so nothing was renamed. Open the meeting’s page and rename it there.';
-const CROSS_SITE_REGENERATE = 'This form was sent from another website, so nothing was started. Open the meeting’s page and regenerate the notes there.';
-const CROSS_SITE_QUESTION = 'This form was sent from another website, so nothing was asked. Open the meeting’s page and ask there.';
+const CROSS_SITE_NAMES = fromElsewhere('no name was saved', 'name the speakers');
+const CROSS_SITE_RENAME = fromElsewhere('nothing was renamed', 'rename it');
+const CROSS_SITE_REGENERATE = fromElsewhere('nothing was started', 'regenerate the notes');
+const CROSS_SITE_QUESTION = fromElsewhere('nothing was asked', 'ask');
 const NO_RECORDING = 'This recording never finished uploading, so there is nothing to start again from. Please upload it again.';
 /** What the page's form handlers read of a request. */
 type FormRequest = Pick<FastifyRequest, 'sessionId' | 'body' | 'routeOptions'> & { query: { t?: string } };
